@@ -1,0 +1,1 @@
+"""The department's procedures: schema, import from the national database, storage and search."""
