@@ -1,0 +1,1 @@
+"""Gateway, channels and command-line entry point of the assistant."""

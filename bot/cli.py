@@ -1,0 +1,39 @@
+"""`python -m bot COMMAND ...`: one entry point; each command lives with the package that owns its logic."""
+
+from __future__ import annotations
+
+import sys
+
+USAGE = """usage: python -m bot COMMAND [ARGS]
+
+commands:
+  run                 start the whole assistant (Rasa, action server, gateway)
+  kb ...              knowledge base: import-national, validate, show, export, import
+  search ...          search the knowledge base (questions on stdin)
+  eval FILE.tsv       measure search on a question file
+"""
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(USAGE)
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    if command == "run":
+        from bot.supervisor import run_main
+
+        return run_main(rest)
+    if command == "kb":
+        from knowledge_base.kb_cli import kb_main
+
+        return kb_main(rest)
+    if command == "search":
+        from knowledge_base.search_cli import search_main
+
+        return search_main(rest)
+    if command == "eval":
+        from knowledge_base.search_cli import eval_main
+
+        return eval_main(rest)
+    print(f"unknown command: {command}\n\n{USAGE}", file=sys.stderr)
+    return 2
