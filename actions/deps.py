@@ -1,0 +1,16 @@
+"""Cached, overridable providers for the actions.
+
+rasa-sdk creates every action with no arguments and imports every module of this package at start, so
+nothing is loaded at import time: the knowledge base is created on first use and loaded by the server.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from knowledge_base.service import KnowledgeBase
+
+
+@lru_cache(maxsize=1)
+def knowledge_base() -> KnowledgeBase:
+    return KnowledgeBase.from_settings()

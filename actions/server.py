@@ -1,0 +1,79 @@
+"""The action server: rasa-sdk's Sanic app plus the knowledge base it owns.
+
+Run with `python -m actions.server` (not `actions/__main__.py`: rasa-sdk imports every module of this
+package, and a __main__ module would start a second server). Loading the embedder and the index takes
+seconds, so it runs in a thread after the server is up; `/kb/status` tells the gateway when it is ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import os
+
+logger = logging.getLogger("actions.server")
+
+
+def create_server():
+    from rasa_sdk.endpoint import create_app
+    from rasa_sdk.executor import ActionExecutor
+    from sanic import response
+
+    from actions.deps import knowledge_base
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    app = create_app(executor, cors_origins=None)
+    kb = knowledge_base()
+    reload_every = float(os.environ.get("KB_RELOAD_INTERVAL", "2"))
+    token = os.environ.get("ACTIONS_ADMIN_TOKEN", "")
+
+    @app.get("/kb/status")
+    async def kb_status(_request):
+        status = kb.status()
+        return response.json(status, status=200 if status.get("ready") else 503)
+
+    @app.post("/kb/reload")
+    async def kb_reload(request):
+        sent = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not token or not hmac.compare_digest(sent, token):
+            return response.json({"error": "missing or wrong bearer token"}, status=401)
+        changed = await asyncio.to_thread(kb.reload_if_changed)
+        return response.json({"reloaded": changed, **kb.status()})
+
+    async def load_then_watch(_app):
+        try:
+            await asyncio.to_thread(kb.load, lambda msg: logger.info("knowledge base: %s", msg))
+            logger.info("knowledge base ready: %s", kb.status())
+        except Exception:
+            logger.exception("knowledge base failed to load; actions will answer that search is unavailable")
+            return
+        # Staff edits of knowledge_base/data reach the running assistant without a restart.
+        while reload_every > 0:
+            await asyncio.sleep(reload_every)
+            try:
+                if await asyncio.to_thread(kb.reload_if_changed):
+                    logger.info("knowledge base reloaded: %s", kb.status())
+            except Exception:
+                logger.exception("knowledge base reload failed; still serving the previous version")
+
+    @app.after_server_start
+    async def start_loading(app_, _loop=None):
+        app_.add_task(load_then_watch(app_))
+
+    return app
+
+
+def main() -> None:
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    host = os.environ.get("ACTIONS_HOST", "127.0.0.1")
+    port = int(os.environ.get("ACTIONS_PORT", "5055"))
+    app = create_server()
+    logger.info("action server on http://%s:%d", host, port)
+    app.run(host=host, port=port, single_process=True, access_log=False, motd=False)
+
+
+if __name__ == "__main__":
+    main()

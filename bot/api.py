@@ -1,0 +1,58 @@
+"""Gateway HTTP contract: GET /health and POST /api/chat (other work and outside checks rely on it)."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from bot import health
+from bot.conversation.models import IncomingMessage
+from bot.conversation.rasa_client import RasaUnavailable
+
+router = APIRouter()
+SENDER_ID_MAX = 128
+
+
+def _error(status: int, message: str, field: str | None = None) -> JSONResponse:
+    body = {"error": message}
+    if field:
+        body["field"] = field
+    return JSONResponse(body, status_code=status)
+
+
+@router.get("/health")
+async def get_health(request: Request) -> JSONResponse:
+    state = request.app.state
+    ready, body = await health.check(state.rasa, state.http, state.settings.actions_url)
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+@router.post("/api/chat")
+async def post_chat(request: Request) -> JSONResponse:
+    settings = request.app.state.settings
+    raw = await request.body()
+    if len(raw) > settings.max_text_chars * 4 + 1024:
+        return _error(413, f"request body too large; text is limited to {settings.max_text_chars} characters")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return _error(400, "body must be JSON: {\"sender_id\": \"...\", \"text\": \"...\"}")
+    if not isinstance(body, dict):
+        return _error(422, "body must be a JSON object with sender_id and text")
+    sender_id, text = body.get("sender_id"), body.get("text")
+    if not isinstance(sender_id, str) or not sender_id.strip():
+        return _error(422, "sender_id is required and must be a non-empty string", "sender_id")
+    if len(sender_id) > SENDER_ID_MAX:
+        return _error(422, f"sender_id must be at most {SENDER_ID_MAX} characters", "sender_id")
+    if not isinstance(text, str) or not text.strip():
+        return _error(422, "text is required and must be a non-empty string", "text")
+    if len(text) > settings.max_text_chars:
+        return _error(413, f"text must be at most {settings.max_text_chars} characters, got {len(text)}", "text")
+    try:
+        replies = await request.app.state.conversation.handle(
+            IncomingMessage(channel="api", sender_id=sender_id.strip(), text=text))
+    except RasaUnavailable:
+        return _error(503, "the assistant is starting or unavailable; try again shortly")
+    return JSONResponse({"messages": [r.to_dict() for r in replies]})

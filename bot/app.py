@@ -1,0 +1,59 @@
+"""create_app(): the gateway every channel goes through."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from bot import api, web
+from bot.conversation.rasa_client import RasaClient
+from bot.conversation.service import ConversationService
+from bot.settings import Settings, get_settings
+
+logger = logging.getLogger("bot.app")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.settings = settings
+        app.state.http = httpx.AsyncClient(timeout=5.0)
+        app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
+        app.state.conversation = ConversationService(app.state.rasa)
+        try:
+            yield
+        finally:
+            await app.state.rasa.aclose()
+            await app.state.http.aclose()
+
+    app = FastAPI(title="Trợ lý thủ tục hành chính – Sở Xây dựng", lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
+    app.include_router(api.router)
+    app.include_router(web.router)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # A citizen's client must get JSON it can show, never a bare 500 page.
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse({"error": "internal error; the problem was logged"}, status_code=502)
+
+    return app
+
+
+def main() -> None:
+    import uvicorn
+
+    logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
+                access_log=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Channel-neutral conversation: every channel talks to Rasa through ConversationService."""

@@ -1,0 +1,41 @@
+"""Readiness of the three parts the gateway depends on, checked concurrently."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from bot.conversation.rasa_client import RasaClient
+
+
+async def _rasa(rasa: RasaClient) -> dict:
+    try:
+        status = await rasa.status()
+    except httpx.HTTPStatusError as exc:
+        return {"state": "error", "detail": f"HTTP {exc.response.status_code}"}
+    except httpx.HTTPError as exc:
+        return {"state": "down", "detail": exc.__class__.__name__}
+    if not status.get("model_file"):
+        return {"state": "starting", "detail": "no model loaded"}
+    return {"state": "ready", "model": status.get("model_file")}
+
+
+async def _actions(http: httpx.AsyncClient, actions_url: str) -> tuple[dict, dict]:
+    try:
+        server = await http.get(f"{actions_url}/health", timeout=3.0)
+        kb = await http.get(f"{actions_url}/kb/status", timeout=3.0)
+        kb_json = kb.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        down = {"state": "down", "detail": exc.__class__.__name__}
+        return down, dict(down)
+    action_state = {"state": "ready" if server.status_code == 200 else "error"}
+    index_state = {"state": "ready" if kb_json.get("ready") else "starting", **kb_json}
+    return action_state, index_state
+
+
+async def check(rasa: RasaClient, http: httpx.AsyncClient, actions_url: str) -> tuple[bool, dict]:
+    rasa_state, (action_state, index_state) = await asyncio.gather(_rasa(rasa), _actions(http, actions_url))
+    components = {"rasa": rasa_state, "action_server": action_state, "index": index_state}
+    ready = all(c["state"] == "ready" for c in components.values())
+    return ready, {"status": "ready" if ready else "unavailable", "components": components}
