@@ -110,7 +110,8 @@ class Procedure(_Model):
     steps: str = ""
     conditions: str | None = None  # None = the portal says "Không có thông tin"
     result: str = ""
-    result_code: str | None = None
+    result_code: str | None = None  # the first result's code; some procedures have several results
+    result_codes: list[str] = Field(default_factory=list)
     legal_basis: list[LegalBasis] = Field(default_factory=list)
     detail_url: str | None = None
     decision_number: str = ""
@@ -146,6 +147,13 @@ class Procedure(_Model):
         if value is not None and not RESULT_CODE_RE.match(value):
             raise ValueError(f"result code must look like KQ.G17.000311, got {value!r}")
         return value
+
+    @field_validator("result_codes")
+    @classmethod
+    def _result_codes_format(cls, values: list[str]) -> list[str]:
+        for value in values:
+            cls._result_code_format(value)
+        return values
 
     @field_validator("detail_url")
     @classmethod
