@@ -8,6 +8,7 @@ USAGE = """usage: python -m bot COMMAND [ARGS]
 
 commands:
   run                 start the whole assistant (Rasa, action server, gateway)
+  index               load the knowledge base and build its search index if it is missing or stale
   kb ...              knowledge base: import-national, validate, show, export, import
   search ...          search the knowledge base (questions on stdin)
   eval FILE.tsv       measure search on a question file
@@ -23,6 +24,8 @@ def main(argv: list[str]) -> int:
         from bot.supervisor import run_main
 
         return run_main(rest)
+    if command == "index":
+        return _index()
     if command == "kb":
         from knowledge_base.kb_cli import kb_main
 
@@ -37,3 +40,17 @@ def main(argv: list[str]) -> int:
         return eval_main(rest)
     print(f"unknown command: {command}\n\n{USAGE}", file=sys.stderr)
     return 2
+
+
+def _index() -> int:
+    from knowledge_base.service import KnowledgeBase
+    from knowledge_base.store import KnowledgeBaseError
+
+    kb = KnowledgeBase.from_settings()
+    try:
+        kb.load(lambda msg: print(f"[index] {msg}", flush=True))
+    except KnowledgeBaseError as exc:
+        print(f"[index] the knowledge base is invalid:\n{exc}", file=sys.stderr)
+        return 1
+    print(f"[index] ready: {kb.status()}", flush=True)
+    return 0

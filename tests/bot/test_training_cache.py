@@ -1,0 +1,32 @@
+"""The model is retrained only when its inputs change."""
+
+from __future__ import annotations
+
+import shutil
+
+from bot import training
+
+
+def _copy_project(tmp_path):
+    for name in training.INPUTS:
+        src = training.ROOT / name
+        dst = tmp_path / name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(src, dst) if src.is_dir() else shutil.copy(src, dst)
+    return tmp_path
+
+
+def test_hash_is_stable_and_follows_every_input(tmp_path):
+    root = _copy_project(tmp_path)
+    first = training.inputs_hash(root)
+    assert training.inputs_hash(root) == first
+    nlu = next((root / "nlu_data").rglob("*.yml"))
+    nlu.write_text(nlu.read_text() + "\n")
+    assert training.inputs_hash(root) != first
+
+
+def test_unrelated_files_do_not_trigger_training(tmp_path):
+    root = _copy_project(tmp_path)
+    first = training.inputs_hash(root)
+    (root / "README.md").write_text("docs change")
+    assert training.inputs_hash(root) == first
