@@ -1,0 +1,254 @@
+"""The committed knowledge base on disk: read, validate, write.
+
+Layout under ``root`` (default: ``knowledge_base/data`` beside this module)::
+
+    procedures/<code>.yml   one department procedure per file (staff review these)
+    catalogue.jsonl         other agencies' procedures, one JSON object per line
+    department.yml          the department profile
+    import-report.json      what the last national import did (not part of the served content)
+
+Every problem is reported as ``file:line: field: what is wrong`` so staff can fix the file directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from knowledge_base.models import CatalogueEntry, DepartmentProfile, Procedure
+
+DEFAULT_ROOT = Path(__file__).resolve().parent / "data"
+PROCEDURES_DIR = "procedures"
+CATALOGUE_FILE = "catalogue.jsonl"
+DEPARTMENT_FILE = "department.yml"
+REPORT_FILE = "import-report.json"
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class KnowledgeBaseError(Exception):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid knowledge base:\n" + "\n".join(problems))
+
+
+@dataclass
+class KnowledgeBaseData:
+    procedures: dict[str, Procedure]
+    catalogue: list[CatalogueEntry]
+    department: DepartmentProfile
+    content_hash: str
+    root: Path = field(default=DEFAULT_ROOT)
+
+    def catalogue_by_code(self) -> dict[str, CatalogueEntry]:
+        return {entry.code: entry for entry in self.catalogue}
+
+
+def load_knowledge_base(root: Path | None = None) -> KnowledgeBaseData:
+    """Load and validate everything; raise :class:`KnowledgeBaseError` listing every problem found."""
+    root = Path(root) if root is not None else DEFAULT_ROOT
+    problems: list[str] = []
+    if not root.is_dir():
+        raise KnowledgeBaseError([f"{root}:0: root: knowledge base folder does not exist"])
+    procedures = _load_procedures(root, problems)
+    catalogue = _load_catalogue(root, problems)
+    department = _load_department(root, problems)
+    if problems:
+        raise KnowledgeBaseError(problems)
+    return KnowledgeBaseData(procedures, catalogue, department, content_hash(root), root)
+
+
+def content_hash(root: Path | None = None) -> str:
+    """Hash of the served files' bytes; changes whenever staff edit anything the assistant uses."""
+    root = Path(root) if root is not None else DEFAULT_ROOT
+    digest = hashlib.sha256()
+    for path in _content_files(root):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _content_files(root: Path) -> list[Path]:
+    files = sorted((root / PROCEDURES_DIR).glob("*.yml")) if (root / PROCEDURES_DIR).is_dir() else []
+    return files + [p for p in (root / CATALOGUE_FILE, root / DEPARTMENT_FILE) if p.is_file()]
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def _load_procedures(root: Path, problems: list[str]) -> dict[str, Procedure]:
+    folder = root / PROCEDURES_DIR
+    if not folder.is_dir():
+        problems.append(f"{_rel(folder, root)}:0: procedures: folder is missing")
+        return {}
+    procedures: dict[str, Procedure] = {}
+    seen: dict[str, str] = {}
+    for path in sorted(folder.glob("*.yml")):
+        procedure = _load_yaml_model(path, root, Procedure, problems)
+        if procedure is None:
+            continue
+        name = _rel(path, root)
+        if procedure.code in seen:
+            problems.append(f"{name}:{_line(path, ('code',))}: code: duplicate code {procedure.code} "
+                            f"(also in {seen[procedure.code]})")
+            continue
+        if path.stem != procedure.code:
+            problems.append(f"{name}:{_line(path, ('code',))}: code: {procedure.code} does not match file name")
+        seen[procedure.code] = name
+        procedures[procedure.code] = procedure
+    return procedures
+
+
+def _load_yaml_model(path: Path, root: Path, model: type[BaseModel], problems: list[str]):
+    name = _rel(path, root)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark else 0
+        problems.append(f"{name}:{line}: yaml: malformed YAML: {getattr(exc, 'problem', None) or exc}")
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{name}:0: file: cannot read: {exc}")
+        return None
+    if not isinstance(data, dict):
+        problems.append(f"{name}:1: yaml: expected a mapping of fields, got {type(data).__name__}")
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            problems.append(f"{name}:{_line(path, loc)}: {_dotted(loc)}: {_message(error)}")
+        return None
+
+
+def _load_catalogue(root: Path, problems: list[str]) -> list[CatalogueEntry]:
+    path = root / CATALOGUE_FILE
+    if not path.is_file():
+        problems.append(f"{CATALOGUE_FILE}:0: catalogue: file is missing")
+        return []
+    entries: list[CatalogueEntry] = []
+    seen: dict[str, int] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            entry = CatalogueEntry.model_validate(json.loads(line))
+        except json.JSONDecodeError as exc:
+            problems.append(f"{CATALOGUE_FILE}:{number}: json: malformed JSON: {exc.msg} (column {exc.colno})")
+            continue
+        except ValidationError as exc:
+            for error in exc.errors():
+                problems.append(f"{CATALOGUE_FILE}:{number}: {_dotted(tuple(error['loc']))}: {_message(error)}")
+            continue
+        if entry.code in seen:
+            problems.append(f"{CATALOGUE_FILE}:{number}: code: duplicate code {entry.code} (also line {seen[entry.code]})")
+            continue
+        seen[entry.code] = number
+        entries.append(entry)
+    return entries
+
+
+def _load_department(root: Path, problems: list[str]) -> DepartmentProfile:
+    path = root / DEPARTMENT_FILE
+    if not path.is_file():
+        problems.append(f"{DEPARTMENT_FILE}:0: department: file is missing")
+        return DepartmentProfile()
+    return _load_yaml_model(path, root, DepartmentProfile, problems) or DepartmentProfile()
+
+
+# --- locating errors ------------------------------------------------------------------------------
+
+
+def _line(path: Path, loc: tuple) -> int:
+    """1-based line of the YAML node at ``loc`` (or its nearest existing parent), from yaml's node marks."""
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except yaml.YAMLError:
+        return 0
+    if node is None:
+        return 1
+    line = node.start_mark.line + 1
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == str(part):
+                    child, line = value, key.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+            line = child.start_mark.line + 1
+        if child is None:
+            break
+        node = child
+    return line
+
+
+def _dotted(loc: tuple) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "record"
+
+
+def _message(error: dict) -> str:
+    if error["type"] == "missing":
+        return "required field is missing"
+    if error["type"] == "extra_forbidden":
+        return "unknown field"
+    if error["type"] == "literal_error":
+        return f"{error['msg'].lower()}, got {error.get('input')!r}"
+    return error["msg"].removeprefix("Value error, ")
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+class _BlockDumper(_Dumper):  # type: ignore[misc, valid-type]
+    pass
+
+
+def _str_presenter(dumper, value: str):
+    # Multi-line texts (steps, notes) as literal blocks: reviewable diffs, line by line.
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockDumper.add_representer(str, _str_presenter)
+
+
+def procedure_to_yaml(procedure: Procedure) -> str:
+    data = procedure.model_dump(mode="json", exclude={"handled_at"})
+    return yaml.dump(data, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=110)
+
+
+def department_to_yaml(department: DepartmentProfile) -> str:
+    data = department.model_dump(mode="json")
+    return yaml.dump(data, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=110)
+
+
+def catalogue_to_jsonl(entries: list[CatalogueEntry]) -> str:
+    return "".join(json.dumps(e.model_dump(mode="json"), ensure_ascii=False) + "\n" for e in entries)
+
+
+def write_procedure(root: Path, procedure: Procedure) -> Path:
+    path = Path(root) / PROCEDURES_DIR / f"{procedure.code}.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(procedure_to_yaml(procedure), encoding="utf-8")
+    return path
