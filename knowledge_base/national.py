@@ -287,14 +287,18 @@ def parse_legal_basis(text: str) -> tuple[list[LegalBasis], str]:
     entries: list[LegalBasis] = []
     start = 0
     for match in _LEGAL_NUMBER.finditer(body):
+        before = body[match.start() - 1: match.start()]
         after = body[match.end(): match.end() + 1]
-        # The number cell is glued to the next title (or ends the text); a number followed by a space or a
-        # digit is a citation inside a title ("Luật Nhà ở số 27/2023/QH15" + "27/2023/QH15").
-        if after and not after.isalpha():
+        # The number cell is glued to its title and/or to the next title; a number with spaces on both sides
+        # is a citation inside a title ("Luật Nhà ở số 27/2023/QH15" + "27/2023/QH15").
+        glued_before = bool(before) and not before.isspace() and before not in "(/"
+        if not (glued_before or not after or after.isalpha()):
             continue
         title = clean(body[start:match.start()])
-        entries.append(LegalBasis(title=title or match.group(0), number=match.group(0)))
         start = match.end()
+        if not title and entries and entries[-1].title == entries[-1].number == match.group(0):
+            continue  # a row published as number + number ("10/2024/TT-BXD10/2024/TT-BXD")
+        entries.append(LegalBasis(title=title or match.group(0), number=match.group(0)))
     tail = clean(body[start:])
     if tail:
         entries.append(LegalBasis(title=tail, number=""))
