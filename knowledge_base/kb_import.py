@@ -81,9 +81,10 @@ def _read_records(source: Path) -> list[tuple[str, Path, dict]]:
     for path in sorted(source.glob("*/*.json")):
         try:
             records.append((path.parent.name, path, json.loads(path.read_text(encoding="utf-8"))))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            line = getattr(exc, "lineno", 0)
-            problems.append(f"{path}:{line}: json: malformed JSON: {exc}")
+        except json.JSONDecodeError as exc:
+            problems.append(f"{path}:{exc.lineno}: json: malformed JSON: {exc.msg} (column {exc.colno})")
+        except UnicodeDecodeError as exc:
+            problems.append(f"{path}:0: file: not UTF-8: {exc}")
     if problems:
         raise KnowledgeBaseError(problems)
     if not records:
