@@ -23,6 +23,13 @@ def choose_payload(code: str) -> str:
     return "/ask_procedure" + json.dumps({"procedure_code": code})
 
 
+def report_turn(dispatcher: CollectingDispatcher, status: str, procedure: str | None = None,
+                confidence: float | None = None, reason: str | None = None) -> None:
+    """Tell the gateway how this turn went (it records it for staff); the gateway never shows it to users."""
+    dispatcher.utter_message(json_message={"turn": {"status": status, "procedure": procedure,
+                                                     "confidence": confidence, "reason": reason}})
+
+
 def _entity(tracker: Tracker, name: str) -> str | None:
     for entity in tracker.latest_message.get("entities", []):
         if entity.get("entity") == name and entity.get("value"):
@@ -39,34 +46,39 @@ class ActionAnswerProcedure(Action):
         kb = knowledge_base()
         if not kb.ready:
             dispatcher.utter_message(response="utter_kb_unavailable")
+            report_turn(dispatcher, "fallback", reason="knowledge base not ready")
             return []
         chosen = _entity(tracker, "procedure_code")
         if chosen and kb.get(chosen) is not None:
-            return self._answer(dispatcher, kb, chosen)
+            return self._answer(dispatcher, kb, chosen, confidence=1.0)
         text = tracker.latest_message.get("text") or ""
         found = await asyncio.to_thread(kb.search, text, 5)
         if not found.results:
             dispatcher.utter_message(response="utter_procedure_not_found", portal=kb.department.national_portal)
+            report_turn(dispatcher, "fallback", reason="no search result")
             return []
         top = found.results[0]
         if found.confident and not top.in_scope:
             dispatcher.utter_message(
                 response="utter_procedure_other_agency", name=top.name, code=top.code,
                 agency=top.agency or "cơ quan khác", url=getattr(top, "url", None) or kb.department.national_portal)
+            report_turn(dispatcher, "out_of_scope", top.code, top.score, reason="another agency's procedure")
             return []
         if found.confident:
-            return self._answer(dispatcher, kb, top.code)
+            return self._answer(dispatcher, kb, top.code, confidence=top.score)
         choices = [hit for hit in found.results if hit.in_scope][:CHOICES]
         if not choices:
             dispatcher.utter_message(response="utter_procedure_not_found", portal=kb.department.national_portal)
+            report_turn(dispatcher, "fallback", None, top.score, reason="low confidence, no department procedure")
             return []
         dispatcher.utter_message(
             response="utter_procedure_unsure",
             buttons=[{"title": formatting.short_title(h.name), "payload": choose_payload(h.code)} for h in choices])
+        report_turn(dispatcher, "clarified", choices[0].code, top.score, reason="low confidence")
         return []
 
     @staticmethod
-    def _answer(dispatcher: CollectingDispatcher, kb, code: str) -> list[dict[str, Any]]:
+    def _answer(dispatcher: CollectingDispatcher, kb, code: str, confidence: float | None) -> list[dict[str, Any]]:
         procedure = kb.get(code)
         department = kb.department
         dispatcher.utter_message(
@@ -77,4 +89,5 @@ class ActionAnswerProcedure(Action):
             channels=formatting.channels_block(procedure),
             url=procedure.detail_url or department.national_portal,
         )
+        report_turn(dispatcher, "answered", procedure.code, confidence)
         return [SlotSet("procedure_code", procedure.code)]

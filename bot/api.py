@@ -51,8 +51,8 @@ async def post_chat(request: Request) -> JSONResponse:
     if len(text) > settings.max_text_chars:
         return _error(413, f"text must be at most {settings.max_text_chars} characters, got {len(text)}", "text")
     try:
-        replies = await request.app.state.conversation.handle(
+        reply = await request.app.state.conversation.handle(
             IncomingMessage(channel="api", sender_id=sender_id.strip(), text=text))
     except RasaUnavailable:
         return _error(503, "the assistant is starting or unavailable; try again shortly")
-    return JSONResponse({"messages": [r.to_dict() for r in replies]})
+    return JSONResponse({"messages": [m.to_dict() for m in reply.messages]})

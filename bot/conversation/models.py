@@ -21,6 +21,32 @@ class OutgoingMessage:
 
 
 @dataclass(frozen=True)
+class TurnInfo:
+    """What the actions reported about a turn (for the record and the staff console), never shown to users.
+
+    status: answered | clarified | fallback | out_of_scope | handed_over | chat (greeting, thanks, ...).
+    """
+
+    status: str = "chat"
+    procedure: str | None = None
+    confidence: float | None = None
+    reason: str | None = None
+
+    @classmethod
+    def from_custom(cls, custom: dict) -> "TurnInfo":
+        confidence = custom.get("confidence")
+        return cls(status=str(custom.get("status") or "chat"), procedure=custom.get("procedure") or None,
+                   confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
+                   reason=custom.get("reason") or None)
+
+
+@dataclass(frozen=True)
+class Reply:
+    messages: list[OutgoingMessage]
+    turn: TurnInfo = field(default_factory=TurnInfo)
+
+
+@dataclass(frozen=True)
 class IncomingMessage:
     channel: str
     sender_id: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from bot.conversation.models import Button, OutgoingMessage
+from bot.conversation.models import Button, OutgoingMessage, Reply, TurnInfo
 
 
 class RasaUnavailable(Exception):
@@ -20,14 +20,23 @@ class RasaClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def send(self, sender_id: str, text: str) -> list[OutgoingMessage]:
+    async def send(self, sender_id: str, text: str) -> Reply:
         try:
             reply = await self._http.post("/webhooks/rest/webhook", json={"sender": sender_id, "message": text})
             reply.raise_for_status()
             raw = reply.json()
         except (httpx.HTTPError, ValueError) as exc:
             raise RasaUnavailable(str(exc) or exc.__class__.__name__) from exc
-        return [_to_message(item) for item in raw if isinstance(item, dict)]
+        messages, turn = [], TurnInfo()
+        for item in raw if isinstance(raw, list) else []:
+            if not isinstance(item, dict):
+                continue
+            custom = item.get("custom")
+            if isinstance(custom, dict) and isinstance(custom.get("turn"), dict):
+                turn = TurnInfo.from_custom(custom["turn"])  # metadata from our actions, not for the user
+                continue
+            messages.append(_to_message(item))
+        return Reply(messages, turn)
 
     async def status(self) -> dict:
         """Model status through the HTTP API; also proves the API token is accepted."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict, deque
 
-from bot.conversation.models import IncomingMessage, OutgoingMessage
+from bot.conversation.models import IncomingMessage, OutgoingMessage, Reply
 from bot.conversation.rasa_client import RasaClient
 from knowledge_base.text import nfc
 
@@ -20,14 +20,14 @@ class ConversationService:
         self._issued: OrderedDict[str, deque[str]] = OrderedDict()
         self._locks: OrderedDict[str, asyncio.Lock] = OrderedDict()
 
-    async def handle(self, message: IncomingMessage) -> list[OutgoingMessage]:
+    async def handle(self, message: IncomingMessage) -> Reply:
         sender = f"{message.channel}:{message.sender_id}"
         text = self._sanitise(sender, nfc(message.text))
         # One sender's turns run in order (Rasa's tracker is per sender); different senders run concurrently.
         async with self._lock(sender):
-            replies = await self._rasa.send(sender, text)
-        self._remember(sender, replies)
-        return replies
+            reply = await self._rasa.send(sender, text)
+        self._remember(sender, reply.messages)
+        return reply
 
     def _sanitise(self, sender: str, text: str) -> str:
         if text.startswith("/") and text not in self._issued.get(sender, ()):

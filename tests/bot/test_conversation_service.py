@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.conversation.models import Button, IncomingMessage, OutgoingMessage
+from bot.conversation.models import Button, IncomingMessage, OutgoingMessage, Reply
 from bot.conversation.service import ConversationService
 
 
@@ -22,7 +22,7 @@ class RecordingRasa:
         await asyncio.sleep(self.delay)
         self.sent.append((sender_id, text))
         self.active[sender_id] -= 1
-        return self.replies
+        return Reply(self.replies)
 
 
 async def test_typed_slash_command_reaches_rasa_as_plain_words():
