@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from bot import api, web
+from bot.conversation.outbox import Outbox
 from bot.conversation.rasa_client import RasaClient
 from bot.conversation.service import ConversationService
 from bot.settings import Settings, get_settings
@@ -26,6 +27,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.http = httpx.AsyncClient(timeout=5.0)
         app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
         app.state.conversation = ConversationService(app.state.rasa)
+        app.state.outbox = Outbox()
+        # Channels and the console add their own start-up here (each in its own module).
         try:
             yield
         finally:

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable
 
 from bot.conversation.models import IncomingMessage, OutgoingMessage, Reply
 from bot.conversation.rasa_client import RasaClient
 from knowledge_base.text import nfc
 
+logger = logging.getLogger(__name__)
+# Called after every turn, e.g. to record it for the staff console; a failing observer never loses the reply.
+TurnObserver = Callable[[IncomingMessage, Reply], Awaitable[None]]
 ISSUED_PAYLOADS_KEPT = 50
 SENDERS_KEPT = 10_000
 
 
 class ConversationService:
-    def __init__(self, rasa: RasaClient) -> None:
+    def __init__(self, rasa: RasaClient, observers: list[TurnObserver] | None = None) -> None:
         self._rasa = rasa
+        self.observers: list[TurnObserver] = list(observers or [])
         # Payloads this assistant offered each sender: only those may reach Rasa as "/intent" commands.
         self._issued: OrderedDict[str, deque[str]] = OrderedDict()
         self._locks: OrderedDict[str, asyncio.Lock] = OrderedDict()
@@ -27,6 +33,11 @@ class ConversationService:
         async with self._lock(sender):
             reply = await self._rasa.send(sender, text)
         self._remember(sender, reply.messages)
+        for observer in self.observers:
+            try:
+                await observer(message, reply)
+            except Exception:
+                logger.exception("turn observer %r failed", observer)
         return reply
 
     def _sanitise(self, sender: str, text: str) -> str:
