@@ -9,10 +9,12 @@ only when they change, so calling this before every command is cheap.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tomllib
 import venv
 from pathlib import Path
 
@@ -29,9 +31,15 @@ def _digest(*files: Path) -> str:
     h = hashlib.sha256()
     for f in files:
         h.update(f.name.encode())
-        h.update(f.read_bytes())
+        h.update(_dependencies(f) if f.name == "pyproject.toml" else f.read_bytes())
     h.update(sys.version.encode())
     return h.hexdigest()
+
+
+def _dependencies(pyproject: Path) -> bytes:
+    # Only what the environment is built from: editing pytest options in pyproject.toml must not rebuild it.
+    project = tomllib.loads(pyproject.read_text())["project"]
+    return json.dumps([project.get("dependencies"), project.get("optional-dependencies")], sort_keys=True).encode()
 
 
 def _pip(env: Path, *args: str) -> None:
