@@ -11,6 +11,7 @@ run: env
 	.venv/bin/python -m bot run
 
 test: env
+	$(PYTHON) scripts/system_packages.py
 	.venv/bin/python -m pytest -ra
 
 # Without the real-stack tests (they train a model on first use and start three servers).
