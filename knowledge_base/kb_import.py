@@ -26,6 +26,7 @@ from knowledge_base.store import (
     catalogue_to_jsonl,
     department_to_yaml,
     load_knowledge_base,
+    publish,
     write_procedure,
 )
 
@@ -66,7 +67,7 @@ def import_national(source: Path, root: Path | None = None) -> dict:
             (staging / DEPARTMENT_FILE).write_text(department_to_yaml(profile), encoding="utf-8")
         (staging / REPORT_FILE).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         load_knowledge_base(staging)
-        _swap(staging, root)
+        publish(staging, root)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -186,14 +187,3 @@ def _report(records, procedures: list[Procedure], catalogue: list[CatalogueEntry
         "without_documents": sorted(p.code for p in procedures if not p.documents),
         "without_where_to_file": len([p for p in procedures if not p.where_to_file]),
     }
-
-
-def _swap(staging: Path, root: Path) -> None:
-    # Two renames: readers see either the old or the new folder, never a half-written one.
-    old = root.parent / f".{root.name}-previous"
-    if old.exists():
-        shutil.rmtree(old)
-    if root.exists():
-        root.rename(old)
-    staging.rename(root)
-    shutil.rmtree(old, ignore_errors=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -252,3 +253,16 @@ def write_procedure(root: Path, procedure: Procedure) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(procedure_to_yaml(procedure), encoding="utf-8")
     return path
+
+
+def publish(staging: Path, root: Path) -> None:
+    """Replace ``root`` by the already validated ``staging`` folder (a sibling of ``root``)."""
+    # Two renames: readers see the old or the new folder, never a half-written one; a reader that lands
+    # between them gets a KnowledgeBaseError and keeps serving what it already has.
+    old = root.parent / f".{root.name}-previous"
+    if old.exists():
+        shutil.rmtree(old)
+    if root.exists():
+        root.rename(old)
+    staging.rename(root)
+    shutil.rmtree(old, ignore_errors=True)
