@@ -46,7 +46,11 @@ _SUSPICIOUS_VND = 1000  # the portal shows e.g. "90 VNĐ" where 90.000 đồng i
 
 _DOC_HEADER = "Tên giấy tờMẫu đơn, tờ khaiSố lượng"
 _COPIES = re.compile(r"(?<!\d)(\d+ bản chính(?:, ?\d+ bản sao)?|\d+ bản sao)")
-_FORM_EXT = re.compile(r"\.(?:docx?|pdf|xlsx?|rar|zip)(?![a-z])", re.IGNORECASE)
+_GLUED_BEFORE_FORM = re.compile(
+    r"(?:theo mẫu|\d{1,4}/\d{4}/[A-ZĐ]+-[A-ZĐa-z]+?(?=Mẫu|Mau|Phụ lục|TK|Đơn|Giấy))(?=[^\s.,;:)])"
+)
+# Case-insensitive extension, but a glued next file name starts with a capital ("a.docxMauB.docx").
+_FORM_EXT = re.compile(r"\.(?i:docx?|pdf|xlsx?|rar|zip)(?![a-z])")
 
 _LEGAL_HEADER = "Tên văn bản pháp lýMã văn bản"
 _ISSUERS = (
@@ -62,6 +66,14 @@ _PLACES = re.compile(
     r"Trung tâm [Pp]hục vụ [Hh]ành chính công(?: cấp (?:tỉnh|xã))?"
     r"|Bộ phận [Mm]ột cửa[^.;,\n]*"
     r"|Bộ phận [Tt]iếp nhận và trả kết quả[^.;,\n]*"
+)
+# "Tổ chức, cá nhân nộp hồ sơ đề nghị đến Sở Xây dựng ..." -> "Sở Xây dựng ..."
+_DESTINATION = re.compile(
+    r"(?:nộp|gửi)\b[^.;:\n]{0,60}?hồ sơ[^.;:\n]{0,80}?\s(?:đến|tới|cho|về|tại)\s+([^.;:\n]{3,200})", re.IGNORECASE
+)
+_DESTINATION_END = re.compile(
+    r"\s(?:theo (?:một trong|quy định|hình thức)|trong (?:các trường hợp|thời hạn)|kèm theo|để |bằng |qua |"
+    r"trực tiếp|hoặc qua|hoặc gửi|hoặc trực tuyến)",
 )
 
 
@@ -263,12 +275,15 @@ def _form_start(segment: str, ext_start: int) -> int:
             begin = i + 1
             break
     head = segment[begin:ext_start]
-    # "theo mẫu quy địnhTK 2.002287.docx": a lower-case letter glued to a capital marks the file name,
-    # but only when prose (with spaces) precedes it; "MauBankhai.docx" is a single CamelCase name.
-    for i in range(1, len(head)):
-        if head[i - 1].islower() and head[i].isupper():
-            if " " in head[:i]:
-                return begin + i
+    # Glued boundaries mark the file name: "quy địnhTK 2.002287.docx" (lower-case then capital),
+    # "theo mẫuvăn bản.docx", "08/2021/NĐ-CPMẫu 24.docx"; only after prose (with spaces), since
+    # "MauBankhai.docx" is a single CamelCase name.
+    cuts = [i for i in range(1, len(head)) if head[i - 1].islower() and head[i].isupper()]
+    cuts += [m.end() for m in _GLUED_BEFORE_FORM.finditer(head)]
+    for cut in sorted(cuts):
+        if " " in head[:cut].strip() and cut < len(head):
+            return begin + cut
+        if " " not in head[:cut].strip():
             break
     return begin
 
@@ -317,6 +332,7 @@ def parse_result(text: str) -> tuple[str, list[str]]:
 
 
 def where_to_file(steps: str) -> str | None:
+    """Where the citizen hands in the file, as the steps text words it; None when it does not say."""
     sentences = re.split(r"(?<=[.;\n])", steps)
     for sentence in sentences:
         if "nộp" in sentence.lower():
@@ -324,4 +340,17 @@ def where_to_file(steps: str) -> str | None:
             if place:
                 return clean(place.group(0))
     place = _PLACES.search(steps)
-    return clean(place.group(0)) if place else None
+    if place:
+        return clean(place.group(0))
+    destination = _DESTINATION.search(steps)
+    if destination:
+        text = _DESTINATION_END.split(destination.group(1), maxsplit=1)[0]
+        text = re.sub(r"(?:,? cụ thể|,? như sau| sau)$", "", clean(text).rstrip(",")).strip()
+        if text.count("(") > text.count(")"):
+            text = text[: text.rfind("(")].strip()
+        if len(text) > 120:
+            text = text[:120].rsplit(" ", 1)[0] + " …"
+        # A citation ("Điều 22 của Quy chế", "Nghị định này") is not a place.
+        if text and not re.match(r"(?:Điều|khoản|Nghị định|Thông tư|quy định)\b", text, re.IGNORECASE):
+            return text
+    return None
