@@ -59,10 +59,8 @@ def import_national(source: Path, root: Path | None = None) -> dict:
         for procedure in procedures:
             write_procedure(staging, procedure)
         (staging / CATALOGUE_FILE).write_text(catalogue_to_jsonl(catalogue), encoding="utf-8")
-        department = root / DEPARTMENT_FILE
-        if department.is_file():  # staff own the profile once it exists
-            shutil.copy2(department, staging / DEPARTMENT_FILE)
-        else:
+        _carry_over_staff_files(root, staging)
+        if not (staging / DEPARTMENT_FILE).is_file():
             profile = DepartmentProfile(status_lookup=STATUS_LOOKUP)
             (staging / DEPARTMENT_FILE).write_text(department_to_yaml(profile), encoding="utf-8")
         (staging / REPORT_FILE).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -72,6 +70,18 @@ def import_national(source: Path, root: Path | None = None) -> dict:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return report
+
+
+def _carry_over_staff_files(root: Path, staging: Path) -> None:
+    """Files the import does not generate (the department profile, notes) belong to staff: keep them."""
+    generated = {PROCEDURES_DIR, CATALOGUE_FILE, REPORT_FILE}
+    for path in sorted(root.iterdir()) if root.is_dir() else []:
+        if path.name in generated:
+            continue
+        if path.is_dir():
+            shutil.copytree(path, staging / path.name)
+        else:
+            shutil.copy2(path, staging / path.name)
 
 
 def _read_records(source: Path) -> list[tuple[str, Path, dict]]:
@@ -173,6 +183,7 @@ def _report(records, procedures: list[Procedure], catalogue: list[CatalogueEntry
             "ministry_level_only_to_catalogue": own_catalogued,
             "accounted_for": len(procedures) + own_catalogued == own_total,
             "by_levels": dict(Counter(", ".join(p.levels) for p in procedures).most_common()),
+            "by_level": dict(Counter(level for p in procedures for level in p.levels).most_common()),
             "by_handled_at": dict(Counter(p.handled_at for p in procedures).most_common()),
             "by_field": dict(Counter(p.field for p in procedures).most_common()),
         },
