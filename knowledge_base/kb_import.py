@@ -131,6 +131,7 @@ def _convert(records, additions: dict[str, dict]) -> tuple[list[Procedure], list
     by_ministry: Counter = Counter()
     seen: dict[str, str] = {}
     duplicates, failures = [], []
+    parse_check: dict = {"parsed": 0, "failed": {}, "unparsed_by_field": Counter()}
     for ministry, path, record in records:
         by_ministry[ministry] += 1
         code = str(record.get("ma_thu_tuc", "")).strip()
@@ -149,6 +150,7 @@ def _convert(records, additions: dict[str, dict]) -> tuple[list[Procedure], list
                 procedures.append(procedure)
             else:
                 catalogue.append(entry)
+                _check_parse(record, ministry, parse_check)
         except Exception as exc:  # noqa: BLE001 - one bad record must be reported, not abort the batch silently
             failures.append({"code": code, "file": str(path), "error": str(exc)[:500]})
     if failures or duplicates:
@@ -158,7 +160,26 @@ def _convert(records, additions: dict[str, dict]) -> tuple[list[Procedure], list
         )
     report = _report(records, procedures, catalogue, by_ministry)
     report["orphaned_department_additions"] = sorted(additions)  # codes gone from the national data
+    for procedure in procedures:
+        parse_check["parsed"] += 1
+        parse_check["unparsed_by_field"].update(procedure.unparsed.keys())
+    report["parser_on_all_records"] = {
+        "parsed": parse_check["parsed"],
+        "failed": parse_check["failed"],
+        "unparsed_by_field": dict(sorted(parse_check["unparsed_by_field"].items())),
+    }
     return procedures, catalogue, report
+
+
+def _check_parse(record: dict, ministry: str, check: dict) -> None:
+    """Parse catalogue records too (not stored): the parser's health on the whole national data set."""
+    try:
+        procedure = parse_record(record, ministry)
+    except Exception as exc:  # noqa: BLE001 - catalogue entries do not need the full parse
+        check["failed"][str(record.get("ma_thu_tuc"))] = str(exc)[:300]
+        return
+    check["parsed"] += 1
+    check["unparsed_by_field"].update(procedure.unparsed.keys())
 
 
 def _report(records, procedures: list[Procedure], catalogue: list[CatalogueEntry], by_ministry: Counter) -> dict:

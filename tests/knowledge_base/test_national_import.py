@@ -36,6 +36,9 @@ def test_every_record_is_accounted_for(imported):
     assert report["catalogue_entries"] == 2642 - 258
     assert sum(own["by_levels"].values()) == 258
     assert "Cấp bộ" not in own["by_levels"]  # ministry-only records are catalogue entries
+    assert own["by_handled_at"] == {"province": 193, "province_and_commune": 36, "commune": 20, "other": 9}
+    assert report["parser_on_all_records"]["parsed"] == 2642
+    assert report["parser_on_all_records"]["failed"] == {}
 
 
 def test_unparsed_text_is_kept_and_counted(imported, kb):
