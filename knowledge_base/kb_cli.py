@@ -34,7 +34,8 @@ def kb_main(argv: list[str]) -> int:
     except KnowledgeBaseError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        print(f"{len(exc.problems)} problem(s); the published knowledge base was not changed.", file=sys.stderr)
+        unchanged = "; the published knowledge base was not changed" if args.command.startswith("import") else ""
+        print(f"{len(exc.problems)} problem(s){unchanged}.", file=sys.stderr)
         return 1
 
 

@@ -23,6 +23,7 @@ from knowledge_base.store import (
     PROCEDURES_DIR,
     REPORT_FILE,
     KnowledgeBaseError,
+    yaml_error_text,
     catalogue_to_jsonl,
     department_to_yaml,
     load_knowledge_base,
@@ -112,9 +113,11 @@ def _existing_additions(root: Path) -> dict[str, dict]:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            problems.append(f"{PROCEDURES_DIR}/{path.name}:{mark.line + 1 if mark else 0}: yaml: malformed YAML; "
-                            "fix it before re-importing so its department additions are not lost")
+            problems.append(f"{PROCEDURES_DIR}/{path.name}:{yaml_error_text(exc)}; fix it before re-importing "
+                            "so its department additions are not lost")
+            continue
+        if not isinstance(data, dict):
+            problems.append(f"{PROCEDURES_DIR}/{path.name}:1: yaml: expected a mapping of fields")
             continue
         code = str(data.get("code") or path.stem)
         kept = {k: data[k] for k in DEPARTMENT_FIELDS if data.get(k) not in (None, [], "", "unknown")}

@@ -112,9 +112,7 @@ def _load_yaml_model(path: Path, root: Path, model: type[BaseModel], problems: l
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark else 0
-        problems.append(f"{name}:{line}: yaml: malformed YAML: {getattr(exc, 'problem', None) or exc}")
+        problems.append(f"{name}:{yaml_error_text(exc)}")
         return None
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(f"{name}:0: file: cannot read: {exc}")
@@ -129,6 +127,16 @@ def _load_yaml_model(path: Path, root: Path, model: type[BaseModel], problems: l
             loc = tuple(error["loc"])
             problems.append(f"{name}:{_line(path, loc)}: {_dotted(loc)}: {_message(error)}")
         return None
+
+
+def yaml_error_text(exc: yaml.YAMLError) -> str:
+    """``line: yaml: message``; the line is where yaml noticed, the context says where the construct began."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    message = getattr(exc, "problem", None) or str(exc)
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and context_mark is not None:
+        message += f" ({context} started at line {context_mark.line + 1})"
+    return f"{mark.line + 1 if mark else 0}: yaml: malformed YAML: {message}"
 
 
 def _load_catalogue(root: Path, problems: list[str]) -> list[CatalogueEntry]:
