@@ -22,4 +22,4 @@ bench: env
 	.venv/bin/python scripts/bench_stack.py
 
 validate: env
-	.venv-rasa/bin/rasa data validate --data nlu_data --domain domain.yml --config config.yml
+	.venv-rasa/bin/rasa data validate --fail-on-warnings --data nlu_data --domain domain.yml --config config.yml

@@ -1,40 +1,55 @@
-"""Answer a procedure question from the knowledge base: the one answer, a choice, a redirect, or 'not found'."""
+"""Answer a procedure question: the one answer, a choice between close candidates, a redirect, or 'not found'."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import formatting
+from actions import buttons, formatting
 from actions.deps import knowledge_base
+from actions.texts import say
+from actions.focus import entity, mentions_ha_giang
+from actions.turns import report_turn
 
-logger = logging.getLogger(__name__)
 CHOICES = 3
 
 
-def choose_payload(code: str) -> str:
-    # An explicit entity makes the choice exact: the button never depends on re-running the search.
-    return "/ask_procedure" + json.dumps({"procedure_code": code})
+def merger_note(dispatcher: CollectingDispatcher, kb) -> None:
+    """Citizens still say "Sở Xây dựng Hà Giang": explain the 2025 merger from the department profile."""
+    department = kb.department
+    say(dispatcher, "merger_note", merged_on=department.merged_on.strftime("%d/%m/%Y"),
+                             former_name=(department.former_names or ["Sở Xây dựng tỉnh Hà Giang"])[0],
+                             name=department.name)
 
 
-def report_turn(dispatcher: CollectingDispatcher, status: str, procedure: str | None = None,
-                confidence: float | None = None, reason: str | None = None) -> None:
-    """Tell the gateway how this turn went (it records it for staff); the gateway never shows it to users."""
-    dispatcher.utter_message(json_message={"turn": {"status": status, "procedure": procedure,
-                                                     "confidence": confidence, "reason": reason}})
+def redirect(dispatcher: CollectingDispatcher, kb, hit) -> None:
+    say(dispatcher, "procedure_other_agency", name=hit.name, code=hit.code,
+                             agency=hit.agency or "cơ quan khác",
+                             url=getattr(hit, "url", None) or kb.department.national_portal)
+    report_turn(dispatcher, "out_of_scope", hit.code, hit.score, reason="another agency's procedure")
 
 
-def _entity(tracker: Tracker, name: str) -> str | None:
-    for entity in tracker.latest_message.get("entities", []):
-        if entity.get("entity") == name and entity.get("value"):
-            return str(entity["value"])
-    return None
+def not_found(dispatcher: CollectingDispatcher, kb, reason: str, confidence: float | None = None) -> None:
+    say(dispatcher, "procedure_not_found", portal=kb.department.national_portal,
+                             buttons=buttons.help_options())
+    report_turn(dispatcher, "fallback", None, confidence, reason=reason)
+
+
+def summary(dispatcher: CollectingDispatcher, kb, code: str, confidence: float | None) -> list[dict[str, Any]]:
+    procedure = kb.get(code)
+    department = kb.department
+    say(
+        dispatcher, "procedure_summary", name=procedure.name, code=procedure.code,
+        authority=formatting.authority_line(procedure, department.name),
+        channels=formatting.channels_block(procedure), url=procedure.detail_url or department.national_portal,
+        buttons=buttons.aspects(procedure.has_online_channel))
+    say(dispatcher, "ask_feedback", buttons=buttons.feedback())
+    report_turn(dispatcher, "answered", procedure.code, confidence)
+    return [SlotSet("procedure_code", procedure.code), SlotSet("case", None), SlotSet("listing", None)]
 
 
 class ActionAnswerProcedure(Action):
@@ -45,49 +60,30 @@ class ActionAnswerProcedure(Action):
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         kb = knowledge_base()
         if not kb.ready:
-            dispatcher.utter_message(response="utter_kb_unavailable")
+            say(dispatcher, "kb_unavailable")
             report_turn(dispatcher, "fallback", reason="knowledge base not ready")
             return []
-        chosen = _entity(tracker, "procedure_code")
-        if chosen and kb.get(chosen) is not None:
-            return self._answer(dispatcher, kb, chosen, confidence=1.0)
         text = tracker.latest_message.get("text") or ""
+        if mentions_ha_giang(text):
+            merger_note(dispatcher, kb)
+        chosen = entity(tracker, "procedure_code")
+        if chosen and kb.get(chosen) is not None:
+            return summary(dispatcher, kb, chosen, 1.0)
         found = await asyncio.to_thread(kb.search, text, 5)
         if not found.results:
-            dispatcher.utter_message(response="utter_procedure_not_found", portal=kb.department.national_portal)
-            report_turn(dispatcher, "fallback", reason="no search result")
+            not_found(dispatcher, kb, "no search result")
             return []
         top = found.results[0]
         if found.confident and not top.in_scope:
-            dispatcher.utter_message(
-                response="utter_procedure_other_agency", name=top.name, code=top.code,
-                agency=top.agency or "cơ quan khác", url=getattr(top, "url", None) or kb.department.national_portal)
-            report_turn(dispatcher, "out_of_scope", top.code, top.score, reason="another agency's procedure")
+            redirect(dispatcher, kb, top)
             return []
         if found.confident:
-            return self._answer(dispatcher, kb, top.code, confidence=top.score)
+            return summary(dispatcher, kb, top.code, top.score)
         choices = [hit for hit in found.results if hit.in_scope][:CHOICES]
         if not choices:
-            dispatcher.utter_message(response="utter_procedure_not_found", portal=kb.department.national_portal)
-            report_turn(dispatcher, "fallback", None, top.score, reason="low confidence, no department procedure")
+            not_found(dispatcher, kb, "low confidence, no department procedure", top.score)
             return []
-        dispatcher.utter_message(
-            response="utter_procedure_unsure",
-            buttons=[{"title": formatting.short_title(h.name), "payload": choose_payload(h.code)} for h in choices])
-        report_turn(dispatcher, "clarified", choices[0].code, top.score, reason="low confidence")
+        say(dispatcher, "procedure_unsure",
+                                 buttons=[buttons.choose_procedure(h.code, h.name) for h in choices])
+        report_turn(dispatcher, "clarified", choices[0].code, top.score, reason="close candidates")
         return []
-
-    @staticmethod
-    def _answer(dispatcher: CollectingDispatcher, kb, code: str, confidence: float | None) -> list[dict[str, Any]]:
-        procedure = kb.get(code)
-        department = kb.department
-        dispatcher.utter_message(
-            response="utter_procedure_summary",
-            name=procedure.name,
-            code=procedure.code,
-            authority=formatting.authority_line(procedure, department.name),
-            channels=formatting.channels_block(procedure),
-            url=procedure.detail_url or department.national_portal,
-        )
-        report_turn(dispatcher, "answered", procedure.code, confidence)
-        return [SlotSet("procedure_code", procedure.code)]

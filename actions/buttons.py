@@ -1,0 +1,35 @@
+"""Button payloads the actions offer. Payloads carry entities so a tap never depends on re-running NLU."""
+
+from __future__ import annotations
+
+import json
+
+from actions.formatting import short_title
+
+
+def payload(intent: str, **entities: str) -> str:
+    return f"/{intent}" + (json.dumps(entities, ensure_ascii=False) if entities else "")
+
+
+def choose_procedure(code: str, name: str) -> dict:
+    return {"title": short_title(name), "payload": payload("ask_procedure", procedure_code=code)}
+
+
+def feedback() -> list[dict]:
+    return [{"title": "👍 Hữu ích", "payload": payload("feedback", value="good")},
+            {"title": "👎 Chưa đúng", "payload": payload("feedback", value="bad")}]
+
+
+def aspects(has_online: bool) -> list[dict]:
+    buttons = [{"title": "Giấy tờ cần có", "payload": payload("ask_documents")},
+               {"title": "Lệ phí", "payload": payload("ask_fee")},
+               {"title": "Thời gian", "payload": payload("ask_processing_time")},
+               {"title": "Nộp ở đâu", "payload": payload("ask_where_to_submit")}]
+    if has_online:
+        buttons.append({"title": "Nộp trực tuyến", "payload": payload("ask_online_submission")})
+    return buttons
+
+
+def help_options() -> list[dict]:
+    return [{"title": "Danh mục thủ tục", "payload": payload("show_menu")},
+            {"title": "Gặp cán bộ", "payload": payload("human_handoff")}]

@@ -1,0 +1,147 @@
+"""General guidance: payment, status lookup, contact, menu, hand-over to staff, feedback, fallback."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import UserUtteranceReverted
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import buttons
+from actions.deps import knowledge_base
+from actions.texts import say
+from actions.focus import entity, mentions_ha_giang
+from actions.procedures import merger_note
+from actions.turns import report_turn
+
+logger = logging.getLogger(__name__)
+# Receipt code of a one-stop file: <unit>.H<province>-<yymmdd>-<number>, e.g. 000.00.04.H22-250801-0001.
+RECEIPT_CODE = re.compile(r"\b\d{3}\.\d{2}\.\d{2}\.H\d{2}-\d{6}-\d{4}\b", re.IGNORECASE)
+MENU_FILE = Path(__file__).with_name("menu.yml")
+
+
+@lru_cache(maxsize=1)
+def menu_codes() -> list[str]:
+    return [str(code) for code in yaml.safe_load(MENU_FILE.read_text(encoding="utf-8")) or []]
+
+
+def contact_details(kb) -> str | None:
+    d = kb.department
+    lines = [f"{label}: {value}" for label, value in (
+        ("Địa chỉ", d.service_centre_address), ("Điện thoại", d.hotline), ("Email", d.email),
+        ("Giờ làm việc", d.opening_hours), ("Cổng dịch vụ công của tỉnh", d.provincial_portal)) if value]
+    return "\n".join(lines) or None
+
+
+class ActionAnswerPayment(Action):
+    def name(self) -> str:
+        return "action_answer_payment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        kb = knowledge_base()
+        say(dispatcher, "payment", paygov=kb.department.paygov)
+        report_turn(dispatcher, "answered", tracker.get_slot("procedure_code"), reason="payment")
+        return []
+
+
+class ActionStatusLookup(Action):
+    def name(self) -> str:
+        return "action_status_lookup"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        portal = knowledge_base().department.national_portal
+        match = RECEIPT_CODE.search(tracker.latest_message.get("text") or "")
+        if match:
+            say(dispatcher, "status_lookup", receipt=match.group(0).upper(), portal=portal)
+        else:
+            say(dispatcher, "status_lookup_no_code", portal=portal)
+        report_turn(dispatcher, "answered", reason="status lookup")
+        return []
+
+
+class ActionContact(Action):
+    def name(self) -> str:
+        return "action_contact"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        kb = knowledge_base()
+        if mentions_ha_giang(tracker.latest_message.get("text") or ""):
+            merger_note(dispatcher, kb)
+        details = contact_details(kb)
+        if details:
+            say(dispatcher, "contact", name=kb.department.name, details=details)
+        else:
+            say(dispatcher, "contact_unknown", name=kb.department.name,
+                                     portal=kb.department.national_portal)
+        report_turn(dispatcher, "answered", reason="contact")
+        return []
+
+
+class ActionShowMenu(Action):
+    def name(self) -> str:
+        return "action_show_menu"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        kb = knowledge_base()
+        choices = []
+        for code in menu_codes():
+            procedure = kb.get(code) if kb.ready else None
+            if procedure is None:
+                logger.warning("menu code %s is not in the knowledge base", code)
+                continue
+            choices.append(buttons.choose_procedure(code, procedure.name))
+        say(dispatcher, "menu", buttons=choices)
+        report_turn(dispatcher, "chat", reason="menu")
+        return []
+
+
+class ActionHandoff(Action):
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        kb = knowledge_base()
+        details = contact_details(kb)
+        contact = (f"Bạn cũng có thể liên hệ trực tiếp:\n{details}" if details else
+                   f"Bạn cũng có thể tra cứu tại {kb.department.national_portal}.")
+        say(dispatcher, "handoff", contact=contact)
+        report_turn(dispatcher, "handed_over", tracker.get_slot("procedure_code"), reason="citizen asked for staff")
+        return []
+
+
+class ActionFeedback(Action):
+    def name(self) -> str:
+        return "action_feedback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        value = entity(tracker, "value")
+        good = value == "good"
+        say(dispatcher, "feedback_good" if good else "feedback_bad")
+        report_turn(dispatcher, "feedback", tracker.get_slot("procedure_code"), reason="good" if good else "bad")
+        return []
+
+
+class ActionFallback(Action):
+    """Core fallback: the dialogue policy was unsure what to do; say so and record it for staff."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        portal = knowledge_base().department.national_portal
+        say(dispatcher, "fallback", portal=portal, buttons=buttons.help_options())
+        report_turn(dispatcher, "fallback", reason="dialogue policy unsure")
+        return [UserUtteranceReverted()]

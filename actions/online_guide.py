@@ -1,0 +1,112 @@
+"""The online filing walkthrough, a Rasa form: one short step per message with next / back / done buttons.
+
+The form's one required slot (guide_done) stays empty until the citizen finishes; each message only moves
+guide_step, so the form keeps asking (action_ask_guide_done renders the current step).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import buttons, formatting
+from actions.deps import knowledge_base
+from actions.texts import say
+from actions.focus import entity
+from actions.turns import report_turn
+
+NEXT, BACK, DONE = "next", "back", "done"
+
+
+def _document_count(procedure, case: str | None) -> int | str:
+    groups = procedure.documents
+    if len(groups) == 1:
+        return len(groups[0].items) or "các"
+    index = int(float(case)) - 1 if case else -1
+    return len(groups[index].items) if 0 <= index < len(groups) else "các"
+
+
+def steps(procedure, kb, case: str | None = None) -> list[tuple[str, dict]]:
+    """(response, variables) of each step; the payment step only when the online channel charges a fee."""
+    portal = kb.department.national_portal
+    found = [("guide_login", {"portal": portal})]
+    if procedure is not None:
+        found.append(("guide_find", {"name": formatting.short_title(procedure.name, 90), "code": procedure.code,
+                                           "url": procedure.detail_url or portal}))
+        found.append(("guide_fill", {"documents": _document_count(procedure, case)}))
+        fee = formatting.online_fee_applies(procedure)
+        if fee:
+            found.append(("guide_pay", {"fee": fee, "paygov": kb.department.paygov}))
+    else:
+        found.append(("guide_find_generic", {}))
+        found.append(("guide_fill", {"documents": "các"}))
+        found.append(("guide_pay", {"fee": "nếu thủ tục có thu", "paygov": kb.department.paygov}))
+    found.append(("guide_submit", {}))
+    found.append(("guide_track", {"portal": portal}))
+    return found
+
+
+def _procedure(tracker: Tracker):
+    kb = knowledge_base()
+    code = tracker.get_slot("procedure_code")
+    return kb, (kb.get(code) if code and kb.ready else None)
+
+
+class ActionStartGuide(Action):
+    def name(self) -> str:
+        return "action_start_guide"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        report_turn(dispatcher, "answered", tracker.get_slot("procedure_code"), reason="online guide")
+        return [SlotSet("guide_step", 0), SlotSet("guide_done", None)]
+
+
+class ValidateOnlineGuideForm(Action):
+    def name(self) -> str:
+        return "validate_online_guide_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        nav = entity(tracker, "nav") or {"affirm": NEXT, "deny": DONE}.get(intent)
+        if intent not in ("guide_nav", "affirm", "deny") or nav not in (NEXT, BACK, DONE):
+            return []  # not about the guide: the form rejects and the dialogue answers the new question
+        kb, procedure = _procedure(tracker)
+        total = len(steps(procedure, kb, tracker.get_slot("case")))
+        step = int(tracker.get_slot("guide_step") or 0)
+        if nav == DONE or (nav == NEXT and step + 1 >= total):
+            return [SlotSet("guide_done", True)]
+        return [SlotSet("guide_step", max(0, step + (1 if nav == NEXT else -1)))]
+
+
+class ActionAskGuideDone(Action):
+    def name(self) -> str:
+        return "action_ask_guide_done"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        kb, procedure = _procedure(tracker)
+        all_steps = steps(procedure, kb, tracker.get_slot("case"))
+        step = min(int(tracker.get_slot("guide_step") or 0), len(all_steps) - 1)
+        response, variables = all_steps[step]
+        nav = [{"title": "Tiếp ▶", "payload": buttons.payload("guide_nav", nav=NEXT)}]
+        if step > 0:
+            nav.insert(0, {"title": "◀ Quay lại", "payload": buttons.payload("guide_nav", nav=BACK)})
+        nav.append({"title": "Xong", "payload": buttons.payload("guide_nav", nav=DONE)})
+        say(dispatcher, response, step=step + 1, total=len(all_steps), buttons=nav, **variables)
+        return []
+
+
+class ActionGuideFinished(Action):
+    def name(self) -> str:
+        return "action_guide_finished"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        say(dispatcher, "guide_finished")
+        say(dispatcher, "ask_feedback", buttons=buttons.feedback())
+        return [SlotSet("guide_done", None), SlotSet("guide_step", 0)]
