@@ -1,0 +1,115 @@
+"""Tables of the staff console. Schema changes go through a new Alembic revision in migrations/versions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator):
+    """Stored as naive UTC (SQLite has no time zones), always handed back as aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# Turn kinds: what the citizen did. Only "question" turns count as questions on the dashboard.
+QUESTION, BUTTON, FEEDBACK = "question", "button", "feedback"
+# Review item states.
+NEW, RESOLVED, IGNORED = "new", "resolved", "ignored"
+REVIEW_STATES = (NEW, RESOLVED, IGNORED)
+ADMIN, STAFF = "admin", "staff"
+ROLES = (ADMIN, STAFF)
+
+
+class Turn(Base):
+    __tablename__ = "turns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    # Kept unmasked: a staff reply is delivered to this id. Channels use opaque ids, not phone numbers.
+    sender_id: Mapped[str] = mapped_column(String(160), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default=QUESTION)
+    text: Mapped[str] = mapped_column(Text)  # masked
+    status: Mapped[str] = mapped_column(String(24))
+    procedure: Mapped[str | None] = mapped_column(String(16), index=True)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    feedback: Mapped[str | None] = mapped_column(String(8))  # good | bad, set by a later feedback turn
+    online_guide: Mapped[bool] = mapped_column(Boolean, default=False)
+    review_item_id: Mapped[int | None] = mapped_column(ForeignKey("review_items.id", ondelete="SET NULL"),
+                                                       index=True)
+
+
+class ReviewItem(Base):
+    """One group of near-identical questions staff should look at."""
+
+    __tablename__ = "review_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_key: Mapped[str] = mapped_column(String(500), index=True)
+    text: Mapped[str] = mapped_column(Text)  # masked, as first asked
+    reason: Mapped[str] = mapped_column(String(24))
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default=NEW, index=True)
+    channel: Mapped[str] = mapped_column(String(32))  # of the latest occurrence: where a reply goes
+    sender_id: Mapped[str] = mapped_column(String(160))
+    procedure: Mapped[str | None] = mapped_column(String(16))  # what the assistant guessed, if anything
+    confidence: Mapped[float | None] = mapped_column(Float)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    resolution: Mapped[str | None] = mapped_column(Text)  # e.g. "linked to 1.009972", for the record
+    updated_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default=STAFF)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaffSession(Base):
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Only a hash of the cookie value is kept: a leaked database does not hand out live sessions.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[str | None] = mapped_column(Text)  # JSON
