@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 
-from bot.conversation.models import IncomingMessage, OutgoingMessage, Reply
+from bot.conversation import notices
+from bot.conversation.models import IncomingMessage, OutgoingMessage, Reply, TurnInfo
 from bot.conversation.rasa_client import RasaClient
 from knowledge_base.text import nfc
 
@@ -16,19 +18,40 @@ logger = logging.getLogger(__name__)
 TurnObserver = Callable[[IncomingMessage, Reply], Awaitable[None]]
 ISSUED_PAYLOADS_KEPT = 50
 SENDERS_KEPT = 10_000
+RATE_LIMIT = 15           # messages a sender may send ...
+RATE_WINDOW_S = 60.0      # ... within this many seconds
+MAX_TEXT_CHARS = 4000
+# The command a channel sends for its own "start" (Telegram /start): issued by our code, never typed.
+MENU_COMMAND = "/show_menu"
 
 
 class ConversationService:
-    def __init__(self, rasa: RasaClient, observers: list[TurnObserver] | None = None) -> None:
+    def __init__(self, rasa: RasaClient, observers: list[TurnObserver] | None = None, *,
+                 rate_limit: int = RATE_LIMIT, rate_window_s: float = RATE_WINDOW_S,
+                 max_text_chars: int = MAX_TEXT_CHARS, clock: Callable[[], float] = time.monotonic) -> None:
         self._rasa = rasa
         self.observers: list[TurnObserver] = list(observers or [])
+        self.rate_limit = rate_limit
+        self.rate_window_s = rate_window_s
+        self.max_text_chars = max_text_chars
+        self._clock = clock
+        # Times of each sender's accepted messages in the current window, and whether they were told to slow down.
+        self._recent: OrderedDict[str, deque[float]] = OrderedDict()
+        self._warned: dict[str, float] = {}
         # Payloads this assistant offered each sender: only those may reach Rasa as "/intent" commands.
         self._issued: OrderedDict[str, deque[str]] = OrderedDict()
         self._locks: OrderedDict[str, asyncio.Lock] = OrderedDict()
 
-    async def handle(self, message: IncomingMessage) -> Reply:
+    async def handle(self, message: IncomingMessage, *, command: bool = False) -> Reply:
+        """One turn. `command=True` only for commands written in our code (MENU_COMMAND), never for user text."""
         sender = f"{message.channel}:{message.sender_id}"
-        text = self._sanitise(sender, nfc(message.text))
+        if len(message.text) > self.max_text_chars:
+            # Checked before normalising: a huge text should cost us nothing.
+            limit = f"{self.max_text_chars:,}".replace(",", ".")  # Vietnamese thousands separator
+            return Reply([OutgoingMessage(notices.TOO_LONG.format(limit=limit))], TurnInfo(status="too_long"))
+        if not self._admit(sender):
+            return self._slow_down(sender)
+        text = nfc(message.text) if command else self._sanitise(sender, nfc(message.text))
         # One sender's turns run in order (Rasa's tracker is per sender); different senders run concurrently.
         async with self._lock(sender):
             reply = await self._rasa.send(sender, text)
@@ -39,6 +62,30 @@ class ConversationService:
             except Exception:
                 logger.exception("turn observer %r failed", observer)
         return reply
+
+    def _admit(self, sender: str) -> bool:
+        now = self._clock()
+        recent = self._recent.setdefault(sender, deque())
+        self._recent.move_to_end(sender)
+        while recent and now - recent[0] >= self.rate_window_s:
+            recent.popleft()
+        while len(self._recent) > SENDERS_KEPT:
+            oldest, _ = self._recent.popitem(last=False)
+            self._warned.pop(oldest, None)
+        if len(recent) >= self.rate_limit:
+            return False
+        recent.append(now)
+        self._warned.pop(sender, None)
+        return True
+
+    def _slow_down(self, sender: str) -> Reply:
+        # Told once per window: a flooding client must not make us flood the channel with notices.
+        now = self._clock()
+        warned_at = self._warned.get(sender)
+        if warned_at is not None and now - warned_at < self.rate_window_s:
+            return Reply([], TurnInfo(status="rate_limited"))
+        self._warned[sender] = now
+        return Reply([OutgoingMessage(notices.RATE_LIMITED)], TurnInfo(status="rate_limited"))
 
     def _sanitise(self, sender: str, text: str) -> str:
         if text.startswith("/") and text not in self._issued.get(sender, ()):

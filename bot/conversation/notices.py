@@ -1,0 +1,8 @@
+"""What the gateway itself says to a citizen when a turn never reaches the assistant (short, polite)."""
+
+RATE_LIMITED = ("Bạn đang gửi tin nhắn hơi nhanh. Vui lòng đợi khoảng một phút rồi hỏi tiếp, "
+                "chúng tôi vẫn đang ở đây để hỗ trợ bạn.")
+TOO_LONG = "Tin nhắn dài quá {limit} ký tự. Bạn vui lòng rút gọn câu hỏi và gửi lại."
+UNAVAILABLE = "Hệ thống đang bận hoặc đang khởi động. Bạn vui lòng thử lại sau ít phút."
+TEXT_ONLY = "Hiện tôi chỉ đọc được tin nhắn chữ. Bạn vui lòng nhập câu hỏi bằng chữ."
+BUTTON_EXPIRED = "Nút này đã hết hạn, bạn vui lòng hỏi lại."
