@@ -9,7 +9,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from bot import api, web
+from bot import api, channels, web
 from bot.conversation.outbox import Outbox
 from bot.conversation.rasa_client import RasaClient
 from bot.conversation.service import ConversationService
@@ -29,9 +29,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.conversation = ConversationService(app.state.rasa)
         app.state.outbox = Outbox()
         # Channels and the console add their own start-up here (each in its own module).
+        # --- citizen channels (bot/channels): widget always; Telegram and Zalo when configured ---
+        running_channels = await channels.start_channels(app)
+        # --- end citizen channels ---
         try:
             yield
         finally:
+            await running_channels.stop()
             await app.state.rasa.aclose()
             await app.state.http.aclose()
 
@@ -39,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   docs_url=None, redoc_url=None)
     app.include_router(api.router)
     app.include_router(web.router)
+    app.include_router(channels.router)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -1,0 +1,80 @@
+"""Channel settings, read from the environment when the gateway starts (documented in README, "Channels")."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, "").strip() or default
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token: str = ""
+    api_url: str = "https://api.telegram.org"
+    webhook_url: str = ""       # set: webhook mode; unset: long polling
+    webhook_secret: str = ""    # unset in webhook mode: a random one is generated at each start
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.token)
+
+
+@dataclass(frozen=True)
+class ZaloSettings:
+    app_id: str = ""
+    oa_secret_key: str = ""     # signs webhook events (X-ZEvent-Signature)
+    app_secret: str = ""        # authenticates token refreshes
+    access_token: str = ""
+    refresh_token: str = ""
+    api_url: str = "https://openapi.zalo.me"
+    oauth_url: str = "https://oauth.zaloapp.com"
+    token_file: Path = ROOT / "var" / "zalo-tokens.json"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.app_id and self.oa_secret_key and (self.access_token or self.refresh_token
+                                                               or self.token_file.exists()))
+
+
+@dataclass(frozen=True)
+class WidgetSettings:
+    # Origins of pages allowed to embed the widget besides the gateway's own; "*" allows any.
+    allowed_origins: tuple[str, ...] = ()
+    # Signs session ids; unset: random per start (history is kept in memory, so it ends with the process anyway).
+    session_secret: str = ""
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    zalo: ZaloSettings = field(default_factory=ZaloSettings)
+    widget: WidgetSettings = field(default_factory=WidgetSettings)
+
+    @classmethod
+    def from_env(cls) -> "ChannelSettings":
+        origins = tuple(o.strip().rstrip("/") for o in _env("WIDGET_ALLOWED_ORIGINS").split(",") if o.strip())
+        return cls(
+            telegram=TelegramSettings(
+                token=_env("TELEGRAM_BOT_TOKEN"),
+                api_url=_env("TELEGRAM_API_URL", TelegramSettings.api_url).rstrip("/"),
+                webhook_url=_env("TELEGRAM_WEBHOOK_URL"),
+                webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET"),
+            ),
+            zalo=ZaloSettings(
+                app_id=_env("ZALO_APP_ID"),
+                oa_secret_key=_env("ZALO_OA_SECRET_KEY"),
+                app_secret=_env("ZALO_APP_SECRET"),
+                access_token=_env("ZALO_ACCESS_TOKEN"),
+                refresh_token=_env("ZALO_REFRESH_TOKEN"),
+                api_url=_env("ZALO_API_URL", ZaloSettings.api_url).rstrip("/"),
+                oauth_url=_env("ZALO_OAUTH_URL", ZaloSettings.oauth_url).rstrip("/"),
+                token_file=Path(_env("ZALO_TOKEN_FILE", str(ZaloSettings.token_file))),
+            ),
+            widget=WidgetSettings(allowed_origins=origins, session_secret=_env("WIDGET_SESSION_SECRET")),
+        )
