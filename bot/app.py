@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 
@@ -10,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from bot import api, channels, web
+from bot.console import setup as console
 from bot.conversation.outbox import Outbox
 from bot.conversation.rasa_client import RasaClient
 from bot.conversation.service import ConversationService
@@ -32,9 +34,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # --- citizen channels (bot/channels): widget always; Telegram and Zalo when configured ---
         running_channels = await channels.start_channels(app)
         # --- end citizen channels ---
+        # --- staff console (bot/console): database, first admin, turn recorder ---
+        await asyncio.to_thread(console.start, app)
+        # --- end staff console ---
         try:
             yield
         finally:
+            console.stop(app)
             await running_channels.stop()
             await app.state.rasa.aclose()
             await app.state.http.aclose()
@@ -44,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(web.router)
     app.include_router(channels.router)
+    console.install(app)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -1,0 +1,1 @@
+"""Staff console at /staff: review queue, teaching the assistant, replies to citizens, dashboard."""

@@ -1,0 +1,203 @@
+"""Routes of the staff console: the page at /staff and its JSON API at /staff/api (also for scripts)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel, ValidationError
+
+from bot.console import auth, schemas
+from bot.console.service import ConsoleError, ConsoleService
+from bot.db.repositories import ActiveSession
+
+router = APIRouter(prefix="/staff")
+STATIC = Path(__file__).parent / "static"
+# Served files, by name: nothing else under static/ can be requested.
+FILES = {"console.js": "text/javascript", "console.css": "text/css", "chart.umd.min.js": "text/javascript"}
+PAGE_HEADERS = {
+    # Only our own scripts and styles: an injected question text can never run as code in a staff browser.
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                               "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def console_of(request: Request) -> ConsoleService:
+    return request.app.state.console
+
+
+async def staff_session(request: Request) -> ActiveSession:
+    active = await run_in_threadpool(console_of(request).session_for, request.cookies.get(auth.COOKIE))
+    if active is None:
+        raise ConsoleError(401, "login required")
+    if request.method not in ("GET", "HEAD") and not auth.csrf_matches(active.csrf_token,
+                                                                      request.headers.get(auth.CSRF_HEADER)):
+        raise ConsoleError(403, f"missing or wrong {auth.CSRF_HEADER} header")
+    return active
+
+
+async def admin_session(active: Annotated[ActiveSession, Depends(staff_session)]) -> ActiveSession:
+    if not auth.is_admin(active.user):
+        raise ConsoleError(403, "only an admin may do this")
+    return active
+
+
+Staff = Annotated[ActiveSession, Depends(staff_session)]
+Admin = Annotated[ActiveSession, Depends(admin_session)]
+Console = Annotated[ConsoleService, Depends(console_of)]
+
+
+async def parse(request: Request, model: type[BaseModel]):
+    if "application/json" not in request.headers.get("content-type", ""):
+        # Also keeps cross-site HTML forms out: they cannot send JSON without a CORS preflight.
+        raise ConsoleError(415, "send a JSON body with Content-Type: application/json")
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise ConsoleError(400, "body must be valid JSON") from None
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(p) for p in error["loc"]) or None
+        raise ConsoleError(422, f"{field or 'body'}: {error['msg']}", field) from None
+
+
+async def error_response(_request: Request, exc: ConsoleError) -> JSONResponse:
+    body = {"error": exc.message}
+    if exc.field:
+        body["field"] = exc.field
+    return JSONResponse(body, status_code=exc.status)
+
+
+# --- page -------------------------------------------------------------------------------------------
+
+
+@router.get("", include_in_schema=False)
+async def page() -> Response:
+    return FileResponse(STATIC / "console.html", media_type="text/html", headers=PAGE_HEADERS)
+
+
+@router.get("/static/{name}", include_in_schema=False)
+async def static_file(name: str) -> Response:
+    if name not in FILES:
+        raise ConsoleError(404, "no such file")
+    return FileResponse(STATIC / name, media_type=FILES[name], headers={"Cache-Control": "no-cache"})
+
+
+# --- session ----------------------------------------------------------------------------------------
+
+
+@router.post("/api/login")
+async def login(request: Request, console: Console) -> JSONResponse:
+    body = await parse(request, schemas.LoginIn)
+    done = await run_in_threadpool(console.login, body.username, body.password)
+    response = JSONResponse({"csrf_token": done.csrf_token, "username": done.user.username, "role": done.user.role})
+    response.set_cookie(auth.COOKIE, done.token, max_age=int(console.settings.session_hours * 3600),
+                        path="/staff", httponly=True, samesite="strict", secure=console.settings.cookie_secure)
+    return response
+
+
+@router.post("/api/logout")
+async def logout(active: Staff, console: Console) -> JSONResponse:
+    await run_in_threadpool(console.logout, active)
+    response = JSONResponse({"ok": True})
+    response.delete_cookie(auth.COOKIE, path="/staff")
+    return response
+
+
+@router.get("/api/me")
+async def me(active: Staff) -> dict:
+    return {"username": active.user.username, "role": active.user.role, "csrf_token": active.csrf_token}
+
+
+# --- review queue -----------------------------------------------------------------------------------
+
+
+@router.get("/api/queue")
+async def queue(active: Staff, console: Console, status: str = "new") -> list[dict]:
+    return await run_in_threadpool(console.queue, None if status == "all" else status)
+
+
+@router.get("/api/queue/{item_id}")
+async def queue_item(item_id: int, active: Staff, console: Console) -> dict:
+    return await run_in_threadpool(console.item, item_id)
+
+
+@router.post("/api/queue/{item_id}/link")
+async def link(item_id: int, request: Request, active: Staff, console: Console) -> dict:
+    body = await parse(request, schemas.LinkIn)
+    result = await run_in_threadpool(lambda: console.link(item_id=item_id, code=body.procedure, text=body.text,
+                                                          by=active.user.username))
+    return {**result, "index": await console.nudge_reload()}
+
+
+@router.post("/api/queue/{item_id}/faq")
+async def faq(item_id: int, request: Request, active: Staff, console: Console) -> dict:
+    body = await parse(request, schemas.FaqIn)
+    result = await run_in_threadpool(lambda: console.answer(item_id=item_id, code=body.procedure,
+                                                            question=body.question, answer=body.answer,
+                                                            by=active.user.username))
+    return {**result, "index": await console.nudge_reload()}
+
+
+@router.post("/api/queue/{item_id}/reply")
+async def reply(item_id: int, request: Request, active: Staff, console: Console) -> dict:
+    body = await parse(request, schemas.ReplyIn)
+    return await console.reply(item_id=item_id, text=body.text, by=active.user.username, run=run_in_threadpool)
+
+
+@router.post("/api/queue/{item_id}/status")
+async def set_status(item_id: int, request: Request, active: Staff, console: Console) -> dict:
+    body = await parse(request, schemas.StatusIn)
+    return await run_in_threadpool(lambda: console.set_status(item_id=item_id, status=body.status,
+                                                              by=active.user.username))
+
+
+@router.get("/api/procedures")
+async def procedures(active: Staff, console: Console) -> list[dict]:
+    return await run_in_threadpool(console.procedure_list)
+
+
+# --- dashboard --------------------------------------------------------------------------------------
+
+
+@router.get("/api/dashboard")
+async def dashboard(active: Staff, console: Console, days: int = 30) -> dict:
+    return await run_in_threadpool(console.dashboard, days)
+
+
+@router.get("/api/dashboard.csv")
+async def dashboard_csv(active: Staff, console: Console, days: int = 30) -> Response:
+    text = await run_in_threadpool(console.dashboard_csv, days)
+    # BOM: Excel opens UTF-8 CSV with Vietnamese names correctly only with it.
+    return Response("\ufeff" + text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="thong-ke-{days}-ngay.csv"'})
+
+
+# --- administration ---------------------------------------------------------------------------------
+
+
+@router.get("/api/users")
+async def users(active: Admin, console: Console) -> list[dict]:
+    return await run_in_threadpool(console.users)
+
+
+@router.post("/api/users")
+async def create_user(request: Request, active: Admin, console: Console) -> JSONResponse:
+    body = await parse(request, schemas.UserIn)
+    created = await run_in_threadpool(lambda: console.create_user(username=body.username, password=body.password,
+                                                                  role=body.role, by=active.user.username))
+    return JSONResponse(created, status_code=201)
+
+
+@router.get("/api/audit")
+async def audit_log(active: Admin, console: Console, limit: int = 200) -> list[dict]:
+    return await run_in_threadpool(console.audit_log, max(1, min(limit, 1000)))

@@ -1,0 +1,42 @@
+"""Wiring of the console into the gateway: routes at create_app(), database and recorder at start-up."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+
+from bot.console.recorder import TurnRecorder
+from bot.console.router import error_response, router
+from bot.console.service import ConsoleError, ConsoleService
+from bot.console.settings import ConsoleSettings
+from bot.db.engine import create_db_engine, migrate, session_factory
+
+logger = logging.getLogger("bot.console")
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router)
+    app.add_exception_handler(ConsoleError, error_response)
+
+
+def start(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
+    """Open the database (migrating it), create the first admin, and record every turn from now on.
+
+    Call in the lifespan after app.state.conversation, app.state.outbox and app.state.http exist.
+    """
+    state = app.state
+    settings = settings or ConsoleSettings.from_env(state.settings.actions_url)
+    engine = create_db_engine(settings.database_url)
+    migrate(engine)
+    sessions = session_factory(engine)
+    state.db_engine = engine
+    state.console = ConsoleService(sessions, settings, state.outbox, state.http)
+    logger.info("staff console: %s", state.console.bootstrap())
+    state.conversation.observers.append(TurnRecorder(sessions))
+
+
+def stop(app: FastAPI) -> None:
+    engine = getattr(app.state, "db_engine", None)
+    if engine is not None:
+        engine.dispose()
