@@ -83,6 +83,11 @@ def _children(settings: Settings, model: Path, token: str) -> list[Child]:
     rasa_env = {**base, "ACTION_ENDPOINT_URL": f"{settings.actions_url}/webhook"}
     gateway_env = {**base, "RASA_AUTH_TOKEN": token, "BOT_HOST": settings.host, "BOT_PORT": str(settings.port),
                    "RASA_PORT": str(settings.rasa_port), "ACTIONS_PORT": str(settings.actions_port)}
+    # --- staff console: the gateway asks the action server to reload the knowledge base right after a
+    # staff edit (POST /kb/reload); both get the same admin token, generated per start unless set. ---
+    admin_token = base.get("ACTIONS_ADMIN_TOKEN") or secrets.token_urlsafe(24)
+    actions_env["ACTIONS_ADMIN_TOKEN"] = gateway_env["ACTIONS_ADMIN_TOKEN"] = admin_token
+    # --- end staff console ---
     return [
         Child("actions", [str(APP_PY), "-m", "actions.server"], actions_env),
         Child("rasa", [str(training.RASA_BIN), "run", "--enable-api", "--auth-token", token,
