@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI
 
-from bot.channels import widget
+from bot.channels import telegram, widget
 from bot.channels.settings import ChannelSettings
 from bot.channels.widget_sessions import WidgetSessions
 from bot.conversation.models import OutgoingMessage
@@ -16,6 +16,7 @@ from bot.conversation.outbox import ChannelUnavailable
 logger = logging.getLogger("bot.channels")
 router = APIRouter()
 router.include_router(widget.router)
+router.include_router(telegram.router)
 
 
 class RunningChannels:
@@ -41,6 +42,15 @@ async def start_channels(app: FastAPI) -> RunningChannels:
 
     sessions = app.state.widget_sessions = WidgetSessions(settings.widget.session_secret)
     app.state.outbox.register("widget", _widget_delivery(sessions))
+
+    app.state.telegram = None
+    if settings.telegram.enabled:
+        channel = app.state.telegram = telegram.TelegramChannel(settings.telegram, app.state.conversation)
+        channel.start()
+        app.state.outbox.register("telegram", channel.deliver)
+        running.on_stop(channel.stop)
+    else:
+        logger.info("Telegram channel off (TELEGRAM_BOT_TOKEN unset)")
     return running
 
 

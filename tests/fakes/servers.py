@@ -48,3 +48,15 @@ class ServerThread:
     def __exit__(self, *exc) -> None:
         self._server.should_exit = True
         self._thread.join(15)
+
+
+def eventually(check, timeout: float = 10.0, interval: float = 0.05):
+    """check()'s first truthy result within `timeout` seconds; AssertionError with the last result otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s; last result: {result!r}")
+        time.sleep(interval)
