@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI
 
-from bot.channels import telegram, widget
+from bot.channels import telegram, widget, zalo
 from bot.channels.settings import ChannelSettings
 from bot.channels.widget_sessions import WidgetSessions
 from bot.conversation.models import OutgoingMessage
@@ -17,6 +17,7 @@ logger = logging.getLogger("bot.channels")
 router = APIRouter()
 router.include_router(widget.router)
 router.include_router(telegram.router)
+router.include_router(zalo.router)
 
 
 class RunningChannels:
@@ -45,13 +46,41 @@ async def start_channels(app: FastAPI) -> RunningChannels:
 
     app.state.telegram = None
     if settings.telegram.enabled:
-        channel = app.state.telegram = telegram.TelegramChannel(settings.telegram, app.state.conversation)
-        channel.start()
-        app.state.outbox.register("telegram", channel.deliver)
-        running.on_stop(channel.stop)
+        _guarded("Telegram", lambda: _start_telegram(app, settings, running))
     else:
         logger.info("Telegram channel off (TELEGRAM_BOT_TOKEN unset)")
+
+    app.state.zalo = None
+    if settings.zalo.enabled:
+        _guarded("Zalo OA", lambda: _start_zalo(app, settings, running))
+    else:
+        logger.info("Zalo OA channel off (ZALO_APP_ID, ZALO_OA_SECRET_KEY or tokens unset)")
     return running
+
+
+def _guarded(name: str, start: Callable[[], None]) -> None:
+    # A fault in one channel's set-up must leave the gateway and the other channels running.
+    try:
+        start()
+    except Exception:
+        logger.exception("%s channel could not start; the gateway runs without it", name)
+
+
+def _start_telegram(app: FastAPI, settings: ChannelSettings, running: RunningChannels) -> None:
+    channel = telegram.TelegramChannel(settings.telegram, app.state.conversation)
+    channel.start()
+    app.state.telegram = channel
+    app.state.outbox.register("telegram", channel.deliver)
+    running.on_stop(channel.stop)
+
+
+def _start_zalo(app: FastAPI, settings: ChannelSettings, running: RunningChannels) -> None:
+    oa = zalo.ZaloChannel(settings.zalo, app.state.conversation)
+    oa.start()
+    app.state.zalo = oa
+    app.state.outbox.register("zalo", oa.deliver)
+    running.on_stop(oa.stop)
+    logger.info("Zalo OA channel on: webhook at /zalo/webhook")
 
 
 def _widget_delivery(sessions: WidgetSessions):
