@@ -9,36 +9,14 @@ import re
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 from playwright.sync_api import expect, sync_playwright
 
 from bot.conversation.models import OutgoingMessage
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from tests.browser import WIDGET_OPEN as OPEN
 from tests.fakes.rasa import PERMIT_PAYLOAD, PERMIT_TITLE
 from tests.fakes.servers import ServerThread, free_port
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
-OPEN = "Mở hộp hỏi đáp thủ tục hành chính"
-
-
-def host_page(gateway_url: str) -> FastAPI:
-    """A department web page on its own origin that embeds the widget with the documented tag."""
-    app = FastAPI()
-    page = f"""<!doctype html><html lang="vi"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Sở Xây dựng</title>
-<style>body {{ font-family: serif; color: red; }} button {{ background: yellow !important; }}</style></head>
-<body><h1>Sở Xây dựng tỉnh Tuyên Quang</h1><p>Trang tin của Sở.</p>
-<script src="{gateway_url}/widget.js" data-title="Hỏi đáp thủ tục" data-color="#8b1a1a" defer></script>
-</body></html>"""
-
-    @app.get("/")
-    async def index():
-        return HTMLResponse(page)
-
-    return app
+from tests.fakes.website import host_page
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,121 @@
+"""The three channels through the real stack (Rasa, action server, gateway started by `python -m bot run`).
+
+Telegram and Zalo are local fakes of their HTTP APIs, reached by the gateway child through the settings it
+inherits; the widget runs in headless Chromium on a page of another origin.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import httpx
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from tests.browser import WIDGET_OPEN as OPEN
+from tests.fakes.servers import ServerThread, eventually, free_port
+from tests.fakes.website import host_page
+from tests.fakes.telegram_api import TOKEN, FakeTelegram
+from tests.fakes.zalo_api import APP_ID, APP_SECRET, OA_SECRET_KEY, FakeZalo
+from tests.stack_helpers import ROOT, start_stack
+
+pytestmark = pytest.mark.e2e
+QUESTION = "Thủ tục cấp chứng chỉ hành nghề kiến trúc như thế nào?"
+CODE = "1.008891"
+
+
+@pytest.fixture(scope="module")
+def fakes():
+    telegram, zalo = FakeTelegram(), FakeZalo()
+    with ServerThread(telegram.app) as tg_server, ServerThread(zalo.app) as zalo_server:
+        telegram.url, zalo.url = tg_server.url, zalo_server.url
+        yield telegram, zalo
+
+
+@pytest.fixture(scope="module")
+def channel_stack(fakes, tmp_path_factory):
+    telegram, zalo = fakes
+    tmp = tmp_path_factory.mktemp("channel-stack")
+    host_port = free_port()
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": telegram.url,
+           "ZALO_APP_ID": APP_ID, "ZALO_OA_SECRET_KEY": OA_SECRET_KEY, "ZALO_APP_SECRET": APP_SECRET,
+           "ZALO_ACCESS_TOKEN": "access-1", "ZALO_REFRESH_TOKEN": "refresh-1", "ZALO_API_URL": zalo.url,
+           "ZALO_OAUTH_URL": zalo.url, "ZALO_TOKEN_FILE": str(tmp / "zalo-tokens.json"),
+           "WIDGET_ALLOWED_ORIGINS": f"http://127.0.0.1:{host_port}",
+           "DATABASE_URL": f"sqlite:///{tmp / 'console.db'}"}
+    try:
+        stack = start_stack(env, ROOT / "build" / "test-channel-stack.log")
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        with ServerThread(host_page(stack.url), port=host_port) as host:
+            stack.host_url = host.url
+            yield stack
+    finally:
+        stack.stop()
+
+
+def test_telegram_citizen_gets_the_procedure_with_its_code(channel_stack, fakes):
+    telegram, _ = fakes
+    chat = 880001
+    telegram.push(telegram.text(chat, "/start"))
+    menu = eventually(lambda: telegram.sent(chat), timeout=60)
+    assert menu[0].get("reply_markup", {}).get("inline_keyboard"), "the menu offers procedures as buttons"
+    telegram.push(telegram.text(chat, QUESTION))
+    answer = eventually(lambda: [m for m in telegram.sent(chat) if CODE in m["text"]], timeout=60)
+    assert "dichvucong.gov.vn" in answer[0]["text"]
+
+
+def test_telegram_menu_button_tap_is_answered(channel_stack, fakes):
+    telegram, _ = fakes
+    chat = 880002
+    telegram.push(telegram.text(chat, "/start"))
+    menu = eventually(lambda: telegram.sent(chat), timeout=60)
+    keyboard = menu[-1]["reply_markup"]["inline_keyboard"]
+    telegram.push(telegram.tap(chat, keyboard[0][0]["callback_data"]))
+    answered = eventually(lambda: len(telegram.sent(chat)) > len(menu), timeout=60)
+    assert answered
+    reply = telegram.sent(chat)[len(menu)]["text"]
+    assert re.search(r"\d\.\d{6}", reply), reply
+
+
+def test_zalo_citizen_gets_the_procedure_in_the_free_window(channel_stack, fakes):
+    _, zalo = fakes
+    raw = zalo.event("zalo-user-1", QUESTION, msg_id="e2e-1")
+    reply = httpx.post(f"{channel_stack.url}/zalo/webhook", content=raw,
+                       headers={"X-ZEvent-Signature": zalo.signature(raw)}, timeout=5)
+    assert reply.status_code == 200
+    sent = eventually(lambda: [m for m in zalo.messages if m["recipient"] == {"message_id": "e2e-1"}], timeout=60)
+    assert CODE in "\n".join(m["message"].get("text", "") for m in sent)
+
+
+def test_widget_answer_from_the_real_assistant_survives_a_reload(channel_stack):
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        page.goto(channel_stack.host_url)
+        page.get_by_role("button", name=OPEN).click()
+        box = page.get_by_role("textbox", name="Câu hỏi của bạn")
+        box.fill(QUESTION)
+        box.press("Enter")
+        log = page.get_by_role("log", name="Hội thoại")
+        expect(log).to_contain_text(CODE, timeout=60_000)
+        link = log.get_by_role("link").filter(has_text="dichvucong.gov.vn").first
+        assert link.get_attribute("href").startswith("https://")
+        page.screenshot(path=SCREENSHOTS / "widget-real-stack.png")
+        page.reload()
+        expect(page.get_by_role("log", name="Hội thoại")).to_contain_text(CODE)
+        browser.close()
+
+
+def test_sixteenth_message_in_a_minute_gets_the_notice_through_the_real_gateway(channel_stack):
+    sender = f"flood-{uuid.uuid4()}"
+    started = time.monotonic()
+    for i in range(15):
+        assert channel_stack.chat(sender, f"xin chào {i}")
+    notice = channel_stack.chat(sender, "xin chào lần nữa")
+    assert time.monotonic() - started < 60
+    assert "đợi" in notice[0]["text"]
