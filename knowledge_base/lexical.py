@@ -23,7 +23,7 @@ STOPWORDS = frozenset(
     toi minh em anh chi ban_ chung ta a ah oi nhe nhi vay day thoi cho hoi muon can phai co khong duoc la gi
     nao the nhu sao lam o dau bao lau nhieu may ngay tien phi le nop ho so giay to gom nhung cac cua va voi
     trong tai de khi neu thi_ da dang se bi roi nay do ay hay hoac ve tu den len ra vao mot nhe nha_ vui long
-    thu tuc duoc xin_ tuyen quang giang phuong tinh huyen xa thon to_ minh_ hien gio ai u uh vang
+    thu tuc duoc xin_ tuyen quang giang ha phuong tinh huyen xa thon to_ minh_ hien gio ai u uh vang
     """.split()
 )
 STOPWORDS = frozenset(w for w in STOPWORDS if not w.endswith("_"))
@@ -36,6 +36,14 @@ _INTENT = re.compile(
     r"|thu tuc|can dieu kien gi|dieu kien gi)\b"
 )
 UNIT_SHARE = 0.75
+# Everyday words that are not in any procedure: known to be real words, so never "corrected" into a
+# procedure's vocabulary ("ngon" is not a typo of "ngân"); they count as information no procedure covers.
+CHAT_WORDS = frozenset(
+    """
+    chao hello hi alo ok oke okay cam on thanks ten ngon an uong thoi tiet hom nay mai qua vui buon yeu dep
+    bot robot khoe zalo facebook hotline email dien thoai sdt giam doc truong phong gio mo cua dong cua
+    """.split()
+)
 _TELEX_TONE = re.compile(r"^(\w+?)[sfrxj]$")
 
 
@@ -58,9 +66,10 @@ def terms(toks: list[str]) -> list[str]:
 @dataclass
 class LexicalMatch:
     scores: np.ndarray  # per procedure, 0..1
-    coverage: np.ndarray  # per procedure: share of the question's information its best unit covers
+    coverage: np.ndarray  # per procedure: share of the question's information all its texts together cover
     query_terms: list[str]
     unknown: list[str]  # informative words of the question found nowhere in the knowledge base
+    query_mass: float = 0.0  # IDF mass of the question's informative terms (unknown ones at the maximum)
 
 
 class LexicalIndex:
@@ -127,10 +136,9 @@ class LexicalIndex:
         unit_scores = self.unit_weight[hit] * (0.7 * q_cov + 0.3 * u_cov)
         docs = self.unit_doc[hit]
         np.maximum.at(scores, docs, unit_scores)  # a procedure is as good as its best name or alias
-        np.maximum.at(coverage, docs, q_cov.astype(np.float32))
-        doc_cov = (self.doc_matrix @ qvec) / qmass
-        scores = UNIT_SHARE * scores + (1.0 - UNIT_SHARE) * doc_cov.astype(np.float32)
-        return LexicalMatch(scores, coverage, qterms, unknown)
+        coverage = ((self.doc_matrix @ qvec) / qmass).astype(np.float32)
+        scores = UNIT_SHARE * scores + (1.0 - UNIT_SHARE) * coverage
+        return LexicalMatch(scores, coverage, qterms, unknown, qmass)
 
 
 class Speller:
@@ -146,7 +154,7 @@ class Speller:
     def correct(self, toks: list[str]) -> list[str]:
         out: list[str] = []
         for tok in toks:
-            if tok in self.counts or tok in STOPWORDS or not tok.isalpha() or len(tok) < 3:
+            if tok in self.counts or tok in STOPWORDS or tok in CHAT_WORDS or not tok.isalpha() or len(tok) < 3:
                 out.append(tok)
                 continue
             out.extend(self._fix(tok))

@@ -16,9 +16,9 @@ import numpy as np
 
 from knowledge_base import aliases as al
 from knowledge_base.index import DenseIndex, Unit
-from knowledge_base.lexical import LexicalIndex, tokens
+from knowledge_base.lexical import STOPWORDS, LexicalIndex, tokens
 from knowledge_base.models import routing
-from knowledge_base.text import AccentRestorer, expand_abbreviations, fold, nfc
+from knowledge_base.text import AccentRestorer, expand_abbreviations, fold, has_accents, nfc
 
 CODE_IN_TEXT = re.compile(r"(?<![\d.])(\d\.\d{6})(?!\d)")
 
@@ -27,10 +27,10 @@ CODE_IN_TEXT = re.compile(r"(?<![\d.])(\d\.\d{6})(?!\d)")
 LEXICAL_WEIGHTS = {
     al.NAME: 1.0, al.CORE: 1.0, al.STAFF: 1.0, al.FAQ: 0.9, al.COLLOQUIAL: 0.95, al.VERB: 0.9, al.FOLDED: 1.0,
 }
-# Dense vectors per record: the department's own procedures get every alias; other agencies' entries
-# only their name and colloquial names (enough to redirect, and it keeps the index build short).
+# Dense vectors only for the department's own procedures: other agencies' entries are found by keywords
+# (their names and colloquial aliases), which is enough to redirect and keeps the index build to about a
+# thousand short texts instead of several thousand.
 DENSE_KINDS_IN_SCOPE = (al.NAME, al.CORE, al.STAFF, al.FAQ, al.COLLOQUIAL, al.VERB)
-DENSE_KINDS_CATALOGUE = (al.CORE, al.COLLOQUIAL)
 MAX_VERB_VECTORS = 3
 
 
@@ -53,6 +53,11 @@ class Params:
     dense_ceiling: float = 0.93
     in_scope_prior: float = 0.04
     confident_threshold: float = 0.45
+    # share of the question's informative words that the top procedure's texts must contain
+    min_coverage: float = 0.5
+    # ... and what it contains must be more than one common syllable ("bạn", "ok"): IDF mass of the match
+    min_evidence: float = 4.5
+    action_bonus: float = 0.06
     dense_k: int = 256
 
 
@@ -72,6 +77,36 @@ class Ranked:
     confident: bool
     hits: list[Hit]
     debug: dict = field(default_factory=dict)
+
+
+# Variants of a procedure by the first words of its name, and the words that ask for each.
+_ACTIONS = (
+    ("reissue", re.compile(r"^(?:thu tuc )?cap lai\b"), re.compile(r"\b(?:mat|lam lai|cap lai|bi hong|hu hong|rach|bi chay|that lac)\b")),
+    ("renew", re.compile(r"^(?:thu tuc )?gia han\b"), re.compile(r"\b(?:gia han|het han|sap het han|qua han)\b")),
+    ("amend", re.compile(r"^(?:thu tuc )?(?:cap )?dieu chinh\b"), re.compile(r"\b(?:dieu chinh|thay doi|sua doi)\b")),
+    ("convert", re.compile(r"^(?:thu tuc )?(?:cap )?(?:chuyen doi|cap doi|doi)\b"), re.compile(r"\b(?:chuyen doi|cap doi|(?<!di )doi(?! voi))\b")),
+)
+
+
+def procedure_action(name: str) -> str:
+    folded = fold(name)
+    for action, name_re, _ in _ACTIONS:
+        if name_re.search(folded):
+            return action
+    return ""
+
+
+def question_actions(toks: list[str]) -> set[str]:
+    text = " ".join(toks)
+    return {action for action, _, cue in _ACTIONS if cue.search(text)}
+
+
+def _decisive(scores: np.ndarray) -> bool:
+    """One procedure's name or alias matches the question almost word for word, and nothing else comes close."""
+    if scores.size < 2:
+        return bool(scores.size and scores[0] >= 0.9)
+    top2 = np.partition(scores, -2)[-2:]
+    return bool(top2[1] >= 0.9 and top2[1] - top2[0] >= 0.15)
 
 
 def build_records(data) -> tuple[list[Record], list[list[al.Alias]]]:
@@ -97,12 +132,14 @@ def build_records(data) -> tuple[list[Record], list[list[al.Alias]]]:
 def dense_units(records: list[Record], texts: list[list[al.Alias]]) -> list[Unit]:
     units: list[Unit] = []
     for record, items in zip(records, texts):
-        kinds = DENSE_KINDS_IN_SCOPE if record.in_scope else DENSE_KINDS_CATALOGUE
-        chosen = [a for a in items if a.kind in kinds]
+        if not record.in_scope:
+            continue
+        chosen = [a for a in items if a.kind in DENSE_KINDS_IN_SCOPE]
+        if any(a.kind == al.CORE for a in chosen):
+            # the full name only adds its bracketed case list to the core name: long and slow to embed
+            chosen = [a for a in chosen if a.kind != al.NAME]
         verbs = [a for a in chosen if a.kind == al.VERB][:MAX_VERB_VECTORS]
         chosen = [a for a in chosen if a.kind != al.VERB] + verbs
-        if not record.in_scope and not any(a.kind == al.CORE for a in chosen):
-            chosen.insert(0, items[0])  # the name is its own core
         units.extend(Unit(record.code, a.text, a.kind) for a in chosen)
     return units
 
@@ -128,6 +165,7 @@ class Ranker:
         self.lexical, self.restorer = self._text_indexes(texts)
         self._unit_row = self._map_units()
         self.in_scope = np.array([r.in_scope for r in records], dtype=bool)
+        self.actions = np.array([procedure_action(r.name) for r in records])
 
     def _text_indexes(self, texts: list[list[al.Alias]]) -> tuple[LexicalIndex, AccentRestorer]:
         lex_units = [(i, a.text, LEXICAL_WEIGHTS.get(a.kind, 0.9)) for i, items in enumerate(texts) for a in items]
@@ -137,6 +175,13 @@ class Ranker:
         if self.dense is None:
             return np.zeros(0, dtype=np.int64)
         return np.array([self.by_code.get(u.code, -1) for u in self.dense.units], dtype=np.int64)
+
+    @property
+    def has_vectors(self) -> np.ndarray:
+        mask = np.zeros(len(self.records), dtype=bool)
+        rows = self._unit_row
+        mask[rows[rows >= 0]] = True
+        return mask
 
     def add_alias(self, code: str, text: str) -> None:
         """A staff paraphrase: keyword tables are rebuilt (about a second) and one vector is added."""
@@ -159,10 +204,21 @@ class Ranker:
         codes = CODE_IN_TEXT.findall(text)
         rest = CODE_IN_TEXT.sub(" ", text)
         expanded = expand_abbreviations(rest)
-        toks = self.lexical.correct(tokens(expanded, strip_intent=True))
+        toks = self.lexical.correct(tokens(self._mark_foreign(expanded), strip_intent=True))
         corrected = self._apply_corrections(expanded)
         restored = self.restorer.restore(corrected)
         return {"codes": codes, "expanded": expanded, "tokens": toks, "dense_text": restored}
+
+    def _mark_foreign(self, text: str) -> str:
+        """An accented word the knowledge base never uses ("bạn", "chào") is not one of its words typed
+        differently: keep it from matching ("bạn" must not match "bán") while it still counts as unexplained."""
+        out = []
+        for word in text.split(" "):
+            if has_accents(word) and word.isalpha() and not self.restorer.knows(word) and fold(word) not in STOPWORDS:
+                out.append("x" + fold(word) + "x")
+            else:
+                out.append(word)
+        return " ".join(out)
 
     def _apply_corrections(self, text: str) -> str:
         """The no-diacritic, typo-corrected question as words, for the accent restorer and the dense model."""
@@ -181,7 +237,6 @@ class Ranker:
     def rank(self, query: str, top_k: int = 5, stages: str = "hybrid") -> Ranked:
         p = self.params
         q = self.analyse(query)
-        n = len(self.records)
         hits: list[Hit] = []
         confident_code: str | None = None
         for code in q["codes"]:
@@ -190,26 +245,21 @@ class Ranker:
                 hits.append(self._hit(row, 1.0))
                 confident_code = code
         lex = self.lexical.match(q["tokens"])
-        dense = np.zeros(n, dtype=np.float32)
-        dense_raw = np.zeros(n, dtype=np.float32)
-        if stages in ("hybrid", "dense") and self.dense is not None and self.dense.size and q["dense_text"].strip():
-            vec = self.embedder.encode_queries([q["dense_text"]])[0]
-            scores, ids = self.dense.search(vec, p.dense_k)
-            unit_row = self._unit_row  # a staff alias may be added meanwhile: its row may not be mapped yet
-            known = ids < len(unit_row)
-            scores, ids = scores[known], ids[known]
-            rows = unit_row[ids]
-            keep = rows >= 0
-            np.maximum.at(dense_raw, rows[keep], scores[keep])
-            # not capped at 1: among several close paraphrases the nearest must still win
-            dense = np.clip((dense_raw - p.dense_floor) / (p.dense_ceiling - p.dense_floor), 0.0, 1.5)
+        dense = np.zeros(len(self.records), dtype=np.float32)
+        use_dense = stages in ("hybrid", "dense") and self.dense is not None and self.dense.size > 0
+        if stages == "hybrid" and (q["codes"] or _decisive(lex.scores)):
+            use_dense = False  # a code or an exact name needs no model call: answers in ~1 ms
+        if use_dense and q["dense_text"].strip():
+            dense = self._dense_scores(q["dense_text"])
         if stages == "lexical":
             blend = lex.scores.copy()
         elif stages == "dense":
             blend = dense.copy()
         else:
+            # records without vectors (other agencies) are judged on keywords alone, at the same scale
+            dense = np.where(self.has_vectors, dense, lex.scores) if use_dense else lex.scores
             blend = p.lexical_weight * lex.scores + p.dense_weight * dense
-        blend = blend + p.in_scope_prior * self.in_scope * (blend > 0)
+        blend += (blend > 0) * (p.in_scope_prior * self.in_scope + self._action_adjustment(q["tokens"]))
         order = np.argsort(-blend)[: top_k + len(hits)]
         seen = {h.code for h in hits}
         for row in order:
@@ -221,10 +271,46 @@ class Ranker:
         if q["codes"]:
             # A national code decides: known -> that record, unknown -> say so rather than guess.
             confident = confident_code is not None
+        elif hits:
+            row = self.by_code[hits[0].code]
+            # keywords must account for most of the question: the dense model finds *something* for any text
+            support = lex.coverage[row] if stages != "dense" else 1.0
+            evidence = lex.coverage[row] * lex.query_mass if stages != "dense" else np.inf
+            confident = (hits[0].score >= p.confident_threshold and support >= p.min_coverage
+                         and evidence >= p.min_evidence)
         else:
-            confident = bool(hits) and hits[0].score >= p.confident_threshold
+            confident = False
         debug = {"analysis": q, "lexical_unknown": lex.unknown}
-        return Ranked(query=query, confident=confident, hits=hits, debug=debug)
+        return Ranked(query=query, confident=bool(confident), hits=hits, debug=debug)
+
+    def _dense_scores(self, text: str) -> np.ndarray:
+        p = self.params
+        raw = np.zeros(len(self.records), dtype=np.float32)
+        vec = self.embedder.encode_queries([text])[0]
+        scores, ids = self.dense.search(vec, p.dense_k)
+        unit_row = self._unit_row  # a staff alias may be added meanwhile: its row may not be mapped yet
+        known = ids < len(unit_row)
+        scores, ids = scores[known], ids[known]
+        rows = unit_row[ids]
+        keep = rows >= 0
+        np.maximum.at(raw, rows[keep], scores[keep])
+        # not capped at 1: among several close paraphrases the nearest must still win
+        return np.clip((raw - p.dense_floor) / (p.dense_ceiling - p.dense_floor), 0.0, 1.5)
+
+    def _action_adjustment(self, toks: list[str]) -> np.ndarray:
+        """Prefer the variant of a procedure the question asks for (re-issue, renewal, amendment), and the
+        plain procedure when it asks for none: "xin giấy phép đào tạo lái xe" means a new one."""
+        wanted = question_actions(toks)
+        actions = self.actions
+        adjust = np.zeros(len(self.records), dtype=np.float32)
+        variant = actions != ""
+        if not wanted:
+            adjust[variant] = -self.params.action_bonus / 2
+            return adjust
+        for action in wanted:
+            adjust[actions == action] = self.params.action_bonus
+        adjust[variant & (adjust == 0)] = -self.params.action_bonus / 2
+        return adjust
 
     def _hit(self, row: int, score: float) -> Hit:
         r = self.records[row]

@@ -211,6 +211,10 @@ class AccentRestorer:
         for (a, _), n in self._bigrams.items():
             self._left[a] += n
 
+    def knows(self, word: str) -> bool:
+        """Whether this exact spelling (lower-cased) occurs in the texts."""
+        return word.lower() in self._forms.get(fold(word), ())
+
     def restore(self, text: str) -> str:
         pieces = _PIECES.findall(nfc(text))
         # Restore only words typed without accents; an accented word is already what the citizen meant.
