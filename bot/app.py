@@ -65,6 +65,8 @@ def main() -> None:
     import uvicorn
 
     logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # One line per health probe or Rasa call would drown the log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = get_settings()
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
                 access_log=False)

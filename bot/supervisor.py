@@ -77,10 +77,18 @@ class Child:
             self.proc.wait()
 
 
+def _endpoints_file(settings: Settings) -> Path:
+    # Rasa 3.6 does not expand environment variables in endpoints.yml, so the port goes into a generated copy.
+    path = ROOT / "build" / "endpoints.yml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(f'action_endpoint:\n  url: "{settings.actions_url}/webhook"\n', encoding="utf-8")
+    return path
+
+
 def _children(settings: Settings, model: Path, token: str) -> list[Child]:
     base = {**training.rasa_env(), "PYTHONUNBUFFERED": "1"}
     actions_env = {**base, "ACTIONS_HOST": settings.actions_host, "ACTIONS_PORT": str(settings.actions_port)}
-    rasa_env = {**base, "ACTION_ENDPOINT_URL": f"{settings.actions_url}/webhook"}
+    rasa_env = dict(base)
     gateway_env = {**base, "RASA_AUTH_TOKEN": token, "BOT_HOST": settings.host, "BOT_PORT": str(settings.port),
                    "RASA_PORT": str(settings.rasa_port), "ACTIONS_PORT": str(settings.actions_port)}
     # --- staff console: the gateway asks the action server to reload the knowledge base right after a
@@ -92,7 +100,7 @@ def _children(settings: Settings, model: Path, token: str) -> list[Child]:
         Child("actions", [str(APP_PY), "-m", "actions.server"], actions_env),
         Child("rasa", [str(training.RASA_BIN), "run", "--enable-api", "--auth-token", token,
                        "-i", settings.rasa_host, "-p", str(settings.rasa_port), "--model", str(model),
-                       "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"], rasa_env),
+                       "--endpoints", str(_endpoints_file(settings)), "--credentials", "credentials.yml"], rasa_env),
         Child("gateway", [str(APP_PY), "-m", "bot.app"], gateway_env),
     ]
 

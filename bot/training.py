@@ -16,7 +16,9 @@ INPUTS = ("config.yml", "domain.yml", "nlu_data", "requirements/rasa.txt")
 
 def rasa_env() -> dict[str, str]:
     # Without this Rasa reports crashes and usage to an outside service; set for every rasa command.
-    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    # Rasa 3.6 on our pinned set prints dozens of deprecation warnings at each start; they hide real errors.
+    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+            "PYTHONWARNINGS": "ignore", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
 
 
 def inputs_hash(root: Path = ROOT) -> str:

@@ -6,3 +6,5 @@ TOO_LONG = "Tin nhắn dài quá {limit} ký tự. Bạn vui lòng rút gọn c�
 UNAVAILABLE = "Hệ thống đang bận hoặc đang khởi động. Bạn vui lòng thử lại sau ít phút."
 TEXT_ONLY = "Hiện tôi chỉ đọc được tin nhắn chữ. Bạn vui lòng nhập câu hỏi bằng chữ."
 BUTTON_EXPIRED = "Nút này đã hết hạn, bạn vui lòng hỏi lại."
+NO_REPLY = ("Xin lỗi, tôi chưa trả lời được câu này do hệ thống gặp trục trặc. Câu hỏi đã được ghi lại; "
+            "bạn vui lòng thử lại sau ít phút.")

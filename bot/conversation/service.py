@@ -55,6 +55,10 @@ class ConversationService:
         # One sender's turns run in order (Rasa's tracker is per sender); different senders run concurrently.
         async with self._lock(sender):
             reply = await self._rasa.send(sender, text)
+        if not reply.messages:
+            # Rasa answers with nothing when an action failed: the citizen must still hear something.
+            logger.error("empty reply from Rasa for %s", sender)
+            reply = Reply([OutgoingMessage(notices.NO_REPLY)], TurnInfo(status="fallback", reason="empty reply"))
         self._remember(sender, reply.messages)
         for observer in self.observers:
             try:
