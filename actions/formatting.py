@@ -5,6 +5,8 @@ Every figure shown comes from the procedure record as published; nothing is roun
 
 from __future__ import annotations
 
+import re
+
 from knowledge_base.models import Channel, DocumentGroup, Procedure
 
 CHANNEL_LABEL = {"in_person": "Nộp trực tiếp", "online": "Nộp trực tuyến", "post": "Qua bưu chính"}
@@ -12,6 +14,8 @@ UNIT_LABEL = {"working_days": "ngày làm việc", "days": "ngày", "hours": "gi
 TITLE_MAX = 60
 ITEM_MAX = 220
 PAGE_SIZE = 5
+# The portal glues a fee to its note ("300,000 VNĐ(Theo quy định…)"); a space makes it readable, words unchanged.
+_GLUED_NOTE = re.compile(r"(?<=\S)\(")
 
 
 def _number(value: float) -> str:
@@ -25,7 +29,9 @@ def channel_time(channel: Channel) -> str:
 
 
 def channel_fee(channel: Channel) -> str:
-    return channel.fee.text or ("Miễn phí" if channel.fee.kind == "free" else "chưa có thông tin phí")
+    if channel.fee.text:
+        return _GLUED_NOTE.sub(" (", channel.fee.text)
+    return "Miễn phí" if channel.fee.kind == "free" else "chưa có thông tin phí"
 
 
 def channel_line(channel: Channel) -> str:
