@@ -239,6 +239,8 @@
         pending.classList.remove("pending");
         render(entries);
         if (r.status !== 200) notice(r.data && r.data.error ? r.data.error : T.error);
+        // A long answer is read from its start: keep the question at the top rather than jump to the end.
+        if (log.scrollHeight - pending.offsetTop > log.clientHeight) log.scrollTop = pending.offsetTop - 8;
       }).catch(function () {
         pending.classList.remove("pending");
         notice(T.offline);

@@ -45,7 +45,9 @@ def channel_stack(fakes, tmp_path_factory):
            "ZALO_ACCESS_TOKEN": "access-1", "ZALO_REFRESH_TOKEN": "refresh-1", "ZALO_API_URL": zalo.url,
            "ZALO_OAUTH_URL": zalo.url, "ZALO_TOKEN_FILE": str(tmp / "zalo-tokens.json"),
            "WIDGET_ALLOWED_ORIGINS": f"http://127.0.0.1:{host_port}",
-           "DATABASE_URL": f"sqlite:///{tmp / 'console.db'}"}
+           "DATABASE_URL": f"sqlite:///{tmp / 'console.db'}",
+           # A random token may start with "-", which rasa run would read as an option (reported).
+           "RASA_AUTH_TOKEN": f"e2e{uuid.uuid4().hex}"}
     try:
         stack = start_stack(env, ROOT / "build" / "test-channel-stack.log")
     except RuntimeError as exc:

@@ -158,3 +158,22 @@ def test_a_page_of_an_origin_not_allowed_cannot_talk_to_the_assistant(browser, s
         expect(widget_log(page).locator(".msg.notice")).to_have_text(re.compile("Không kết nối được"))
         page.close()
     assert rasa.app.state.received == []
+
+
+def test_a_long_answer_is_shown_from_its_start_below_the_question(browser, site):
+    gateway, host = site
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(host.url)
+    page.get_by_role("button", name=OPEN).click()
+    box = page.get_by_role("textbox", name="Câu hỏi của bạn")
+    box.fill("dài quá")
+    box.press("Enter")
+    log = widget_log(page)
+    answer = log.locator(".msg.bot").last
+    expect(answer).to_contain_text("1. Thành phần hồ sơ")
+    question = log.locator(".msg.user").last
+    visible = log.bounding_box()
+    asked = question.bounding_box()
+    assert visible["y"] <= asked["y"] and asked["y"] + asked["height"] <= visible["y"] + visible["height"]
+    page.screenshot(path=SCREENSHOTS / "widget-long-answer.png")
+    page.close()
