@@ -166,9 +166,10 @@ function chosenCode() {
 async function act(button, work) {
   button.disabled = true;
   try {
-    result(await work(), true);
+    const message = await work();
     await loadQueue(true);
     await refreshStatus();
+    result(message, true);
   } catch (error) {
     result(error.message, false);
   } finally {
