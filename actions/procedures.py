@@ -16,6 +16,9 @@ from actions.focus import entity, mentions_ha_giang
 from actions.turns import report_turn
 
 CHOICES = 3
+# Below this hybrid score the candidates of an unsure search are noise (gibberish scores ~0.2, chit-chat
+# ~0.25, a bare "chứng chỉ" ~0.38): offering them as choices would only mislead.
+CLARIFY_MIN_SCORE = 0.3
 
 
 def merger_note(dispatcher: CollectingDispatcher, kb) -> None:
@@ -79,7 +82,7 @@ class ActionAnswerProcedure(Action):
             return []
         if found.confident:
             return summary(dispatcher, kb, top.code, top.score)
-        choices = [hit for hit in found.results if hit.in_scope][:CHOICES]
+        choices = [hit for hit in found.results if hit.in_scope and hit.score >= CLARIFY_MIN_SCORE][:CHOICES]
         if not choices:
             not_found(dispatcher, kb, "low confidence, no department procedure", top.score)
             return []
