@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.db.grouping import group_key, similar
 from bot.db.masking import mask_personal_data
 from bot.db.models import (
-    BUTTON, IGNORED, NEW, QUESTION, RESOLVED, REVIEW_STATES, ROLES, AuditEntry, ReviewItem, StaffSession,
+    BUTTON, NEW, QUESTION, RESOLVED, REVIEW_STATES, ROLES, AuditEntry, ReviewItem, StaffSession,
     StaffUser, Turn, utcnow,
 )
 

@@ -1,27 +1,69 @@
-"""Headless Chromium for the console's browser tests: Debian's /usr/bin/chromium driven by Playwright."""
+"""Helpers of the console tests: the staff account, the fake assistant's script, API shortcuts, headless Chromium."""
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI, Request
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+
+ADMIN, ADMIN_PASSWORD = "quantri", "Mat-khau-dai-2026"
+BUILDING_PERMIT = "1.013225"
+
+# What the fake assistant does with each question: (status, procedure, confidence, reason).
+SCRIPT = {
+    "xin phép xây nhà": ("answered", BUILDING_PERMIT, 0.91, None),
+    "làm nhà trên đất vườn có phải xin phép": ("fallback", None, 0.2, "low confidence, no department procedure"),
+    "làm sổ đỏ ở đâu": ("out_of_scope", "1.000001", 0.8, "another agency's procedure"),
+    "/start_guide": ("answered", BUILDING_PERMIT, None, "online guide"),
+    '/feedback{"value":"bad"}': ("feedback", BUILDING_PERMIT, None, "bad"),
+    '/feedback{"value":"good"}': ("feedback", BUILDING_PERMIT, None, "good"),
+    "chào bạn": ("chat", None, None, None),
+}
+NOT_FOUND = ("fallback", None, None, "no search result")
+
+
+def fake_rasa_app() -> FastAPI:
+    """Rasa's REST channel as our actions use it: messages, then the turn report as a custom message."""
+    app = FastAPI()
+
+    @app.post("/webhooks/rest/webhook")
+    async def webhook(request: Request) -> list[dict]:
+        body = await request.json()
+        status, procedure, confidence, reason = SCRIPT.get(body["message"].rstrip("?!. "), NOT_FOUND)
+        buttons = [{"title": "👍", "payload": '/feedback{"value":"good"}'},
+                   {"title": "👎", "payload": '/feedback{"value":"bad"}'},
+                   {"title": "Nộp trực tuyến", "payload": "/start_guide"}]
+        return [{"recipient_id": body["sender"], "text": f"({status})", "buttons": buttons},
+                {"recipient_id": body["sender"], "custom": {"turn": {"status": status, "procedure": procedure,
+                                                                     "confidence": confidence, "reason": reason}}}]
+
+    return app
+
+
+def login(client, username=ADMIN, password=ADMIN_PASSWORD) -> str:
+    reply = client.post("/staff/api/login", json={"username": username, "password": password})
+    assert reply.status_code == 200, reply.text
+    return reply.json()["csrf_token"]
+
+
+def chat(client, sender, text):
+    reply = client.post("/api/chat", json={"sender_id": sender, "text": text})
+    assert reply.status_code == 200, reply.text
+    return reply.json()["messages"]
 
 
 @contextmanager
 def chromium_page(viewport=(1400, 1000)):
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (`make test` does) or set CHROMIUM")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (`make test` does)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="vi-VN",
                                           timezone_id="Asia/Ho_Chi_Minh")

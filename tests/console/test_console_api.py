@@ -8,8 +8,8 @@ import io
 import yaml
 from fastapi.testclient import TestClient
 
-from conftest import ADMIN, ADMIN_PASSWORD, BUILDING_PERMIT, chat, login
 from knowledge_base import store
+from tests.console.console_support import ADMIN, ADMIN_PASSWORD, BUILDING_PERMIT, chat, login
 
 UNANSWERED = "làm nhà trên đất vườn có phải xin phép"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import socket
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -17,16 +16,12 @@ from bot.db import repositories as repo
 from bot.db.engine import create_db_engine, database_url, migrate, session_factory
 from bot.db.models import BUTTON, QUESTION
 from bot.settings import Settings
-from browser import chromium_page, log_in, screenshot
-from conftest import ADMIN, ADMIN_PASSWORD, BUILDING_PERMIT
+from tests.console.console_support import (
+    ADMIN, ADMIN_PASSWORD, BUILDING_PERMIT, chromium_page, log_in, screenshot,
+)
+from tests.fakes.servers import free_port
 
 UNANSWERED = "làm nhà trên đất vườn có phải xin phép"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -34,8 +29,8 @@ def served(console_env, fake_rasa_port):
     """The real gateway app on a local port, as a browser reaches it."""
     from bot.app import create_app
 
-    port = _free_port()
-    app = create_app(Settings(port=port, rasa_port=fake_rasa_port, actions_port=_free_port()))
+    port = free_port()
+    app = create_app(Settings(port=port, rasa_port=fake_rasa_port, actions_port=free_port()))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

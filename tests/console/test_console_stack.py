@@ -4,23 +4,20 @@ asked again is answered with that procedure."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
 import yaml
 from playwright.sync_api import expect
 
-from browser import chromium_page, log_in, screenshot
 from knowledge_base import store
+from tests.console.console_support import chromium_page, log_in, screenshot
+from tests.stack_helpers import ROOT, start_stack
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
 ADMIN, PASSWORD = "canbo-e2e", "Mat-khau-e2e-2026"
 # A local way of asking about the renovation/extension permit that the search is not sure about today.
 QUESTION = "nhà tôi muốn đổ thêm một tầng tum thì có phải báo cáo ai không"
@@ -29,31 +26,24 @@ ANSWERED = f"Mã thủ tục: {PROCEDURE}"
 
 
 @pytest.fixture(scope="module")
-def console_stack(request):
-    """The session's stack, started with a private database, knowledge-base copy and NLU export file so
-    the test never edits the committed knowledge base or triggers a retraining."""
-    folder = Path(tempfile.mkdtemp(prefix="sxd-console-e2e-"))
+def console_stack(tmp_path_factory):
+    """A stack of its own, with a private database, knowledge-base copy and NLU export file: the test never
+    edits the committed knowledge base or triggers a retraining."""
+    folder = tmp_path_factory.mktemp("console-stack")
     shutil.copytree(ROOT / "knowledge_base" / "data", folder / "kb")
     env = {"DATABASE_URL": f"sqlite:///{folder / 'console.db'}", "KB_DATA_DIR": str(folder / "kb"),
            "STAFF_NLU_FILE": str(folder / "staff_examples.yml"), "BOT_ADMIN_USER": ADMIN,
-           "BOT_ADMIN_PASSWORD": PASSWORD}
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
+           "BOT_ADMIN_PASSWORD": PASSWORD,
+           # rasa run would read a random token starting with "-" as an option.
+           "RASA_AUTH_TOKEN": f"e2e{uuid.uuid4().hex}"}
     try:
-        stack = request.getfixturevalue("stack")
+        stack = start_stack(env, ROOT / "build" / "test-console-stack.log")
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield stack, folder
     finally:
-        # Only the stack needs these; later tests in this session read the real knowledge base again.
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-    started_with = Path(f"/proc/{stack.process.pid}/environ").read_bytes().split(b"\0")
-    if f"KB_DATA_DIR={folder / 'kb'}".encode() not in started_with:
-        pytest.skip("the stack was started by an earlier test without the console's private data; "
-                    "run tests/console on its own (or before tests/e2e)")
-    yield stack, folder
-    shutil.rmtree(folder, ignore_errors=True)
+        stack.stop()
 
 
 def test_wrong_password_and_missing_csrf_are_refused_by_the_running_gateway(console_stack):
