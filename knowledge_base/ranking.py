@@ -32,6 +32,14 @@ LEXICAL_WEIGHTS = {
 # thousand short texts instead of several thousand.
 DENSE_KINDS_IN_SCOPE = (al.NAME, al.CORE, al.STAFF, al.FAQ, al.COLLOQUIAL, al.VERB)
 MAX_VERB_VECTORS = 3
+QUERY_CACHE_SIZE = 2048
+CALIBRATION_SAMPLES = 24
+# Questions no procedure answers, for calibrating the dense scale (see Ranker._calibrate).
+UNRELATED_PROBES = (
+    "xin chào", "cảm ơn bạn nhiều", "hôm nay thời tiết thế nào", "bạn tên là gì", "giá vàng hôm nay",
+    "kết quả bóng đá tối qua", "quán phở nào ngon", "đặt vé máy bay đi Hà Nội", "học tiếng Anh ở đâu tốt",
+    "tôi bị đau đầu phải làm sao", "bài hát hay nhất năm nay", "mua điện thoại trả góp",
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,7 @@ class Params:
     # ... and what it contains must be more than one common syllable ("bạn", "ok"): IDF mass of the match
     min_evidence: float = 4.5
     action_bonus: float = 0.06
+    unconfirmed: float = 0.85
     dense_k: int = 256
 
 
@@ -86,6 +95,10 @@ _ACTIONS = (
     ("amend", re.compile(r"^(?:thu tuc )?(?:cap )?dieu chinh\b"), re.compile(r"\b(?:dieu chinh|thay doi|sua doi)\b")),
     ("convert", re.compile(r"^(?:thu tuc )?(?:cap )?(?:chuyen doi|cap doi|doi)\b"), re.compile(r"\b(?:chuyen doi|cap doi|(?<!di )doi(?! voi))\b")),
 )
+
+
+# "ở Sở", "Sở Xây dựng": the citizen means the department's own procedure, not a ministry's namesake.
+_DEPARTMENT_MENTION = re.compile(r"(?<!\w)sở(?!\w)|sở xây dựng|sxd")
 
 
 def procedure_action(name: str) -> str:
@@ -162,14 +175,39 @@ class Ranker:
         self.dense = dense
         self.texts = texts
         self._write_lock = threading.Lock()
+        self._cache_lock = threading.Lock()
+        self._vectors: dict[str, np.ndarray] = {}
         self.lexical, self.restorer = self._text_indexes(texts)
         self._unit_row = self._map_units()
         self.in_scope = np.array([r.in_scope for r in records], dtype=bool)
         self.actions = np.array([procedure_action(r.name) for r in records])
+        self.dense_scale = self._calibrate()
 
     def _text_indexes(self, texts: list[list[al.Alias]]) -> tuple[LexicalIndex, AccentRestorer]:
         lex_units = [(i, a.text, LEXICAL_WEIGHTS.get(a.kind, 0.9)) for i, items in enumerate(texts) for a in items]
         return LexicalIndex(lex_units, len(self.records)), AccentRestorer(a.text for items in texts for a in items)
+
+    def _calibrate(self) -> tuple[float, float]:
+        """Where this model puts unrelated questions (floor) and near-verbatim ones (ceiling).
+
+        Cosines are not comparable across models (e5 rates anything Vietnamese above 0.75, MiniLM rarely
+        reaches 0.8), so the dense score is rescaled to what the model in use does with known probes.
+        """
+        p = self.params
+        if self.dense is None or self.dense.size == 0:
+            return p.dense_floor, p.dense_ceiling
+        units = self.dense.units
+        step = max(1, len(units) // CALIBRATION_SAMPLES)
+        samples = [u.text for u in units[::step]][:CALIBRATION_SAMPLES]
+        vectors = self.embedder.encode_queries(list(UNRELATED_PROBES) + samples)
+        tops = [float(self.dense.search(v, 1)[0][0]) for v in vectors]
+        unrelated = float(np.median(tops[: len(UNRELATED_PROBES)]))
+        ceiling = float(np.median(tops[len(UNRELATED_PROBES):]))
+        if not ceiling - unrelated > 0.02:
+            return p.dense_floor, p.dense_ceiling
+        # unrelated questions land at a third of the scale, not at zero: a weak dense match still tells a
+        # department procedure from an unrelated one, as keywords alone cannot
+        return unrelated - 0.5 * (ceiling - unrelated), ceiling
 
     def _map_units(self) -> np.ndarray:
         if self.dense is None:
@@ -207,7 +245,9 @@ class Ranker:
         toks = self.lexical.correct(tokens(self._mark_foreign(expanded), strip_intent=True))
         corrected = self._apply_corrections(expanded)
         restored = self.restorer.restore(corrected)
-        return {"codes": codes, "expanded": expanded, "tokens": toks, "dense_text": restored}
+        asks_department = bool(_DEPARTMENT_MENTION.search(expanded.lower()))
+        return {"codes": codes, "expanded": expanded, "tokens": toks, "dense_text": restored,
+                "asks_department": asks_department}
 
     def _mark_foreign(self, text: str) -> str:
         """An accented word the knowledge base never uses ("bạn", "chào") is not one of its words typed
@@ -257,10 +297,14 @@ class Ranker:
             blend = dense.copy()
         else:
             # records without vectors (other agencies) are judged on keywords alone, at the same scale
-            dense = np.where(self.has_vectors, dense, lex.scores) if use_dense else lex.scores
+            # (discounted: a department procedure confirmed by both signals beats a namesake matched by one)
+            dense = np.where(self.has_vectors, dense, p.unconfirmed * lex.scores) if use_dense else lex.scores
             blend = p.lexical_weight * lex.scores + p.dense_weight * dense
-        blend += (blend > 0) * (p.in_scope_prior * self.in_scope + self._action_adjustment(q["tokens"]))
-        order = np.argsort(-blend)[: top_k + len(hits)]
+        prior = p.in_scope_prior * (2.0 if q["asks_department"] else 1.0)
+        blend += (blend > 0) * (prior * self.in_scope + self._action_adjustment(q["tokens"]))
+        wanted = min(top_k + len(hits), len(blend))
+        order = np.argpartition(-blend, wanted - 1)[:wanted] if wanted < len(blend) else np.arange(len(blend))
+        order = order[np.argsort(-blend[order], kind="stable")]
         seen = {h.code for h in hits}
         for row in order:
             if blend[row] <= 0:
@@ -286,7 +330,7 @@ class Ranker:
     def _dense_scores(self, text: str) -> np.ndarray:
         p = self.params
         raw = np.zeros(len(self.records), dtype=np.float32)
-        vec = self.embedder.encode_queries([text])[0]
+        vec = self._query_vector(text)
         scores, ids = self.dense.search(vec, p.dense_k)
         unit_row = self._unit_row  # a staff alias may be added meanwhile: its row may not be mapped yet
         known = ids < len(unit_row)
@@ -294,8 +338,21 @@ class Ranker:
         rows = unit_row[ids]
         keep = rows >= 0
         np.maximum.at(raw, rows[keep], scores[keep])
+        floor, ceiling = self.dense_scale
         # not capped at 1: among several close paraphrases the nearest must still win
-        return np.clip((raw - p.dense_floor) / (p.dense_ceiling - p.dense_floor), 0.0, 1.5)
+        return np.clip((raw - floor) / (ceiling - floor), 0.0, 1.5)
+
+    def _query_vector(self, text: str) -> np.ndarray:
+        """Chat repeats itself ("xin phép xây nhà", "thủ tục cấp cchn"): a repeated question skips the model."""
+        key = text.lower()
+        vec = self._vectors.get(key)
+        if vec is None:
+            vec = self.embedder.encode_queries([text])[0]
+            with self._cache_lock:
+                if len(self._vectors) >= QUERY_CACHE_SIZE:
+                    self._vectors.pop(next(iter(self._vectors)))  # oldest first: dicts keep insertion order
+                self._vectors[key] = vec
+        return vec
 
     def _action_adjustment(self, toks: list[str]) -> np.ndarray:
         """Prefer the variant of a procedure the question asks for (re-issue, renewal, amendment), and the

@@ -59,6 +59,7 @@ class Score:
     variant_top1: int = 0
     out_total: int = 0
     out_rejected: int = 0
+    confident_correct: int = 0
     misses: list[str] = field(default_factory=list)
 
     def report(self, title: str) -> str:
@@ -71,6 +72,7 @@ class Score:
             f"top-3 {ratio(self.top3, self.answered)}",
             f"no-diacritic/typo top-1 {ratio(self.variant_top1, self.variant_total)}",
             f"out-of-scope rejected {ratio(self.out_rejected, self.out_total)}",
+            f"confident when top-1 is right {ratio(self.confident_correct, self.top1)}",
         ]
         lines += [f"MISS {m}" for m in self.misses]
         return "\n".join(lines)
@@ -95,6 +97,7 @@ def evaluate(kb: KnowledgeBase, rows: list[tuple[str, str, str, str]], stage: st
         score.answered += 1
         hit1 = bool(got) and got[0] in wanted
         score.top1 += hit1
+        score.confident_correct += hit1 and ranked.confident
         score.top3 += bool(wanted & set(got[:3]))
         if kind in ("nodiac", "typo"):
             score.variant_total += 1
