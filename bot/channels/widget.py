@@ -78,6 +78,9 @@ async def open_session(request: Request) -> JSONResponse:
     token = request.headers.get(SESSION_HEADER)
     session = _sessions(request).open(token)
     if session is None:
+        # Behind a reverse proxy, run uvicorn with --proxy-headers so this is the visitor's address.
+        if not _sessions(request).may_issue(request.client.host if request.client else "?"):
+            return _json({"error": notices.RATE_LIMITED}, 429, cors)
         token, session = _sessions(request).issue()
     return _json({"session": token, "entries": [e.to_dict() for e in session.entries]}, 200, cors)
 
