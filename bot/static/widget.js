@@ -262,8 +262,13 @@
         if (!fresh.length) return;
         if (!loaded) { loaded = true; welcome(); }
         render(fresh);
-        if (panel.hidden) badge.hidden = false;
+        if (panel.hidden) markUnread(true);
       }).catch(function () { /* offline: the next poll tries again */ });
+    }
+
+    function markUnread(unread) {
+      badge.hidden = !unread;
+      launcher.setAttribute("aria-label", unread ? T.open + " – " + T.unread : T.open);
     }
 
     function setOpen(open) {
@@ -273,7 +278,7 @@
       frame.classList.toggle("is-open", open);
       if (sessionStore) sessionStore.setItem(OPEN_KEY, open ? "1" : "0");
       if (open) {
-        badge.hidden = true;
+        markUnread(false);
         load().then(function () { scrollDown(); });
         input.focus();
       }

@@ -143,6 +143,16 @@ def test_staff_reply_pushed_through_the_outbox_appears_on_the_next_poll(browser,
     staff = OutgoingMessage("Cán bộ Sở đã nhận câu hỏi, sẽ gọi lại cho bạn trong hôm nay.")
     gateway.run(gateway.app.state.outbox.push("widget", sender.removeprefix("widget:"), [staff]))
     expect(widget_log(page)).to_contain_text("Cán bộ Sở đã nhận câu hỏi", timeout=10_000)
+    # Closed: a later reply marks the launcher, and opening shows it.
+    page.get_by_role("button", name="Đóng hộp hỏi đáp").click()
+    later = OutgoingMessage("Hồ sơ của bạn cần thêm bản vẽ mặt bằng.")
+    gateway.run(gateway.app.state.outbox.push("widget", sender.removeprefix("widget:"), [later]))
+    marked = page.get_by_role("button", name=f"{OPEN} – Có tin nhắn mới")
+    expect(marked).to_be_visible(timeout=30_000)
+    page.screenshot(path=SCREENSHOTS / "widget-unread.png")
+    marked.click()
+    expect(widget_log(page)).to_contain_text("cần thêm bản vẽ mặt bằng")
+    expect(page.get_by_role("button", name=OPEN, exact=True)).to_be_visible()
     page.close()
 
 
