@@ -140,7 +140,10 @@ class ConsoleService:
     def item(self, item_id: int) -> dict:
         with self.sessions() as db:
             item = self._item(db, item_id)
-            names = self.procedure_names()
+            try:
+                names = self.procedure_names()
+            except store.KnowledgeBaseError:
+                names = {}  # the group is still worth showing while the files are being fixed
             return {**item_json(item), "procedure_name": names.get(item.procedure or ""),
                     "turns": [turn_json(t) for t in repo.turns_of_item(db, item_id=item_id)]}
 
@@ -230,6 +233,10 @@ class ConsoleService:
         except store.KnowledgeBaseError as exc:
             raise ConsoleError(503, "the knowledge base files are invalid; fix them first:\n"
                                + "\n".join(exc.problems[:5])) from exc
+        except OSError as exc:
+            logger.exception("console could not write the knowledge base or the NLU export")
+            raise ConsoleError(500, f"could not write {getattr(exc, 'filename', None) or 'the file'}: "
+                               f"{exc.strerror or exc}") from exc
 
     # --- knowledge base ---------------------------------------------------------------------------
 

@@ -231,3 +231,15 @@ def test_dashboard_counts_and_csv_export(gateway):
     assert today[1:3] == ["2", "1"] and today[4] == "1"
     assert [BUILDING_PERMIT, board["procedures"][0]["name"], "1"] in rows
     assert gateway.get("/staff/api/dashboard", params={"days": 0}).status_code == 422
+
+
+def test_link_while_the_knowledge_base_is_broken_is_refused_and_the_item_stays_open(gateway, kb_root):
+    chat(gateway, "a", UNANSWERED)
+    csrf = login(gateway)
+    [item] = queue(gateway)
+    (kb_root / "procedures" / "1.013229.yml").write_text("code: 1.013229\nname: [unclosed\n", encoding="utf-8")
+    refused = gateway.post(f"/staff/api/queue/{item['id']}/link", json={"procedure": BUILDING_PERMIT},
+                           headers={"X-CSRF-Token": csrf})
+    assert refused.status_code == 503 and "1.013229.yml" in refused.json()["error"]
+    assert queue(gateway)[0]["status"] == "new"
+    assert gateway.get(f"/staff/api/queue/{item['id']}").status_code == 200
