@@ -21,6 +21,7 @@ from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHand
 from telegram.request import HTTPXRequest
 
 from bot.channels.buttons import ButtonPayloads
+from bot.channels.ordering import KeyedLocks
 from bot.channels.settings import TelegramSettings
 from bot.channels.text import split_text
 from bot.conversation import notices
@@ -74,6 +75,7 @@ class TelegramChannel:
         self.secret = settings.webhook_secret or secrets.token_urlsafe(32)
         self.ready = asyncio.Event()
         self._buttons = ButtonPayloads()
+        self._in_order = KeyedLocks()
         self._seen_updates: OrderedDict[int, None] = OrderedDict()
         self._task: asyncio.Task | None = None
         self.application = self._build()
@@ -199,21 +201,33 @@ class TelegramChannel:
         chat_id = update.effective_chat.id if update.effective_chat else query.from_user.id
         payload = self._buttons.resolve(str(chat_id), query.data or "")
         # Always answered, or the citizen's button keeps spinning.
-        await query.answer(None if payload else notices.BUTTON_EXPIRED)
-        if payload:
-            await self._turn(chat_id, payload)
+        if payload is None:
+            await query.answer(notices.BUTTON_EXPIRED)
+            return
+        answered = asyncio.create_task(self._courtesy(query.answer()))
+        await self._turn(chat_id, payload)
+        await answered
 
     async def _turn(self, chat_id: int, text: str, command: bool = False) -> None:
+        # Updates run concurrently; the chat's lock is taken before any network wait, so its questions are
+        # asked and answered in the order they came.
+        async with self._in_order(str(chat_id)):
+            await self._courtesy(self.application.bot.send_chat_action(chat_id, ChatAction.TYPING))
+            try:
+                reply = await self.conversation.handle(IncomingMessage("telegram", str(chat_id), text),
+                                                       command=command)
+                messages = reply.messages
+            except RasaUnavailable:
+                messages = [OutgoingMessage(notices.UNAVAILABLE)]
+            await self.send(chat_id, messages)
+
+    @staticmethod
+    async def _courtesy(call: Awaitable[object]) -> None:
+        """Typing indicator and callback answers: failing them must not lose the reply."""
         try:
-            await self.application.bot.send_chat_action(chat_id, ChatAction.TYPING)
-        except TelegramError:
-            pass  # only a courtesy
-        try:
-            reply = await self.conversation.handle(IncomingMessage("telegram", str(chat_id), text), command=command)
-            messages = reply.messages
-        except RasaUnavailable:
-            messages = [OutgoingMessage(notices.UNAVAILABLE)]
-        await self.send(chat_id, messages)
+            await call
+        except TelegramError as exc:
+            logger.info("Telegram: courtesy call failed (%s)", exc)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.error("Telegram: error while handling an update", exc_info=context.error)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from bot.channels.buttons import ButtonPayloads
+from bot.channels.ordering import KeyedLocks
 from bot.channels.settings import ZaloSettings
 from bot.channels.text import split_text
 from bot.channels.zalo_client import REFRESH_MARGIN_S, WINDOW_ERRORS, ZaloApiError, ZaloClient
@@ -49,6 +50,7 @@ class ZaloChannel:
             store=TokenStore(settings.token_file, Tokens(settings.access_token, settings.refresh_token)))
         self.clock = time.time   # replaceable in tests
         self._buttons = ButtonPayloads(prefix="#")
+        self._in_order = KeyedLocks()
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._last_message: OrderedDict[str, float] = OrderedDict()   # user id -> time of their last message
         self._tasks: set[asyncio.Task] = set()
@@ -151,6 +153,11 @@ class ZaloChannel:
         task.add_done_callback(self._tasks.discard)
 
     async def _turn(self, user_id: str, msg_id: str, text: str | None) -> None:
+        # Taken before any wait: one user's replies go out in the order their messages came.
+        async with self._in_order(user_id):
+            await self._answer(user_id, msg_id, text)
+
+    async def _answer(self, user_id: str, msg_id: str, text: str | None) -> None:
         try:
             if text is None or not text.strip():
                 messages = [OutgoingMessage(notices.TEXT_ONLY)]

@@ -40,6 +40,15 @@ def test_a_question_by_long_polling_gets_the_assistants_answer(polling, telegram
     assert rasa.app.state.received == [(f"telegram:{CHAT}", "xin chào")]
 
 
+def test_one_chats_messages_reach_the_assistant_in_the_order_sent(polling, telegram, rasa):
+    telegram.delays["sendChatAction"] = [0.8]   # the first typing indicator is slow to go out
+    for i in range(4):
+        telegram.push(telegram.text(CHAT, f"câu {i}"))
+    eventually(lambda: len(telegram.sent(CHAT)) == 4)
+    assert [m for _, m in rasa.app.state.received] == [f"câu {i}" for i in range(4)]
+    assert [m["text"] for m in telegram.sent(CHAT)] == [f"Bạn hỏi: câu {i}" for i in range(4)]
+
+
 def test_start_shows_the_menu_and_a_typed_intent_command_stays_plain_words(polling, telegram, rasa):
     telegram.push(telegram.text(CHAT, "/start"))
     eventually(lambda: telegram.sent(CHAT))

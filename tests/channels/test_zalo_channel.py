@@ -87,6 +87,15 @@ def test_a_duplicate_delivery_is_answered_once(gateway, zalo_api, rasa):
     assert len(zalo_api.messages) == 1 and len(rasa.app.state.received) == 1
 
 
+def test_one_users_quick_messages_are_answered_in_order(gateway, zalo_api, rasa):
+    zalo_api.delays.append(0.8)   # the first reply is slow to go out
+    for i in range(3):
+        raw = zalo_api.event(USER, f"câu {i}")
+        post_event(gateway, raw, zalo_api.signature(raw))
+    eventually(lambda: len(zalo_api.messages) == 3)
+    assert zalo_api.texts() == [f"Bạn hỏi: câu {i}" for i in range(3)]
+
+
 def test_long_answers_are_split_at_2000_and_buttons_come_back_as_their_payload(gateway, zalo_api, rasa):
     raw = zalo_api.event(USER, "dài", msg_id="m-long")
     post_event(gateway, raw, zalo_api.signature(raw))

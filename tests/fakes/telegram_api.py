@@ -31,6 +31,7 @@ class FakeTelegram:
         self.token = token
         self.calls: list[tuple[str, dict]] = []      # (method, params) of every call, in order
         self.errors: dict[str, tuple[int, str]] = {}  # method -> (error_code, description) to answer with
+        self.delays: dict[str, list[float]] = {}      # method -> seconds to hold its next calls, in order
         self.webhook: dict | None = None
         self._updates: list[dict] = []
         self._update_ids = itertools.count(1000)
@@ -75,6 +76,8 @@ class FakeTelegram:
                 return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, 401)
             if method != "getUpdates":
                 self.calls.append((method, params))
+            if self.delays.get(method):
+                await asyncio.sleep(self.delays[method].pop(0))
             if method in self.errors:
                 code, description = self.errors[method]
                 return JSONResponse({"ok": False, "error_code": code, "description": description}, code)

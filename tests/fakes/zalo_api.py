@@ -6,6 +6,7 @@ webhook events signed as Zalo signs them.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
 import json
@@ -26,6 +27,7 @@ class FakeZalo:
         self.messages: list[dict] = []        # accepted cs message bodies
         self.refreshes: list[dict] = []       # form fields of every refresh call
         self.errors: list[dict] = []          # answers to give to the next cs calls, in order
+        self.delays: list[float] = []         # seconds to hold the next cs calls, in order
         self._serial = itertools.count(2)
         self._msg_ids = itertools.count(1)
         self.app = self._build()
@@ -55,9 +57,11 @@ class FakeZalo:
         async def cs(request: Request):
             if request.headers.get("access_token") != self.access_token:
                 return {"error": -216, "message": "Access token is invalid"}
+            body = await request.json()
+            if self.delays:
+                await asyncio.sleep(self.delays.pop(0))
             if self.errors:
                 return self.errors.pop(0)
-            body = await request.json()
             self.messages.append(body)
             return {"error": 0, "message": "Success",
                     "data": {"message_id": f"oa{len(self.messages)}", "user_id": body["recipient"].get("user_id")}}
