@@ -1,8 +1,9 @@
 """Hybrid ranking: exact national code, accent-insensitive keywords, dense similarity, department prior.
 
 Keywords are precise when a question shares words with a name or alias; the dense model carries
-paraphrases that share none. Each signal is scaled to 0..1 and blended; ``confident`` is a threshold on
-the blend calibrated so chit-chat and unrelated questions fall below it.
+paraphrases that share none. Each signal is scaled to 0..1 and blended. ``confident`` needs a high blend
+*and* keyword evidence for most of the question, because a dense model finds something similar to any
+text ("xin chào" included); a national code in the question decides on its own.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from knowledge_base import aliases as al
 from knowledge_base.index import DenseIndex, Unit
 from knowledge_base.lexical import STOPWORDS, LexicalIndex, tokens
 from knowledge_base.models import routing
-from knowledge_base.text import AccentRestorer, expand_abbreviations, fold, has_accents, nfc
+from knowledge_base.text import AccentRestorer, expand_abbreviations, fold, has_accents, nfc, strip_accents
 
 CODE_IN_TEXT = re.compile(r"(?<![\d.])(\d\.\d{6})(?!\d)")
 
@@ -32,6 +33,7 @@ LEXICAL_WEIGHTS = {
 # thousand short texts instead of several thousand.
 DENSE_KINDS_IN_SCOPE = (al.NAME, al.CORE, al.STAFF, al.FAQ, al.COLLOQUIAL, al.VERB)
 MAX_VERB_VECTORS = 3
+FOLDED_VECTORS = True
 QUERY_CACHE_SIZE = 2048
 CALIBRATION_SAMPLES = 24
 # Questions no procedure answers, for calibrating the dense scale (see Ranker._calibrate).
@@ -56,7 +58,7 @@ class Record:
 class Params:
     lexical_weight: float = 0.6
     dense_weight: float = 0.4
-    # cosine range mapped to 0..1 (e5 puts unrelated Vietnamese texts near 0.75, paraphrases above 0.9)
+    # cosine range mapped to 0..1 when calibration is impossible (see Ranker._calibrate); e5 values
     dense_floor: float = 0.78
     dense_ceiling: float = 0.93
     in_scope_prior: float = 0.04
@@ -119,7 +121,7 @@ def _decisive(scores: np.ndarray) -> bool:
     if scores.size < 2:
         return bool(scores.size and scores[0] >= 0.9)
     top2 = np.partition(scores, -2)[-2:]
-    return bool(top2[1] >= 0.9 and top2[1] - top2[0] >= 0.15)
+    return bool(top2[1] >= 0.98 or (top2[1] >= 0.9 and top2[1] - top2[0] >= 0.15))
 
 
 def build_records(data) -> tuple[list[Record], list[list[al.Alias]]]:
@@ -154,6 +156,10 @@ def dense_units(records: list[Record], texts: list[list[al.Alias]]) -> list[Unit
         verbs = [a for a in chosen if a.kind == al.VERB][:MAX_VERB_VECTORS]
         chosen = [a for a in chosen if a.kind != al.VERB] + verbs
         units.extend(Unit(record.code, a.text, a.kind) for a in chosen)
+        core = next((a.text for a in chosen if a.kind in (al.CORE, al.NAME)), None)
+        if core and FOLDED_VECTORS:
+            # typed without diacritics, as many citizens do; the restorer covers most, not all, words
+            units.append(Unit(record.code, strip_accents(core), al.FOLDED))
     return units
 
 
