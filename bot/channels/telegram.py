@@ -258,7 +258,8 @@ class TelegramChannel:
         if not self.ready.is_set():
             raise ChannelUnavailable("Telegram is not connected yet")
         try:
-            await self.send(int(user_id), messages)
+            async with self._in_order(user_id):   # not in the middle of an answer being sent
+                await self.send(int(user_id), messages)
         except Forbidden as exc:
             raise ChannelUnavailable(f"the citizen blocked the bot or left ({exc})") from exc
         except (TelegramError, ValueError) as exc:

@@ -203,7 +203,8 @@ class ZaloChannel:
         if last is None or self.clock() - last > FREE_WINDOW_S:
             raise ChannelUnavailable("the citizen has not written on Zalo in the last 48 hours")
         try:
-            await self.send({"user_id": user_id}, user_id, messages)
+            async with self._in_order(user_id):   # not in the middle of an answer being sent
+                await self.send({"user_id": user_id}, user_id, messages)
         except ZaloApiError as exc:
             if exc.code in WINDOW_ERRORS:
                 raise ChannelUnavailable(f"Zalo refused: outside the messaging window ({exc.code})") from exc
