@@ -89,7 +89,7 @@ class TelegramChannel:
             # getUpdates adds its long-poll seconds to this read timeout.
             get_updates_request=HTTPXRequest(connection_pool_size=1, connect_timeout=5, read_timeout=10,
                                              write_timeout=10, pool_timeout=5))
-        # Our conversation service keeps one chat's turns in order; chats need not wait for each other.
+        # One chat's turns are kept in order by its lock (_turn); chats need not wait for each other.
         builder = Application.builder().bot(bot).concurrent_updates(32)
         if self.webhook_mode:
             builder = builder.updater(None)
@@ -108,6 +108,7 @@ class TelegramChannel:
     def start(self) -> None:
         """Connects in the background: an unreachable Bot API is retried and never blocks the gateway."""
         self._task = asyncio.create_task(self._connect(), name="telegram-connect")
+        self._task.add_done_callback(_log_failure)
 
     async def _connect(self) -> None:
         await self._retry("reach the Bot API (getMe)", self.application.initialize)
@@ -264,6 +265,12 @@ class TelegramChannel:
             raise ChannelUnavailable(f"the citizen blocked the bot or left ({exc})") from exc
         except (TelegramError, ValueError) as exc:
             raise ChannelUnavailable(f"Telegram refused the message ({exc})") from exc
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("Telegram channel stopped connecting; the gateway runs without it",
+                     exc_info=task.exception())
 
 
 @router.post("/telegram/webhook", include_in_schema=False)
