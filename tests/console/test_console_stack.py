@@ -15,6 +15,8 @@ from playwright.sync_api import expect
 
 from knowledge_base import store
 from tests.console.console_support import chromium_page, log_in, screenshot
+from tests.fakes.servers import ServerThread, eventually
+from tests.fakes.telegram_api import TOKEN, FakeTelegram
 from tests.stack_helpers import ROOT, start_stack
 
 pytestmark = pytest.mark.e2e
@@ -26,14 +28,22 @@ ANSWERED = f"Mã thủ tục: {PROCEDURE}"
 
 
 @pytest.fixture(scope="module")
-def console_stack(tmp_path_factory):
-    """A stack of its own, with a private database, knowledge-base copy and NLU export file: the test never
-    edits the committed knowledge base or triggers a retraining."""
+def telegram():
+    fake = FakeTelegram()
+    with ServerThread(fake.app) as server:
+        fake.url = server.url
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def console_stack(tmp_path_factory, telegram):
+    """A stack of its own, with a private database, knowledge-base copy and NLU export file (the test never
+    edits the committed knowledge base or triggers a retraining), and Telegram as a local fake of its API."""
     folder = tmp_path_factory.mktemp("console-stack")
     shutil.copytree(ROOT / "knowledge_base" / "data", folder / "kb")
     env = {"DATABASE_URL": f"sqlite:///{folder / 'console.db'}", "KB_DATA_DIR": str(folder / "kb"),
            "STAFF_NLU_FILE": str(folder / "staff_examples.yml"), "BOT_ADMIN_USER": ADMIN,
-           "BOT_ADMIN_PASSWORD": PASSWORD,
+           "BOT_ADMIN_PASSWORD": PASSWORD, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": telegram.url,
            # rasa run would read a random token starting with "-" as an option.
            "RASA_AUTH_TOKEN": f"e2e{uuid.uuid4().hex}"}
     try:
@@ -86,3 +96,21 @@ def test_linking_a_question_teaches_the_running_assistant(console_stack):
     assert QUESTION in store.load_knowledge_base(folder / "kb").procedures[PROCEDURE].aliases
     exported = yaml.safe_load((folder / "staff_examples.yml").read_text(encoding="utf-8"))
     assert f"- {QUESTION}" in exported["nlu"][0]["examples"].splitlines()
+
+
+def test_staff_reply_reaches_the_telegram_citizen(console_stack, telegram):
+    stack, _ = console_stack
+    # Asking for a person puts the turn in the queue (handed over); the staff answer goes back to the chat.
+    chat, question = 770001, "cho tôi gặp cán bộ"
+    telegram.push(telegram.text(chat, question))
+    eventually(lambda: telegram.sent(chat), timeout=60)  # the assistant answered the turn itself first
+    with httpx.Client(base_url=stack.url, timeout=30) as client:
+        csrf = client.post("/staff/api/login", json={"username": ADMIN, "password": PASSWORD}).json()["csrf_token"]
+        item = eventually(lambda: [i for i in client.get("/staff/api/queue", params={"status": "all"}).json()
+                                   if i["channel"] == "telegram" and i["text"] == question], timeout=30)[0]
+        text = "Cán bộ Sở Xây dựng trả lời: công trình chăn nuôi trong khuôn viên nhà ở cần hỏi UBND xã."
+        sent = client.post(f"/staff/api/queue/{item['id']}/reply", json={"text": text},
+                           headers={"X-CSRF-Token": csrf})
+        assert sent.status_code == 200, sent.text
+        assert sent.json()["status"] == "resolved"
+    eventually(lambda: [m for m in telegram.sent(chat) if m["text"] == text], timeout=30)
