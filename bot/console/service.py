@@ -21,6 +21,7 @@ from bot.conversation.models import OutgoingMessage
 from bot.conversation.outbox import ChannelUnavailable, Outbox
 from bot.db import repositories as repo
 from bot.db import stats
+from bot.db.masking import mask_personal_data
 from bot.db.models import RESOLVED, ROLES, ReviewItem, StaffUser, Turn
 from knowledge_base import store
 
@@ -152,7 +153,8 @@ class ConsoleService:
         and the next training learns it from the NLU export."""
         with self.sessions() as db:
             item = self._item(db, item_id)
-            alias = text if text is not None and text.strip() else item.text
+            # Staff may edit the question; what they type is masked like the citizen's own text.
+            alias = mask_personal_data(text) if text is not None and text.strip() else item.text
             added = self._teach(teach.add_alias, self.settings.kb_root, code, alias)
             examples = self._teach(teach.export_nlu, self.settings.kb_root, self.settings.nlu_export)
             repo.set_review_status(db, item_id=item_id, status=RESOLVED, by=by, resolution=f"linked to {code}")
@@ -164,7 +166,7 @@ class ConsoleService:
     def answer(self, *, item_id: int, code: str, question: str | None, answer: str, by: str) -> dict:
         with self.sessions() as db:
             item = self._item(db, item_id)
-            question = question if question is not None and question.strip() else item.text
+            question = mask_personal_data(question) if question is not None and question.strip() else item.text
             added = self._teach(teach.add_faq, self.settings.kb_root, code, question, answer)
             repo.set_review_status(db, item_id=item_id, status=RESOLVED, by=by,
                                    resolution=f"FAQ answer in {code}")

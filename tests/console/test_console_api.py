@@ -93,6 +93,11 @@ def test_link_to_an_unknown_procedure_is_refused_and_the_knowledge_base_is_untou
                          headers={"X-CSRF-Token": csrf})
     assert empty.status_code == 200  # blank text means "the question as asked"
     assert store.content_hash(kb_root) != before
+    edited = gateway.post(f"/staff/api/queue/{item['id']}/link",
+                          json={"procedure": BUILDING_PERMIT, "text": "đất vườn xây nhà, gọi 0912345678"},
+                          headers={"X-CSRF-Token": csrf})
+    assert edited.status_code == 200
+    assert "đất vườn xây nhà, gọi [SĐT]" in store.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT].aliases
     missing = gateway.post("/staff/api/queue/999/link", json={"procedure": BUILDING_PERMIT},
                            headers={"X-CSRF-Token": csrf})
     assert missing.status_code == 404
