@@ -88,7 +88,9 @@ def test_wrong_password_is_shown_and_calls_without_csrf_token_are_refused(served
 def test_queue_link_and_reply_from_the_page(served, kb_root):
     from knowledge_base import store
 
-    httpx.post(f"{served}/api/chat", json={"sender_id": "dan1", "text": UNANSWERED}, timeout=10).raise_for_status()
+    for sender, text in (("dan1", UNANSWERED), ("dan2", UNANSWERED + "?"), ("dan3", "làm sổ đỏ ở đâu"),
+                         ("dan4", "CCCD 001090012345 nộp hồ sơ cấp phép ở xã nào")):
+        httpx.post(f"{served}/api/chat", json={"sender_id": sender, "text": text}, timeout=10).raise_for_status()
     with chromium_page() as page:
         log_in(page, served, ADMIN, ADMIN_PASSWORD)
         row = page.locator("#queue-table tbody tr", has_text=UNANSWERED)
@@ -96,12 +98,14 @@ def test_queue_link_and_reply_from_the_page(served, kb_root):
         assert "Chưa trả lời được" in row.inner_text()
         row.click()
         page.wait_for_selector("#detail:not([hidden])")
+        screenshot(page, "console-queue-open.png")
         assert page.input_value("#link-text") == UNANSWERED
         page.fill("#link-procedure", f"{BUILDING_PERMIT} – x")
         page.click("#link-submit")
         page.wait_for_selector("#action-result.ok")
         assert "Đã gắn vào thủ tục" in page.inner_text("#action-result")
-        page.wait_for_selector("#queue-table tbody tr", state="detached")
+        expect(page.locator("#queue-table tbody tr", has_text=UNANSWERED)).to_have_count(0)
+        assert "[CCCD]" in page.inner_text("#queue-table") and "001090012345" not in page.content()
         expect(page.locator("#detail-status")).to_have_text("Đã xử lý")
         screenshot(page, "console-queue.png")
         assert page.errors == []
