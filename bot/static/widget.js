@@ -104,8 +104,11 @@
     var frame = el("div", {class: "frame", hidden: ""});
     frame.style.setProperty("--sxd-color", colour("color", "#0b5cab"));
     frame.style.setProperty("--sxd-on-color", colour("text-color", "#ffffff"));
-    css.addEventListener("load", function () { frame.removeAttribute("hidden"); });
-    css.addEventListener("error", function () { frame.removeAttribute("hidden"); });
+    // Until the styles arrive the frame is hidden and has no layout, so scrolling to the latest message
+    // must wait for them too.
+    function reveal() { frame.removeAttribute("hidden"); scrollDown(); }
+    css.addEventListener("load", reveal);
+    css.addEventListener("error", reveal);
     root.appendChild(css);
     root.appendChild(frame);
 

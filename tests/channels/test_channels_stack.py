@@ -113,6 +113,8 @@ def test_widget_answer_from_the_real_assistant_survives_a_reload(channel_stack):
         page.screenshot(path=SCREENSHOTS / "widget-real-stack.png")
         page.reload()
         expect(page.get_by_role("log", name="Hội thoại")).to_contain_text(CODE)
+        page.set_viewport_size({"width": 390, "height": 800})
+        page.screenshot(path=SCREENSHOTS / "widget-real-stack-phone.png")
         browser.close()
 
 

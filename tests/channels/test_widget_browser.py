@@ -6,6 +6,7 @@ The gateway is the real app; Rasa is a local fake speaking its REST protocol (te
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -62,11 +63,20 @@ def test_ask_tap_a_button_reload_and_see_the_history(browser, site, rasa):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "widget-desktop.png")
 
+    box.fill("dài dòng")   # enough history that the log must scroll
+    box.press("Enter")
+    expect(log.locator(".msg.bot").last).to_contain_text("7. Thành phần hồ sơ")
+
+    # Styles arriving after the history (a busy server) must not leave the log scrolled to the top.
+    page.route("**/widget.css", lambda route: (time.sleep(1.5), route.continue_()))
     page.reload()
     log = widget_log(page)  # still open after the reload, history from the server
     expect(log).to_contain_text("cho hỏi về giấy phép xây nhà")
     expect(log).to_contain_text("mã 1.013225")
-    expect(log.get_by_role("button", name=PERMIT_TITLE)).to_be_visible()
+    # Opened at the latest message, as before the reload.
+    last = log.locator(".msg.bot").last
+    expect(last).to_contain_text("7. Thành phần hồ sơ")
+    expect(last.get_by_role("button", name=PERMIT_TITLE)).to_be_in_viewport()
     page.close()
 
 
