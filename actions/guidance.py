@@ -133,6 +133,19 @@ class ActionFeedback(Action):
         return []
 
 
+class ActionOutOfScope(Action):
+    """Not the department's business (weather, gold prices...): said politely and recorded for staff."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        say(dispatcher, "out_of_scope", buttons=buttons.help_options())
+        report_turn(dispatcher, "out_of_scope", reason="not an administrative procedure")
+        return []
+
+
 class ActionFallback(Action):
     """Core fallback: the dialogue policy was unsure what to do; say so and record it for staff."""
 

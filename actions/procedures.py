@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import buttons, formatting
 from actions.deps import knowledge_base
+from actions.faq import matching_faq
 from actions.texts import say
 from actions.focus import entity, mentions_ha_giang
 from actions.turns import report_turn
@@ -42,9 +43,13 @@ def not_found(dispatcher: CollectingDispatcher, kb, reason: str, confidence: flo
     report_turn(dispatcher, "fallback", None, confidence, reason=reason)
 
 
-def summary(dispatcher: CollectingDispatcher, kb, code: str, confidence: float | None) -> list[dict[str, Any]]:
+def summary(dispatcher: CollectingDispatcher, kb, code: str, confidence: float | None,
+            question: str = "") -> list[dict[str, Any]]:
     procedure = kb.get(code)
     department = kb.department
+    faq = matching_faq(procedure, question) if question else None
+    if faq is not None:
+        say(dispatcher, "faq_answer", answer=faq.answer, question=faq.question)
     say(
         dispatcher, "procedure_summary", name=procedure.name, code=procedure.code,
         authority=formatting.authority_line(procedure, department.name),
@@ -81,7 +86,7 @@ class ActionAnswerProcedure(Action):
             redirect(dispatcher, kb, top)
             return []
         if found.confident:
-            return summary(dispatcher, kb, top.code, top.score)
+            return summary(dispatcher, kb, top.code, top.score, text)
         choices = [hit for hit in found.results if hit.in_scope and hit.score >= CLARIFY_MIN_SCORE][:CHOICES]
         if not choices:
             not_found(dispatcher, kb, "low confidence, no department procedure", top.score)

@@ -78,8 +78,9 @@ class Child:
 
 
 def _endpoints_file(settings: Settings) -> Path:
-    # Rasa 3.6 does not expand environment variables in endpoints.yml, so the port goes into a generated copy.
-    path = ROOT / "build" / "endpoints.yml"
+    # The port goes into a generated copy, one per action-server port: stacks started side by side (tests,
+    # a developer's `make run`) must never point their Rasa at each other's action server.
+    path = ROOT / "build" / f"endpoints-{settings.actions_port}.yml"
     path.parent.mkdir(exist_ok=True)
     path.write_text(f'action_endpoint:\n  url: "{settings.actions_url}/webhook"\n', encoding="utf-8")
     return path
