@@ -34,6 +34,9 @@ LEXICAL_WEIGHTS = {
 DENSE_KINDS_IN_SCOPE = (al.NAME, al.CORE, al.STAFF, al.FAQ, al.COLLOQUIAL, al.VERB)
 MAX_VERB_VECTORS = 3
 FOLDED_VECTORS = True
+# Keyword result clear enough to answer without the model (saves the ~10 ms model call)
+DECISIVE_SCORE = 0.8
+DECISIVE_MARGIN = 0.1
 QUERY_CACHE_SIZE = 2048
 CALIBRATION_SAMPLES = 24
 # Questions no procedure answers, for calibrating the dense scale (see Ranker._calibrate).
@@ -121,7 +124,7 @@ def _decisive(scores: np.ndarray) -> bool:
     if scores.size < 2:
         return bool(scores.size and scores[0] >= 0.9)
     top2 = np.partition(scores, -2)[-2:]
-    return bool(top2[1] >= 0.98 or (top2[1] >= 0.9 and top2[1] - top2[0] >= 0.15))
+    return bool(top2[1] >= 0.98 or (top2[1] >= DECISIVE_SCORE and top2[1] - top2[0] >= DECISIVE_MARGIN))
 
 
 def build_records(data) -> tuple[list[Record], list[list[al.Alias]]]:
