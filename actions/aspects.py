@@ -12,8 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import buttons, formatting
 from actions.deps import knowledge_base
 from actions.texts import say
-from actions.focus import entity, mentions_ha_giang, resolve
-from actions.procedures import merger_note, redirect
+from actions.focus import entity, mentions_ha_giang, names_something, resolve
+from actions.procedures import answer_from_search, merger_note, redirect
 from actions.turns import report_turn
 from knowledge_base.models import Procedure
 
@@ -61,6 +61,9 @@ class ActionAnswerAspect(Action):
         found = await resolve(kb, tracker, dispatcher, lambda d, hit: redirect(d, kb, hit))
         if found.handled:
             return []
+        if found.procedure is None and names_something(text, at_least=1):
+            # No procedure in focus, but the words may still name one ("giấy phép"): search as for a question.
+            return await answer_from_search(dispatcher, kb, text)
         if found.procedure is None:
             say(dispatcher, "ask_which_procedure", buttons=buttons.help_options())
             report_turn(dispatcher, "clarified", reason="follow-up without a procedure in focus")

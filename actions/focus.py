@@ -33,9 +33,9 @@ def entity(tracker: Tracker, name: str) -> str | None:
     return None
 
 
-def names_something(text: str) -> bool:
+def names_something(text: str, at_least: int = 2) -> bool:
     """True when the text says more than which aspect is asked, i.e. it may name a procedure."""
-    return len([w for w in words(fold(text)) if w not in ASPECT_WORDS and not w.isdigit()]) >= 2
+    return len([w for w in words(fold(text)) if w not in ASPECT_WORDS and not w.isdigit()]) >= at_least
 
 
 def mentions_ha_giang(text: str) -> bool:

@@ -60,6 +60,27 @@ def summary(dispatcher: CollectingDispatcher, kb, code: str, confidence: float |
     return [SlotSet("procedure_code", procedure.code), SlotSet("case", None), SlotSet("listing", None)]
 
 
+async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str) -> list[dict[str, Any]]:
+    """The answer to a question naming a procedure: it, a choice between close candidates, or a redirect."""
+    found = await asyncio.to_thread(kb.search, text, 5)
+    if not found.results:
+        not_found(dispatcher, kb, "no search result")
+        return []
+    top = found.results[0]
+    if found.confident and not top.in_scope:
+        redirect(dispatcher, kb, top)
+        return []
+    if found.confident:
+        return summary(dispatcher, kb, top.code, top.score, text)
+    choices = [hit for hit in found.results if hit.in_scope and hit.score >= CLARIFY_MIN_SCORE][:CHOICES]
+    if not choices:
+        not_found(dispatcher, kb, "low confidence, no department procedure", top.score)
+        return []
+    say(dispatcher, "procedure_unsure", buttons=[buttons.choose_procedure(h.code, h.name) for h in choices])
+    report_turn(dispatcher, "clarified", choices[0].code, top.score, reason="close candidates")
+    return []
+
+
 class ActionAnswerProcedure(Action):
     def name(self) -> str:
         return "action_answer_procedure"
@@ -77,21 +98,4 @@ class ActionAnswerProcedure(Action):
         chosen = entity(tracker, "procedure_code")
         if chosen and kb.get(chosen) is not None:
             return summary(dispatcher, kb, chosen, 1.0)
-        found = await asyncio.to_thread(kb.search, text, 5)
-        if not found.results:
-            not_found(dispatcher, kb, "no search result")
-            return []
-        top = found.results[0]
-        if found.confident and not top.in_scope:
-            redirect(dispatcher, kb, top)
-            return []
-        if found.confident:
-            return summary(dispatcher, kb, top.code, top.score, text)
-        choices = [hit for hit in found.results if hit.in_scope and hit.score >= CLARIFY_MIN_SCORE][:CHOICES]
-        if not choices:
-            not_found(dispatcher, kb, "low confidence, no department procedure", top.score)
-            return []
-        say(dispatcher, "procedure_unsure",
-                                 buttons=[buttons.choose_procedure(h.code, h.name) for h in choices])
-        report_turn(dispatcher, "clarified", choices[0].code, top.score, reason="close candidates")
-        return []
+        return await answer_from_search(dispatcher, kb, text)
