@@ -12,8 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import buttons, formatting
 from actions.deps import knowledge_base
 from actions.texts import say
-from actions.focus import entity, mentions_ha_giang, names_something, resolve
-from actions.procedures import answer_from_search, merger_note, redirect
+from actions.focus import entity, names_something, resolve
+from actions.procedures import answer_from_search, opening, redirect
 from actions.turns import report_turn
 from knowledge_base.models import Procedure
 
@@ -51,13 +51,9 @@ class ActionAnswerAspect(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         kb = knowledge_base()
-        if not kb.ready:
-            say(dispatcher, "kb_unavailable")
-            report_turn(dispatcher, "fallback", reason="knowledge base not ready")
-            return []
         text = tracker.latest_message.get("text") or ""
-        if mentions_ha_giang(text):
-            merger_note(dispatcher, kb)
+        if not opening(dispatcher, kb, text):
+            return []
         found = await resolve(kb, tracker, dispatcher, lambda d, hit: redirect(d, kb, hit))
         if found.handled:
             return []

@@ -60,6 +60,17 @@ def summary(dispatcher: CollectingDispatcher, kb, code: str, confidence: float |
     return [SlotSet("procedure_code", procedure.code), SlotSet("case", None), SlotSet("listing", None)]
 
 
+def opening(dispatcher: CollectingDispatcher, kb, text: str) -> bool:
+    """What every procedure answer starts with; False when the knowledge base cannot answer yet."""
+    if not kb.ready:
+        say(dispatcher, "kb_unavailable")
+        report_turn(dispatcher, "fallback", reason="knowledge base not ready")
+        return False
+    if mentions_ha_giang(text):
+        merger_note(dispatcher, kb)
+    return True
+
+
 async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str) -> list[dict[str, Any]]:
     """The answer to a question naming a procedure: it, a choice between close candidates, or a redirect."""
     found = await asyncio.to_thread(kb.search, text, 5)
@@ -88,13 +99,9 @@ class ActionAnswerProcedure(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         kb = knowledge_base()
-        if not kb.ready:
-            say(dispatcher, "kb_unavailable")
-            report_turn(dispatcher, "fallback", reason="knowledge base not ready")
-            return []
         text = tracker.latest_message.get("text") or ""
-        if mentions_ha_giang(text):
-            merger_note(dispatcher, kb)
+        if not opening(dispatcher, kb, text):
+            return []
         chosen = entity(tracker, "procedure_code")
         if chosen and kb.get(chosen) is not None:
             return summary(dispatcher, kb, chosen, 1.0)
