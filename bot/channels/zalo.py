@@ -83,7 +83,11 @@ class ZaloChannel:
                 except ZaloApiError as exc:
                     failures += 1
                     delay = min(30.0 * 2 ** (failures - 1), 900.0)
-                    logger.warning("Zalo: token refresh failed (%s); retrying in %.0f s", exc, delay)
+                    # Repeated failures are usually a spent or revoked refresh token: only a person can fix it.
+                    log = logger.error if failures >= 3 else logger.warning
+                    log("Zalo: token refresh failed (%s); retrying in %.0f s%s", exc, delay,
+                        "; if this persists, authorise the OA again and set ZALO_REFRESH_TOKEN"
+                        if failures >= 3 else "")
                     await asyncio.sleep(delay)
                     continue
             wait = self.client.tokens.expires_at - REFRESH_MARGIN_S - time.time()
