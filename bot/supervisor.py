@@ -99,7 +99,8 @@ def _children(settings: Settings, model: Path, token: str) -> list[Child]:
     # --- end staff console ---
     return [
         Child("actions", [str(APP_PY), "-m", "actions.server"], actions_env),
-        Child("rasa", [str(training.RASA_BIN), "run", "--enable-api", "--auth-token", token,
+        # "--auth-token=" keeps a token starting with "-" from being read as another option.
+        Child("rasa", [str(training.RASA_BIN), "run", "--enable-api", f"--auth-token={token}",
                        "-i", settings.rasa_host, "-p", str(settings.rasa_port), "--model", str(model),
                        "--endpoints", str(_endpoints_file(settings)), "--credentials", "credentials.yml"], rasa_env),
         Child("gateway", [str(APP_PY), "-m", "bot.app"], gateway_env),
@@ -173,7 +174,7 @@ def run_main(argv: list[str]) -> int:
     except RuntimeError as exc:
         log(str(exc))
         return 1
-    token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24)
+    token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_hex(24)
     supervisor = Supervisor(_children(settings, model, token), f"{settings.public_url}health")
 
     def on_signal(signum, _frame):
