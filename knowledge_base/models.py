@@ -32,6 +32,12 @@ OnlineLevel = Literal["unknown", "full", "partial"]
 HandledAt = Literal["province", "commune", "province_and_commune", "other", "ministry"]
 
 
+def _check_code(value: str) -> str:
+    if not CODE_RE.match(value):
+        raise ValueError(f"national code must look like N.NNNNNN, got {value!r}")
+    return value
+
+
 def _check_url(value: str | None) -> str | None:
     if value is None:
         return value
@@ -137,9 +143,7 @@ class Procedure(_Model):
     @field_validator("code")
     @classmethod
     def _code_format(cls, value: str) -> str:
-        if not CODE_RE.match(value):
-            raise ValueError(f"national code must look like N.NNNNNN, got {value!r}")
-        return value
+        return _check_code(value)
 
     @field_validator("result_code")
     @classmethod
@@ -205,9 +209,7 @@ class CatalogueEntry(_Model):
     @field_validator("code")
     @classmethod
     def _code_format(cls, value: str) -> str:
-        if not CODE_RE.match(value):
-            raise ValueError(f"national code must look like N.NNNNNN, got {value!r}")
-        return value
+        return _check_code(value)
 
     @field_validator("url")
     @classmethod
