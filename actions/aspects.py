@@ -149,8 +149,9 @@ class ActionMore(Action):
             listing = None
         offset = entity(tracker, "offset")
         start = int(offset) if offset and offset.isdigit() else (listing or {}).get("next")
-        procedure = kb.get(listing["code"]) if listing else None
-        if procedure is None or start is None or not kb.ready:
+        # kb.get needs a loaded knowledge base, so readiness is checked first.
+        procedure = kb.get(listing["code"]) if listing and kb.ready else None
+        if procedure is None or start is None:
             say(dispatcher, "no_more")
             return []
         return documents_page(dispatcher, procedure, listing["case"], start)

@@ -53,9 +53,10 @@ class Resolution:
 async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDispatcher,
                   redirect) -> Resolution:
     """The procedure a follow-up is about. `redirect(dispatcher, hit)` answers another agency's procedure."""
+    focus = tracker.get_slot("procedure_code")
     chosen = entity(tracker, "procedure_code")
-    if chosen and kb.get(chosen) is not None:
-        return Resolution(kb.get(chosen), 1.0, changed=chosen != tracker.get_slot("procedure_code"))
+    if chosen and (procedure := kb.get(chosen)) is not None:
+        return Resolution(procedure, 1.0, changed=chosen != focus)
     text = tracker.latest_message.get("text") or ""
     if names_something(text):
         found = await asyncio.to_thread(kb.search, text, 5)
@@ -64,9 +65,8 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
             if not top.in_scope:
                 redirect(dispatcher, top)
                 return Resolution(handled=True)
-            if kb.get(top.code) is not None:
-                return Resolution(kb.get(top.code), top.score, changed=top.code != tracker.get_slot("procedure_code"))
-    focus = tracker.get_slot("procedure_code")
-    if focus and kb.get(focus) is not None:
-        return Resolution(kb.get(focus))
+            if (procedure := kb.get(top.code)) is not None:
+                return Resolution(procedure, top.score, changed=top.code != focus)
+    if focus and (procedure := kb.get(focus)) is not None:
+        return Resolution(procedure)
     return Resolution()

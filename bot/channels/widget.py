@@ -38,6 +38,17 @@ def _json(body: dict, status: int, cors: dict[str, str]) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers={**NO_STORE, **cors})
 
 
+def _visitor(request: Request) -> tuple[WidgetSession, dict[str, str]] | JSONResponse:
+    """The caller's session and CORS headers, or the error response for a foreign origin or bad session."""
+    cors = _cors(request)
+    if cors is None:
+        return _json({"error": "origin not allowed"}, 403, {})
+    session = _sessions(request).open(request.headers.get(SESSION_HEADER))
+    if session is None:
+        return _json({"error": "session missing or invalid"}, 401, cors)
+    return session, cors
+
+
 def _sessions(request: Request) -> WidgetSessions:
     return request.app.state.widget_sessions
 
@@ -87,12 +98,10 @@ async def open_session(request: Request) -> JSONResponse:
 
 @router.post("/widget/api/messages")
 async def post_message(request: Request) -> JSONResponse:
-    cors = _cors(request)
-    if cors is None:
-        return _json({"error": "origin not allowed"}, 403, {})
-    session = _sessions(request).open(request.headers.get(SESSION_HEADER))
-    if session is None:
-        return _json({"error": "session missing or invalid"}, 401, cors)
+    visitor = _visitor(request)
+    if isinstance(visitor, JSONResponse):
+        return visitor
+    session, cors = visitor
     max_chars = request.app.state.conversation.max_text_chars
     raw = await request.body()
     if len(raw) > max_chars * 4 + 2048:
@@ -123,10 +132,8 @@ async def _turn(request: Request, session: WidgetSession, text: str, shown: str,
 @router.get("/widget/api/poll")
 async def poll(request: Request, after: int = 0) -> JSONResponse:
     """Entries after `after`: staff replies pushed while the visitor waits."""
-    cors = _cors(request)
-    if cors is None:
-        return _json({"error": "origin not allowed"}, 403, {})
-    session = _sessions(request).open(request.headers.get(SESSION_HEADER))
-    if session is None:
-        return _json({"error": "session missing or invalid"}, 401, cors)
+    visitor = _visitor(request)
+    if isinstance(visitor, JSONResponse):
+        return visitor
+    session, cors = visitor
     return _json({"entries": [e.to_dict() for e in session.after(after)]}, 200, cors)
