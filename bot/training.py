@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
-INPUTS = ("config.yml", "domain.yml", "nlu_data", "requirements/rasa.txt")
+INPUTS = ("config.yml", "domain.yml", "nlu_data", "bot/nlu", "knowledge_base/text.py", "requirements/rasa.txt")
 
 
 def rasa_env() -> dict[str, str]:
@@ -25,7 +25,9 @@ def inputs_hash(root: Path = ROOT) -> str:
     h = hashlib.sha256()
     for name in INPUTS:
         path = root / name
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        # Rasa compiles bot/nlu when it imports it; bytecode must not look like a changed input.
+        files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) \
+            if path.is_dir() else [path]
         for f in files:
             h.update(str(f.relative_to(root)).encode())
             h.update(b"\0")

@@ -30,3 +30,15 @@ def test_unrelated_files_do_not_trigger_training(tmp_path):
     first = training.inputs_hash(root)
     (root / "README.md").write_text("docs change")
     assert training.inputs_hash(root) == first
+
+
+def test_tokenizer_change_retrains_but_its_bytecode_does_not(tmp_path):
+    root = _copy_project(tmp_path)
+    first = training.inputs_hash(root)
+    cache = root / "bot" / "nlu" / "__pycache__"
+    cache.mkdir(exist_ok=True)
+    (cache / "tokenizer.cpython-311.pyc").write_bytes(b"compiled")
+    assert training.inputs_hash(root) == first
+    tokenizer = root / "bot" / "nlu" / "tokenizer.py"
+    tokenizer.write_text(tokenizer.read_text() + "\n# changed\n")
+    assert training.inputs_hash(root) != first

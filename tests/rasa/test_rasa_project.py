@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import pytest
@@ -32,3 +33,27 @@ def test_dialogue_test_stories_pass():
     failed = out / "failed_test_stories.yml"
     detail = failed.read_text() if failed.exists() else done.stdout[-3000:] + done.stderr[-3000:]
     assert done.returncode == 0, detail
+
+
+def test_tokenizer_gives_accented_and_accent_free_spellings_one_lemma_and_keeps_offsets():
+    # Run inside Rasa's environment, the only one where the component can be imported.
+    script = (
+        "import json\n"
+        "from rasa.shared.nlu.training_data.message import Message\n"
+        "from bot.nlu.tokenizer import FoldingTokenizer\n"
+        "tok = FoldingTokenizer(FoldingTokenizer.get_default_config())\n"
+        "out = {}\n"
+        "for text in ['Cần GIẤY TỜ gì?', 'can giay to gi', 'Đăng ký mã 1.013225']:\n"
+        "    out[text] = [(t.text, t.lemma, t.start, t.end) for t in tok.tokenize(Message({'text': text}), 'text')]\n"
+        "print(json.dumps(out))\n"
+    )
+    done = subprocess.run([str(training.ROOT / ".venv-rasa" / "bin" / "python"), "-c", script], cwd=training.ROOT,
+                          env=training.rasa_env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    tokens = json.loads(done.stdout.strip().splitlines()[-1])
+    lemmas = {text: [t[1] for t in toks] for text, toks in tokens.items()}
+    assert lemmas["Cần GIẤY TỜ gì?"] == lemmas["can giay to gi"] == ["can", "giay", "to", "gi"]
+    for text, toks in tokens.items():
+        for token_text, _, start, end in toks:
+            assert text[start:end] == token_text
+    assert [t[0] for t in tokens["Đăng ký mã 1.013225"]] == ["Đăng", "ký", "mã", "1.013225"]
