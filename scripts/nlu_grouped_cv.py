@@ -2,7 +2,7 @@
 
 `rasa test nlu --cross-validation` splits examples at random, so "giấy tờ gì" can be tested while its
 accent-free twin "giay to gi" was trained on; with the folding tokenizer those two are the same input and
-the figure says less about unseen wording. Here examples are grouped by their folded, abbreviated form and
+the figure says less about unseen wording. Here examples are grouped by their folded, spelled-out form and
 whole groups go to one fold (sklearn's StratifiedGroupKFold). Each fold is trained and tested with the real
 Rasa CLI. Run in Rasa's environment from the project folder:
     .venv-rasa/bin/python scripts/nlu_grouped_cv.py [--folds 3] [--out build/nlu-grouped-cv]
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
@@ -29,23 +28,17 @@ from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E4
 from sklearn.metrics import classification_report  # noqa: E402
 from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 
-from knowledge_base.text import fold  # noqa: E402
-from scripts.generate_nlu import ABBREVIATIONS  # noqa: E402
-
-RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
-ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore", "TF_CPP_MIN_LOG_LEVEL": "2"}
-SHORT_FORMS = [(re.compile(rf"\b{re.escape(fold(long))}\b"), fold(short)) for long, short in ABBREVIATIONS]
+from bot.training import RASA_BIN, rasa_env  # noqa: E402
+from knowledge_base.text import expand_abbreviations, fold  # noqa: E402
 
 
 def group_key(text: str) -> str:
-    key = fold(text)
-    for long, short in SHORT_FORMS:
-        key = long.sub(short, key)
-    return " ".join(re.findall(r"\w+", key))
+    # The generator's twins differ from their example only by accents and abbreviations.
+    return " ".join(re.findall(r"\w+", fold(expand_abbreviations(text))))
 
 
 def rasa(*args: str) -> None:
-    done = subprocess.run([str(RASA), *args], cwd=ROOT, env=ENV, capture_output=True, text=True)
+    done = subprocess.run([str(RASA_BIN), *args], cwd=ROOT, env=rasa_env(), capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"rasa {' '.join(args)} failed:\n{done.stderr[-3000:]}")
 
@@ -57,7 +50,7 @@ def main() -> int:
     parser.add_argument("--config", default="config.yml")
     args = parser.parse_args()
 
-    examples = [m for m in load_data(str(ROOT / "nlu_data" / "nlu")).intent_examples]
+    examples = list(load_data(str(ROOT / "nlu_data" / "nlu")).intent_examples)
     labels = [m.get("intent") for m in examples]
     groups = [group_key(m.get("text")) for m in examples]
     print(f"{len(examples)} examples, {len(set(groups))} groups, {len(set(labels))} intents")

@@ -7,12 +7,9 @@ are untouched, so entity values are still cut from what the citizen typed.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import List, Text
 
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.message import Message
@@ -22,11 +19,6 @@ from knowledge_base.text import fold
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class FoldingTokenizer(WhitespaceTokenizer):
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> FoldingTokenizer:
-        return cls(config)
-
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         tokens = super().tokenize(message, attribute)
         for token in tokens:

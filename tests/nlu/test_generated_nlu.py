@@ -20,8 +20,6 @@ def test_generated_examples_are_up_to_date():
         "nlu_data/nlu/generated.yml is stale: run .venv/bin/python scripts/generate_nlu.py")
 
 
-
-
 def test_staff_alias_export_does_not_change_the_generated_file(tmp_path):
     generator = _generator()
     for path in generator.NLU_DIR.glob("*.yml"):
