@@ -101,7 +101,7 @@ _COLLOQUIAL: list[tuple[str, tuple[str, ...]]] = [
     (r"giay phep (?:xay dung|di doi).*nha o rieng le", ("giấy phép xây nhà ở", "nhà ở riêng lẻ, nhà dân")),
     (r"giay phep (?:xay dung|di doi).*cap dac biet", ("công trình cấp 1, cấp 2", "nhà máy, nhà xưởng, công trình lớn")),
     (r"giay phep xay dung sua chua, cai tao .*nha o rieng le", (
-        "xin phép sửa nhà", "sửa chữa cải tạo nhà ở có cần xin phép", "cơi nới nâng tầng nhà",
+        "xin phép sửa nhà", "cải tạo, sửa sang căn nhà đang ở", "cơi nới nâng tầng nhà",
         "giấy phép sửa chữa nhà ở")),
     (r"giay phep xay dung sua chua, cai tao .*cap dac biet", (
         "giấy phép sửa chữa, cải tạo công trình cấp I, cấp II",)),
@@ -111,13 +111,13 @@ _COLLOQUIAL: list[tuple[str, tuple[str, ...]]] = [
     (r"giay phep di doi", ("di dời công trình", "di chuyển công trình sang vị trí khác")),
     # practising certificates
     (r"^cap moi chung chi hanh nghe hoat dong xay dung", (
-        "thi sát hạch chứng chỉ hành nghề xây dựng", "làm chứng chỉ hành nghề giám sát, thiết kế, khảo sát, định giá",
+        "dự sát hạch để được cấp chứng chỉ hành nghề", "chứng chỉ hành nghề thiết kế, khảo sát, giám sát, định giá",
         "cchn xây dựng hạng II, hạng III", "xin chứng chỉ hành nghề xây dựng")),
-    (r"^cap lai chung chi hanh nghe hoat dong xay dung", ("chứng chỉ hành nghề xây dựng bị mất, hư hỏng làm lại",)),
+    (r"^cap lai chung chi hanh nghe hoat dong xay dung", ("mất hoặc hỏng chứng chỉ hành nghề, xin cấp lại",)),
     (r"chung chi hanh nghe kien truc", ("chứng chỉ kiến trúc sư", "cchn kiến trúc")),
     (r"^(thu tuc )?cap chung chi hanh nghe kien truc", ("thi chứng chỉ kiến trúc sư", "xin chứng chỉ kiến trúc sư")),
     (r"chung chi hanh nghe moi gioi bat dong san", ("chứng chỉ môi giới nhà đất", "chứng chỉ môi giới bđs")),
-    (r"^cap moi chung chi hanh nghe moi gioi", ("thi chứng chỉ môi giới bất động sản", "thi môi giới nhà đất")),
+    (r"^cap moi chung chi hanh nghe moi gioi", ("dự thi lấy chứng chỉ môi giới", "thi môi giới nhà đất")),
     # housing and real estate
     (r"nha o xa hoi", ("nhà xã hội", "noxh")),
     (r"^dang ky mua, thue mua, thue nha o xa hoi", ("đăng ký mua nhà ở xã hội", "vay vốn mua nhà ở xã hội", "xác nhận điều kiện mua nhà ở xã hội")),
@@ -130,7 +130,7 @@ _COLLOQUIAL: list[tuple[str, tuple[str, ...]]] = [
     (r"nghiem thu hoan thanh cong trinh", ("nghiệm thu công trình", "hoàn công công trình", "kiểm tra nghiệm thu")),
     (r"bao cao nghien cuu kha thi", ("thẩm định dự án đầu tư xây dựng", "bcnckt")),
     (r"thiet ke xay dung trien khai sau thiet ke co so", ("thẩm định thiết kế kỹ thuật, thiết kế bản vẽ thi công", "thẩm định thiết kế xây dựng")),
-    (r"keo dai thoi han su dung cua cong trinh", ("công trình hết niên hạn sử dụng muốn sử dụng tiếp",)),
+    (r"keo dai thoi han su dung cua cong trinh", ("công trình đã quá thời hạn sử dụng thiết kế, xin dùng thêm",)),
     (r"thong tin quy hoach", ("tra cứu quy hoạch", "xem quy hoạch mảnh đất", "kiểm tra đất có dính quy hoạch không")),
     (r"chat ha, dich chuyen cay xanh", ("chặt cây xanh", "đốn cây trước nhà", "di dời cây xanh")),
     (r"hop quy san pham, hang hoa vat lieu xay dung", ("công bố hợp quy gạch, xi măng, cát, đá, thép", "hợp quy vật liệu xây dựng")),

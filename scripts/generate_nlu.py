@@ -28,8 +28,8 @@ ABBREVIATIONS = [("giấy phép xây dựng", "gpxd"), ("chứng chỉ hành ngh
                  ("bất động sản", "bđs"), ("không", "ko"), ("được", "dc"), ("gì", "j"), ("bao nhiêu", "bn"),
                  ("hồ sơ", "hs"), ("sở xây dựng", "sxd"), ("điều kiện", "đk"), ("số điện thoại", "sđt")]
 
-TOPICS = ["giấy phép xây dựng nhà ở", "giấy phép xây dựng", "chứng chỉ hành nghề giám sát", "chứng chỉ hành nghề",
-          "chứng chỉ hành nghề kiến trúc", "nhà ở xã hội", "chứng chỉ môi giới bất động sản",
+TOPICS = ["giấy phép xây dựng nhà ở", "giấy phép xây dựng", "cchn giám sát thi công", "chứng chỉ hành nghề",
+          "chứng chỉ hành nghề kiến trúc", "nhà ở xã hội", "chứng chỉ hành nghề môi giới",
           "giấy phép di dời công trình", "thẩm định báo cáo nghiên cứu khả thi", "chứng chỉ năng lực xây dựng",
           "gia hạn giấy phép xây dựng", "cấp lại giấy phép xây dựng", "giấy phép sửa chữa nhà",
           "giấy phép lưu hành xe quá tải", "giấy phép kinh doanh vận tải", "giấy phép thi công trên đường bộ"]

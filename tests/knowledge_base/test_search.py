@@ -28,13 +28,13 @@ def top(kb, question):
 @pytest.mark.parametrize(
     "question, code",
     [
-        ("xin phep xay nha 3 tang o dau", "1.013225"),  # no diacritics
-        ("le phi gpxd nha o bao nhieu", "1.013225"),  # abbreviation
+        ("xin phep xay can nha 2 tang nop cho nao", "1.013225"),  # no diacritics
+        ("gpxd nha rieng le thu bao nhieu tien", "1.013225"),  # abbreviation
         ("cchn giám sát cấp mới mất bao lâu", "1.013237"),
         ("lam cchn giam sat can nhung giay to j", "1.013237"),  # chat shorthand "j" = gì
         ("xin giay pheo xay nha o dau", "1.013225"),  # typo
-        ("Giấy phép xây dựng hết hạn mà chưa khởi công thì làm sao?", "1.013227"),
-        ("chung chi moi gioi bds het han lam lai the nao", "1.012910"),
+        ("Giấy phép xây dựng sắp hết hiệu lực nhưng chưa khởi công được, xử lý sao?", "1.013227"),
+        ("cchn moi gioi bds qua han roi lam lai sao", "1.012910"),
         ("Muốn chặt cây xanh trước nhà", "1.002693"),
         ("noxh đăng ký cần đk gì", "1.014632"),
     ],
@@ -61,7 +61,7 @@ def test_national_code_is_looked_up_exactly(kb):
 
 
 def test_unknown_code_is_not_answered(kb):
-    response = kb.search("Mã thủ tục 1.009972 là gì?")
+    response = kb.search("thủ tục có mã 1.009972 nói về việc gì")
     assert not response.confident
 
 
@@ -71,7 +71,7 @@ def test_other_agencies_procedure_resolves_to_the_catalogue(kb):
     assert not first.in_scope
 
 
-@pytest.mark.parametrize("question", ["Hôm nay ăn gì ngon?", "xin chào", "Cho tôi số điện thoại giám đốc Sở"])
+@pytest.mark.parametrize("question", ["Hôm nay ăn gì ngon?", "xin chào", "xin số máy riêng của ông giám đốc"])
 def test_chit_chat_is_not_answered_as_a_procedure(kb, question):
     response = kb.search(question)
     assert not response.confident or not response.results[0].in_scope
@@ -85,7 +85,7 @@ def test_staff_alias_is_searchable_at_once(kb):
 
 
 def test_concurrent_searches_agree(kb):
-    questions = ["xin phep xay nha o dau", "gia han chung chi kien truc su", "thue nha cong vu"] * 4
+    questions = ["xin phep xay nha o dau", "chung chi kien truc su het han", "thue nha cong vu"] * 4
     expected = {q: kb.search(q).results[0].code for q in questions}
     errors: list[str] = []
 
