@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from bot import health
+from bot.client_address import client_address
+from bot.conversation import notices
 from bot.conversation.models import IncomingMessage
 from bot.conversation.rasa_client import RasaUnavailable
+from bot.limits import SlidingWindow
+from bot.settings import Settings
 
 router = APIRouter()
 SENDER_ID_MAX = 128
+
+
+class ApiLimits:
+    """/api/chat limits a caller cannot dodge by picking a new sender_id for every message."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._per_address = SlidingWindow(settings.api_rate_per_address, 60.0)
+        self._per_integration = SlidingWindow(settings.api_integration_rate, 60.0, keys_kept=16)
+
+    def admit(self, request: Request) -> bool:
+        token = self._settings.api_integration_token
+        sent = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if token and sent and hmac.compare_digest(sent.encode(), token.encode()):
+            return self._per_integration.hit("integration")
+        return self._per_address.hit(client_address(request, self._settings.trusted_proxies))
 
 
 def _error(status: int, message: str, field: str | None = None) -> JSONResponse:
@@ -32,6 +53,8 @@ async def get_health(request: Request) -> JSONResponse:
 @router.post("/api/chat")
 async def post_chat(request: Request) -> JSONResponse:
     settings = request.app.state.settings
+    if not request.app.state.api_limits.admit(request):
+        return _error(429, notices.RATE_LIMITED)
     raw = await request.body()
     if len(raw) > settings.max_text_chars * 4 + 1024:
         return _error(413, f"request body too large; text is limited to {settings.max_text_chars} characters")

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from bot import api, channels, web
+from bot.body_limit import BodyLimit
 from bot.console import setup as console
 from bot.conversation.outbox import Outbox
 from bot.conversation.rasa_client import RasaClient
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
         app.state.conversation = ConversationService(app.state.rasa)
         app.state.outbox = Outbox()
+        app.state.api_limits = api.ApiLimits(settings)
         # Channels and the console add their own start-up here (each in its own module).
         # --- citizen channels (bot/channels): widget always; Telegram and Zalo when configured ---
         running_channels = await channels.start_channels(app)
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Trợ lý thủ tục hành chính – Sở Xây dựng", lifespan=lifespan,
                   docs_url=None, redoc_url=None)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(api.router)
     app.include_router(web.router)
     app.include_router(channels.router)

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.client_address import trusted_networks
+
 
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name, "")
@@ -13,6 +15,15 @@ def _int(name: str, default: int) -> int:
         return int(raw) if raw else default
     except ValueError:
         raise SystemExit(f"setting {name} must be a whole number, got {raw!r}") from None
+
+
+def _proxies(raw: str) -> tuple[str, ...]:
+    items = tuple(part.strip() for part in raw.split(",") if part.strip())
+    try:
+        trusted_networks(items)
+    except ValueError as exc:
+        raise SystemExit(f"setting BOT_TRUSTED_PROXIES: {exc}") from None
+    return items
 
 
 @dataclass(frozen=True)
@@ -26,6 +37,14 @@ class Settings:
     actions_port: int = 5055
     max_text_chars: int = 4000
     rasa_timeout_s: float = 30.0
+    # Largest request body any route accepts; refused with 413 before it is read.
+    max_body_bytes: int = 64 * 1024
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or networks).
+    trusted_proxies: tuple[str, ...] = ()
+    # /api/chat per client address and minute; an integration presenting the token gets its own, larger limit.
+    api_rate_per_address: int = 60
+    api_integration_token: str = ""
+    api_integration_rate: int = 600
 
     @property
     def rasa_url(self) -> str:
@@ -50,6 +69,11 @@ class Settings:
             actions_host=os.environ.get("ACTIONS_HOST", "127.0.0.1"),
             actions_port=_int("ACTIONS_PORT", 5055),
             max_text_chars=_int("BOT_MAX_TEXT_CHARS", 4000),
+            max_body_bytes=_int("BOT_MAX_BODY_BYTES", 64 * 1024),
+            trusted_proxies=_proxies(os.environ.get("BOT_TRUSTED_PROXIES", "")),
+            api_rate_per_address=_int("API_RATE_PER_ADDRESS", 60),
+            api_integration_token=os.environ.get("API_INTEGRATION_TOKEN", "").strip(),
+            api_integration_rate=_int("API_INTEGRATION_RATE", 600),
         )
 
 

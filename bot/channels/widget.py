@@ -10,7 +10,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from bot.channels.widget_sessions import WidgetSession, WidgetSessions
+from bot.client_address import client_address
 from bot.conversation import notices
+from bot.conversation.edge import clean_citizen_text
 from bot.conversation.models import IncomingMessage
 from bot.conversation.rasa_client import RasaUnavailable
 
@@ -89,8 +91,8 @@ async def open_session(request: Request) -> JSONResponse:
     token = request.headers.get(SESSION_HEADER)
     session = _sessions(request).open(token)
     if session is None:
-        # Behind a reverse proxy, run uvicorn with --proxy-headers so this is the visitor's address.
-        if not _sessions(request).may_issue(request.client.host if request.client else "?"):
+        address = client_address(request, request.app.state.settings.trusted_proxies)
+        if not _sessions(request).may_issue(address):
             return _json({"error": notices.RATE_LIMITED}, 429, cors)
         token, session = _sessions(request).issue()
     return _json({"session": token, "entries": [e.to_dict() for e in session.entries]}, 200, cors)
@@ -120,7 +122,8 @@ async def post_message(request: Request) -> JSONResponse:
 
 async def _turn(request: Request, session: WidgetSession, text: str, shown: str,
                 cors: dict[str, str]) -> JSONResponse:
-    asked = session.add("user", shown)
+    # The history shows what the assistant kept, not the identity number the visitor typed.
+    asked = session.add("user", clean_citizen_text(shown).text or "?")
     try:
         reply = await request.app.state.conversation.handle(IncomingMessage("widget", session.id, text))
     except RasaUnavailable:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from itsdangerous import BadSignature, Signer
 
 from bot.conversation.models import OutgoingMessage
+from bot.limits import SlidingWindow
 
 ENTRIES_KEPT = 200
 SESSIONS_KEPT = 10_000
@@ -17,7 +18,6 @@ IDLE_EXPIRY_S = 7 * 24 * 3600
 # New sessions per client address and minute: each session has its own message limit, so unlimited fresh
 # sessions would make that limit worthless.
 NEW_SESSIONS_PER_MINUTE = 20
-CLIENTS_KEPT = 10_000
 
 
 @dataclass(frozen=True)
@@ -58,20 +58,10 @@ class WidgetSessions:
         # unlimited ones. Signer.unsign compares in constant time.
         self._signer = Signer(secret or secrets.token_urlsafe(32), salt="sxd-widget-session")
         self._sessions: OrderedDict[str, WidgetSession] = OrderedDict()
-        self._issued_to: OrderedDict[str, deque[float]] = OrderedDict()
+        self._new_per_client = SlidingWindow(NEW_SESSIONS_PER_MINUTE, 60.0)
 
     def may_issue(self, client: str) -> bool:
-        now = time.monotonic()
-        recent = self._issued_to.setdefault(client, deque())
-        self._issued_to.move_to_end(client)
-        while recent and now - recent[0] >= 60:
-            recent.popleft()
-        while len(self._issued_to) > CLIENTS_KEPT:
-            self._issued_to.popitem(last=False)
-        if len(recent) >= NEW_SESSIONS_PER_MINUTE:
-            return False
-        recent.append(now)
-        return True
+        return self._new_per_client.hit(client)
 
     def issue(self) -> tuple[str, WidgetSession]:
         session = self._store(WidgetSession(secrets.token_urlsafe(18)))

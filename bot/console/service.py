@@ -21,7 +21,7 @@ from bot.conversation.models import OutgoingMessage
 from bot.conversation.outbox import ChannelUnavailable, Outbox
 from bot.db import repositories as repo
 from bot.db import stats
-from bot.db.masking import mask_personal_data
+from bot.conversation.masking import mask_personal_data
 from bot.db.models import RESOLVED, ROLES, ReviewItem, StaffUser, Turn
 from knowledge_base import store
 

@@ -8,3 +8,5 @@ TEXT_ONLY = "Hiện tôi chỉ đọc được tin nhắn chữ. Bạn vui lòng
 BUTTON_EXPIRED = "Nút này đã hết hạn, bạn vui lòng hỏi lại."
 NO_REPLY = ("Xin lỗi, tôi chưa trả lời được câu này do hệ thống gặp trục trặc. Câu hỏi đã được ghi lại; "
             "bạn vui lòng thử lại sau ít phút.")
+IDENTITY_NOT_KEPT = ("Lưu ý: bạn không cần gửi số CCCD/CMND, hộ chiếu hay số tài khoản để được hướng dẫn. "
+                     "Số bạn vừa gửi đã được ẩn đi và không được lưu lại.")

@@ -9,12 +9,14 @@ from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 
 from bot.conversation import notices
+from bot.conversation.edge import clean_citizen_text
 from bot.conversation.models import IncomingMessage, OutgoingMessage, Reply, TurnInfo
 from bot.conversation.rasa_client import RasaClient
-from knowledge_base.text import nfc
+from bot.limits import SlidingWindow
 
 logger = logging.getLogger(__name__)
-# Called after every turn, e.g. to record it for the staff console; a failing observer never loses the reply.
+# Called after every turn with the message as Rasa saw it (sanitised, masked, typed commands defused), e.g. to
+# record it for the staff console; a failing observer never loses the reply.
 TurnObserver = Callable[[IncomingMessage, Reply], Awaitable[None]]
 ISSUED_PAYLOADS_KEPT = 50
 SENDERS_KEPT = 10_000
@@ -35,9 +37,9 @@ class ConversationService:
         self.rate_window_s = rate_window_s
         self.max_text_chars = max_text_chars
         self._clock = clock
-        # Times of each sender's accepted messages in the current window, and whether they were told to slow down.
-        self._recent: OrderedDict[str, deque[float]] = OrderedDict()
-        self._warned: dict[str, float] = {}
+        self._per_sender = SlidingWindow(rate_limit, rate_window_s, keys_kept=SENDERS_KEPT, clock=clock)
+        # When each sender was last told to slow down.
+        self._warned: OrderedDict[str, float] = OrderedDict()
         # Payloads this assistant offered each sender: only those may reach Rasa as "/intent" commands.
         self._issued: OrderedDict[str, deque[str]] = OrderedDict()
         self._locks: OrderedDict[str, asyncio.Lock] = OrderedDict()
@@ -49,9 +51,16 @@ class ConversationService:
             # Checked before normalising: a huge text should cost us nothing.
             limit = f"{self.max_text_chars:,}".replace(",", ".")  # Vietnamese thousands separator
             return Reply([OutgoingMessage(notices.TOO_LONG.format(limit=limit))], TurnInfo(status="too_long"))
-        if not self._admit(sender):
+        if not self._per_sender.hit(sender):
             return self._slow_down(sender)
-        text = nfc(message.text) if command else self._sanitise(sender, nfc(message.text))
+        self._warned.pop(sender, None)
+        # The edge: from here on (Rasa, its tracker, the console's database, our logs) only the clean, masked
+        # text exists. Nothing below may see message.text.
+        masked = clean_citizen_text(message.text)
+        if not masked.text:
+            return Reply([OutgoingMessage(notices.TEXT_ONLY)], TurnInfo(status="empty"))
+        text = masked.text if command else self._defuse(sender, masked.text)
+        seen = IncomingMessage(message.channel, message.sender_id, text)
         # One sender's turns run in order (Rasa's tracker is per sender); different senders run concurrently.
         async with self._lock(sender):
             reply = await self._rasa.send(sender, text)
@@ -60,27 +69,14 @@ class ConversationService:
             logger.error("empty reply from Rasa for %s", sender)
             reply = Reply([OutgoingMessage(notices.NO_REPLY)], TurnInfo(status="fallback", reason="empty reply"))
         self._remember(sender, reply.messages)
+        if masked.had_identity_number:
+            reply = Reply([OutgoingMessage(notices.IDENTITY_NOT_KEPT), *reply.messages], reply.turn)
         for observer in self.observers:
             try:
-                await observer(message, reply)
+                await observer(seen, reply)
             except Exception:
                 logger.exception("turn observer %r failed", observer)
         return reply
-
-    def _admit(self, sender: str) -> bool:
-        now = self._clock()
-        recent = self._recent.setdefault(sender, deque())
-        self._recent.move_to_end(sender)
-        while recent and now - recent[0] >= self.rate_window_s:
-            recent.popleft()
-        while len(self._recent) > SENDERS_KEPT:
-            oldest, _ = self._recent.popitem(last=False)
-            self._warned.pop(oldest, None)
-        if len(recent) >= self.rate_limit:
-            return False
-        recent.append(now)
-        self._warned.pop(sender, None)
-        return True
 
     def _slow_down(self, sender: str) -> Reply:
         # Told once per window: a flooding client must not make us flood the channel with notices.
@@ -89,9 +85,12 @@ class ConversationService:
         if warned_at is not None and now - warned_at < self.rate_window_s:
             return Reply([], TurnInfo(status="rate_limited"))
         self._warned[sender] = now
+        self._warned.move_to_end(sender)
+        while len(self._warned) > SENDERS_KEPT:
+            self._warned.popitem(last=False)
         return Reply([OutgoingMessage(notices.RATE_LIMITED)], TurnInfo(status="rate_limited"))
 
-    def _sanitise(self, sender: str, text: str) -> str:
+    def _defuse(self, sender: str, text: str) -> str:
         if text.startswith("/") and text not in self._issued.get(sender, ()):
             # Typed "/intent{...}" would let anyone drive the dialogue; treat it as ordinary words.
             return text.lstrip("/").strip() or "?"

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.db.grouping import group_key, similar
-from bot.db.masking import mask_personal_data
+from bot.conversation.masking import mask_personal_data
 from bot.db.models import (
     BUTTON, NEW, QUESTION, RESOLVED, REVIEW_STATES, ROLES, AuditEntry, ReviewItem, StaffSession,
     StaffUser, Turn, utcnow,

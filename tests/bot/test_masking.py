@@ -1,6 +1,6 @@
 import pytest
 
-from bot.db.masking import mask_personal_data
+from bot.conversation.masking import mask_personal_data
 
 
 @pytest.mark.parametrize("text, kept_out", [
