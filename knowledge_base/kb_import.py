@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from knowledge_base import short_titles
 from knowledge_base.models import DEPARTMENT_FIELDS, LEVEL_MINISTRY, CatalogueEntry, DepartmentProfile, Procedure
 from knowledge_base.national import DATA_DATE, catalogue_entry, parse_record
 from knowledge_base.store import (
@@ -121,6 +122,9 @@ def _existing_additions(root: Path) -> dict[str, dict]:
             continue
         code = str(data.get("code") or path.stem)
         kept = {k: data[k] for k in DEPARTMENT_FIELDS if data.get(k) not in (None, [], "", "unknown")}
+        if data.get("short_title_by_staff") and data.get("short_title"):
+            # A title staff chose is theirs; a derived one is derived again (the derivation may improve).
+            kept.update(short_title=data["short_title"], short_title_by_staff=True)
         if kept:
             additions[code] = kept
     if problems:
@@ -161,6 +165,7 @@ def _convert(records, additions: dict[str, dict]) -> tuple[list[Procedure], list
             [f"{f['file']}:0: record: cannot import: {f['error']}" for f in failures]
             + [f"{d['file']}:0: code: duplicate national code {d['code']} (first in {d['first']})" for d in duplicates]
         )
+    procedures = _with_short_titles(procedures)
     report = _report(records, procedures, catalogue, by_ministry)
     report["orphaned_department_additions"] = sorted(additions)  # codes gone from the national data
     for procedure in procedures:
@@ -172,6 +177,14 @@ def _convert(records, additions: dict[str, dict]) -> tuple[list[Procedure], list
         "unparsed_by_field": dict(sorted(parse_check["unparsed_by_field"].items())),
     }
     return procedures, catalogue, report
+
+
+def _with_short_titles(procedures: list[Procedure]) -> list[Procedure]:
+    """Derived titles distinct from each other and from the ones staff chose."""
+    staff = {p.code: p.short_title for p in procedures if p.short_title_by_staff}
+    titles = short_titles.assign([(p.code, p.name, p.handled_at) for p in procedures], reserved=staff)
+    return [p if p.short_title_by_staff else p.model_copy(update={"short_title": titles[p.code]})
+            for p in procedures]
 
 
 def _check_parse(record: dict, ministry: str, check: dict) -> None:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from knowledge_base.models import FAQ, DepartmentProfile, LocalFee
+from knowledge_base.models import FAQ, SHORT_TITLE_MAX, DepartmentProfile, LocalFee
+from knowledge_base.short_titles import derive as derive_short_title
 from knowledge_base.store import (
     DEFAULT_ROOT,
     DEPARTMENT_FILE,
@@ -34,7 +35,7 @@ SHEET_NOTES = "Ghi chú địa phương"
 SHEET_FEES = "Phí địa phương"
 SHEET_DEPARTMENT = "Thông tin Sở"
 COLUMNS = {
-    SHEET_PROCEDURES: ("code", "name", "handled_at", "online_service_level", "effective_date"),
+    SHEET_PROCEDURES: ("code", "name", "handled_at", "online_service_level", "effective_date", "short_title"),
     SHEET_ALIASES: ("code", "alias"),
     SHEET_FAQS: ("code", "question", "answer"),
     SHEET_NOTES: ("code", "note"),
@@ -57,7 +58,8 @@ def export_xlsx(path: Path, root: Path | None = None) -> int:
     for code in sorted(kb.procedures):
         p = kb.procedures[code]
         effective = p.effective_date.isoformat() if p.effective_date else None
-        sheets[SHEET_PROCEDURES].append([code, p.name, p.handled_at, p.online_service_level, effective])
+        sheets[SHEET_PROCEDURES].append([code, p.name, p.handled_at, p.online_service_level, effective,
+                                         p.short_title])
         for alias in p.aliases:
             sheets[SHEET_ALIASES].append([code, alias])
         for faq in p.faqs:
@@ -106,6 +108,7 @@ def import_xlsx(path: Path, root: Path | None = None) -> int:
             "local_fees": rows["fees"].get(code, []),
             **rows["procedures"].get(code, {}),
         }
+        update.update(_short_title_update(procedure, update.pop("short_title", procedure.short_title)))
         new = procedure.model_copy(update=update)
         text = procedure_to_yaml(new)
         if text != procedure_to_yaml(procedure):
@@ -116,6 +119,15 @@ def import_xlsx(path: Path, root: Path | None = None) -> int:
     if changed:
         _write_atomically(root, changed)
     return len(changed)
+
+
+def _short_title_update(procedure, title: str) -> dict:
+    """An edited cell is the staff's title (kept across re-imports); an emptied one goes back to derived."""
+    if title == procedure.short_title:
+        return {}
+    if not title:
+        return {"short_title": derive_short_title(procedure.name), "short_title_by_staff": False}
+    return {"short_title": title, "short_title_by_staff": True}
 
 
 def _write_atomically(root: Path, changed: dict[str, str]) -> None:
@@ -193,6 +205,10 @@ class _Reader:
             self.problem(SHEET_PROCEDURES, number, "online_service_level", f"must be one of {', '.join(_LEVELS)}")
         row["online_service_level"] = level
         row["effective_date"] = self._date(SHEET_PROCEDURES, number, "effective_date", cells["effective_date"])
+        title = " ".join(_text(cells["short_title"]).split())
+        if len(title) > SHORT_TITLE_MAX:
+            self.problem(SHEET_PROCEDURES, number, "short_title", f"at most {SHORT_TITLE_MAX} characters")
+        row["short_title"] = title
         return row
 
     def _date(self, sheet: str, number: int, column: str, value) -> date | None:

@@ -12,10 +12,13 @@ from datetime import date
 from typing import Literal
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
+
+from knowledge_base.short_titles import derive as derive_short_title
 
 CODE_RE = re.compile(r"^\d\.\d{6}$")
 RESULT_CODE_RE = re.compile(r"^KQ\.[A-Z0-9]+\.\d+$")
+SHORT_TITLE_MAX = 80  # derived titles aim at 70; staff get a little room
 
 LEVEL_MINISTRY = "Cấp bộ"
 LEVEL_PROVINCE = "Cấp tỉnh"
@@ -106,6 +109,9 @@ class Procedure(_Model):
     # --- mirrored from the national record ---
     code: str
     name: str
+    # What answers and buttons show (name cut to one phone line): derived at import unless staff set it.
+    short_title: str = Field(default="", max_length=SHORT_TITLE_MAX)
+    short_title_by_staff: bool = False
     levels: list[Level] = Field(min_length=1)
     field: str = ""
     applicants: list[str] = Field(default_factory=list)
@@ -163,6 +169,20 @@ class Procedure(_Model):
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         return _check_url(value)
+
+    @field_validator("short_title")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if "\n" in value:
+            raise ValueError("short title must be one line")
+        return value
+
+    @model_validator(mode="after")
+    def _title_present(self) -> "Procedure":
+        # Records written before short titles existed (and test fixtures) get the derived one.
+        if not self.short_title:
+            self.short_title = derive_short_title(self.name)
+        return self
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from knowledge_base.models import CatalogueEntry, DepartmentProfile, Procedure
+from knowledge_base.text import fold
 
 DEFAULT_ROOT = Path(__file__).resolve().parent / "data"
 PROCEDURES_DIR = "procedures"
@@ -104,7 +105,21 @@ def _load_procedures(root: Path, problems: list[str]) -> dict[str, Procedure]:
             problems.append(f"{name}:{_line(path, ('code',))}: code: {procedure.code} does not match file name")
         seen[procedure.code] = name
         procedures[procedure.code] = procedure
+    _check_short_titles(procedures, root, problems)
     return procedures
+
+
+def _check_short_titles(procedures: dict[str, Procedure], root: Path, problems: list[str]) -> None:
+    """Buttons offer siblings by short title: two procedures with one title could not be told apart."""
+    first: dict[str, str] = {}
+    for code in sorted(procedures):
+        key = fold(procedures[code].short_title)
+        if key in first:
+            path = root / PROCEDURES_DIR / f"{code}.yml"
+            problems.append(f"{_rel(path, root)}:{_line(path, ('short_title',))}: short_title: same short title as "
+                            f"{first[key]} ({procedures[code].short_title!r})")
+        else:
+            first[key] = code
 
 
 def _load_yaml_model(path: Path, root: Path, model: type[BaseModel], problems: list[str]):
