@@ -25,6 +25,7 @@ def create_server():
     executor = ActionExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=None)
+    _answer_failures_without_the_tracker(app)
     kb = knowledge_base()
     reload_every = float(os.environ.get("KB_RELOAD_INTERVAL", "2"))
     token = os.environ.get("ACTIONS_ADMIN_TOKEN", "")
@@ -65,9 +66,33 @@ def create_server():
     return app
 
 
+def _answer_failures_without_the_tracker(app) -> None:
+    """rasa-sdk answers a failed action with the whole request (tracker: the citizen's words, every slot, the
+    domain) in the body, and Rasa writes that body into its error log. Ours says which action failed for
+    whom, and nothing the citizen wrote."""
+    from sanic import response
+
+    async def failed(request, exception: Exception):
+        try:
+            call = request.json or {}
+        except Exception:
+            call = {}
+        action = call.get("next_action") if isinstance(call, dict) else None
+        sender = (call.get("tracker") or {}).get("sender_id") if isinstance(call, dict) else None
+        logger.error("action %s failed for %s: %s", action, sender, exception.__class__.__name__,
+                     exc_info=(exception.__class__, exception, exception.__traceback__))
+        return response.json({"error": f"action {action} failed ({exception.__class__.__name__})",
+                              "action_name": action}, status=500)
+
+    # rasa-sdk registered its own handler for Exception; Sanic refuses a second registration, so replace it.
+    app.error_handler.cached_handlers[(Exception, None)] = failed
+
+
 def main() -> None:
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # At DEBUG rasa-sdk logs every action call with its tracker: the citizen's words and every slot.
+    logging.getLogger("rasa_sdk").setLevel(max(logging.INFO, logging.getLogger().level))
     host = os.environ.get("ACTIONS_HOST", "127.0.0.1")
     port = int(os.environ.get("ACTIONS_PORT", "5055"))
     app = create_server()

@@ -27,6 +27,8 @@ APP_PY = ROOT / ".venv" / "bin" / "python"
 BACKOFF_MAX_S = 30.0
 STABLE_AFTER_S = 60.0
 STOP_GRACE_S = 10.0
+# Keeps Rasa's loggers that dump trackers (the citizen's words, every slot) at INFO.
+RASA_LOGGING = ROOT / "bot" / "rasa_logging.yml"
 
 
 def log(msg: str) -> None:
@@ -102,7 +104,8 @@ def _children(settings: Settings, model: Path, token: str) -> list[Child]:
         # "--auth-token=" keeps a token starting with "-" from being read as another option.
         Child("rasa", [str(training.RASA_BIN), "run", "--enable-api", f"--auth-token={token}",
                        "-i", settings.rasa_host, "-p", str(settings.rasa_port), "--model", str(model),
-                       "--endpoints", str(_endpoints_file(settings)), "--credentials", "credentials.yml"], rasa_env),
+                       "--endpoints", str(_endpoints_file(settings)), "--credentials", "credentials.yml",
+                       "--logging-config-file", str(RASA_LOGGING)], rasa_env),
         Child("gateway", [str(APP_PY), "-m", "bot.app"], gateway_env),
     ]
 
