@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 
+from knowledge_base.national_text import NO_INFO
 from knowledge_base.short_titles import derive as derive_short_title
 
 CODE_RE = re.compile(r"^\d\.\d{6}$")
@@ -39,6 +40,11 @@ def _check_code(value: str) -> str:
     if not CODE_RE.match(value):
         raise ValueError(f"national code must look like N.NNNNNN, got {value!r}")
     return value
+
+
+def _no_placeholder(value: str) -> str:
+    # The portal writes "Không có thông tin" where a record names no agency: that is not an agency's name.
+    return "" if value.strip().casefold() == NO_INFO.casefold() else value
 
 
 def _check_url(value: str | None) -> str | None:
@@ -170,6 +176,11 @@ class Procedure(_Model):
     def _url(cls, value: str | None) -> str | None:
         return _check_url(value)
 
+    @field_validator("agency", "competent_authority", "authorised_agency", "coordinating_agency")
+    @classmethod
+    def _agency(cls, value: str) -> str:
+        return _no_placeholder(value)
+
     @field_validator("short_title")
     @classmethod
     def _one_line(cls, value: str) -> str:
@@ -235,6 +246,11 @@ class CatalogueEntry(_Model):
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         return _check_url(value)
+
+    @field_validator("agency")
+    @classmethod
+    def _agency(cls, value: str) -> str:
+        return _no_placeholder(value)
 
 
 class DepartmentProfile(_Model):

@@ -8,9 +8,9 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 
-from bot.conversation import notices
+from bot.conversation import notices, replies
 from bot.conversation.edge import clean_citizen_text
-from bot.conversation.models import IncomingMessage, OutgoingMessage, Reply, TurnInfo
+from bot.conversation.models import Button, IncomingMessage, OutgoingMessage, Reply, TurnInfo
 from bot.conversation.rasa_client import RasaClient
 from bot.limits import SlidingWindow
 
@@ -42,6 +42,8 @@ class ConversationService:
         self._warned: OrderedDict[str, float] = OrderedDict()
         # Payloads this assistant offered each sender: only those may reach Rasa as "/intent" commands.
         self._issued: OrderedDict[str, deque[str]] = OrderedDict()
+        # The buttons of each sender's latest reply: what a typed short answer refers to.
+        self._offered: OrderedDict[str, list[Button]] = OrderedDict()
         self._locks: OrderedDict[str, asyncio.Lock] = OrderedDict()
 
     async def handle(self, message: IncomingMessage, *, command: bool = False) -> Reply:
@@ -61,6 +63,9 @@ class ConversationService:
             return Reply([OutgoingMessage(notices.TEXT_ONLY)], TurnInfo(status="empty"))
         text = masked.text if command else self._defuse(sender, masked.text)
         seen = IncomingMessage(message.channel, message.sender_id, text)
+        if not command:
+            # A typed "ok", "tiếp theo" or "trường hợp hai" means the button it names among those just offered.
+            text = replies.resolve(text, self._offered.get(sender)) or text
         # One sender's turns run in order (Rasa's tracker is per sender); different senders run concurrently.
         async with self._lock(sender):
             reply = await self._rasa.send(sender, text)
@@ -96,8 +101,13 @@ class ConversationService:
             return text.lstrip("/").strip() or "?"
         return text
 
-    def _remember(self, sender: str, replies: list[OutgoingMessage]) -> None:
-        payloads = [b.payload for r in replies for b in r.buttons]
+    def _remember(self, sender: str, messages: list[OutgoingMessage]) -> None:
+        offered = [b for m in messages for b in m.buttons]
+        self._offered[sender] = offered
+        self._offered.move_to_end(sender)
+        while len(self._offered) > SENDERS_KEPT:
+            self._offered.popitem(last=False)
+        payloads = [b.payload for b in offered]
         if not payloads:
             return
         issued = self._issued.setdefault(sender, deque(maxlen=ISSUED_PAYLOADS_KEPT))

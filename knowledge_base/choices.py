@@ -1,0 +1,96 @@
+"""Which of several offered options a typed reply picks: "trường hợp hai", "cái thứ 3", "nhà ở riêng lẻ".
+
+One parser for every place a citizen chooses (a document case, one of several procedures, a button): the
+gateway uses it on the titles of the buttons it just sent, the actions on a procedure's case titles.
+"""
+
+from __future__ import annotations
+
+import re
+
+from knowledge_base.text import fold, has_accents, nfc, words
+
+# Spelled-out numbers citizens type for an option. "sáu" folds to "sau" (= "after"), so spelled numbers only
+# count after a marker ("trường hợp sáu", "cái thứ sáu"); digits count alone.
+NUMBER_WORDS = {"mot": 1, "nhat": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "sau": 6, "bay": 7,
+                "tam": 8, "chin": 9, "muoi": 10}
+_MARKER = r"(?:truong hop|th|cai|thu|so|loai|muc|lua chon|phuong an|y|option)"
+_MARKED = re.compile(rf"\b{_MARKER}(?:\s+(?:thu|so))?\s*(\d{{1,2}}|{'|'.join(NUMBER_WORDS)})\b")
+_FIRST = re.compile(rf"\b(?:{_MARKER}\s+)?dau tien\b|\bcai dau\b")
+_LAST = re.compile(rf"\b(?:{_MARKER}\s+)?cuoi(?: cung)?\b")
+# Words that carry no choice: fillers, particles, and the shared frame of case titles ("Đối với công trình").
+FILLER = set("""
+truong hop th cai thu so loai muc chon lua la cua toi minh em anh chi a ah oi nhe voi thi o
+doi voi cho ve va cac hoac nhung mot tai tu trong nay do kia day thuoc hop dung roi
+""".split())
+
+
+def ordinal(text: str, count: int) -> int | None:
+    """0-based index of the option a reply names by position, or None. `count` options were offered."""
+    folded = fold(text)
+    if (match := _MARKED.search(folded)) is not None:
+        value = match.group(1)
+        number = int(value) if value.isdigit() else NUMBER_WORDS[value]
+    elif (bare := [w for w in words(folded) if w not in FILLER]) and len(bare) == 1 and bare[0].isdigit():
+        number = int(bare[0])
+    elif _FIRST.search(folded):
+        number = 1
+    elif _LAST.search(folded):
+        number = count
+    else:
+        return None
+    return number - 1 if 1 <= number <= count else None
+
+
+def _content(text: str, accented: bool = False) -> list[str]:
+    # With accents kept "lệ" (phí) and "lẻ" (riêng lẻ) differ; a reply typed without accents is matched folded.
+    tokens = words(nfc(text).lower()) if accented else words(fold(text))
+    return [w for w in tokens if fold(w) not in FILLER and not w.isdigit()]
+
+
+def _bigrams(tokens: list[str]) -> set[str]:
+    return {f"{a} {b}" for a, b in zip(tokens, tokens[1:])}
+
+
+def match_title(text: str, titles: list[str], *, min_coverage: float = 0.5,
+                reply_coverage: float = 0.0) -> int | None:
+    """Index of the one title a reply describes by its words, or None when none or several fit.
+
+    Only the words that set a title apart from the others count (every case of 1.013225 starts "Đối với công
+    trình"). A title wins on the share of its own words the reply uses, then on how many; a word that only one
+    title has ("nhà") is enough to pick it. `reply_coverage` is the share of the reply's own words the title
+    must hold, so that a new question which happens to name a case word is not taken for a choice.
+    """
+    if len(titles) < 1:
+        return None
+    accented = has_accents(text)
+    token_lists = [_content(t, accented) for t in titles]
+    shared = set.intersection(*(set(t) for t in token_lists)) if len(titles) > 1 else set()
+    reply = _content(text, accented)
+    reply_set, reply_pairs = set(reply), _bigrams(reply)
+    scores = []
+    for tokens in token_lists:
+        own = [t for t in tokens if t not in shared]
+        own_set = set(own)
+        if not own_set:
+            scores.append((0.0, 0))
+            continue
+        hits = own_set & reply_set
+        # A matched pair ("tôn giáo") outweighs a lone shared syllable ("giáo" of "ngoại giao").
+        pairs = len(_bigrams(own) & reply_pairs)
+        scores.append((len(hits) / len(own_set) + pairs, len(hits)))
+    unique = {}
+    for index, tokens in enumerate(token_lists):
+        for word in set(tokens) - shared:
+            unique.setdefault(word, set()).add(index)
+    best = max(range(len(titles)), key=lambda i: scores[i])
+    if scores[best][1] == 0:
+        return None
+    ties = [i for i in range(len(titles)) if scores[i] == scores[best]]
+    if len(ties) > 1:
+        return None
+    if reply_set and len(reply_set & set(token_lists[best])) / len(reply_set) < reply_coverage:
+        return None
+    # Two-letter syllables collide once folded ("lẻ", "lệ"): a lone word must be longer to decide alone.
+    singular = any(unique[w] == {best} for w in reply_set if w in unique and len(w) > 2)
+    return best if scores[best][0] >= min_coverage or singular else None

@@ -1,0 +1,59 @@
+"""A typed reply is read as the button it names among those just offered; anything else goes to Rasa as typed."""
+
+import pytest
+
+from bot.conversation.models import Button
+from bot.conversation.replies import resolve
+
+FEEDBACK = [Button("👍 Hữu ích", '/feedback{"value": "good"}'), Button("👎 Chưa đúng", '/feedback{"value": "bad"}')]
+GUIDE_OFFER = [Button("Hướng dẫn từng bước", "/start_guide"), Button("Không, cảm ơn", "/deny"), *FEEDBACK]
+GUIDE_STEP = [Button("◀ Quay lại", '/guide_nav{"nav": "back"}'), Button("Tiếp ▶", '/guide_nav{"nav": "next"}'),
+              Button("Xong", '/guide_nav{"nav": "done"}')]
+CHECKLIST = [Button("Đã có", "/affirm"), Button("Chưa có", "/deny"), Button("Dừng", '/guide_nav{"nav": "done"}')]
+CASES = [Button(title, '/choose_case{"case_index": "%d"}' % (i + 1)) for i, title in enumerate([
+    "(1.1) Đối với công trình không theo tuyến", "(1.2) Đối với công trình theo tuyến",
+    "(1.3) Đối với công trình tôn giáo", "(1.4) Đối với công trình tín ngưỡng",
+    "(1.5) Đối với công trình tượng đài, tranh hoành tráng", "(1.6) Đối với công trình của các cơ quan ngoại giao…",
+    "(1.7) Đối với công trình nhà ở riêng lẻ"])]
+
+
+@pytest.mark.parametrize("text", ["ok", "ừ", "ừm", "có", "vâng", "dạ", "được", "đồng ý", "hướng dẫn đi",
+                                  "ok hướng dẫn tôi", "u", "co", "vang", "dong y", "ok huong dan toi", "Dạ vâng ạ"])
+def test_yes_to_an_offer_takes_it(text):
+    assert resolve(text, GUIDE_OFFER) == "/start_guide"
+
+
+@pytest.mark.parametrize("text", ["thôi", "không cần", "để sau", "khong can dau", "ko", "thoi a", "không, cảm ơn"])
+def test_no_to_an_offer_declines_it(text):
+    assert resolve(text, GUIDE_OFFER) == "/deny"
+
+
+@pytest.mark.parametrize("text, nav", [
+    ("tiếp", "next"), ("tiếp theo", "next"), ("bước tiếp", "next"), ("tiep theo", "next"), ("ok", "next"),
+    ("quay lại", "back"), ("lại bước trước", "back"), ("quay lai", "back"),
+    ("xong", "done"), ("dừng", "done"), ("thoát", "done"), ("thôi", "done"), ("xong rồi", "done")])
+def test_walkthrough_moves_by_words(text, nav):
+    assert resolve(text, GUIDE_STEP) == '/guide_nav{"nav": "%s"}' % nav
+
+
+@pytest.mark.parametrize("text, payload", [("có", "/affirm"), ("rồi", "/affirm"), ("đã có", "/affirm"),
+                                           ("chưa", "/deny"), ("chưa có", "/deny"), ("khong", "/deny"),
+                                           ("dừng", '/guide_nav{"nav": "done"}'), ("thoat", '/guide_nav{"nav": "done"}')])
+def test_checklist_answers_by_words(text, payload):
+    assert resolve(text, CHECKLIST) == payload
+
+
+@pytest.mark.parametrize("text, case", [
+    ("nhà ở riêng lẻ", 7), ("trường hợp nhà ở riêng lẻ", 7), ("nha o rieng le", 7), ("công trình tôn giáo", 3),
+    ("trường hợp 2", 2), ("trường hợp hai", 2), ("cái thứ 3", 3), ("truong hop bay", 7), ("2", 2),
+    ("theo tuyến", 2), ("không theo tuyến", 1), ("cái cuối", 7), ("tượng đài", 5)])
+def test_a_case_is_chosen_in_words(text, case):
+    assert resolve(text, CASES) == '/choose_case{"case_index": "%d"}' % case
+
+
+@pytest.mark.parametrize("offer, text", [
+    (GUIDE_OFFER, "hướng dẫn nộp trực tuyến giấy phép xây dựng"), (GUIDE_OFFER, "lệ phí bao nhiêu"),
+    (CASES, "lệ phí bao nhiêu"), (CASES, "xây nhà 3 tầng thì lệ phí bao nhiêu"), (CASES, "công trình"),
+    (CASES, "trường hợp 9"), (GUIDE_STEP, "cần giấy tờ gì"), ([], "ok"), (CASES, "/choose_case")])
+def test_a_new_question_is_not_taken_for_a_choice(offer, text):
+    assert resolve(text, offer) is None

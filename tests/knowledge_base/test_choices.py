@@ -1,0 +1,34 @@
+"""One parser for every choice a citizen types: by position or by the words of an option."""
+
+import pytest
+
+from knowledge_base.choices import match_title, ordinal
+
+CASES = ["(1.1) Đối với công trình không theo tuyến", "(1.2) Đối với công trình theo tuyến",
+         "(1.3) Đối với công trình tôn giáo", "(1.4) Đối với công trình tín ngưỡng",
+         "(1.5) Đối với công trình tượng đài, tranh hoành tráng",
+         "(1.6) Đối với công trình của các cơ quan ngoại giao và tổ chức quốc tế",
+         "(1.7) Đối với công trình nhà ở riêng lẻ"]
+
+
+@pytest.mark.parametrize("text, index", [("trường hợp 2", 1), ("trường hợp hai", 1), ("TH3", 2), ("cái thứ 3", 2),
+                                         ("số 7", 6), ("2", 1), ("cái đầu tiên", 0), ("cái cuối cùng", 6),
+                                         ("truong hop sau", 5)])
+def test_position(text, index):
+    assert ordinal(text, 7) == index
+
+
+@pytest.mark.parametrize("text", ["trường hợp 8", "nhà 3 tầng", "bước sau", "tiếp theo", "năm nay xây nhà"])
+def test_no_position(text):
+    assert ordinal(text, 7) is None
+
+
+@pytest.mark.parametrize("text, index", [("xin phep xay nha o rieng le o dau", 6), ("xây nhà 3 tầng ở xã", 6),
+                                         ("công trình tôn giáo", 2), ("ngoại giao", 5), ("theo tuyến", 1)])
+def test_words_of_an_option(text, index):
+    assert match_title(text, CASES) == index
+
+
+@pytest.mark.parametrize("text", ["lệ phí bao nhiêu", "le phi bao nhieu", "công trình cấp II của công ty"])
+def test_words_of_no_option(text):
+    assert match_title(text, CASES) is None
