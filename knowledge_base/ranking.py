@@ -18,7 +18,9 @@ import numpy as np
 from knowledge_base import aliases as al
 from knowledge_base.index import DenseIndex, Unit
 from knowledge_base.lexical import STOPWORDS, LexicalIndex, tokens
+from knowledge_base import siblings as sib
 from knowledge_base.models import routing
+from knowledge_base.question import reduce_question
 from knowledge_base.text import AccentRestorer, expand_abbreviations, fold, has_accents, nfc, strip_accents
 
 CODE_IN_TEXT = re.compile(r"(?<![\d.])(\d\.\d{6})(?!\d)")
@@ -71,6 +73,10 @@ class Params:
     # ... and what it contains must be more than one common syllable ("bạn", "ok"): IDF mass of the match
     min_evidence: float = 4.5
     action_bonus: float = 0.06
+    # works of grade III–IV (commune) vs special/I/II (department) when the question names the grade
+    grade_bonus: float = 0.06
+    # siblings closer than this to the first are offered as a choice when the question does not tell them apart
+    sibling_margin: float = 0.08
     unconfirmed: float = 0.85
     dense_k: int = 256
 
@@ -91,32 +97,13 @@ class Ranked:
     confident: bool
     hits: list[Hit]
     debug: dict = field(default_factory=dict)
-
-
-# Variants of a procedure by the first words of its name, and the words that ask for each.
-_ACTIONS = (
-    ("reissue", re.compile(r"^(?:thu tuc )?cap lai\b"), re.compile(r"\b(?:mat|lam lai|cap lai|bi hong|hu hong|rach|bi chay|that lac)\b")),
-    ("renew", re.compile(r"^(?:thu tuc )?gia han\b"), re.compile(r"\b(?:gia han|het han|sap het han|qua han)\b")),
-    ("amend", re.compile(r"^(?:thu tuc )?(?:cap )?dieu chinh\b"), re.compile(r"\b(?:dieu chinh|thay doi|sua doi)\b")),
-    ("convert", re.compile(r"^(?:thu tuc )?(?:cap )?(?:chuyen doi|cap doi|doi)\b"), re.compile(r"\b(?:chuyen doi|cap doi|(?<!di )doi(?! voi))\b")),
-)
+    ambiguous_between: list[str] = field(default_factory=list)
+    aspects: list[str] = field(default_factory=list)
+    story: str = ""
 
 
 # "ở Sở", "Sở Xây dựng": the citizen means the department's own procedure, not a ministry's namesake.
 _DEPARTMENT_MENTION = re.compile(r"(?<!\w)sở(?!\w)|sở xây dựng|sxd")
-
-
-def procedure_action(name: str) -> str:
-    folded = fold(name)
-    for action, name_re, _ in _ACTIONS:
-        if name_re.search(folded):
-            return action
-    return ""
-
-
-def question_actions(toks: list[str]) -> set[str]:
-    text = " ".join(toks)
-    return {action for action, _, cue in _ACTIONS if cue.search(text)}
 
 
 def _decisive(scores: np.ndarray) -> bool:
@@ -189,7 +176,10 @@ class Ranker:
         self.lexical, self.restorer = self._text_indexes(texts)
         self._unit_row = self._map_units()
         self.in_scope = np.array([r.in_scope for r in records], dtype=bool)
-        self.actions = np.array([procedure_action(r.name) for r in records])
+        self.actions = [sib.procedure_actions(r.name) for r in records]
+        self.variant = np.array([bool(a) for a in self.actions])
+        self.grades = np.array([sib.procedure_grade(r.name) for r in records])
+        self.families = [sib.family(r.name) for r in records]
         self.dense_scale = self._calibrate()
 
     def _text_indexes(self, texts: list[list[al.Alias]]) -> tuple[LexicalIndex, AccentRestorer]:
@@ -250,13 +240,16 @@ class Ranker:
         text = nfc(query)
         codes = CODE_IN_TEXT.findall(text)
         rest = CODE_IN_TEXT.sub(" ", text)
-        expanded = expand_abbreviations(rest)
+        # the story without greetings, places and the asks ("mất phí" is not a lost permit)
+        reduced = reduce_question(rest)
+        expanded = expand_abbreviations(reduced.story if re.search(r"\w", reduced.story) else rest)
         toks = self.lexical.correct(tokens(self._mark_foreign(expanded), strip_intent=True))
         corrected = self._apply_corrections(expanded)
         restored = self.restorer.restore(corrected)
         asks_department = bool(_DEPARTMENT_MENTION.search(expanded.lower()))
         return {"codes": codes, "expanded": expanded, "tokens": toks, "dense_text": restored,
-                "asks_department": asks_department}
+                "asks_department": asks_department, "cues": sib.question_cues(fold(expanded)),
+                "aspects": reduced.aspects, "long": reduced.long}
 
     def _mark_foreign(self, text: str) -> str:
         """An accented word the knowledge base never uses ("bạn", "chào") is not one of its words typed
@@ -310,7 +303,7 @@ class Ranker:
             dense = np.where(self.has_vectors, dense, p.unconfirmed * lex.scores) if use_dense else lex.scores
             blend = p.lexical_weight * lex.scores + p.dense_weight * dense
         prior = p.in_scope_prior * (2.0 if q["asks_department"] else 1.0)
-        blend += (blend > 0) * (prior * self.in_scope + self._action_adjustment(q["tokens"]))
+        blend += (blend > 0) * (prior * self.in_scope + self._variant_adjustment(q["cues"]))
         wanted = min(top_k + len(hits), len(blend))
         order = np.argpartition(-blend, wanted - 1)[:wanted] if wanted < len(blend) else np.arange(len(blend))
         order = order[np.argsort(-blend[order], kind="stable")]
@@ -334,7 +327,9 @@ class Ranker:
         else:
             confident = False
         debug = {"analysis": q, "lexical_unknown": lex.unknown}
-        return Ranked(query=query, confident=bool(confident), hits=hits, debug=debug)
+        ambiguous = [] if q["codes"] else self._ambiguous(hits, q["cues"])
+        return Ranked(query=query, confident=bool(confident), hits=hits, debug=debug, ambiguous_between=ambiguous,
+                      aspects=q["aspects"], story=q["expanded"])
 
     def _dense_scores(self, text: str) -> np.ndarray:
         p = self.params
@@ -363,20 +358,50 @@ class Ranker:
                 self._vectors[key] = vec
         return vec
 
-    def _action_adjustment(self, toks: list[str]) -> np.ndarray:
+    def _variant_adjustment(self, cues: sib.Cues) -> np.ndarray:
         """Prefer the variant of a procedure the question asks for (re-issue, renewal, amendment), and the
-        plain procedure when it asks for none: "xin giấy phép đào tạo lái xe" means a new one."""
-        wanted = question_actions(toks)
-        actions = self.actions
+        plain procedure when it asks for none: "xin giấy phép đào tạo lái xe" means a new one. Likewise the
+        grade of the works when the question names it ("nhà ở", "cấp II")."""
+        bonus = self.params.action_bonus
+        wanted = cues.actions - {sib.NEW}
         adjust = np.zeros(len(self.records), dtype=np.float32)
-        variant = actions != ""
         if not wanted:
-            adjust[variant] = -self.params.action_bonus / 2
-            return adjust
-        for action in wanted:
-            adjust[actions == action] = self.params.action_bonus
-        adjust[variant & (adjust == 0)] = -self.params.action_bonus / 2
+            adjust[self.variant] = -bonus if sib.NEW in cues.actions else -bonus / 2
+        else:
+            for row, actions in enumerate(self.actions):
+                if actions & wanted:
+                    adjust[row] = bonus
+                elif actions:
+                    adjust[row] = -bonus / 2
+        if cues.grade:
+            graded = self.grades != ""
+            adjust[graded & (self.grades == cues.grade)] += self.params.grade_bonus
+            adjust[graded & (self.grades != cues.grade)] -= self.params.grade_bonus
         return adjust
+
+    def _ambiguous(self, hits: list[Hit], cues: sib.Cues) -> list[str]:
+        """Siblings of the first result, about as likely, that differ in what the question left unsaid:
+        the variant (only when it asked for none of them) or the grade of the works."""
+        if not hits or not hits[0].in_scope:
+            return []
+        first = self.by_code[hits[0].code]
+        fam = self.families[first]
+        out = [hits[0].code]
+        for hit in hits[1:]:
+            row = self.by_code[hit.code]
+            if (not hit.in_scope or self.families[row] != fam or hits[0].score - hit.score > self.params.sibling_margin):
+                continue
+            same_action = self.actions[row] == self.actions[first]
+            same_grade = self.grades[row] == self.grades[first]
+            if same_action and same_grade:
+                continue  # nothing a citizen could choose between
+            if not same_grade and (cues.grade or not (self.grades[row] and self.grades[first])):
+                continue
+            if not same_action and (cues.actions - {sib.NEW} or not self.actions[row] & self.actions[first]):
+                if same_grade or cues.actions:
+                    continue
+            out.append(hit.code)
+        return out if len(out) > 1 else []
 
     def _hit(self, row: int, score: float) -> Hit:
         r = self.records[row]

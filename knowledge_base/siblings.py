@@ -1,0 +1,112 @@
+"""Sibling procedures: one object, several variants (new / renew / reissue / amend / convert; works of grade
+III–IV at the commune / grade I–II at the department). The words that tell them apart are few ("mất",
+"hết hạn", "cấp II", "nhà ở"); this module reads them from procedure names and from questions.
+
+All patterns work on folded text (accent-free, lower case).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from knowledge_base.text import fold
+
+NEW, RENEW, REISSUE, AMEND, CONVERT = "new", "renew", "reissue", "amend", "convert"
+LOW, HIGH = "grade_3_4", "grade_1_2"  # works of grade III–IV (and houses) / special, I, II
+
+# --- procedures ----------------------------------------------------------------------------------------
+_NAME_ACTION = (
+    (REISSUE, re.compile(r"^(?:thu tuc )?cap lai\b")),
+    (RENEW, re.compile(r"^(?:thu tuc )?gia han\b")),
+    (AMEND, re.compile(r"^(?:thu tuc )?(?:cap )?dieu chinh\b")),
+    (CONVERT, re.compile(r"^(?:thu tuc )?(?:cap )?(?:chuyen doi|cap doi|doi)\b")),
+)
+# "Cấp, cấp lại X" serves both a first and a lost one: no variant to prefer or avoid.
+_BOTH = re.compile(r"^(?:thu tuc )?cap,? (?:cap lai|cap bo sung)|^cap bo sung")
+# What a "cấp lại" really covers is in its qualifier ("… khi có sự thay đổi nội dung", "… đã hết hạn").
+_QUAL_LOST = re.compile(r"\b(?:mat|hong|rach|chay|tieu huy|huy hoai|ghi sai)\b")
+_QUAL_EXPIRED = re.compile(r"\bhet han\b")
+_QUAL_CHANGED = re.compile(r"\b(?:thay doi|dieu chinh)\b")
+_NAME_LOW = re.compile(r"\bcap iii, cap iv\b")
+_NAME_HIGH = re.compile(r"\bcap dac biet, cap i\b")
+
+
+def procedure_actions(name: str) -> frozenset[str]:
+    """Variants a procedure serves; empty = the plain (first-time) procedure."""
+    folded = fold(name)
+    if _BOTH.search(folded):
+        return frozenset()
+    action = next((a for a, pattern in _NAME_ACTION if pattern.search(folded)), "")
+    if action != REISSUE:
+        return frozenset({action}) if action else frozenset()
+    qualifier = folded[len("cap lai"):] if folded.startswith("cap lai") else folded
+    found = set()
+    if _QUAL_LOST.search(qualifier):
+        found.add(REISSUE)
+    if _QUAL_EXPIRED.search(qualifier):
+        found.add(RENEW)
+    if _QUAL_CHANGED.search(qualifier):
+        found.add(AMEND)
+    return frozenset(found or {REISSUE})
+
+
+def procedure_grade(name: str) -> str:
+    folded = fold(name)
+    if _NAME_LOW.search(folded):
+        return LOW
+    if _NAME_HIGH.search(folded):
+        return HIGH
+    return ""
+
+
+_FAMILY_PREFIX = re.compile(
+    r"^(?:thu tuc )?(?:cap,? cap lai|cap moi|cap lai|cap dieu chinh|dieu chinh|gia han|cap chuyen doi|chuyen doi|cap doi|cap)\s+"
+)
+_FAMILY_CUT = re.compile(r"\s*(?:\(|\bdoi voi\b|\btrong truong hop\b|\bkhi\b|\bdo\b|\bcho cac\b|,|;|\.).*$")
+
+
+def family(name: str) -> str:
+    """What the procedure is about without its variant and grade: siblings share it."""
+    folded = fold(name)
+    rest = _FAMILY_PREFIX.sub("", folded)
+    rest = _FAMILY_CUT.sub("", rest)
+    rest = re.sub(r"\b(?:moi|cong trinh cap .*)$", "", rest).strip()
+    return re.sub(r"\s+", " ", rest)
+
+
+# --- questions -----------------------------------------------------------------------------------------
+_ASK_ACTION = (
+    (RENEW, re.compile(
+        r"\b(?:gia han|het han|sap het han|gan het han|qua han|het hieu luc|chua khoi cong|qua 12 thang"
+        r"|keo dai (?:them )?(?:thoi han|hieu luc)(?! su dung)(?: (?:cua )?(?:giay phep|chung chi|phu hieu))?)\b")),
+    (REISSUE, re.compile(
+        r"\b(?:mat(?! (?:phi|tien|bao|may|thoi|nhieu|ngay|cong|lon|thang))|that lac|bi hong|hu hong|hong mat|rach|bi chay"
+        r"|chay mat|uot|nat|mo het chu|bi ghi sai|cap lai|xin lai|lam lai (?:giay|chung chi|phu hieu|the|ban|bang))\b")),
+    (AMEND, re.compile(
+        r"\b(?:dieu chinh|sua doi|doi ten|thay doi (?:thiet ke|noi dung|thong tin|ten|dia chi|tru so|hang|quy mo|dien tich"
+        r"|so tang|cong nang|chieu cao))\b")),
+    (CONVERT, re.compile(r"\b(?:chuyen doi|cap doi|doi (?:sang |lai )?(?:chung chi|giay phep|bang|phu hieu))\b")),
+    (NEW, re.compile(r"\b(?:thanh lap|lan dau|cap moi|xin moi|lam moi|chua co|mo (?:san|trung tam|co so|them))\b")),
+)
+_ASK_LOW = re.compile(
+    r"\bcap (?:3|4|iii|iv|ba|bon)\b|\bnha (?:o|dan|ong|go|cu|tam|cap 4|rieng le|\d+ tang|(?:mot|hai|ba|bon) tang"
+    r"|toi|minh|em|gia dinh)\b|\b(?:xay|sua|cai tao|coi noi|nang tang) (?:lai )?nha\b|\bcan nha\b|\bngoi nha\b"
+)
+_ASK_HIGH = re.compile(r"\bcap (?:1|2|i|ii|mot|hai|dac biet)\b(?! (?:lan|nam|thang|ngay))")
+
+
+@dataclass(frozen=True)
+class Cues:
+    actions: frozenset[str]
+    grade: str  # LOW, HIGH or "" when the question does not say
+
+
+def question_cues(folded_text: str) -> Cues:
+    actions = {action for action, pattern in _ASK_ACTION if pattern.search(folded_text)}
+    # "làm lại", "xin lại" are said of an expired certificate too: the specific word decides
+    if RENEW in actions and REISSUE in actions and not re.search(r"\b(?:mat|that lac|hong|rach|chay|uot|nat)\b", folded_text):
+        actions.discard(REISSUE)
+    high, low = bool(_ASK_HIGH.search(folded_text)), bool(_ASK_LOW.search(folded_text))
+    grade = HIGH if high and not re.search(r"\bcap (?:3|4|iii|iv)\b", folded_text) else LOW if low else ""
+    return Cues(frozenset(actions), grade)
