@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
-from collections import defaultdict, deque
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -88,25 +86,12 @@ def ensure_first_admin(db: Session, *, username: str, password: str) -> str:
     return f"first admin {username!r} created from BOT_ADMIN_USER"
 
 
-class LoginThrottle:
-    """At most ``limit`` failed logins per user name in ``window_s``: slows password guessing."""
+# Login attempts allowed per window: per account (slows guessing one password) and per client address
+# (slows trying many names from one place). Counted in the database, see repositories.take_login_attempt.
+LOGIN_WINDOW = timedelta(minutes=5)
+ACCOUNT_ATTEMPTS = 5
+ADDRESS_ATTEMPTS = 20
 
-    def __init__(self, limit: int = 5, window_s: float = 300.0) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
 
-    def blocked(self, username: str) -> bool:
-        failures = self._failures.get(username.lower())
-        if not failures:
-            return False
-        while failures and time.monotonic() - failures[0] > self.window_s:
-            failures.popleft()
-        return len(failures) >= self.limit
-
-    def failed(self, username: str) -> None:
-        self._failures[username.lower()].append(time.monotonic())
-        if len(self._failures) > 10_000:
-            self._failures.clear()
-
-    def succeeded(self, username: str) -> None:
-        self._failures.pop(username.lower(), None)
+def throttle_keys(username: str, address: str) -> tuple[str, str]:
+    return f"user:{username.strip().lower()[:80]}", f"addr:{address[:100]}"

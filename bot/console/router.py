@@ -11,8 +11,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from bot.client_address import client_address
 from bot.console import auth, schemas
-from bot.console.service import ConsoleError, ConsoleService
+from bot.console.service import ConsoleError, ConsoleService, Login
 from bot.db.repositories import ActiveSession
 
 router = APIRouter(prefix="/staff")
@@ -98,11 +99,24 @@ async def static_file(name: str) -> Response:
 @router.post("/api/login")
 async def login(request: Request, console: Console) -> JSONResponse:
     body = await parse(request, schemas.LoginIn)
-    done = await run_in_threadpool(console.login, body.username, body.password)
+    address = client_address(request, request.app.state.settings.trusted_proxies)
+    done = await run_in_threadpool(console.login, body.username, body.password, address)
+    return _session_response(done, console)
+
+
+def _session_response(done: Login, console: ConsoleService) -> JSONResponse:
     response = JSONResponse({"csrf_token": done.csrf_token, "username": done.user.username, "role": done.user.role})
     response.set_cookie(auth.COOKIE, done.token, max_age=int(console.settings.session_hours * 3600),
                         path="/staff", httponly=True, samesite="strict", secure=console.settings.cookie_secure)
     return response
+
+
+@router.post("/api/password")
+async def change_password(request: Request, active: Staff, console: Console) -> JSONResponse:
+    body = await parse(request, schemas.PasswordChangeIn)
+    done = await run_in_threadpool(lambda: console.change_password(active, current=body.current_password,
+                                                                   new=body.new_password))
+    return _session_response(done, console)
 
 
 @router.post("/api/logout")
@@ -196,6 +210,20 @@ async def create_user(request: Request, active: Admin, console: Console) -> JSON
     created = await run_in_threadpool(lambda: console.create_user(username=body.username, password=body.password,
                                                                   role=body.role, by=active.user.username))
     return JSONResponse(created, status_code=201)
+
+
+@router.post("/api/users/{username}/password")
+async def reset_password(username: str, request: Request, active: Admin, console: Console) -> dict:
+    body = await parse(request, schemas.PasswordResetIn)
+    return await run_in_threadpool(lambda: console.reset_password(username=username, password=body.password,
+                                                                  by=active.user.username))
+
+
+@router.post("/api/users/{username}/active")
+async def set_active(username: str, request: Request, active: Admin, console: Console) -> dict:
+    body = await parse(request, schemas.ActiveIn)
+    return await run_in_threadpool(lambda: console.set_active(username=username, active=body.active,
+                                                              by=active.user.username))
 
 
 @router.get("/api/audit")

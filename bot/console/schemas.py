@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 
 class _Body(BaseModel):
@@ -38,3 +38,16 @@ class UserIn(_Body):
     username: str = Field(min_length=2, max_length=80, pattern=r"^[\w.@-]+$")
     password: str = Field(min_length=1, max_length=200)
     role: str = "staff"
+
+
+class PasswordChangeIn(_Body):
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=1, max_length=200)
+
+
+class PasswordResetIn(_Body):
+    password: str = Field(min_length=1, max_length=200)
+
+
+class ActiveIn(_Body):
+    active: StrictBool

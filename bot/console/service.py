@@ -63,7 +63,6 @@ class ConsoleService:
         self.settings = settings
         self.outbox = outbox
         self.http = http
-        self.throttle = auth.LoginThrottle()
         self._names: tuple[str, dict[str, str]] | None = None
         self._names_lock = threading.Lock()
 
@@ -76,20 +75,34 @@ class ConsoleService:
             db.commit()
         return outcome
 
-    def login(self, username: str, password: str) -> Login:
-        if self.throttle.blocked(username):
-            raise ConsoleError(429, "too many failed logins for this user; wait a few minutes")
+    def login(self, username: str, password: str, address: str = "unknown") -> Login:
+        account_key, address_key = auth.throttle_keys(username, address)
         with self.sessions() as db:
+            repo.delete_stale_login_attempts(db, window=auth.LOGIN_WINDOW)
+            if not repo.take_login_attempt(db, key=address_key, limit=auth.ADDRESS_ATTEMPTS,
+                                           window=auth.LOGIN_WINDOW):
+                refused = "too many login attempts from this address; wait a few minutes"
+            elif not repo.take_login_attempt(db, key=account_key, limit=auth.ACCOUNT_ATTEMPTS,
+                                             window=auth.LOGIN_WINDOW):
+                refused = "too many failed logins for this user; wait a few minutes"
+            else:
+                refused = None
+            if refused:
+                repo.audit(db, username=username[:80], action="login_throttled", detail={"address": address})
+            # The attempt is counted and visible to parallel attempts before the (slow) password check.
+            db.commit()
+            if refused:
+                raise ConsoleError(429, refused)
             user = auth.authenticate(db, username=username, password=password)
             if user is None:
-                self.throttle.failed(username)
-                repo.audit(db, username=username[:80], action="login_failed")
+                repo.audit(db, username=username[:80], action="login_failed", detail={"address": address})
                 db.commit()
                 raise ConsoleError(401, "wrong user name or password")
+            repo.forget_login_attempts(db, key=account_key)
+            repo.give_back_login_attempt(db, key=address_key)
             token, csrf = auth.open_session(db, user=user, hours=self.settings.session_hours)
             repo.audit(db, username=user.username, action="login")
             db.commit()
-        self.throttle.succeeded(username)
         return Login(token, csrf, user)
 
     def session_for(self, token: str | None) -> repo.ActiveSession | None:
@@ -106,8 +119,7 @@ class ConsoleService:
 
     def users(self) -> list[dict]:
         with self.sessions() as db:
-            return [{"username": u.username, "role": u.role, "active": u.active,
-                     "created_at": u.created_at.isoformat()} for u in repo.list_users(db)]
+            return [self._user_json(u) for u in repo.list_users(db)]
 
     def create_user(self, *, username: str, password: str, role: str, by: str) -> dict:
         if role not in ROLES:
@@ -123,6 +135,62 @@ class ConsoleService:
             repo.audit(db, username=by, action="create_user", target=username, detail={"role": role})
             db.commit()
         return {"username": username, "role": role}
+
+    def change_password(self, active: repo.ActiveSession, *, current: str, new: str) -> Login:
+        """The staff member's own password; every session of the account ends, this browser gets a new one."""
+        problem = password_problem(new, active.user.username)
+        if problem:
+            raise ConsoleError(422, problem, "new_password")
+        with self.sessions() as db:
+            user = repo.get_user(db, username=active.user.username)
+            if user is None or not auth.verify_password(user.password_hash, current):
+                repo.audit(db, username=active.user.username, action="change_password_failed")
+                db.commit()
+                raise ConsoleError(403, "current password is wrong", "current_password")
+            repo.set_password_hash(db, user=user, password_hash=auth.hash_password(new))
+            ended = repo.delete_sessions_of(db, user_id=user.id)
+            token, csrf = auth.open_session(db, user=user, hours=self.settings.session_hours)
+            repo.audit(db, username=user.username, action="change_password", target=user.username,
+                       detail={"sessions_ended": ended})
+            db.commit()
+        return Login(token, csrf, user)
+
+    def reset_password(self, *, username: str, password: str, by: str) -> dict:
+        """An admin sets a new password (to hand over in person); the account's sessions end."""
+        problem = password_problem(password, username)
+        if problem:
+            raise ConsoleError(422, problem, "password")
+        with self.sessions() as db:
+            user = self._user(db, username)
+            repo.set_password_hash(db, user=user, password_hash=auth.hash_password(password))
+            ended = repo.delete_sessions_of(db, user_id=user.id)
+            repo.audit(db, username=by, action="reset_password", target=username, detail={"sessions_ended": ended})
+            db.commit()
+            return self._user_json(user)
+
+    def set_active(self, *, username: str, active: bool, by: str) -> dict:
+        if not active and username == by:
+            raise ConsoleError(409, "you cannot disable your own account", "active")
+        with self.sessions() as db:
+            user = self._user(db, username)
+            repo.set_active(db, user=user, active=active)
+            ended = 0 if active else repo.delete_sessions_of(db, user_id=user.id)
+            repo.audit(db, username=by, action="enable_user" if active else "disable_user", target=username,
+                       detail={"sessions_ended": ended} if ended else None)
+            db.commit()
+            return self._user_json(user)
+
+    @staticmethod
+    def _user(db: Session, username: str) -> StaffUser:
+        user = repo.get_user(db, username=username)
+        if user is None:
+            raise ConsoleError(404, f"no staff account {username!r}", "username")
+        return user
+
+    @staticmethod
+    def _user_json(user: StaffUser) -> dict:
+        return {"username": user.username, "role": user.role, "active": user.active,
+                "created_at": user.created_at.isoformat()}
 
     def audit_log(self, limit: int = 200) -> list[dict]:
         with self.sessions() as db:

@@ -113,3 +113,17 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[str | None] = mapped_column(Text)  # JSON
+
+
+class LoginThrottle(Base):
+    """Login attempts per account ("user:<name>") and per client address ("addr:<ip>") in the current window.
+
+    In the database so every gateway process counts the same attempts, and so one conditional UPDATE can
+    check and count an attempt at once: parallel guesses cannot all pass the check before any is counted.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -6,14 +6,15 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.db.grouping import group_key, similar
 from bot.conversation.masking import mask_personal_data
 from bot.db.models import (
-    BUTTON, NEW, QUESTION, RESOLVED, REVIEW_STATES, ROLES, AuditEntry, ReviewItem, StaffSession,
-    StaffUser, Turn, utcnow,
+    BUTTON, NEW, QUESTION, RESOLVED, REVIEW_STATES, ROLES, AuditEntry, LoginThrottle, ReviewItem,
+    StaffSession, StaffUser, Turn, utcnow,
 )
 
 # Review reasons, in the words the queue shows.
@@ -221,6 +222,64 @@ def delete_session(session: Session, *, token_hash: str) -> None:
 
 def delete_expired_sessions(session: Session) -> None:
     session.execute(delete(StaffSession).where(StaffSession.expires_at <= utcnow()))
+
+
+def delete_sessions_of(session: Session, *, user_id: int) -> int:
+    """End every session of an account (disabled, or its password changed); returns how many ended."""
+    return session.execute(delete(StaffSession).where(StaffSession.user_id == user_id)).rowcount or 0
+
+
+def set_password_hash(session: Session, *, user: StaffUser, password_hash: str) -> None:
+    user.password_hash = password_hash
+    session.flush()
+
+
+def set_active(session: Session, *, user: StaffUser, active: bool) -> None:
+    user.active = active
+    session.flush()
+
+
+# --- login throttle ---------------------------------------------------------------------------------
+
+
+def take_login_attempt(session: Session, *, key: str, limit: int, window: timedelta,
+                       now: datetime | None = None) -> bool:
+    """Count one login attempt against ``key``; False, counting nothing, when its window is used up.
+
+    Check and count are one conditional UPDATE (or one INSERT for a new key): of parallel attempts, at most
+    ``limit`` per window get True. The caller commits at once, before the slow password check.
+    """
+    now = now or utcnow()
+    stale = LoginThrottle.window_start <= now - window
+    counted = session.execute(
+        update(LoginThrottle).where(LoginThrottle.key == key, or_(stale, LoginThrottle.attempts < limit))
+        .values(attempts=case((stale, 1), else_=LoginThrottle.attempts + 1),
+                window_start=case((stale, now), else_=LoginThrottle.window_start))
+        .execution_options(synchronize_session=False))
+    if counted.rowcount == 1:
+        return True
+    if session.execute(select(LoginThrottle.key).where(LoginThrottle.key == key)).first() is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(LoginThrottle(key=key, attempts=1, window_start=now))
+        return limit >= 1
+    except IntegrityError:
+        # Another attempt created the row first: count against it like any existing key.
+        return take_login_attempt(session, key=key, limit=limit, window=window, now=now)
+
+
+def forget_login_attempts(session: Session, *, key: str) -> None:
+    session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+
+
+def give_back_login_attempt(session: Session, *, key: str) -> None:
+    session.execute(update(LoginThrottle).where(LoginThrottle.key == key, LoginThrottle.attempts > 0)
+                    .values(attempts=LoginThrottle.attempts - 1).execution_options(synchronize_session=False))
+
+
+def delete_stale_login_attempts(session: Session, *, window: timedelta) -> None:
+    session.execute(delete(LoginThrottle).where(LoginThrottle.window_start <= utcnow() - window))
 
 
 # --- audit log --------------------------------------------------------------------------------------
