@@ -122,6 +122,10 @@ def build_records(data) -> tuple[list[Record], list[list[al.Alias]]]:
         p = data.procedures[code]
         records.append(Record(p.code, p.name, True, p.agency, p.handled_at, getattr(p, "ministry", "")))
         items = al.generate(p.name, p.result)
+        if p.applicants and all("nuoc ngoai" in fold(a) for a in p.applicants):
+            # only foreigners apply: a question says so ("kỹ sư người Hàn Quốc", "chứng chỉ do nước ngoài cấp")
+            core = al.core_name(p.name)
+            items.append(al.Alias(f"{core} cho người nước ngoài, giấy tờ do nước ngoài cấp", al.COLLOQUIAL))
         items += [al.Alias(nfc(a), al.STAFF) for a in p.aliases]
         items += [al.Alias(nfc(f.question), al.FAQ) for f in p.faqs]
         texts.append(al.dedupe(items))
@@ -326,8 +330,9 @@ class Ranker:
                          and evidence >= p.min_evidence)
         else:
             confident = False
-        debug = {"analysis": q, "lexical_unknown": lex.unknown}
         ambiguous = [] if q["codes"] else self._ambiguous(hits, q["cues"])
+        debug = {"analysis": q, "lexical_unknown": lex.unknown,
+                 "features": self._features(hits, ambiguous, lex, dense, blend) if hits and not q["codes"] else {}}
         return Ranked(query=query, confident=bool(confident), hits=hits, debug=debug, ambiguous_between=ambiguous,
                       aspects=q["aspects"], story=q["expanded"])
 
@@ -357,6 +362,21 @@ class Ranker:
                     self._vectors.pop(next(iter(self._vectors)))  # oldest first: dicts keep insertion order
                 self._vectors[key] = vec
         return vec
+
+    def _features(self, hits: list[Hit], ambiguous: list[str], lex, dense: np.ndarray, blend: np.ndarray) -> dict:
+        """What confidence is judged on: how far the first result (with its offered siblings) leads the
+        rest, and whether keywords and the dense model agree on it."""
+        row = self.by_code[hits[0].code]
+        group = set(ambiguous) | {hits[0].code}
+        rival = max((h.score for h in hits if h.code not in group), default=0.0)
+        return {
+            "score": hits[0].score,
+            "margin": hits[0].score - rival,
+            "coverage": float(lex.coverage[row]),
+            "evidence": float(lex.coverage[row] * lex.query_mass),
+            "lexical_first": bool(lex.scores.size and self.records[int(np.argmax(lex.scores))].code in group),
+            "dense_first": bool(dense.size and dense.max() > 0 and self.records[int(np.argmax(dense))].code in group),
+        }
 
     def _variant_adjustment(self, cues: sib.Cues) -> np.ndarray:
         """Prefer the variant of a procedure the question asks for (re-issue, renewal, amendment), and the

@@ -40,10 +40,14 @@ def search_main(argv: list[str]) -> int:
                     {"code": h.code, "name": h.name, "score": h.score, "in_scope": h.in_scope, "agency": h.agency}
                     for h in response.results
                 ],
+                "ambiguous_between": response.ambiguous_between,
+                "aspects": response.aspects,
             }
             print(json.dumps(out, ensure_ascii=False), flush=True)
         else:
-            print(f"{question}  [{'confident' if response.confident else 'not confident'}]")
+            print(f"{question}  [{'confident' if response.confident else 'not confident'}]"
+                  f"{'  asks: ' + ', '.join(response.aspects) if response.aspects else ''}"
+                  f"{'  which of: ' + ', '.join(response.ambiguous_between) if response.ambiguous_between else ''}")
             for h in response.results:
                 scope = "department" if h.in_scope else "other agency"
                 print(f"  {h.score:.3f}  {h.code}  {h.name[:100]}  ({scope})")
@@ -60,6 +64,7 @@ class Score:
     out_total: int = 0
     out_rejected: int = 0
     confident_correct: int = 0
+    confident_answers: int = 0  # confident with a department procedure first, on questions that have an answer
     misses: list[str] = field(default_factory=list)
 
     def report(self, title: str) -> str:
@@ -73,6 +78,7 @@ class Score:
             f"no-diacritic/typo top-1 {ratio(self.variant_top1, self.variant_total)}",
             f"out-of-scope rejected {ratio(self.out_rejected, self.out_total)}",
             f"confident when top-1 is right {ratio(self.confident_correct, self.top1)}",
+            f"right when confident {ratio(self.confident_correct, self.confident_answers)}",
         ]
         lines += [f"MISS {m}" for m in self.misses]
         return "\n".join(lines)
@@ -90,6 +96,7 @@ def evaluate(kb: KnowledgeBase, rows: list[tuple[str, str, str, str]], stage: st
             score.out_total += 1
             ok = not ranked.confident or top is None or not top.in_scope
             score.out_rejected += ok
+            score.confident_answers += not ok
             if not ok:
                 score.misses.append(f"{row_id} [{kind}] expected no department answer: {question!r} -> {shown} (confident)")
             continue
@@ -98,13 +105,14 @@ def evaluate(kb: KnowledgeBase, rows: list[tuple[str, str, str, str]], stage: st
         hit1 = bool(got) and got[0] in wanted
         score.top1 += hit1
         score.confident_correct += hit1 and ranked.confident
+        score.confident_answers += bool(ranked.confident and top is not None and top.in_scope)
         score.top3 += bool(wanted & set(got[:3]))
         if kind in ("nodiac", "typo"):
             score.variant_total += 1
             score.variant_top1 += hit1
         if not hit1:
             score.misses.append(f"{row_id} [{kind}] expected {expected}: {question!r} -> {shown}"
-                                f"{'' if ranked.confident else ' (not confident)'}")
+                                f"{' (CONFIDENT)' if ranked.confident else ' (not confident)'}")
     return score
 
 

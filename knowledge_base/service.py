@@ -36,12 +36,31 @@ class SearchHit:
 
 @dataclass
 class SearchResponse:
+    """What search found for one message.
+
+    - ``results``: best first. ``confident``: the first result (or, when ``ambiguous_between`` is set, one
+      of those siblings) is what the citizen means, right about 19 times in 20 on long and short questions.
+    - ``ambiguous_between``: codes of sibling procedures (the first result included, best first) that are
+      about equally likely because the message does not say which variant (new / renew / re-issue / amend)
+      or which grade of works (III–IV and houses at the commune, special/I/II at the department) it means.
+      Empty when the message tells them apart. The dialogue should ask ONE short question with these as
+      choices (their short titles), even when ``confident``.
+    - ``aspects``: what the message asks about the procedure, in answer order, from
+      ``knowledge_base.question.ASPECTS`` (permit_needed, documents, fee, time, where, online); empty for a
+      general question. ``story``: the part of the message that was searched.
+    """
+
     query: str
     confident: bool
     results: list[SearchHit] = field(default_factory=list)
+    ambiguous_between: list[str] = field(default_factory=list)
+    aspects: list[str] = field(default_factory=list)
+    story: str = ""
 
     def to_dict(self) -> dict:
-        return {"query": self.query, "confident": self.confident, "results": [h.to_dict() for h in self.results]}
+        return {"query": self.query, "confident": self.confident, "results": [h.to_dict() for h in self.results],
+                "ambiguous_between": list(self.ambiguous_between), "aspects": list(self.aspects),
+                "story": self.story}
 
 
 @dataclass
@@ -155,10 +174,28 @@ class KnowledgeBase:
     def get(self, code: str):
         return self._require().data.procedures.get(code)
 
+    def national_page(self, code: str) -> str:
+        """The procedure's own page on the national portal (ours or another agency's), else the portal itself."""
+        data = self._require().data
+        procedure = data.procedures.get(code)
+        url = procedure.detail_url if procedure is not None else next(
+            (entry.url for entry in data.catalogue if entry.code == code), None)
+        return url or data.department.national_portal
+
     def search(self, query: str, top_k: int = 5) -> SearchResponse:
         ranked = self._require().ranker.rank(query, top_k)
         hits = [SearchHit(h.code, h.name, h.score, h.in_scope, h.agency, h.handled_at) for h in ranked.hits]
-        return SearchResponse(query=query, confident=ranked.confident, results=hits)
+        return SearchResponse(query=query, confident=ranked.confident, results=hits,
+                              ambiguous_between=list(ranked.ambiguous_between), aspects=list(ranked.aspects),
+                              story=ranked.story)
+
+    def analyse(self, text: str, top_k: int = 5) -> SearchResponse:
+        """A citizen's message, however long: the procedure it is about and every aspect it asks.
+
+        The same as :meth:`search` (which already reads long messages this way); named for the dialogue,
+        which answers each of ``aspects`` in one reply and asks which of ``ambiguous_between`` is meant.
+        """
+        return self.search(text, top_k)
 
     def add_alias(self, code: str, text: str) -> None:
         """A staff paraphrase, searchable at once (in memory; persist it in the procedure's file to keep it)."""
