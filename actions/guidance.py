@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import buttons
 from actions.deps import knowledge_base
-from actions.texts import say
+from actions.texts import render, say
 from actions.focus import entity, mentions_ha_giang
 from actions.procedures import merger_note
 from actions.turns import report_turn
@@ -113,11 +113,27 @@ class ActionHandoff(Action):
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         kb = knowledge_base()
         details = contact_details(kb)
-        contact = (f"Bạn cũng có thể liên hệ trực tiếp:\n{details}" if details else
-                   f"Bạn cũng có thể tra cứu tại {kb.department.national_portal}.")
-        say(dispatcher, "handoff", contact=contact)
-        report_turn(dispatcher, "handed_over", tracker.get_slot("procedure_code"), reason="citizen asked for staff")
+        if staff_can_reply(tracker.sender_id):
+            contact = (f"Bạn cũng có thể liên hệ trực tiếp:\n{details}" if details else
+                       f"Bạn cũng có thể tra cứu tại {kb.department.national_portal}.")
+            say(dispatcher, "handoff", contact=contact)
+            reason = "citizen asked for staff"
+        else:
+            say(dispatcher, "handoff_no_staff", contact=details or render(
+                "handoff_no_staff_portal", portal=kb.department.national_portal))
+            reason = "citizen asked for staff on a channel staff cannot reply to"
+        report_turn(dispatcher, "handed_over", tracker.get_slot("procedure_code"), reason=reason)
         return []
+
+
+# Channels where a staff reply from the console reaches the citizen (the gateway's outbox). The gateway
+# names Rasa's sender "<channel>:<id>"; the plain API (`api`) has no way back to its caller.
+STAFF_REPLY_CHANNELS = frozenset({"widget", "telegram", "zalo"})
+
+
+def staff_can_reply(sender_id: str | None) -> bool:
+    channel, _, _ = (sender_id or "").partition(":")
+    return channel in STAFF_REPLY_CHANNELS
 
 
 class ActionFeedback(Action):
