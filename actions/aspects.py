@@ -9,9 +9,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import buttons, formatting
+from actions import answers, buttons, formatting, paging
 from actions.deps import knowledge_base
-from actions.texts import say
+from actions.texts import render, say
 from actions.focus import entity, names_something, resolve
 from actions.procedures import answer_from_search, opening, redirect
 from actions.turns import report_turn
@@ -31,14 +31,16 @@ def _index(value: str | None) -> int | None:
 
 def documents_page(dispatcher: CollectingDispatcher, procedure: Procedure, case: int, start: int) -> list:
     group = procedure.documents[case]
-    lines, following = formatting.document_lines(group, start)
-    case_label = f" – {group.case}" if group.case and len(procedure.documents) > 1 else ""
+    case_label = f" – {formatting.short_title(group.case, 80)}" if group.case and len(procedure.documents) > 1 else ""
+    header = render("documents_header", title=procedure.short_title, code=procedure.code, case=case_label)
+    # Header and list are one turn on a phone: the list gets what the header leaves of a follow-up.
+    lines, following = formatting.document_lines(group, start,
+                                                 budget=paging.FOLLOW_UP_MAX - paging.RESERVED - len(header))
     page_buttons = []
     if following is not None:
-        page_buttons.append({"title": "Xem thêm", "payload": buttons.payload("more", offset=str(following))})
+        page_buttons.append(paging.more_button(following))
     page_buttons.append({"title": "Kiểm tra giấy tờ của tôi", "payload": buttons.payload("start_checklist")})
-    say(dispatcher, "documents_header", name=procedure.name, code=procedure.code,
-                             case=case_label)
+    dispatcher.utter_message(text=header)
     dispatcher.utter_message(text=lines, buttons=page_buttons)
     listing = json.dumps({"code": procedure.code, "case": case, "next": following})
     return [SlotSet("listing", listing), SlotSet("case", str(case + 1))]
@@ -93,47 +95,25 @@ class ActionAnswerAspect(Action):
             return []
         return documents_page(dispatcher, procedure, case if len(groups) > 1 else 0, 0)
 
+    # Fee, time, place and online answers: short first page, the rest behind "Xem thêm" (actions/answers.py).
     @staticmethod
     def _fee(dispatcher, kb, procedure: Procedure, _case) -> list:
-        say(dispatcher, "fee", name=procedure.name, code=procedure.code,
-                                 fees=formatting.fees_block(procedure))
-        if (formatting.fee_set_by_province(procedure) and not procedure.local_fees
-                and not kb.department.provincial_fee_resolutions):
-            say(dispatcher, "fee_local_unknown", portal=kb.department.national_portal)
-        return []
+        return paging.send_page(dispatcher, procedure.code, "fee", answers.fee(procedure, kb.department))
 
     @staticmethod
     def _time(dispatcher, kb, procedure: Procedure, _case) -> list:
-        say(dispatcher, "processing_time", name=procedure.name, code=procedure.code,
-                                 times=formatting.times_block(procedure))
-        return []
+        return paging.send_page(dispatcher, procedure.code, "time", answers.time(procedure, kb.department))
 
     @staticmethod
     def _where(dispatcher, kb, procedure: Procedure, _case) -> list:
-        department = kb.department
-        say(dispatcher, "where", name=procedure.name, code=procedure.code,
-                                 authority=formatting.authority_line(procedure, department.name))
-        if procedure.handled_at in ("province", "province_and_commune", "other"):
-            if department.service_centre_address:
-                hours = f" ({department.opening_hours})" if department.opening_hours else ""
-                say(dispatcher, "address", address=department.service_centre_address,
-                                         hours=hours)
-            else:
-                say(dispatcher, "address_unknown", portal=department.national_portal)
-        return []
+        return paging.send_page(dispatcher, procedure.code, "where", answers.where(procedure, kb.department))
 
     @staticmethod
     def _online(dispatcher, kb, procedure: Procedure, _case) -> list:
-        online = next((c for c in procedure.channels if c.kind == "online"), None)
-        if online is None:
-            say(dispatcher, "online_no", code=procedure.code,
-                                     channels=formatting.channels_block(procedure))
-            return []
-        say(
-            dispatcher, "online_yes", code=procedure.code, time=formatting.channel_time(online),
-            buttons=[{"title": "Hướng dẫn từng bước", "payload": buttons.payload("start_guide")},
-                     {"title": "Không, cảm ơn", "payload": buttons.payload("deny")}])
-        return []
+        guide = [{"title": "Hướng dẫn từng bước", "payload": buttons.payload("start_guide")},
+                 {"title": "Không, cảm ơn", "payload": buttons.payload("deny")}]
+        return paging.send_page(dispatcher, procedure.code, "online", answers.online(procedure, kb.department),
+                                extra_buttons=guide if procedure.has_online_channel else None)
 
 
 class ActionMore(Action):
@@ -154,4 +134,7 @@ class ActionMore(Action):
         if procedure is None or start is None:
             say(dispatcher, "no_more")
             return []
+        if listing.get("text") in answers.KINDS:
+            return paging.send_page(dispatcher, procedure.code, listing["text"],
+                                    answers.parts(listing["text"], procedure, kb.department), page=start)
         return documents_page(dispatcher, procedure, listing["case"], start)

@@ -12,7 +12,13 @@ def payload(intent: str, **entities: str) -> str:
 
 
 def choose_procedure(code: str, name: str) -> dict:
-    return {"title": short_title(name), "payload": payload("ask_procedure", procedure_code=code)}
+    """A button naming a procedure by its short title (staff may have edited it); the name cut as fallback."""
+    from actions.deps import knowledge_base  # late: deps builds the knowledge base on first use
+
+    kb = knowledge_base()
+    procedure = kb.get(code) if kb.ready else None
+    title = procedure.short_title if procedure is not None else short_title(name)
+    return {"title": title, "payload": payload("ask_procedure", procedure_code=code)}
 
 
 def feedback() -> list[dict]:

@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import buttons, formatting
 from actions.deps import knowledge_base
-from actions.texts import say
+from actions.texts import render, say
 from actions.focus import entity
 from actions.turns import report_turn
 
@@ -29,17 +29,27 @@ def _document_count(procedure, case: str | None) -> int | str:
     return len(groups[index].items) if 0 <= index < len(groups) else "các"
 
 
+# The agency to choose on the portal is the level that handles the procedure: a commune procedure filed
+# with a provincial agency is returned.
+_AGENCY_TEXT = {"commune": "guide_agency_commune", "province": "guide_agency_province",
+                "province_and_commune": "guide_agency_both"}
+
+
 def steps(procedure, kb, case: str | None = None) -> list[tuple[str, dict]]:
-    """(response, variables) of each step; the payment step only when the online channel charges a fee."""
+    """(response, variables) of each step; the payment step only when the online channel charges a fee
+    (not when it is free, unknown or set by the province without a verified amount)."""
     portal = kb.department.national_portal
     found = [("guide_login", {"portal": portal})]
     if procedure is not None:
-        found.append(("guide_find", {"name": formatting.short_title(procedure.name, 90), "code": procedure.code,
-                                           "url": procedure.detail_url or portal}))
+        agency = render(_AGENCY_TEXT.get(procedure.handled_at, "guide_agency_other"))
+        found.append(("guide_find", {"title": procedure.short_title, "code": procedure.code,
+                                     "url": procedure.detail_url or portal, "agency": agency}))
         found.append(("guide_fill", {"documents": _document_count(procedure, case)}))
         fee = formatting.online_fee_applies(procedure)
-        if fee:
-            found.append(("guide_pay", {"fee": fee, "paygov": kb.department.paygov}))
+        if fee is not None and fee.status == "doubtful":
+            found.append(("guide_pay_portal", {"paygov": kb.department.paygov}))  # never the doubtful figure
+        elif fee is not None:
+            found.append(("guide_pay", {"fee": fee.short, "paygov": kb.department.paygov}))
     else:
         found.append(("guide_find_generic", {}))
         found.append(("guide_fill", {"documents": "các"}))

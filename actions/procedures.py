@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import buttons, formatting
+from actions import answers, buttons, paging
 from actions.deps import knowledge_base
 from actions.faq import matching_faq
 from actions.texts import say
@@ -50,14 +50,12 @@ def summary(dispatcher: CollectingDispatcher, kb, code: str, confidence: float |
     faq = matching_faq(procedure, question) if question else None
     if faq is not None:
         say(dispatcher, "faq_answer", answer=faq.answer, question=faq.question)
-    say(
-        dispatcher, "procedure_summary", name=procedure.name, code=procedure.code,
-        authority=formatting.authority_line(procedure, department.name),
-        channels=formatting.channels_block(procedure), url=procedure.detail_url or department.national_portal,
-        buttons=buttons.aspects(procedure.has_online_channel))
+    # Short title first, the full national name once at the end; long summaries continue with "Xem thêm".
+    listing = paging.send_page(dispatcher, procedure.code, "summary", answers.summary(procedure, department),
+                               extra_buttons=buttons.aspects(procedure.has_online_channel))
     say(dispatcher, "ask_feedback", buttons=buttons.feedback())
     report_turn(dispatcher, "answered", procedure.code, confidence)
-    return [SlotSet("procedure_code", procedure.code), SlotSet("case", None), SlotSet("listing", None)]
+    return [SlotSet("procedure_code", procedure.code), SlotSet("case", None), *listing]
 
 
 def opening(dispatcher: CollectingDispatcher, kb, text: str) -> bool:

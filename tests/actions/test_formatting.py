@@ -15,10 +15,11 @@ def kb():
 
 def test_each_channel_keeps_its_own_time_and_fee(kb):
     lines = formatting.channels_block(kb.procedures["1.013225"]).splitlines()
-    in_person = next(line for line in lines if line.startswith("• Nộp trực tiếp"))
-    online = next(line for line in lines if line.startswith("• Nộp trực tuyến"))
+    in_person = next(line for line in lines if line.startswith("• Trực tiếp"))
+    online = next(line for line in lines if "Trực tuyến" in line)
     assert "15 ngày" in in_person and "20 ngày" in online
-    assert "Hội đồng nhân dân cấp tỉnh" in online  # the fee note as published, not a made-up amount
+    assert "HĐND tỉnh" in online  # the fee is the province's, not a made-up amount
+    assert "Miễn phí" not in online  # the portal's "Miễn phí(Theo quy định của HĐND)" is not free
 
 
 def test_commune_procedure_is_sent_to_the_commune_not_the_department(kb):

@@ -1,0 +1,80 @@
+"""What each answer about one procedure says, as parts: the first part is what a phone shows at once, the
+rest continues behind "Xem thêm" (see actions/paging.py). Pure functions of the knowledge base, so tests can
+render every answer of every procedure.
+
+Answers name a procedure by its short title and code; the full national name is said once, at the end of
+the first answer (procedure summary).
+"""
+
+from __future__ import annotations
+
+from actions import formatting, paging
+from actions.texts import render
+from knowledge_base.models import DepartmentProfile, Procedure
+
+
+def _url(procedure: Procedure, department: DepartmentProfile) -> str:
+    return procedure.detail_url or department.national_portal
+
+
+def fee_notes(procedure: Procedure, department: DepartmentProfile) -> list[str]:
+    """Said once per answer: a doubtful published figure, a fee the province sets that we do not know."""
+    statuses = formatting.fee_statuses(procedure)
+    notes = []
+    if "doubtful" in statuses:
+        notes.append(render("fee_doubtful", code=procedure.code, url=_url(procedure, department)))
+    if "province" in statuses and not procedure.local_fees:
+        if department.provincial_fee_resolutions:
+            notes.append(render("fee_local_resolution",
+                                resolutions="; ".join(department.provincial_fee_resolutions)))
+        else:
+            notes.append(render("fee_local_unknown", url=_url(procedure, department)))
+    return notes
+
+
+def summary(procedure: Procedure, department: DepartmentProfile) -> list[str]:
+    parts = [render("procedure_summary", title=procedure.short_title, code=procedure.code,
+                    authority=formatting.authority_line(procedure, department.name),
+                    channels=formatting.channels_block(procedure), url=_url(procedure, department)),
+             *fee_notes(procedure, department)]
+    if procedure.short_title != procedure.name:
+        parts.append(render("full_name", name=procedure.name))
+    return parts
+
+
+def fee(procedure: Procedure, department: DepartmentProfile) -> list[str]:
+    return [render("fee", title=procedure.short_title, code=procedure.code, fees=formatting.fees_block(procedure)),
+            *fee_notes(procedure, department), paging.BREAK, formatting.fees_detail(procedure)]
+
+
+def time(procedure: Procedure, department: DepartmentProfile) -> list[str]:
+    return [render("processing_time", title=procedure.short_title, code=procedure.code,
+                   times=formatting.times_block(procedure)), paging.BREAK, formatting.times_detail(procedure)]
+
+
+def where(procedure: Procedure, department: DepartmentProfile) -> list[str]:
+    parts = [render("where", title=procedure.short_title, code=procedure.code,
+                    authority=formatting.authority_line(procedure, department.name))]
+    if procedure.handled_at in ("province", "province_and_commune", "other"):
+        if department.service_centre_address:
+            hours = f" ({department.opening_hours})" if department.opening_hours else ""
+            parts.append(render("address", address=department.service_centre_address, hours=hours))
+        else:
+            parts.append(render("address_unknown", portal=department.national_portal))
+    return parts
+
+
+def online(procedure: Procedure, department: DepartmentProfile) -> list[str]:
+    channel = next((c for c in procedure.channels if c.kind == "online"), None)
+    if channel is None:
+        return [render("online_no", code=procedure.code, channels=formatting.channels_block(procedure)),
+                *fee_notes(procedure, department)]
+    return [render("online_yes", code=procedure.code, time=formatting.channel_time(channel))]
+
+
+# Answer kinds that page by text; ActionMore renders the same parts again to show a later page.
+KINDS = {"summary": summary, "fee": fee, "time": time, "where": where, "online": online}
+
+
+def parts(kind: str, procedure: Procedure, department: DepartmentProfile) -> list[str]:
+    return KINDS[kind](procedure, department)
