@@ -1,4 +1,4 @@
-"""The plain chat page at GET / (the embeddable widget builds on the same /api/chat)."""
+"""The chat page at GET /: the website widget, opened, so staff replies from the console reach it too."""
 
 from __future__ import annotations
 

@@ -197,3 +197,30 @@ def test_a_long_answer_is_shown_from_its_start_below_the_question(browser, site)
     assert visible["y"] <= asked["y"] and asked["y"] + asked["height"] <= visible["y"] + visible["height"]
     page.screenshot(path=SCREENSHOTS / "widget-long-answer.png")
     page.close()
+
+
+def test_the_chat_page_is_the_widget_typed_markup_runs_nothing_and_staff_replies_arrive(browser, start_gateway,
+                                                                                        rasa):
+    gateway = start_gateway()
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(gateway.url + "/")
+    log = widget_log(page)   # opened by the page itself
+    expect(log).to_contain_text("Xin chào")
+    box = page.get_by_role("textbox", name="Câu hỏi của bạn")
+    box.fill('<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> CCCD 001.203.004.567')
+    box.press("Enter")
+    expect(log.locator(".msg.bot").last).to_contain_text("Bạn hỏi: <img src=x")
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__pwned") is None
+    expect(log).to_contain_text("không cần gửi số CCCD")
+    # What the gateway keeps (the history shown after a reload) has the number masked.
+    page.reload()
+    log = widget_log(page)
+    expect(log).to_contain_text("CCCD [CCCD]")
+    expect(log).not_to_contain_text("001.203.004.567")
+    sender = rasa.app.state.received[-1][0]
+    assert sender.startswith("widget:") and "001.203" not in rasa.app.state.received[-1][1]
+    staff = OutgoingMessage("Cán bộ Sở trả lời bạn tại trang này.")
+    gateway.run(gateway.app.state.outbox.push("widget", sender.removeprefix("widget:"), [staff]))
+    expect(log).to_contain_text("Cán bộ Sở trả lời bạn tại trang này", timeout=10_000)
+    page.close()

@@ -275,8 +275,23 @@ async function loadAdmin() {
   const [users, audit] = await Promise.all([api("/staff/api/users"), api("/staff/api/audit?limit=100")]);
   $("users-table").querySelector("tbody").replaceChildren(...users.map((u) => {
     const row = document.createElement("tr");
-    row.append(el("td", u.username), el("td", u.role === "admin" ? "Quản trị" : "Cán bộ"), el("td", when(u.created_at)));
+    row.dataset.username = u.username;
+    const actions = document.createElement("td");
+    if (u.username !== state.user.username) {
+      const toggle = el("button", u.active ? "Khóa" : "Mở khóa", "secondary");
+      toggle.type = "button";
+      toggle.addEventListener("click", () => setActive(u.username, !u.active));
+      actions.append(toggle);
+    }
+    row.append(el("td", u.username), el("td", u.role === "admin" ? "Quản trị" : "Cán bộ"),
+      el("td", u.active ? "Đang dùng" : "Đã khóa"), el("td", when(u.created_at)), actions);
     return row;
+  }));
+  $("reset-user").replaceChildren(...users.map((u) => {
+    const option = document.createElement("option");
+    option.value = u.username;
+    option.textContent = u.username;
+    return option;
   }));
   $("audit-table").querySelector("tbody").replaceChildren(...audit.map((a) => {
     const row = document.createElement("tr");
@@ -295,6 +310,49 @@ $("user-form").addEventListener("submit", async (event) => {
     loadAdmin();
   } catch (error) {
     $("user-result").textContent = error.message;
+  }
+});
+
+async function setActive(username, active) {
+  try {
+    await api(`/staff/api/users/${encodeURIComponent(username)}/active`, { method: "POST", body: { active } });
+    $("user-result").textContent = active ? `Đã mở khóa ${username}.` : `Đã khóa ${username}; các phiên đăng nhập của tài khoản này đã kết thúc.`;
+  } catch (error) {
+    $("user-result").textContent = error.message;
+  }
+  loadAdmin();
+}
+
+$("reset-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const username = $("reset-user").value;
+  try {
+    await api(`/staff/api/users/${encodeURIComponent(username)}/password`, {
+      method: "POST", body: { password: $("reset-password").value } });
+    $("reset-result").textContent = `Đã đặt lại mật khẩu cho ${username}.`;
+    event.target.reset();
+    if (username === state.user.username) showLogin();
+    else loadAdmin();
+  } catch (error) {
+    $("reset-result").textContent = error.message;
+  }
+});
+
+$("password-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if ($("password-new").value !== $("password-repeat").value) {
+    $("password-result").textContent = "Hai lần nhập mật khẩu mới không khớp.";
+    return;
+  }
+  try {
+    const me = await api("/staff/api/password", { method: "POST", body: {
+      current_password: $("password-current").value, new_password: $("password-new").value } });
+    state.csrf = me.csrf_token;
+    event.target.reset();
+    $("password-result").textContent = "Đã đổi mật khẩu.";
+  } catch (error) {
+    $("password-result").textContent = error.message === "current password is wrong"
+      ? "Mật khẩu hiện tại không đúng." : error.message;
   }
 });
 
