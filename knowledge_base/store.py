@@ -57,24 +57,51 @@ def load_knowledge_base(root: Path | None = None) -> KnowledgeBaseData:
     problems: list[str] = []
     if not root.is_dir():
         raise KnowledgeBaseError([f"{root}:0: root: knowledge base folder does not exist"])
-    procedures = _load_procedures(root, problems)
-    catalogue = _load_catalogue(root, problems)
-    department = _load_department(root, problems)
+    files = _Snapshot(root)
+    procedures = _load_procedures(root, problems, files)
+    catalogue = _load_catalogue(root, problems, files)
+    department = _load_department(root, problems, files)
     if problems:
         raise KnowledgeBaseError(problems)
-    return KnowledgeBaseData(procedures, catalogue, department, content_hash(root), root)
+    return KnowledgeBaseData(procedures, catalogue, department, files.content_hash(), root)
 
 
 def content_hash(root: Path | None = None) -> str:
     """Hash of the served files' bytes; changes whenever staff edit anything the assistant uses."""
     root = Path(root) if root is not None else DEFAULT_ROOT
-    digest = hashlib.sha256()
+    files = _Snapshot(root)
     for path in _content_files(root):
-        digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
-    return digest.hexdigest()
+        files.raw(path)
+    return files.content_hash()
+
+
+class _Snapshot:
+    """The served files, each read once. The hash is of the bytes that were parsed: an edit landing between
+    parsing and hashing must look like a change at the next check, not be stored as already loaded."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._bytes: dict[Path, bytes] = {}
+
+    def raw(self, path: Path) -> bytes:
+        if path not in self._bytes:
+            self._bytes[path] = path.read_bytes()
+        return self._bytes[path]
+
+    def text(self, path: Path) -> str:
+        return self.raw(path).decode("utf-8")
+
+    def content_hash(self) -> str:
+        order = {p: i for i, p in enumerate(_content_files(self.root))}
+        digest = hashlib.sha256()
+        # Files in _content_files order; one that appeared after parsing sorts last and is left out (it is
+        # not in _bytes), so the next check sees a different hash.
+        for path in sorted(self._bytes, key=lambda p: (order.get(p, len(order)), p.as_posix())):
+            digest.update(path.relative_to(self.root).as_posix().encode())
+            digest.update(b"\0")
+            digest.update(self._bytes[path])
+            digest.update(b"\0")
+        return digest.hexdigest()
 
 
 def _content_files(root: Path) -> list[Path]:
@@ -85,7 +112,7 @@ def _content_files(root: Path) -> list[Path]:
 # --- reading --------------------------------------------------------------------------------------
 
 
-def _load_procedures(root: Path, problems: list[str]) -> dict[str, Procedure]:
+def _load_procedures(root: Path, problems: list[str], files: _Snapshot) -> dict[str, Procedure]:
     folder = root / PROCEDURES_DIR
     if not folder.is_dir():
         problems.append(f"{_rel(folder, root)}:0: procedures: folder is missing")
@@ -93,7 +120,7 @@ def _load_procedures(root: Path, problems: list[str]) -> dict[str, Procedure]:
     procedures: dict[str, Procedure] = {}
     seen: dict[str, str] = {}
     for path in sorted(folder.glob("*.yml")):
-        procedure = _load_yaml_model(path, root, Procedure, problems)
+        procedure = _load_yaml_model(path, root, Procedure, problems, files)
         if procedure is None:
             continue
         name = _rel(path, root)
@@ -122,10 +149,10 @@ def _check_short_titles(procedures: dict[str, Procedure], root: Path, problems: 
             first[key] = code
 
 
-def _load_yaml_model(path: Path, root: Path, model: type[BaseModel], problems: list[str]):
+def _load_yaml_model(path: Path, root: Path, model: type[BaseModel], problems: list[str], files: _Snapshot):
     name = _rel(path, root)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        data = yaml.load(files.text(path), Loader=_Loader)
     except yaml.YAMLError as exc:
         problems.append(f"{name}:{yaml_error_text(exc)}")
         return None
@@ -154,14 +181,19 @@ def yaml_error_text(exc: yaml.YAMLError) -> str:
     return f"{mark.line + 1 if mark else 0}: yaml: malformed YAML: {message}"
 
 
-def _load_catalogue(root: Path, problems: list[str]) -> list[CatalogueEntry]:
+def _load_catalogue(root: Path, problems: list[str], files: _Snapshot) -> list[CatalogueEntry]:
     path = root / CATALOGUE_FILE
     if not path.is_file():
         problems.append(f"{CATALOGUE_FILE}:0: catalogue: file is missing")
         return []
     entries: list[CatalogueEntry] = []
     seen: dict[str, int] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = files.text(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{CATALOGUE_FILE}:0: file: cannot read: {exc}")
+        return []
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -181,12 +213,12 @@ def _load_catalogue(root: Path, problems: list[str]) -> list[CatalogueEntry]:
     return entries
 
 
-def _load_department(root: Path, problems: list[str]) -> DepartmentProfile:
+def _load_department(root: Path, problems: list[str], files: _Snapshot) -> DepartmentProfile:
     path = root / DEPARTMENT_FILE
     if not path.is_file():
         problems.append(f"{DEPARTMENT_FILE}:0: department: file is missing")
         return DepartmentProfile()
-    return _load_yaml_model(path, root, DepartmentProfile, problems) or DepartmentProfile()
+    return _load_yaml_model(path, root, DepartmentProfile, problems, files) or DepartmentProfile()
 
 
 # --- locating errors ------------------------------------------------------------------------------
