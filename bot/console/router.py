@@ -180,6 +180,14 @@ async def procedures(active: Staff, console: Console) -> list[dict]:
     return await run_in_threadpool(console.procedure_list)
 
 
+@router.post("/api/procedures/{code}/short_title")
+async def short_title(code: str, request: Request, active: Staff, console: Console) -> dict:
+    body = await parse(request, schemas.ShortTitleIn)
+    result = await run_in_threadpool(lambda: console.set_short_title(code=code, text=body.short_title,
+                                                                     by=active.user.username))
+    return {**result, "index": await console.nudge_reload()}
+
+
 # --- dashboard --------------------------------------------------------------------------------------
 
 

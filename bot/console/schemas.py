@@ -26,6 +26,11 @@ class FaqIn(_Body):
     answer: str = Field(min_length=1, max_length=4000)
 
 
+class ShortTitleIn(_Body):
+    # Empty: back to the title derived from the national name.
+    short_title: str = Field(default="", max_length=200)
+
+
 class ReplyIn(_Body):
     text: str = Field(min_length=1, max_length=2000)
 

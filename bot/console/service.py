@@ -6,6 +6,7 @@ reply to a citizen and the reload nudge are async because they talk to channels 
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import logging
@@ -63,7 +64,7 @@ class ConsoleService:
         self.settings = settings
         self.outbox = outbox
         self.http = http
-        self._names: tuple[str, dict[str, str]] | None = None
+        self._names: tuple[str, dict[str, dict]] | None = None
         self._names_lock = threading.Lock()
 
     # --- accounts ---------------------------------------------------------------------------------
@@ -311,35 +312,62 @@ class ConsoleService:
     # --- knowledge base ---------------------------------------------------------------------------
 
     def procedure_names(self) -> dict[str, str]:
+        return {code: entry["name"] for code, entry in self._procedures().items()}
+
+    def _procedures(self) -> dict[str, dict]:
         root = self.settings.kb_root
         current = store.content_hash(root)
         with self._names_lock:
             if self._names is None or self._names[0] != current:
-                self._names = (current, {p.code: p.name for p in teach.procedures(root)})
+                self._names = (current, {p.code: {"code": p.code, "name": p.name, "short_title": p.short_title,
+                                                  "short_title_by_staff": p.short_title_by_staff}
+                                         for p in teach.procedures(root)})
             return self._names[1]
 
     def procedure_list(self) -> list[dict]:
         try:
-            names = self.procedure_names()
+            entries = self._procedures()
         except store.KnowledgeBaseError as exc:
             raise ConsoleError(503, "the knowledge base files are invalid: " + "; ".join(exc.problems[:3])) from exc
-        return [{"code": code, "name": name} for code, name in sorted(names.items())]
+        return [entries[code] for code in sorted(entries)]
+
+    def set_short_title(self, *, code: str, text: str, by: str) -> dict:
+        """The title answers and buttons show for ``code``; empty goes back to the derived one."""
+        procedure = self._teach(teach.set_short_title, self.settings.kb_root, code, text)
+        with self.sessions() as db:
+            repo.audit(db, username=by, action="short_title", target=f"procedure:{code}",
+                       detail={"short_title": procedure.short_title, "by_staff": procedure.short_title_by_staff})
+            db.commit()
+        return {"code": procedure.code, "name": procedure.name, "short_title": procedure.short_title,
+                "short_title_by_staff": procedure.short_title_by_staff}
 
     async def nudge_reload(self) -> str:
-        """Ask the action server to reload now rather than at its next check; 'updated' or 'pending'."""
+        """Ask the action server to reload now rather than at its next check.
+
+        'updated': it serves what was just written; 'pending': no admin token, it reloads at its next check;
+        'failed': unreachable, refused, or still serving other data (e.g. the files it read were invalid).
+        """
         if not self.settings.actions_admin_token:
             return "pending"
+        written = await asyncio.to_thread(store.content_hash, self.settings.kb_root)
         try:
             answer = await self.http.post(f"{self.settings.actions_url}/kb/reload",
                                           headers={"Authorization": f"Bearer {self.settings.actions_admin_token}"},
                                           timeout=self.settings.reload_wait_s)
         except httpx.HTTPError as exc:
             logger.warning("knowledge-base reload request failed: %s", exc)
-            return "pending"
+            return "failed"
         if answer.status_code != 200:
             logger.warning("knowledge-base reload refused: %s %s", answer.status_code, answer.text[:200])
-            return "pending"
-        return "updated"
+            return "failed"
+        try:
+            served = answer.json().get("content_hash")
+        except (ValueError, AttributeError):
+            served = None
+        if served == written or served == await asyncio.to_thread(store.content_hash, self.settings.kb_root):
+            return "updated"   # (the second: another edit landed meanwhile and is served too)
+        logger.error("knowledge base not reloaded: the action server serves %s, the files are %s", served, written)
+        return "failed"
 
     # --- dashboard --------------------------------------------------------------------------------
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from knowledge_base import store
-from knowledge_base.models import FAQ, Procedure
+from knowledge_base import short_titles, store
+from knowledge_base.models import FAQ, SHORT_TITLE_MAX, Procedure
 from knowledge_base.text import fold, nfc
 
 ALIAS_MAX = 300
@@ -75,13 +75,39 @@ def add_faq(root: Path, code: str, question: str, answer: str) -> bool:
     return is_new
 
 
-def _save(root: Path, procedure: Procedure, **changes) -> None:
+def set_short_title(root: Path, code: str, text: str) -> Procedure:
+    """Staff's short title for ``code`` (kept across re-imports); an empty text goes back to the derived one.
+    Two procedures may not share a title: the buttons that offer siblings would read the same."""
+    title = " ".join(nfc(text or "").split())
+    if len(title) > SHORT_TITLE_MAX:
+        raise TeachError(f"short_title must be at most {SHORT_TITLE_MAX} characters, got {len(title)}",
+                         "short_title")
+    with _write_lock:
+        everything = store.load_knowledge_base(root).procedures
+        procedure = everything.get(code)
+        if procedure is None:
+            raise TeachError(f"no department procedure with code {code!r}", "procedure")
+        others = {fold(p.short_title): p.code for p in everything.values() if p.code != code}
+        if title:
+            changes = {"short_title": title, "short_title_by_staff": True}
+        else:
+            taken = {c: p.short_title for c, p in everything.items() if c != code}
+            derived = short_titles.assign([(code, procedure.name, procedure.handled_at)], reserved=taken)[code]
+            changes = {"short_title": derived, "short_title_by_staff": False}
+        if fold(changes["short_title"]) in others:
+            raise TeachError(f"procedure {others[fold(changes['short_title'])]} already has this short title",
+                             "short_title")
+        return _save(root, procedure, **changes)
+
+
+def _save(root: Path, procedure: Procedure, **changes) -> Procedure:
     try:
         updated = Procedure.model_validate({**procedure.model_dump(exclude={"handled_at"}), **changes})
     except ValidationError as exc:
         raise TeachError(f"the change would make procedure {procedure.code} invalid: {exc}") from exc
     path = Path(root) / store.PROCEDURES_DIR / f"{updated.code}.yml"
     write_atomically(path, store.procedure_to_yaml(updated))
+    return updated
 
 
 def write_atomically(path: Path, content: str) -> None:

@@ -157,6 +157,14 @@ function result(message, ok = true) {
   node.className = message ? (ok ? "ok" : "error") : "";
 }
 
+// What the reload after a staff edit achieved ("index" in the answer): a failure is shown as an error.
+function reloadNote(saved, index) {
+  if (index === "failed") {
+    throw new Error(`${saved}, nhưng trợ lý CHƯA cập nhật được (máy chủ trợ lý không phản hồi hoặc dữ liệu lỗi); báo quản trị kiểm tra.`);
+  }
+  return `${saved} (${index === "updated" ? "trợ lý đã cập nhật" : "trợ lý sẽ cập nhật trong vài giây"})`;
+}
+
 function chosenCode() {
   const match = $("link-procedure").value.trim().match(/^(\d\.\d{6})/);
   if (!match) throw new Error("Chọn một thủ tục trong danh sách (mã dạng 1.013225).");
@@ -181,15 +189,14 @@ $("link-submit").addEventListener("click", (event) => act(event.target, async ()
   const done = await api(`/staff/api/queue/${state.selected}/link`, {
     method: "POST", body: { procedure: chosenCode(), text: $("link-text").value },
   });
-  const index = done.index === "updated" ? "trợ lý đã cập nhật" : "trợ lý sẽ cập nhật trong vài giây";
-  return `Đã gắn vào thủ tục (${index}; ${done.nlu_examples} câu mẫu cho lần huấn luyện sau).`;
+  return `${reloadNote("Đã gắn vào thủ tục", done.index)}; ${done.nlu_examples} câu mẫu cho lần huấn luyện sau.`;
 }));
 
 $("faq-submit").addEventListener("click", (event) => act(event.target, async () => {
-  await api(`/staff/api/queue/${state.selected}/faq`, {
+  const done = await api(`/staff/api/queue/${state.selected}/faq`, {
     method: "POST", body: { procedure: chosenCode(), answer: $("faq-answer").value },
   });
-  return "Đã lưu câu trả lời vào thủ tục.";
+  return `${reloadNote("Đã lưu câu trả lời vào thủ tục", done.index)}.`;
 }));
 
 $("reply-submit").addEventListener("click", (event) => act(event.target, async () => {
@@ -204,6 +211,42 @@ $("ignore-submit").addEventListener("click", (event) => act(event.target, async 
 
 $("queue-status").addEventListener("change", () => loadQueue());
 $("queue-refresh").addEventListener("click", () => loadQueue());
+
+// --- short titles --------------------------------------------------------------------------------
+
+function titleProcedure() {
+  const match = $("title-procedure").value.trim().match(/^(\d\.\d{6})/);
+  return match ? state.procedures.find((p) => p.code === match[1]) : undefined;
+}
+
+function showTitle() {
+  const procedure = titleProcedure();
+  $("title-name").textContent = procedure ? procedure.name : "";
+  $("title-short").value = procedure ? procedure.short_title : "";
+}
+
+$("title-procedure").addEventListener("input", showTitle);
+$("title-procedure").addEventListener("change", showTitle);
+
+$("title-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const node = $("title-result");
+  const procedure = titleProcedure();
+  try {
+    if (!procedure) throw new Error("Chọn một thủ tục trong danh sách (mã dạng 1.013225).");
+    const done = await api(`/staff/api/procedures/${procedure.code}/short_title`, {
+      method: "POST", body: { short_title: $("title-short").value },
+    });
+    Object.assign(procedure, done);
+    $("title-short").value = done.short_title;
+    const index = done.index === "updated" ? "trợ lý đã cập nhật" : "trợ lý sẽ cập nhật trong vài giây";
+    node.textContent = `Đã lưu tên ngắn: ${done.short_title} (${index}).`;
+    node.className = "ok";
+  } catch (error) {
+    node.textContent = error.message;
+    node.className = "error";
+  }
+});
 
 // --- dashboard -----------------------------------------------------------------------------------
 
