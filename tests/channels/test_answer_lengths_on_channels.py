@@ -1,0 +1,97 @@
+"""The real actions' longest answers go out on Telegram, Zalo and the widget as the same messages, never
+joined into something longer: a first answer stays ≤ 800 characters and a follow-up ≤ 600 on every channel."""
+
+from __future__ import annotations
+
+
+import httpx
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import aspects, procedures
+from knowledge_base.store import load_knowledge_base
+from tests.channels.test_telegram_channel import CHAT, polling, telegram  # noqa: F401 - fixtures
+from tests.channels.test_zalo_channel import USER, gateway as zalo_gateway, post_event, zalo_api  # noqa: F401
+from tests.fakes import rasa as fake_rasa_module
+from tests.fakes.servers import eventually
+
+LIMITS = {"summary": 800, "fee": 600}
+
+
+class FakeKB:
+    ready = True
+
+    def __init__(self):
+        self.data = load_knowledge_base()
+        self.department = self.data.department
+
+    def get(self, code):
+        return self.data.procedures.get(code)
+
+
+def _rasa_messages(dispatcher: CollectingDispatcher) -> list[dict]:
+    """What Rasa's REST channel returns for these action messages (custom turn reports included)."""
+    return [{k: v for k, v in {"text": m.get("text"), "buttons": m.get("buttons") or None,
+                                "custom": m.get("custom")}.items() if v} for m in dispatcher.messages]
+
+
+@pytest.fixture(scope="module")
+def answers() -> dict[str, list[dict]]:
+    """The longest first answer and the longest fee answer over all procedures, as the actions send them."""
+    kb = FakeKB()
+    found: dict[str, tuple[int, list[dict]]] = {}
+    for procedure in kb.data.procedures.values():
+        for kind in LIMITS:
+            dispatcher = CollectingDispatcher()
+            if kind == "summary":
+                procedures.summary(dispatcher, kb, procedure.code, 1.0)
+            else:
+                aspects.ActionAnswerAspect._fee(dispatcher, kb, procedure, None)
+            size = sum(len(m.get("text") or "") for m in dispatcher.messages)
+            if size > found.get(kind, (0, []))[0]:
+                found[kind] = (size, _rasa_messages(dispatcher))
+    return {kind: messages for kind, (_, messages) in found.items()}
+
+
+@pytest.fixture
+def scripted(monkeypatch, answers):
+    """The fake Rasa answers "câu 1" with the longest summary and "câu 2" with the longest fee answer."""
+    original = fake_rasa_module.scripted_reply
+    by_text = {"câu 1": answers["summary"], "câu 2": answers["fee"]}
+    monkeypatch.setattr(fake_rasa_module, "scripted_reply", lambda text: by_text.get(text) or original(text))
+    return by_text
+
+
+def _texts(messages: list[dict]) -> list[str]:
+    return [m["text"] for m in messages if m.get("text")]
+
+
+def _check(kind: str, expected: list[dict], sent: list[str]) -> None:
+    assert sent == _texts(expected), "the channel changed, split or joined the messages"
+    assert sum(len(t) for t in sent) <= LIMITS[kind]
+    assert max(len(t) for t in sent) <= LIMITS[kind]
+
+
+def test_widget_sends_the_same_short_messages(start_gateway, scripted):
+    gateway = start_gateway()
+    api = f"{gateway.url}/widget/api"
+    token = httpx.post(f"{api}/session", timeout=5).json()["session"]
+    for text, kind in (("câu 1", "summary"), ("câu 2", "fee")):
+        reply = httpx.post(f"{api}/messages", json={"text": text}, headers={"X-Widget-Session": token}, timeout=10)
+        entries = [e["text"] for e in reply.json()["entries"] if e.get("text")][1:]  # after the question
+        _check(kind, scripted[text], entries)
+
+
+def test_telegram_sends_the_same_short_messages(polling, telegram, scripted):  # noqa: F811
+    telegram.push(telegram.text(CHAT, "câu 1"))
+    expected = _texts(scripted["câu 1"])
+    sent = eventually(lambda: len(telegram.sent(CHAT)) >= len(expected) and telegram.sent(CHAT))
+    _check("summary", scripted["câu 1"], [m["text"] for m in sent][: len(expected)])
+
+
+def test_zalo_sends_the_same_short_messages(zalo_gateway, zalo_api, scripted):  # noqa: F811
+    raw = zalo_api.event(USER, "câu 2", msg_id="m-fee")
+    assert post_event(zalo_gateway, raw, zalo_api.signature(raw)).status_code == 200
+    expected = _texts(scripted["câu 2"])
+    sent = eventually(lambda: len(zalo_api.messages) >= len(expected) and zalo_api.messages, timeout=15)
+    _check("fee", scripted["câu 2"], [m["message"]["text"] for m in sent][: len(expected)])
