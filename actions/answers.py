@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from actions import formatting, paging
 from actions.texts import render
+from knowledge_base import short_titles
 from knowledge_base.models import DepartmentProfile, Procedure
 
 
@@ -37,7 +38,7 @@ def summary(procedure: Procedure, department: DepartmentProfile) -> list[str]:
                     authority=formatting.authority_line(procedure, department.name),
                     channels=formatting.channels_block(procedure), url=_url(procedure, department)),
              *fee_notes(procedure, department)]
-    if procedure.short_title != procedure.name:
+    if procedure.short_title not in (procedure.name, short_titles.cleaned(procedure.name)):
         parts.append(render("full_name", name=procedure.name))
     return parts
 

@@ -117,42 +117,58 @@ def fee_due(channel: Channel) -> bool:
     return fee_view(channel).status in ("amount", "doubtful")
 
 
-def _label(channels: list[Channel]) -> str:
-    kinds = list(dict.fromkeys(c.kind for c in channels))
+def _label(kinds: list[str]) -> str:
     return ", ".join(SHORT_CHANNEL_LABEL.get(k, k) for k in kinds)
 
 
-def _grouped(procedure: Procedure, key) -> list[tuple[str, list[Channel]]]:
-    """Channels with the same value under one label ("Trực tiếp, trực tuyến: …"), in published order."""
-    groups: dict[str, list[Channel]] = {}
+def _joined(rows: list[Channel], key, stages: bool = False) -> str:
+    """A channel kind's rows as one value. With ``stages``, several described rows are the time of each
+    step or case ("2 ngày làm việc, 1 ngày làm việc (tùy bước, trường hợp)"); the descriptions are detail."""
+    values = ", " if stages else "; "
+    joined = values.join(dict.fromkeys(key(c) for c in rows))
+    if stages and len(rows) > 1 and any(c.note for c in rows):
+        return f"{joined} (tùy bước, trường hợp)"
+    return joined
+
+
+def _grouped(procedure: Procedure, value_of) -> list[tuple[str, list[str]]]:
+    """One value per channel kind, then kinds with the same value under one label ("Trực tuyến, Bưu chính:
+    …"), in published order."""
+    by_kind: dict[str, list[Channel]] = {}
     for channel in procedure.channels:
-        groups.setdefault(key(channel), []).append(channel)
+        by_kind.setdefault(channel.kind, []).append(channel)
+    groups: dict[str, list[str]] = {}
+    for kind, rows in by_kind.items():
+        groups.setdefault(value_of(rows), []).append(kind)
     return list(groups.items())
+
+
+def _time_and_fee(rows: list[Channel]) -> str:
+    return f"{_joined(rows, channel_time, stages=True)}; phí, lệ phí: {_joined(rows, channel_fee)}"
 
 
 def channels_block(procedure: Procedure) -> str:
     if not procedure.channels:
         return "Cách thức nộp: chưa có thông tin trong dữ liệu công bố."
-    lines = []
-    for value, channels in _grouped(procedure, lambda c: f"{channel_time(c)}; phí, lệ phí: {channel_fee(c)}"):
-        lines.append(f"• {_label(channels)}: {value}")
-    return "\n".join(lines)
+    return "\n".join(f"• {_label(kinds)}: {value}" for value, kinds in _grouped(procedure, _time_and_fee))
 
 
 def times_block(procedure: Procedure) -> str:
     if not procedure.channels:
         return "Chưa có thông tin thời hạn trong dữ liệu công bố."
-    return "\n".join(f"• {_label(chs)}: {value}" for value, chs in _grouped(procedure, channel_time))
+    return "\n".join(f"• {_label(kinds)}: {value}"
+                     for value, kinds in _grouped(procedure, lambda rows: _joined(rows, channel_time, stages=True)))
 
 
 def times_detail(procedure: Procedure) -> str:
     """Each published row with its description (stages, "kể từ ngày nhận đủ hồ sơ"), for "Xem thêm"."""
-    rows = [f"• {_label([c])}: {channel_time(c)} – {c.note}" for c in procedure.channels if c.note]
+    rows = [f"• {_label([c.kind])}: {channel_time(c)} – {c.note}" for c in procedure.channels if c.note]
     return ("Chi tiết thời hạn như công bố:\n" + "\n".join(rows)) if rows else ""
 
 
 def fees_block(procedure: Procedure) -> str:
-    lines = [f"• {_label(chs)}: {value}" for value, chs in _grouped(procedure, channel_fee)]
+    lines = [f"• {_label(kinds)}: {value}"
+             for value, kinds in _grouped(procedure, lambda rows: _joined(rows, channel_fee))]
     lines += [f"• {fee.name}: {fee.text or vnd(fee.amount_vnd or 0)}" + (f" ({fee.basis})" if fee.basis else "")
               for fee in procedure.local_fees]
     return "\n".join(lines) or "Chưa có thông tin phí, lệ phí trong dữ liệu công bố."

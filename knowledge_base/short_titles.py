@@ -66,6 +66,11 @@ def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def cleaned(name: str) -> str:
+    """The name without what never helps a reader ("Thủ tục " in front, trailing dots), conventions applied."""
+    return _base(name)
+
+
 def _base(name: str) -> str:
     text = _TRAILING.sub("", _PREFIX.sub("", name.strip()))
     for pattern, replacement in _ALWAYS:
