@@ -31,6 +31,8 @@ from bot.conversation.rasa_client import RasaUnavailable
 from bot.conversation.service import MENU_COMMAND, ConversationService
 
 logger = logging.getLogger("bot.channels.telegram")
+# At DEBUG python-telegram-bot logs every update it fetches or processes, the citizen's text included.
+logging.getLogger("telegram").setLevel(logging.INFO)
 router = APIRouter()
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
