@@ -79,6 +79,10 @@ class Params:
     sibling_margin: float = 0.08
     unconfirmed: float = 0.85
     dense_k: int = 256
+    # long questions (see Ranker._confident_long)
+    long_min_score: float = 0.5
+    long_margin: float = 0.05
+    long_clear_margin: float = 0.07
 
 
 @dataclass
@@ -183,6 +187,7 @@ class Ranker:
         self.actions = [sib.procedure_actions(r.name) for r in records]
         self.variant = np.array([bool(a) for a in self.actions])
         self.grades = np.array([sib.procedure_grade(r.name) for r in records])
+        self.modes = np.array([sib.procedure_mode(r.name) for r in records])
         self.families = [sib.family(r.name) for r in records]
         self.dense_scale = self._calibrate()
 
@@ -252,7 +257,7 @@ class Ranker:
         restored = self.restorer.restore(corrected)
         asks_department = bool(_DEPARTMENT_MENTION.search(expanded.lower()))
         return {"codes": codes, "expanded": expanded, "tokens": toks, "dense_text": restored,
-                "asks_department": asks_department, "cues": sib.question_cues(fold(expanded)),
+                "asks_department": asks_department, "cues": sib.question_cues(expanded),
                 "aspects": reduced.aspects, "long": reduced.long}
 
     def _mark_foreign(self, text: str) -> str:
@@ -318,9 +323,14 @@ class Ranker:
             if self.records[row].code not in seen:
                 hits.append(self._hit(row, float(blend[row])))
         hits = hits[:top_k]
+        # A national code decides: known -> that record, unknown -> say so rather than guess.
+        confident = confident_code is not None
+        ambiguous = [] if q["codes"] else self._ambiguous(hits, q["cues"])
+        features = self._features(hits, ambiguous, lex, dense, blend) if hits and not q["codes"] else {}
         if q["codes"]:
-            # A national code decides: known -> that record, unknown -> say so rather than guess.
-            confident = confident_code is not None
+            pass
+        elif hits and stages == "hybrid" and q["long"] and hits[0].in_scope:
+            confident = self._confident_long(features)
         elif hits:
             row = self.by_code[hits[0].code]
             # keywords must account for most of the question: the dense model finds *something* for any text
@@ -330,9 +340,7 @@ class Ranker:
                          and evidence >= p.min_evidence)
         else:
             confident = False
-        ambiguous = [] if q["codes"] else self._ambiguous(hits, q["cues"])
-        debug = {"analysis": q, "lexical_unknown": lex.unknown,
-                 "features": self._features(hits, ambiguous, lex, dense, blend) if hits and not q["codes"] else {}}
+        debug = {"analysis": q, "lexical_unknown": lex.unknown, "features": features}
         return Ranked(query=query, confident=bool(confident), hits=hits, debug=debug, ambiguous_between=ambiguous,
                       aspects=q["aspects"], story=q["expanded"])
 
@@ -363,11 +371,28 @@ class Ranker:
                 self._vectors[key] = vec
         return vec
 
+    def _confident_long(self, f: dict) -> bool:
+        """A story shares few words with any procedure name, so the keyword coverage that short questions
+        need is out of reach; instead the first result must lead the rest clearly and keywords and the dense
+        model must point to it (set on the project's own long questions, see tests/data)."""
+        p = self.params
+        score, margin = f["score"], f["margin"]
+        agree = f["lexical_first"] and f["dense_first"]
+        either = f["lexical_first"] or f["dense_first"]
+        clear = margin >= p.long_clear_margin
+        return bool((agree and score >= p.long_min_score and margin >= p.long_margin)
+                    or (agree and score >= p.long_min_score - 0.05 and clear)
+                    or (either and score >= p.long_min_score + 0.1 and clear)
+                    or (f["coverage"] >= p.min_coverage and score >= p.long_min_score and margin >= p.long_margin))
+
     def _features(self, hits: list[Hit], ambiguous: list[str], lex, dense: np.ndarray, blend: np.ndarray) -> dict:
         """What confidence is judged on: how far the first result (with its offered siblings) leads the
         rest, and whether keywords and the dense model agree on it."""
         row = self.by_code[hits[0].code]
-        group = set(ambiguous) | {hits[0].code}
+        # the offered siblings, and namesakes nobody could choose between (the ministry's and the
+        # province's copy of one procedure), are one answer: the lead is over the rest
+        key = self._sibling_key(row)
+        group = set(ambiguous) | {hits[0].code} | {h.code for h in hits if self._sibling_key(self.by_code[h.code]) == key}
         rival = max((h.score for h in hits if h.code not in group), default=0.0)
         return {
             "score": hits[0].score,
@@ -377,6 +402,9 @@ class Ranker:
             "lexical_first": bool(lex.scores.size and self.records[int(np.argmax(lex.scores))].code in group),
             "dense_first": bool(dense.size and dense.max() > 0 and self.records[int(np.argmax(dense))].code in group),
         }
+
+    def _sibling_key(self, row: int) -> tuple:
+        return (self.families[row], self.actions[row], self.grades[row], self.modes[row], self.in_scope[row])
 
     def _variant_adjustment(self, cues: sib.Cues) -> np.ndarray:
         """Prefer the variant of a procedure the question asks for (re-issue, renewal, amendment), and the
@@ -397,6 +425,9 @@ class Ranker:
             graded = self.grades != ""
             adjust[graded & (self.grades == cues.grade)] += self.params.grade_bonus
             adjust[graded & (self.grades != cues.grade)] -= self.params.grade_bonus
+        if cues.mode:  # "xe bồn" is a road vehicle: the inland-waterway namesake is not meant
+            moded = self.modes != ""
+            adjust[moded & (self.modes != cues.mode)] -= self.params.grade_bonus
         return adjust
 
     def _ambiguous(self, hits: list[Hit], cues: sib.Cues) -> list[str]:

@@ -14,6 +14,7 @@ from knowledge_base.text import fold
 
 NEW, RENEW, REISSUE, AMEND, CONVERT = "new", "renew", "reissue", "amend", "convert"
 LOW, HIGH = "grade_3_4", "grade_1_2"  # works of grade III–IV (and houses) / special, I, II
+ROAD, WATER, RAIL = "road", "water", "rail"  # the same permit exists per mode of transport
 
 # --- procedures ----------------------------------------------------------------------------------------
 _NAME_ACTION = (
@@ -51,6 +52,18 @@ def procedure_actions(name: str) -> frozenset[str]:
     return frozenset(found or {REISSUE})
 
 
+_NAME_MODE = (
+    (WATER, re.compile(r"\b(?:thuy noi dia|duong thuy|ben thuy|cang thuy|tau lan|thuy phi co)\b")),
+    (RAIL, re.compile(r"\b(?:duong sat|lai tau|duong ngang)\b")),
+    (ROAD, re.compile(r"\b(?:duong bo|xe o to|xe co gioi|lai xe|xe may chuyen dung|ben xe)\b")),
+)
+
+
+def procedure_mode(name: str) -> str:
+    folded = fold(name)
+    return next((mode for mode, pattern in _NAME_MODE if pattern.search(folded)), "")
+
+
 def procedure_grade(name: str) -> str:
     folded = fold(name)
     if _NAME_LOW.search(folded):
@@ -81,17 +94,23 @@ _ASK_ACTION = (
         r"\b(?:gia han|het han|sap het han|gan het han|qua han|het hieu luc|chua khoi cong|qua 12 thang"
         r"|keo dai (?:them )?(?:thoi han|hieu luc)(?! su dung)(?: (?:cua )?(?:giay phep|chung chi|phu hieu))?)\b")),
     (REISSUE, re.compile(
-        r"\b(?:mat(?! (?:phi|tien|bao|may|thoi|nhieu|ngay|cong|lon|thang))|that lac|bi hong|hu hong|hong mat|rach|bi chay"
+        r"\b(?:mat(?! (?:phi|tien|bao|may|thoi|nhieu|ngay|cong|lon|thang|bang|duong|dat|nuoc|hang|truoc|sau|ngoai))|that lac|bi hong|hu hong|hong mat|rach|bi chay"
         r"|chay mat|uot|nat|mo het chu|bi ghi sai|cap lai|xin lai|lam lai (?:giay|chung chi|phu hieu|the|ban|bang))\b")),
     (AMEND, re.compile(
         r"\b(?:dieu chinh|sua doi|doi ten|thay doi (?:thiet ke|noi dung|thong tin|ten|dia chi|tru so|hang|quy mo|dien tich"
-        r"|so tang|cong nang|chieu cao))\b")),
+        r"|so tang|cong nang|chieu cao|bo tri|mat bang|ket cau chinh)|so voi giay phep(?: da| duoc)? cap)\b")),
     (CONVERT, re.compile(r"\b(?:chuyen doi|cap doi|doi (?:sang |lai )?(?:chung chi|giay phep|bang|phu hieu))\b")),
     (NEW, re.compile(r"\b(?:thanh lap|lan dau|cap moi|xin moi|lam moi|chua co|mo (?:san|trung tam|co so|them))\b")),
 )
 _ASK_LOW = re.compile(
     r"\bcap (?:3|4|iii|iv|ba|bon)\b|\bnha (?:o|dan|ong|go|cu|tam|cap 4|rieng le|\d+ tang|(?:mot|hai|ba|bon) tang"
     r"|toi|minh|em|gia dinh)\b|\b(?:xay|sua|cai tao|coi noi|nang tang) (?:lai )?nha\b|\bcan nha\b|\bngoi nha\b"
+)
+_ASK_MODE = (
+    (WATER, re.compile(r"\b(?:tau|thuyen|sa lan|ghe|xa lan|phuong tien thuy|duong song|tren song|ben thuy|cang thuy|thuy noi dia)\b")),
+    (RAIL, re.compile(r"\b(?:duong sat|tau hoa|duong ngang|lai tau)\b")),
+    (ROAD, re.compile(r"\b(?:xe (?:tai|khach|bon|o to|con|container|dau keo|buyt|cau|taxi|hop dong|tap lai|co gioi)|o to|oto"
+                      r"|duong bo|quoc lo|tinh lo|cao toc)\b")),
 )
 _ASK_HIGH = re.compile(r"\bcap (?:1|2|i|ii|mot|hai|dac biet)\b(?! (?:lan|nam|thang|ngay))")
 
@@ -100,13 +119,17 @@ _ASK_HIGH = re.compile(r"\bcap (?:1|2|i|ii|mot|hai|dac biet)\b(?! (?:lan|nam|tha
 class Cues:
     actions: frozenset[str]
     grade: str  # LOW, HIGH or "" when the question does not say
+    mode: str = ""  # ROAD, WATER, RAIL or "" (none or several)
 
 
-def question_cues(folded_text: str) -> Cues:
+def question_cues(text: str) -> Cues:
+    """Cues of a question (as written: accents, where present, tell "mặt bằng" from "mất")."""
+    folded_text = fold(re.sub(r"(?i)\bmặt\b", "mặtt", text))
     actions = {action for action, pattern in _ASK_ACTION if pattern.search(folded_text)}
     # "làm lại", "xin lại" are said of an expired certificate too: the specific word decides
     if RENEW in actions and REISSUE in actions and not re.search(r"\b(?:mat|that lac|hong|rach|chay|uot|nat)\b", folded_text):
         actions.discard(REISSUE)
     high, low = bool(_ASK_HIGH.search(folded_text)), bool(_ASK_LOW.search(folded_text))
     grade = HIGH if high and not re.search(r"\bcap (?:3|4|iii|iv)\b", folded_text) else LOW if low else ""
-    return Cues(frozenset(actions), grade)
+    modes = {mode for mode, pattern in _ASK_MODE if pattern.search(folded_text)}
+    return Cues(frozenset(actions), grade, modes.pop() if len(modes) == 1 else "")
