@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -13,6 +12,7 @@ from bot.client_address import client_address
 from bot.conversation import notices
 from bot.conversation.models import IncomingMessage
 from bot.conversation.rasa_client import RasaUnavailable
+from bot.json_body import parse_json
 from bot.limits import SlidingWindow
 from bot.settings import Settings
 
@@ -59,7 +59,7 @@ async def post_chat(request: Request) -> JSONResponse:
     if len(raw) > settings.max_text_chars * 4 + 1024:
         return _error(413, f"request body too large; text is limited to {settings.max_text_chars} characters")
     try:
-        body = json.loads(raw)
+        body = parse_json(raw)
     except (ValueError, UnicodeDecodeError):
         return _error(400, "body must be JSON: {\"sender_id\": \"...\", \"text\": \"...\"}")
     if not isinstance(body, dict):

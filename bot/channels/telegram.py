@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import html
-import json
 import logging
 import secrets
 from collections import OrderedDict
@@ -29,6 +28,7 @@ from bot.conversation.models import IncomingMessage, OutgoingMessage
 from bot.conversation.outbox import ChannelUnavailable
 from bot.conversation.rasa_client import RasaUnavailable
 from bot.conversation.service import MENU_COMMAND, ConversationService
+from bot.json_body import parse_json
 
 logger = logging.getLogger("bot.channels.telegram")
 # At DEBUG python-telegram-bot logs every update it fetches or processes, the citizen's text included.
@@ -165,7 +165,7 @@ class TelegramChannel:
         if not self.ready.is_set():
             return JSONResponse({"error": "starting"}, status_code=503)  # Telegram delivers it again later
         try:
-            data = json.loads(await request.body())
+            data = parse_json(await request.body())
         except (ValueError, UnicodeDecodeError):
             data = None
         if not isinstance(data, dict):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,6 +14,7 @@ from bot.conversation import notices
 from bot.conversation.edge import clean_citizen_text
 from bot.conversation.models import IncomingMessage
 from bot.conversation.rasa_client import RasaUnavailable
+from bot.json_body import parse_json
 
 router = APIRouter()
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -109,7 +109,7 @@ async def post_message(request: Request) -> JSONResponse:
     if len(raw) > max_chars * 4 + 2048:
         return _json({"error": notices.TOO_LONG.format(limit=max_chars)}, 413, cors)
     try:
-        body = json.loads(raw)
+        body = parse_json(raw)
     except (ValueError, UnicodeDecodeError):
         return _json({"error": "body must be JSON"}, 400, cors)
     text = body.get("text") if isinstance(body, dict) else None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import time
 from collections import OrderedDict
@@ -24,6 +23,7 @@ from bot.conversation.models import IncomingMessage, OutgoingMessage
 from bot.conversation.outbox import ChannelUnavailable
 from bot.conversation.rasa_client import RasaUnavailable
 from bot.conversation.service import ConversationService
+from bot.json_body import parse_json
 
 logger = logging.getLogger("bot.channels.zalo")
 router = APIRouter()
@@ -100,7 +100,7 @@ class ZaloChannel:
         if len(raw) > MAX_EVENT_BYTES:
             return JSONResponse({"error": "event too large"}, status_code=413)
         try:
-            event = json.loads(raw)
+            event = parse_json(raw)
         except (ValueError, UnicodeDecodeError):
             event = None
         if not isinstance(event, dict):

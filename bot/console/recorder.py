@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.conversation.models import IncomingMessage, Reply
 from bot.db import repositories as repo
 from bot.db.models import BUTTON, FEEDBACK, QUESTION
+from bot.json_body import parse_json
 
 logger = logging.getLogger(__name__)
 FEEDBACK_PAYLOAD = "/feedback"
@@ -23,7 +23,7 @@ def feedback_value(text: str, reply: Reply) -> str | None:
     """'good' / 'bad' when this turn is a 👍/👎, else None."""
     if text.startswith(FEEDBACK_PAYLOAD):
         try:
-            value = json.loads(text[len(FEEDBACK_PAYLOAD):] or "{}").get("value")
+            value = parse_json(text[len(FEEDBACK_PAYLOAD):] or "{}").get("value")
         except (ValueError, AttributeError):
             value = None
         if value in ("good", "bad"):

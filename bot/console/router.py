@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +14,7 @@ from bot.client_address import client_address
 from bot.console import auth, schemas
 from bot.console.service import ConsoleError, ConsoleService, Login
 from bot.db.repositories import ActiveSession
+from bot.json_body import parse_json
 
 router = APIRouter(prefix="/staff")
 STATIC = Path(__file__).parent / "static"
@@ -60,7 +60,7 @@ async def parse(request: Request, model: type[BaseModel]):
         # Also keeps cross-site HTML forms out: they cannot send JSON without a CORS preflight.
         raise ConsoleError(415, "send a JSON body with Content-Type: application/json")
     try:
-        body = json.loads(await request.body())
+        body = parse_json(await request.body())
     except (ValueError, UnicodeDecodeError):
         raise ConsoleError(400, "body must be valid JSON") from None
     try:
