@@ -437,6 +437,7 @@ class Ranker:
             return []
         first = self.by_code[hits[0].code]
         fam = self.families[first]
+        wanted = cues.actions - {sib.NEW}
         out = [hits[0].code]
         for hit in hits[1:]:
             row = self.by_code[hit.code]
@@ -445,13 +446,13 @@ class Ranker:
             same_action = self.actions[row] == self.actions[first]
             same_grade = self.grades[row] == self.grades[first]
             if same_action and same_grade:
-                continue  # nothing a citizen could choose between
-            if not same_grade and (cues.grade or not (self.grades[row] and self.grades[first])):
-                continue
-            if not same_action and (cues.actions - {sib.NEW} or not self.actions[row] & self.actions[first]):
-                if same_grade or cues.actions:
-                    continue
-            out.append(hit.code)
+                continue  # namesakes (a ministry's and the province's copy): nothing a citizen could choose
+            grade_open = not cues.grade and bool(self.grades[row]) and bool(self.grades[first])
+            # a question without a variant word means the plain procedure, so only a variant word that fits
+            # both ("cấp lại": lost or expired) leaves the variant open
+            action_open = bool(wanted & self.actions[row]) and bool(wanted & self.actions[first])
+            if (same_grade or grade_open) and (same_action or action_open):
+                out.append(hit.code)
         return out if len(out) > 1 else []
 
     def _hit(self, row: int, score: float) -> Hit:

@@ -126,9 +126,15 @@ def question_cues(text: str) -> Cues:
     """Cues of a question (as written: accents, where present, tell "mặt bằng" from "mất")."""
     folded_text = fold(re.sub(r"(?i)\bmặt\b", "mặtt", text))
     actions = {action for action, pattern in _ASK_ACTION if pattern.search(folded_text)}
-    # "làm lại", "xin lại" are said of an expired certificate too: the specific word decides
-    if RENEW in actions and REISSUE in actions and not re.search(r"\b(?:mat|that lac|hong|rach|chay|uot|nat)\b", folded_text):
-        actions.discard(REISSUE)
+    # "cấp lại", "làm lại", "xin lại" are said of an expired certificate too: only a word of loss or damage
+    # makes it a re-issue for sure, and a word of expiry makes it a renewal
+    lost = re.search(r"\b(?:mat(?! (?:phi|tien|bao|may|thoi|nhieu|ngay|bang|duong|dat|nuoc))|that lac|hong|rach|chay|uot|nat|mo het chu|ghi sai)\b",
+                     folded_text)
+    if REISSUE in actions and not lost:
+        if RENEW in actions:
+            actions.discard(REISSUE)
+        else:
+            actions.add(RENEW)
     high, low = bool(_ASK_HIGH.search(folded_text)), bool(_ASK_LOW.search(folded_text))
     grade = HIGH if high and not re.search(r"\bcap (?:3|4|iii|iv)\b", folded_text) else LOW if low else ""
     modes = {mode for mode, pattern in _ASK_MODE if pattern.search(folded_text)}

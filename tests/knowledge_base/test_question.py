@@ -1,0 +1,63 @@
+"""A long message reduced to what is asked: the story kept for search, every ask listed, the rest dropped."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge_base.question import reduce_question
+from knowledge_base.siblings import HIGH, LOW, RENEW, REISSUE, ROAD, question_cues
+
+
+def test_story_kept_asks_listed_politeness_and_places_dropped():
+    q = reduce_question(
+        "Kính gửi Sở. Nhà tôi ở tổ 3 phường Nông Tiến, tỉnh Tuyên Quang, đất đã có sổ. Tôi định phá bếp cũ để "
+        "xây thêm 2 phòng. Cho tôi hỏi có phải xin phép không, nộp hồ sơ ở đâu và hết bao nhiêu tiền ạ? Cảm ơn."
+    )
+    assert q.aspects == ["permit_needed", "fee", "where"]
+    assert q.long
+    for kept in ("phá bếp cũ", "xây thêm 2 phòng", "xin phép"):
+        assert kept in q.story
+    for dropped in ("Nông Tiến", "Tuyên Quang", "Kính gửi", "Cảm ơn", "Cho tôi hỏi", "ở đâu", "bao nhiêu tiền", " ạ"):
+        assert dropped not in q.story, dropped
+
+
+def test_no_diacritics_and_chat_shorthand():
+    q = reduce_question("minh muon lam lai phu hieu xe tai, can nhung giay to gi, lam onl dc ko, mat may ngay")
+    assert q.aspects == ["documents", "time", "online"]
+    assert "phu hieu xe tai" in q.story
+    assert "may ngay" not in q.story and "giay to" not in q.story
+
+
+def test_a_fee_is_not_a_loss_and_a_facade_is_not_a_fee():
+    paid = reduce_question("Chứng chỉ giáo viên dạy lái xe cấp mới có mất phí không?")
+    assert paid.aspects == ["fee"] and "mất" not in paid.story
+    facade = reduce_question("Tôi muốn làm lại mặt tiền nhà 2 tầng, có cần xin phép không?")
+    assert facade.aspects == ["permit_needed"]
+    assert "mặt tiền" in facade.story
+
+
+def test_a_short_question_is_not_long_and_a_general_one_asks_nothing_specific():
+    q = reduce_question("Thủ tục cấp phép xây nhà")
+    assert not q.long and q.aspects == []
+    assert q.story == "Thủ tục cấp phép xây nhà"
+
+
+@pytest.mark.parametrize(
+    "text, actions, grade",
+    [
+        ("giấy phép xây nhà hết hạn mà chưa khởi công", {RENEW}, LOW),
+        ("mất giấy phép xây dựng nhà xưởng cấp II", {REISSUE}, HIGH),
+        ("chứng chỉ môi giới hết hạn, muốn làm lại chứng chỉ", {RENEW}, ""),  # "làm lại" said of an expired one
+        ("bản giấy phép bị ướt nát, xin lại bản khác", {REISSUE}, ""),
+        ("muốn mở rộng mặt bằng nhà kho", set(), ""),
+    ],
+)
+def test_sibling_cues(text, actions, grade):
+    cues = question_cues(text)
+    assert set(cues.actions) == actions
+    assert cues.grade == grade
+
+
+def test_mode_of_transport():
+    assert question_cues("chở xăng bằng xe bồn trên quốc lộ").mode == ROAD
+    assert question_cues("chở xăng bằng xe bồn rồi xuống sà lan").mode == ""
