@@ -24,7 +24,8 @@ _ASKS: dict[str, str] = {
     DOCUMENTS: (
         r"(?:can |phai )?(?:nhung |cac )?giay to (?:gi|nao|ra sao|nhu the nao)|(?:can |phai )?(?:chuan bi|mang theo|mang)"
         r"(?: nhung)?(?: giay to| ho so)?(?: gi| nao)\b|ho so (?:gom|can|phai co|co)(?: nhung)?(?: gi| nao)|ho so (?:ra sao|nhu the nao|the nao)"
-        r"|thanh phan ho so|(?:can|gom|co)(?: nhung)? gi\b|dieu kien (?:gi|nhu the nao|ra sao|the nao)|can chuan bi ho so gi"
+        r"|thanh phan ho so|(?:can|gom|co)(?: nhung)? gi\b|can chuan bi ho so gi"
+        r"|(?:can |phai co |phai dap ung )?(?:nhung )?dieu kien(?: [a-z ]{0,30}?)? (?:la gi|gi|nao|nhu the nao|ra sao|the nao)"
     ),
     FEE: (
         r"(?:co )?(?:mat|ton|tra|nop) (?:phi|le phi)(?: gi| khong)?|(?:co )?(?:mat|ton|tra) tien (?:gi|khong|bao nhieu)|le phi(?: la| het| mat)?(?: bao nhieu| the nao| ra sao)?"
@@ -32,11 +33,12 @@ _ASKS: dict[str, str] = {
         r"|(?:het|ton) bao nhieu(?! ngay| lau| thang)"
     ),
     TIME: (
-        r"(?:mat |trong |la )?(?:bao lau|may ngay|bao nhieu ngay|may thang|bao nhieu thang|bao nhieu lau)(?: thi| moi)?(?: co| duoc| xong)?(?: ket qua)?"
-        r"|thoi gian (?:giai quyet|tham dinh|xu ly|cap|lam|tra ket qua)(?: la)?|(?:khi nao|bao gio) (?:thi )?(?:co|duoc|nhan|xong)(?: ket qua)?"
+        r"(?:mat |het |trong |la )?(?:bao lau|bao nhieu thoi gian|may ngay|bao nhieu ngay|may thang|bao nhieu thang|bao nhieu lau)(?: thi| moi)?(?: co| duoc| xong)?(?: ket qua)?"
+        r"|thoi (?:gian|han) (?:giai quyet|tham dinh|xu ly|cap|lam|tra ket qua)(?: la)?|(?:khi nao|bao gio) (?:thi )?(?:co|duoc|nhan|xong)(?: ket qua)?"
     ),
     WHERE: (
-        r"(?:nop|lam|xin|gui|den|di)? ?(?:ho so )?(?:o|tai) dau|(?:nop|lam|gui|den|di) dau|(?:o )?co quan nao|noi nao|cho nao|ai (?:cap|giai quyet)"
+        r"(?:nop|lam|xin|gui|den|di)? ?(?:ho so )?(?:o|tai) dau|(?:nop|lam|gui|den|di) dau|(?:o )?co quan nao|noi nao|cho nao|ai (?:cap|giai quyet|tiep nhan)"
+        r"|(?:nop|gui)(?: ho so)? cho ai|(?:nop |gui )?(?:qua )?(?:buu dien|buu chinh)(?: duoc)?(?: khong)?"
         r"|(?:o )?so xay dung hay (?:o )?(?:xa|phuong|huyen)|(?:o )?(?:so|tinh) hay (?:o )?(?:xa|phuong|huyen)"
     ),
     ONLINE: (
@@ -44,8 +46,8 @@ _ASKS: dict[str, str] = {
         r"(?: duoc)?(?: khong)?|dich vu cong truc tuyen"
     ),
     PERMIT_NEEDED: (
-        r"co (?:bat buoc |buoc |nhat thiet )?(?:phai|can)(?: phai)? (?:xin|co|lam|de nghi)(?: cap)? ?(?:giay )?(?:phep|chap thuan)"
-        r"(?: [a-z ]{0,40}?)? khong|co (?:bat buoc|phai|can) xin phep khong|(?:duoc )?mien (?:giay )?phep|khong can (?:xin )?(?:giay )?phep"
+        r"co (?:(?:bat buoc|buoc|nhat thiet)(?: phai)?|phai|can)(?: phai)?(?: xin| co| lam| de nghi)?(?: cap)? (?:giay )?"
+        r"(?:phep|chap thuan|thu tuc)(?: [a-z0-9 ]{0,40}?)? khong|co (?:bat buoc|phai|can) xin phep khong|(?:duoc )?mien (?:giay )?phep|khong can (?:xin )?(?:giay )?phep"
         r"|co (?:phai|can) (?:xin )?(?:giay phep|cap phep|chap thuan) (?:gi )?khong"
     ),
 }
@@ -59,8 +61,8 @@ _FILLER = re.compile(
     r"|xin tu van|(?:a|da|vang|nhe|nhi|the a|bao nhieu)(?=\s*(?:[.?!,;]|$)))\b"
 )
 # Places: the level word stays (it may tell a commune procedure from a provincial one), the name goes.
-_PLACE_WORD = re.compile(r"\b(?:thon|xom|ban|(?<!o )to|phuong|xa|huyen|thi tran|thanh pho|tp|tinh|quan|khu pho|to dan pho)\s+")
-_PLACE_NAME = re.compile(r"(?:[A-ZĐ][^\W\d_]*(?:\s+|$)){1,3}|\d+\b")
+_PLACE_WORD = re.compile(r"\b(?:(?<!nong )thon|xom|ban|(?<!o )to|phuong|xa|huyen|thi tran|thanh pho|tp|tinh|quan|khu pho|to dan pho)\s+")
+_PLACE_NAME = re.compile(r"(?:[A-ZĐ][^\W\d_]*(?:\s+|$)){1,3}|\d+\b(?!\s*(?:tầng|m|m2|tấn|chỗ|xe|năm|tháng|ngày)\b)")
 _KNOWN_PLACES = re.compile(r"\b(?:ha giang|tuyen quang|viet nam|ha noi)\b")
 _DATES = re.compile(r"\b(?:(?:ngay|thang|nam) \d{1,4}(?:/\d{1,4}){0,2}|\d{1,2}/\d{1,2}/\d{2,4}|nam (?:ngoai|truoc|nay|roi))\b")
 _SENTENCES = re.compile(r"(?<=[.!?;\n])\s+|\s*\n\s*")
