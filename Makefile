@@ -2,7 +2,7 @@
 PYTHON ?= python3
 export RASA_TELEMETRY_ENABLED = false
 
-.PHONY: env run test test-fast bench validate nlu-eval
+.PHONY: env run test test-fast bench fuzz validate nlu-eval
 
 env:
 	$(PYTHON) scripts/bootstrap.py
@@ -20,6 +20,11 @@ test-fast: env
 
 bench: env
 	.venv/bin/python scripts/bench_stack.py
+	.venv/bin/python scripts/bench_fuzz.py
+
+# 10,000 hostile requests over every public route of the gateway (fake Rasa and channel APIs; about 2 minutes).
+fuzz: env
+	.venv/bin/python scripts/bench_fuzz.py --examples 10000
 
 validate: env
 	.venv-rasa/bin/rasa data validate --fail-on-warnings --data nlu_data --domain domain.yml --config config.yml

@@ -12,6 +12,7 @@ from bot.client_address import client_address
 from bot.conversation import notices
 from bot.conversation.models import IncomingMessage
 from bot.conversation.rasa_client import RasaUnavailable
+from bot.conversation.sanitise import sanitise
 from bot.json_body import parse_json
 from bot.limits import SlidingWindow
 from bot.settings import Settings
@@ -69,6 +70,10 @@ async def post_chat(request: Request) -> JSONResponse:
         return _error(422, "sender_id is required and must be a non-empty string", "sender_id")
     if len(sender_id) > SENDER_ID_MAX:
         return _error(422, f"sender_id must be at most {SENDER_ID_MAX} characters", "sender_id")
+    if sanitise(sender_id) != sender_id.strip():
+        # It names the conversation in Rasa's tracker store and the console: it must be plain, printable text.
+        return _error(422, "sender_id must be printable text without control characters or invalid code points",
+                      "sender_id")
     if not isinstance(text, str) or not text.strip():
         return _error(422, "text is required and must be a non-empty string", "text")
     if len(text) > settings.max_text_chars:

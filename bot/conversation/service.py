@@ -12,6 +12,7 @@ from bot.conversation import notices, replies
 from bot.conversation.edge import clean_citizen_text
 from bot.conversation.models import Button, IncomingMessage, OutgoingMessage, Reply, TurnInfo
 from bot.conversation.rasa_client import RasaClient
+from bot.conversation.sanitise import sanitise
 from bot.limits import SlidingWindow
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,9 @@ class ConversationService:
 
     async def handle(self, message: IncomingMessage, *, command: bool = False) -> Reply:
         """One turn. `command=True` only for commands written in our code (MENU_COMMAND), never for user text."""
-        sender = f"{message.channel}:{message.sender_id}"
+        # Channel ids are plain already; cleaned anyway, since the id names the tracker Rasa stores.
+        sender_id = sanitise(message.sender_id)
+        sender = f"{message.channel}:{sender_id}"
         if len(message.text) > self.max_text_chars:
             # Checked before normalising: a huge text should cost us nothing.
             limit = f"{self.max_text_chars:,}".replace(",", ".")  # Vietnamese thousands separator
@@ -62,7 +65,7 @@ class ConversationService:
         if not masked.text:
             return Reply([OutgoingMessage(notices.TEXT_ONLY)], TurnInfo(status="empty"))
         text = masked.text if command else self._defuse(sender, masked.text)
-        seen = IncomingMessage(message.channel, message.sender_id, text)
+        seen = IncomingMessage(message.channel, sender_id, text)
         if not command:
             # A typed "ok", "tiếp theo" or "trường hợp hai" means the button it names among those just offered.
             text = replies.resolve(text, self._offered.get(sender)) or text
