@@ -33,8 +33,11 @@ def fee_notes(procedure: Procedure, department: DepartmentProfile) -> list[str]:
     return notes
 
 
-def summary(procedure: Procedure, department: DepartmentProfile) -> list[str]:
-    parts = [render("procedure_summary", title=procedure.short_title, code=procedure.code,
+def summary(procedure: Procedure, department: DepartmentProfile, faq: int | None = None) -> list[str]:
+    """``faq``: index of the staff answer that matched the question; it comes first."""
+    staff = [render("faq_answer", answer=procedure.faqs[faq].answer, question=procedure.faqs[faq].question)
+             ] if faq is not None and 0 <= faq < len(procedure.faqs) else []
+    parts = [*staff, render("procedure_summary", title=procedure.short_title, code=procedure.code,
                     authority=formatting.authority_line(procedure, department.name),
                     channels=formatting.channels_block(procedure), url=_url(procedure, department)),
              *fee_notes(procedure, department)]
@@ -77,5 +80,7 @@ def online(procedure: Procedure, department: DepartmentProfile) -> list[str]:
 KINDS = {"summary": summary, "fee": fee, "time": time, "where": where, "online": online}
 
 
-def parts(kind: str, procedure: Procedure, department: DepartmentProfile) -> list[str]:
+def parts(kind: str, procedure: Procedure, department: DepartmentProfile, faq: int | None = None) -> list[str]:
+    if kind == "summary":
+        return summary(procedure, department, faq)
     return KINDS[kind](procedure, department)

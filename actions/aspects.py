@@ -136,5 +136,6 @@ class ActionMore(Action):
             return []
         if listing.get("text") in answers.KINDS:
             return paging.send_page(dispatcher, procedure.code, listing["text"],
-                                    answers.parts(listing["text"], procedure, kb.department), page=start)
+                                    answers.parts(listing["text"], procedure, kb.department, listing.get("faq")),
+                                    page=start, remember={"faq": listing["faq"]} if "faq" in listing else None)
         return documents_page(dispatcher, procedure, listing["case"], start)

@@ -87,13 +87,14 @@ def split_pages(parts: list[str], first_limit: int, rest_limit: int) -> list[str
 
 
 def send_page(dispatcher: CollectingDispatcher, code: str, kind: str, parts: list[str], page: int = 0,
-              extra_buttons: list[dict] | None = None) -> list[dict]:
+              extra_buttons: list[dict] | None = None, remember: dict | None = None) -> list[dict]:
     """Send page ``page`` of an answer, with "Xem thêm" when more follows; returns the ``listing`` event.
-    The summary is a first answer (longer first page); every other page is a follow-up."""
+    The summary is a first answer (longer first page); every other page is a follow-up. ``remember``: what
+    else the answer's parts depend on (kept in the slot, given back to :func:`answers.parts`)."""
     first_limit = FIRST_MAX if kind == "summary" else FOLLOW_UP_MAX
     pages = split_pages(parts, first_limit - RESERVED, FOLLOW_UP_MAX - RESERVED)
     page = max(0, min(page, len(pages) - 1))
     following = page + 1 if page + 1 < len(pages) else None
     page_buttons = ([more_button(following)] if following is not None else []) + list(extra_buttons or [])
     dispatcher.utter_message(text=pages[page], buttons=page_buttons)
-    return [SlotSet("listing", json.dumps({"code": code, "text": kind, "next": following}))]
+    return [SlotSet("listing", json.dumps({"code": code, "text": kind, "next": following, **(remember or {})}))]

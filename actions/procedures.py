@@ -48,11 +48,13 @@ def summary(dispatcher: CollectingDispatcher, kb, code: str, confidence: float |
     procedure = kb.get(code)
     department = kb.department
     faq = matching_faq(procedure, question) if question else None
-    if faq is not None:
-        say(dispatcher, "faq_answer", answer=faq.answer, question=faq.question)
     # Short title first, the full national name once at the end; long summaries continue with "Xem thêm".
-    listing = paging.send_page(dispatcher, procedure.code, "summary", answers.summary(procedure, department),
-                               extra_buttons=buttons.aspects(procedure.has_online_channel))
+    # A staff answer to this very question comes first, on the same pages (so within the same limits).
+    faq_index = procedure.faqs.index(faq) if faq is not None else None
+    listing = paging.send_page(dispatcher, procedure.code, "summary",
+                               answers.summary(procedure, department, faq=faq_index),
+                               extra_buttons=buttons.aspects(procedure.has_online_channel),
+                               remember={"faq": faq_index} if faq is not None else None)
     say(dispatcher, "ask_feedback", buttons=buttons.feedback())
     report_turn(dispatcher, "answered", procedure.code, confidence)
     return [SlotSet("procedure_code", procedure.code), SlotSet("case", None), *listing]

@@ -219,3 +219,21 @@ def test_pages_keep_every_word_and_respect_the_limits():
     pages = paging.split_pages(parts, 300, 200)
     assert len(pages[0]) <= 300 and all(len(p) <= 200 for p in pages[1:])
     assert " ".join(" ".join(pages).split()) == " ".join(" ".join(parts).split())
+
+
+def test_a_long_staff_answer_comes_first_and_keeps_the_limits(kb, monkeypatch):
+    from knowledge_base.models import FAQ
+
+    answer = " ".join(f"Câu trả lời của cán bộ, ý {i}." for i in range(120))  # about 3,500 characters
+    original = kb.get("1.013225")
+    procedure = original.model_copy(update={"faqs": [FAQ(question="Xây nhà 2 tầng ở thôn có phải xin phép không?",
+                                                         answer=answer)]})
+    monkeypatch.setitem(kb.data.procedures, "1.013225", procedure)
+    dispatcher = CollectingDispatcher()
+    events = procedures.summary(dispatcher, kb, "1.013225", 1.0, question="xây nhà 2 tầng ở thôn có phải xin phép không")
+    first = texts(dispatcher)
+    assert first[0].startswith("💬 Câu trả lời của cán bộ") and sum(len(t) for t in first) <= FIRST_MAX
+    pages = more_pages(listing_of(events))
+    assert all(sum(len(t) for t in page) <= FOLLOW_UP_MAX for page in pages)
+    everything = " ".join(" ".join(first[:-1] + [t for page in pages for t in page]).split())
+    assert answer in everything and f"Mã thủ tục: 1.013225" in everything
