@@ -91,10 +91,17 @@ def _adjusted_too(text: str) -> str:
     return text
 
 
+# Where a cut reads as a whole phrase: before a list item, a conjunction or a preposition.
+_PHRASE_END = re.compile(r",\s|\s(?=(?:và|hoặc|đối với|của|cho|trên|tại)\s)")
+
+
 def clip(text: str, limit: int = TITLE_MAX) -> str:
     if len(text) <= limit:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0]
+    phrase = [m.start() for m in _PHRASE_END.finditer(cut) if m.start() >= limit * 0.8]
+    if phrase:
+        cut = cut[: phrase[-1]]
     if cut.count("(") > cut.count(")"):
         cut = cut[: cut.rfind("(")]
     return cut.rstrip(",;:(–- ") + "…"
