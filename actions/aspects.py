@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import answers, buttons, formatting, paging
+from actions import answers, buttons, cases, formatting, paging
 from actions.deps import knowledge_base
 from actions.texts import render, say
 from actions.focus import entity, names_something, resolve
@@ -20,13 +20,6 @@ from knowledge_base.models import Procedure
 ASPECT_OF_INTENT = {"ask_documents": "documents", "choose_case": "documents", "ask_fee": "fee",
                     "ask_processing_time": "time", "ask_where_to_submit": "where",
                     "ask_online_submission": "online"}
-
-
-def _index(value: str | None) -> int | None:
-    try:
-        return int(float(value)) - 1 if value not in (None, "") else None
-    except ValueError:
-        return None
 
 
 def documents_page(dispatcher: CollectingDispatcher, procedure: Procedure, case: int, start: int) -> list:
@@ -71,9 +64,7 @@ class ActionAnswerAspect(Action):
         if found.changed:
             events.append(SlotSet("case", None))
         aspect = ASPECT_OF_INTENT.get(tracker.latest_message.get("intent", {}).get("name"), "documents")
-        case = _index(entity(tracker, "case_index")) if aspect == "documents" else None
-        if case is None and not found.changed:
-            case = _index(tracker.get_slot("case"))
+        case = cases.current(tracker, procedure, keep_slot=not found.changed)
         events += getattr(self, f"_{aspect}")(dispatcher, kb, procedure, case)
         say(dispatcher, "ask_feedback", buttons=buttons.feedback())
         report_turn(dispatcher, "answered", procedure.code, found.confidence, reason=aspect)

@@ -9,8 +9,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import buttons, formatting
+from actions import buttons, cases, formatting
 from actions.deps import knowledge_base
+from actions.focus import entity
 from actions.texts import say
 from actions.turns import report_turn
 
@@ -24,9 +25,8 @@ def _group(tracker: Tracker):
         return procedure, None
     if len(procedure.documents) == 1:
         return procedure, procedure.documents[0]
-    case = tracker.get_slot("case")
-    index = int(float(case)) - 1 if case else -1
-    return procedure, procedure.documents[index] if 0 <= index < len(procedure.documents) else None
+    index = cases.current(tracker, procedure)
+    return procedure, procedure.documents[index] if index is not None else None
 
 
 class ActionStartChecklist(Action):
@@ -49,11 +49,14 @@ class ValidateChecklistForm(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         intent = tracker.latest_message.get("intent", {}).get("name")
-        if intent not in ("affirm", "deny"):
+        stop = intent == "guide_nav" and entity(tracker, "nav") == "done"
+        if intent not in ("affirm", "deny") and not stop:
             return []  # another question: the form rejects and the dialogue answers it
         _procedure, group = _group(tracker)
         if group is None:
             return [SlotSet("checklist_done", False)]
+        if stop:  # "dừng": what is missing so far is still worth saying
+            return [SlotSet("checklist_done", True)]
         index = int(tracker.get_slot("checklist_index") or 0)
         missing = list(tracker.get_slot("checklist_missing") or [])
         if intent == "deny" and index < len(group.items):
@@ -79,7 +82,8 @@ class ActionAskChecklistDone(Action):
             dispatcher, "checklist_question", index=index + 1, total=len(group.items),
             document=formatting.short_title(group.items[index].name, 160),
             buttons=[{"title": "Đã có", "payload": buttons.payload("affirm")},
-                     {"title": "Chưa có", "payload": buttons.payload("deny")}])
+                     {"title": "Chưa có", "payload": buttons.payload("deny")},
+                     {"title": "Dừng", "payload": buttons.payload("guide_nav", nav="done")}])
         return []
 
 

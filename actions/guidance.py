@@ -17,7 +17,7 @@ from actions import buttons
 from actions.deps import knowledge_base
 from actions.texts import render, say
 from actions.focus import entity, mentions_ha_giang
-from actions.procedures import merger_note
+from actions.procedures import answered_as_question, merger_note
 from actions.turns import report_turn
 
 logger = logging.getLogger(__name__)
@@ -61,6 +61,8 @@ class ActionStatusLookup(Action):
         match = RECEIPT_CODE.search(tracker.latest_message.get("text") or "")
         if match:
             say(dispatcher, "status_lookup", receipt=match.group(0).upper(), portal=portal)
+        elif (events := await answered_as_question(dispatcher, knowledge_base(), tracker)) is not None:
+            return events
         else:
             say(dispatcher, "status_lookup_no_code", portal=portal)
         report_turn(dispatcher, "answered", reason="status lookup")
@@ -143,6 +145,8 @@ class ActionFeedback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         value = entity(tracker, "value")
+        if (events := await answered_as_question(dispatcher, knowledge_base(), tracker)) is not None:
+            return events
         good = value == "good"
         say(dispatcher, "feedback_good" if good else "feedback_bad")
         report_turn(dispatcher, "feedback", tracker.get_slot("procedure_code"), reason="good" if good else "bad")
@@ -157,6 +161,8 @@ class ActionOutOfScope(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
+        if (events := await answered_as_question(dispatcher, knowledge_base(), tracker)) is not None:
+            return events
         say(dispatcher, "out_of_scope", buttons=buttons.help_options())
         report_turn(dispatcher, "out_of_scope", reason="not an administrative procedure")
         return []

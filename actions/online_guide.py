@@ -12,7 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import buttons, formatting
+from actions import buttons, cases, formatting
 from actions.deps import knowledge_base
 from actions.texts import render, say
 from actions.focus import entity
@@ -25,8 +25,8 @@ def _document_count(procedure, case: str | None) -> int | str:
     groups = procedure.documents
     if len(groups) == 1:
         return len(groups[0].items) or "các"
-    index = int(float(case)) - 1 if case else -1
-    return len(groups[index].items) if 0 <= index < len(groups) else "các"
+    index = cases.parse(procedure, case)
+    return len(groups[index].items) if index is not None else "các"
 
 
 # The agency to choose on the portal is the level that handles the procedure: a commune procedure filed
@@ -71,6 +71,9 @@ class ActionStartGuide(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
+        _kb, procedure = _procedure(tracker)
+        if procedure is not None:
+            say(dispatcher, "guide_intro", title=procedure.short_title, code=procedure.code)
         report_turn(dispatcher, "answered", tracker.get_slot("procedure_code"), reason="online guide")
         return [SlotSet("guide_step", 0), SlotSet("guide_done", None)]
 

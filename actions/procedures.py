@@ -13,13 +13,17 @@ from actions import answers, buttons, paging
 from actions.deps import knowledge_base
 from actions.faq import matching_faq
 from actions.texts import say
-from actions.focus import entity, mentions_ha_giang
+from actions import cases
+from actions.focus import clearly_other_agency, entity, mentions_ha_giang, names_something, resolve, topic_words
 from actions.turns import report_turn
 
 CHOICES = 3
 # Below this hybrid score the candidates of an unsure search are noise (gibberish scores ~0.2, chit-chat
 # ~0.25, a bare "chứng chỉ" ~0.38): offering them as choices would only mislead.
 CLARIFY_MIN_SCORE = 0.3
+# A message of at most this many topic words, with a procedure in focus, may be a detail of the citizen's case
+# ("nhà 3 tầng ở xã", "công trình cấp II của công ty") rather than a new question.
+DETAIL_WORDS = 6
 
 
 def merger_note(dispatcher: CollectingDispatcher, kb) -> None:
@@ -32,8 +36,7 @@ def merger_note(dispatcher: CollectingDispatcher, kb) -> None:
 
 def redirect(dispatcher: CollectingDispatcher, kb, hit) -> None:
     say(dispatcher, "procedure_other_agency", name=hit.name, code=hit.code,
-                             agency=hit.agency or "cơ quan khác",
-                             url=getattr(hit, "url", None) or kb.department.national_portal)
+        agency=hit.agency or "cơ quan có thẩm quyền khác", url=kb.national_page(hit.code))
     report_turn(dispatcher, "out_of_scope", hit.code, hit.score, reason="another agency's procedure")
 
 
@@ -44,7 +47,7 @@ def not_found(dispatcher: CollectingDispatcher, kb, reason: str, confidence: flo
 
 
 def summary(dispatcher: CollectingDispatcher, kb, code: str, confidence: float | None,
-            question: str = "") -> list[dict[str, Any]]:
+            question: str = "", case: int | None = None) -> list[dict[str, Any]]:
     procedure = kb.get(code)
     department = kb.department
     faq = matching_faq(procedure, question) if question else None
@@ -57,7 +60,8 @@ def summary(dispatcher: CollectingDispatcher, kb, code: str, confidence: float |
                                remember={"faq": faq_index} if faq is not None else None)
     say(dispatcher, "ask_feedback", buttons=buttons.feedback())
     report_turn(dispatcher, "answered", procedure.code, confidence)
-    return [SlotSet("procedure_code", procedure.code), SlotSet("case", None), *listing]
+    case_slot = str(case + 1) if case is not None else None
+    return [SlotSet("procedure_code", procedure.code), SlotSet("case", case_slot), *listing]
 
 
 def opening(dispatcher: CollectingDispatcher, kb, text: str) -> bool:
@@ -78,11 +82,11 @@ async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str) ->
         not_found(dispatcher, kb, "no search result")
         return []
     top = found.results[0]
-    if found.confident and not top.in_scope:
-        redirect(dispatcher, kb, top)
+    if (other := clearly_other_agency(found)) is not None:
+        redirect(dispatcher, kb, other)
         return []
-    if found.confident:
-        return summary(dispatcher, kb, top.code, top.score, text)
+    if found.confident and top.in_scope:
+        return summary(dispatcher, kb, top.code, top.score, text, case=cases.inferred(kb.get(top.code), [text]))
     choices = [hit for hit in found.results if hit.in_scope and hit.score >= CLARIFY_MIN_SCORE][:CHOICES]
     if not choices:
         not_found(dispatcher, kb, "low confidence, no department procedure", top.score)
@@ -90,6 +94,20 @@ async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str) ->
     say(dispatcher, "procedure_unsure", buttons=[buttons.choose_procedure(h.code, h.name) for h in choices])
     report_turn(dispatcher, "clarified", choices[0].code, top.score, reason="close candidates")
     return []
+
+
+async def answered_as_question(dispatcher: CollectingDispatcher, kb, tracker: Tracker) -> list | None:
+    """The answer to a typed message the classifier took for small talk or feedback although it clearly names one
+    of the department's procedures ("phù hiệu xe taxi" is not "hữu ích"); None when it names none."""
+    text = tracker.latest_message.get("text") or ""
+    if text.startswith("/") or not kb.ready or not names_something(text):
+        return None
+    found = await asyncio.to_thread(kb.search, text, 5)
+    top = found.results[0] if found.results else None
+    if not (found.confident and top is not None and top.in_scope):
+        return None
+    opening(dispatcher, kb, text)
+    return summary(dispatcher, kb, top.code, top.score, text, case=cases.inferred(kb.get(top.code), [text]))
 
 
 class ActionAnswerProcedure(Action):
@@ -105,4 +123,12 @@ class ActionAnswerProcedure(Action):
         chosen = entity(tracker, "procedure_code")
         if chosen and kb.get(chosen) is not None:
             return summary(dispatcher, kb, chosen, 1.0)
+        if tracker.get_slot("procedure_code") and len(topic_words(text)) <= DETAIL_WORDS:
+            # A short message while a procedure is in focus is read as a detail of the citizen's case first.
+            found = await resolve(kb, tracker, dispatcher, lambda d, hit: redirect(d, kb, hit))
+            if found.handled:
+                return []
+            if found.procedure is not None:
+                return summary(dispatcher, kb, found.procedure.code, found.confidence, text,
+                               case=cases.inferred(found.procedure, cases.said_about(tracker, found.procedure.code)))
         return await answer_from_search(dispatcher, kb, text)
