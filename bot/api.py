@@ -7,7 +7,7 @@ import hmac
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from bot import health
+from bot import health, openapi_bodies
 from bot.client_address import client_address
 from bot.conversation import notices
 from bot.conversation.models import IncomingMessage
@@ -51,7 +51,7 @@ async def get_health(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200 if ready else 503)
 
 
-@router.post("/api/chat")
+@router.post("/api/chat", openapi_extra=openapi_bodies.CHAT)
 async def post_chat(request: Request) -> JSONResponse:
     settings = request.app.state.settings
     if not request.app.state.api_limits.admit(request):

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
+from bot import openapi_bodies
 from bot.channels.widget_sessions import WidgetSession, WidgetSessions
 from bot.client_address import client_address
 from bot.conversation import notices
@@ -98,7 +99,7 @@ async def open_session(request: Request) -> JSONResponse:
     return _json({"session": token, "entries": [e.to_dict() for e in session.entries]}, 200, cors)
 
 
-@router.post("/widget/api/messages")
+@router.post("/widget/api/messages", openapi_extra=openapi_bodies.WIDGET_MESSAGE)
 async def post_message(request: Request) -> JSONResponse:
     visitor = _visitor(request)
     if isinstance(visitor, JSONResponse):

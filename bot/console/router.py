@@ -15,6 +15,7 @@ from bot.console import auth, schemas
 from bot.console.service import ConsoleError, ConsoleService, Login
 from bot.db.repositories import ActiveSession
 from bot.json_body import parse_json
+from bot.openapi_bodies import json_body
 
 router = APIRouter(prefix="/staff")
 STATIC = Path(__file__).parent / "static"
@@ -96,7 +97,7 @@ async def static_file(name: str) -> Response:
 # --- session ----------------------------------------------------------------------------------------
 
 
-@router.post("/api/login")
+@router.post("/api/login", openapi_extra=json_body(schemas.LoginIn))
 async def login(request: Request, console: Console) -> JSONResponse:
     body = await parse(request, schemas.LoginIn)
     address = client_address(request, request.app.state.settings.trusted_proxies)
@@ -111,7 +112,7 @@ def _session_response(done: Login, console: ConsoleService) -> JSONResponse:
     return response
 
 
-@router.post("/api/password")
+@router.post("/api/password", openapi_extra=json_body(schemas.PasswordChangeIn))
 async def change_password(request: Request, active: Staff, console: Console) -> JSONResponse:
     body = await parse(request, schemas.PasswordChangeIn)
     done = await run_in_threadpool(lambda: console.change_password(active, current=body.current_password,
@@ -145,7 +146,7 @@ async def queue_item(item_id: int, active: Staff, console: Console) -> dict:
     return await run_in_threadpool(console.item, item_id)
 
 
-@router.post("/api/queue/{item_id}/link")
+@router.post("/api/queue/{item_id}/link", openapi_extra=json_body(schemas.LinkIn))
 async def link(item_id: int, request: Request, active: Staff, console: Console) -> dict:
     body = await parse(request, schemas.LinkIn)
     result = await run_in_threadpool(lambda: console.link(item_id=item_id, code=body.procedure, text=body.text,
@@ -153,7 +154,7 @@ async def link(item_id: int, request: Request, active: Staff, console: Console) 
     return {**result, "index": await console.nudge_reload()}
 
 
-@router.post("/api/queue/{item_id}/faq")
+@router.post("/api/queue/{item_id}/faq", openapi_extra=json_body(schemas.FaqIn))
 async def faq(item_id: int, request: Request, active: Staff, console: Console) -> dict:
     body = await parse(request, schemas.FaqIn)
     result = await run_in_threadpool(lambda: console.answer(item_id=item_id, code=body.procedure,
@@ -162,13 +163,13 @@ async def faq(item_id: int, request: Request, active: Staff, console: Console) -
     return {**result, "index": await console.nudge_reload()}
 
 
-@router.post("/api/queue/{item_id}/reply")
+@router.post("/api/queue/{item_id}/reply", openapi_extra=json_body(schemas.ReplyIn))
 async def reply(item_id: int, request: Request, active: Staff, console: Console) -> dict:
     body = await parse(request, schemas.ReplyIn)
     return await console.reply(item_id=item_id, text=body.text, by=active.user.username, run=run_in_threadpool)
 
 
-@router.post("/api/queue/{item_id}/status")
+@router.post("/api/queue/{item_id}/status", openapi_extra=json_body(schemas.StatusIn))
 async def set_status(item_id: int, request: Request, active: Staff, console: Console) -> dict:
     body = await parse(request, schemas.StatusIn)
     return await run_in_threadpool(lambda: console.set_status(item_id=item_id, status=body.status,
@@ -180,7 +181,7 @@ async def procedures(active: Staff, console: Console) -> list[dict]:
     return await run_in_threadpool(console.procedure_list)
 
 
-@router.post("/api/procedures/{code}/short_title")
+@router.post("/api/procedures/{code}/short_title", openapi_extra=json_body(schemas.ShortTitleIn))
 async def short_title(code: str, request: Request, active: Staff, console: Console) -> dict:
     body = await parse(request, schemas.ShortTitleIn)
     result = await run_in_threadpool(lambda: console.set_short_title(code=code, text=body.short_title,
@@ -212,7 +213,7 @@ async def users(active: Admin, console: Console) -> list[dict]:
     return await run_in_threadpool(console.users)
 
 
-@router.post("/api/users")
+@router.post("/api/users", openapi_extra=json_body(schemas.UserIn))
 async def create_user(request: Request, active: Admin, console: Console) -> JSONResponse:
     body = await parse(request, schemas.UserIn)
     created = await run_in_threadpool(lambda: console.create_user(username=body.username, password=body.password,
@@ -220,14 +221,14 @@ async def create_user(request: Request, active: Admin, console: Console) -> JSON
     return JSONResponse(created, status_code=201)
 
 
-@router.post("/api/users/{username}/password")
+@router.post("/api/users/{username}/password", openapi_extra=json_body(schemas.PasswordResetIn))
 async def reset_password(username: str, request: Request, active: Admin, console: Console) -> dict:
     body = await parse(request, schemas.PasswordResetIn)
     return await run_in_threadpool(lambda: console.reset_password(username=username, password=body.password,
                                                                   by=active.user.username))
 
 
-@router.post("/api/users/{username}/active")
+@router.post("/api/users/{username}/active", openapi_extra=json_body(schemas.ActiveIn))
 async def set_active(username: str, request: Request, active: Admin, console: Console) -> dict:
     body = await parse(request, schemas.ActiveIn)
     return await run_in_threadpool(lambda: console.set_active(username=username, active=body.active,

@@ -28,6 +28,7 @@ from knowledge_base import store
 
 logger = logging.getLogger(__name__)
 REPLY_MAX = 2000
+MAX_ID = 2**31 - 1   # ids are 32-bit integers in PostgreSQL
 
 
 class ConsoleError(Exception):
@@ -290,6 +291,9 @@ class ConsoleService:
             db.commit()
 
     def _item(self, db: Session, item_id: int) -> ReviewItem:
+        if not 0 < item_id <= MAX_ID:
+            # A larger number is no row of ours, and SQLite and PostgreSQL refuse to even compare with it.
+            raise ConsoleError(404, f"no review item {item_id}")
         try:
             return repo.get_review_item(db, item_id)
         except repo.NotFound as exc:
