@@ -1,6 +1,6 @@
 import pytest
 
-from bot.conversation.masking import mask_personal_data
+from bot.conversation.masking import Masked, mask, mask_personal_data
 
 
 @pytest.mark.parametrize("text, kept_out", [
@@ -30,3 +30,31 @@ def test_receipt_codes_procedure_codes_and_amounts_are_kept(text):
 
 def test_masked_placeholders_say_what_was_removed():
     assert mask_personal_data("0912345678 / 001090012345 / a@b.vn") == "[SĐT] / [CCCD] / [email]"
+
+
+@pytest.mark.parametrize("text, kept_out, placeholder", [
+    ("cccd 001.203.004.567 ạ", "001.203.004.567", "[CCCD]"),
+    ("cccd 001-203-004-567", "001-203-004-567", "[CCCD]"),
+    ("cmnd cũ 171234567", "171234567", "[CMND]"),
+    ("cmnd 012.345.678", "012.345.678", "[CMND]"),
+    ("stk 1903 5678 9012 34 techcombank", "1903 5678 9012 34", "[STK]"),
+    ("số tài khoản: 0123456789", "0123456789", "[STK]"),
+    ("thẻ 9704 1234 5678 9012", "9704 1234 5678 9012", "[STK]"),
+    ("hộ chiếu C1234567", "C1234567", "[hộ chiếu]"),
+])
+def test_identity_account_and_passport_numbers_are_masked(text, kept_out, placeholder):
+    masked = mask(text)
+    assert kept_out not in masked.text and placeholder in masked.text
+    assert masked.had_identity_number
+
+
+@pytest.mark.parametrize("text", [
+    "lệ phí 300.000 đồng", "phí 300000000 đồng", "mã 1.013225", "tôi sinh năm 1990 ở 12 Lê Lợi",
+    "hồ sơ 000.00.04.H22-250801-0001 và 000.00.04.H22-250801-0002",
+])
+def test_amounts_codes_and_ordinary_numbers_are_kept(text):
+    assert mask(text) == Masked(text, frozenset())
+
+
+def test_a_phone_number_alone_needs_no_identity_note():
+    assert not mask("gọi 0912345678").had_identity_number
