@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from knowledge_base.models import Procedure
 from knowledge_base.question import reduce_question
 from knowledge_base.service import KnowledgeBase, SearchHit, SearchResponse
-from knowledge_base.text import fold, nfc, words
+from knowledge_base.text import fold, has_accents, nfc, words
 
 # Words that only say *what* is asked about a procedure (fee, time, papers, place, online...). A question made
 # of these alone ("phí bao nhiêu?") is a follow-up about the procedure in focus, not a new search.
@@ -25,22 +25,39 @@ online truc tuyen qua mang dich vu cong dang nhap vneid buu dien buu chinh
 toi minh em anh chi oi a a vay nhi nhe voi cho hoi xin va cua nay do thu tuc
 huong dan cach sao nhu buoc tung giup biet muon ra cu the con neu
 """.split())
+ASPECT_WORDS_ACCENTED = set("""
+cần giấy tờ gì hồ sơ gồm những phải nộp nào mang theo chuẩn bị thành phần mẫu đơn có bản sao công chứng mấy bộ
+phí lệ bao nhiêu tiền mất tốn chi miễn không được thế là thẩm định trả lâu thì kết quả ngày xong thời gian giải
+quyết hạn xử lý trong giờ nhận ở đâu tại đến để làm cơ quan ai cấp nơi tiếp địa chỉ hay xã sở trực tuyến qua mạng
+dịch vụ đăng nhập bưu điện chính tôi mình em anh chị ơi à ạ vậy nhỉ nhé với cho hỏi xin và của này đó thủ tục
+hướng dẫn cách sao như bước từng giúp biết muốn ra cụ thể còn nếu
+""".split()) | {w for w in ASPECT_WORDS if not any(c.isalpha() and ord(c) > 127 for c in w)}
 HA_GIANG = re.compile(r"\bha giang\b")
 # Places of the merged province a citizen names to say where they live: a detail of the question, never a
 # topic of its own ("tôi ở Đồng Văn, Hà Giang thì nộp ở đâu").
 PLACES = re.compile(r"\b(?:ha giang|tuyen quang|dong van|meo vac|yen minh|quan ba|bac me|hoang su phi|xin man|"
                     r"vi xuyen|bac quang|quang binh|na hang|lam binh|chiem hoa|ham yen|yen son|son duong|"
                     r"(?:xa|phuong|thon|huyen|tinh|thi tran|thanh pho|tp|to dan pho|ban)(?= |$))\b")
+# Around what is named: "còn … thì sao", "thế còn", and the office a where-question names ("văn phòng nộp ở
+# đâu" asks where, it does not name a notary office).
+FRAME = re.compile(r"^\s*(?:(?:the|vay|the|con|a|ua|oi|hoi|cho hoi)\s+)+|(?:\s+(?:thi|thi sao|sao|vay|nhi|a|nhe))+\s*$|"
+                   r"\b(?:van phong|bo phan|tru so|phong ban|noi nop|cho nao)\b")
 # What happened to a paper: made of aspect words ("mất" as in "mất bao lâu"), yet a detail that picks a sibling
 # (reissue, renewal, adjustment).
 SITUATION = re.compile(r"\b(?:bi mat|lam mat|danh mat|mat roi|bi hong|hu hong|bi rach|het han|qua han|sap het han|"
                        r"sai thong tin|ghi sai|thay doi|doi ten|chuyen doi)\b")
-# Another agency's procedure answers a question only when the match is this clear (an exact or near-exact
-# name); a weaker one never beats the procedure in focus nor an honest "did you mean...?".
-CLEAR_OTHER_AGENCY = 0.8
+# Another agency's procedure answers a question only when the match is clear: scored this high and holding
+# nearly all the question's own words, or scored as an exact name. A weaker one never beats the procedure in
+# focus nor an honest "did you mean...?".
+CLEAR_OTHER_AGENCY = 0.7
+CLEAR_OTHER_AGENCY_UNACCENTED = 0.8
+CLEAR_COVERAGE = 0.75
+CERTAIN_OTHER_AGENCY = 0.95
+# Verbs and fillers every question has; they say nothing about which procedure.
+GENERIC_WORDS = set("lam xin cap dang ky thu tuc muon con thi sao the nao viec cua minh toi duoc di".split())
 # A detail moves the focus to a sibling only when the sibling fits the detail this much better; a message
 # searched on its own moves it only when it fits another procedure this much better than the focus.
-REFINE_MARGIN = 0.08
+REFINE_MARGIN = 0.05
 SWITCH_MARGIN = 0.08
 _VARIANT_WORDS = set("cap moi lai gia han dieu chinh doi chuyen sua chua cai tao di doi".split())
 _FAMILY_END = re.compile(r"\s(?:đối với|cho|của|trong|tại|thuộc)\s|\s?\(|:")
@@ -51,23 +68,41 @@ def entity(tracker: Tracker, name: str) -> str | None:
     return None
 
 
-def without_places(text: str) -> str:
-    """The text with place names cut out; fold() keeps one character per character, so spans line up."""
+def _cut(text: str, pattern: re.Pattern) -> str:
+    # fold() keeps one character per character, so spans found in the folded text line up with the original.
     text = nfc(text)
-    for match in reversed(list(PLACES.finditer(fold(text)))):
+    for match in reversed(list(pattern.finditer(fold(text)))):
         text = text[:match.start()] + " " + text[match.end():]
     return nfc(text)
 
 
+def without_places(text: str) -> str:
+    return _cut(text, PLACES)
+
+
+def story(text: str) -> str:
+    """What a message says about the procedure: no asks, places, offices or the "còn … thì sao" around it."""
+    return _cut(without_places(reduce_question(text).story), FRAME)
+
+
 def topic_words(text: str) -> list[str]:
     """The words of a message that may name a procedure: not the asks, not places, not numbers."""
-    folded = fold(without_places(reduce_question(text).story))
-    return [w for w in words(folded) if w not in ASPECT_WORDS and not w.isdigit()]
+    tokens = words(story(text).lower())
+    return [fold(w) for w in tokens if not w.isdigit() and not _aspect_word(w)]
+
+
+def _aspect_word(token: str) -> bool:
+    # With its accents a syllable is told apart ("hộ" chiếu is not "hồ" sơ); without, only folded.
+    return token in ASPECT_WORDS_ACCENTED if has_accents(token) else token in ASPECT_WORDS
 
 
 def names_something(text: str, at_least: int = 2) -> bool:
     """True when the text says more than which aspect is asked, i.e. it may name a procedure or a detail."""
     return bool(SITUATION.search(fold(text))) or len(topic_words(text)) >= at_least
+
+
+def mentions_place(text: str) -> bool:
+    return bool(PLACES.search(fold(text)))
 
 
 def mentions_ha_giang(text: str) -> bool:
@@ -93,12 +128,30 @@ def _head(name: str) -> str:
     return " ".join(head.split()[:10])
 
 
-def clearly_other_agency(found: SearchResponse) -> SearchHit | None:
-    """The top hit when it is another agency's procedure matched by (nearly) its own name, else None."""
+def _own_words(text: str, accented: bool) -> list[str]:
+    tokens = words(nfc(text).lower()) if accented else words(fold(text))
+    return [t for t in tokens if fold(t) not in ASPECT_WORDS | GENERIC_WORDS and not t.isdigit()]
+
+
+def coverage(question: str, name: str) -> float:
+    """Share of the question's own words that a procedure's name holds. Accents count when the citizen typed
+    them: folded, "tầng" would be "tặng" and a house question would match an award."""
+    accented = has_accents(question)
+    asked = set(_own_words(question, accented))
+    named = set(words(nfc(name).lower()) if accented else words(fold(name)))
+    return len(asked & named) / len(asked) if asked else 0.0
+
+
+def clearly_other_agency(found: SearchResponse, text: str) -> SearchHit | None:
+    """The top hit when it is another agency's procedure that the question names (nearly all its words are in
+    that procedure's name, and search scores it high), else None."""
     if not (found.confident and found.results):
         return None
     top = found.results[0]
-    return top if not top.in_scope and top.score >= CLEAR_OTHER_AGENCY else None
+    # Typed without accents, words collide ("tang": tầng / tặng), so the words are weaker evidence.
+    if top.in_scope or top.score < (CLEAR_OTHER_AGENCY if has_accents(text) else CLEAR_OTHER_AGENCY_UNACCENTED):
+        return None
+    return top if top.score >= CERTAIN_OTHER_AGENCY or coverage(text, top.name) >= CLEAR_COVERAGE else None
 
 
 def _moved(own: SearchResponse, refined: SearchResponse, focus: str) -> SearchHit | None:
@@ -141,18 +194,20 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
     focused = kb.get(focus) if focus else None
     if not names_something(text):
         return Resolution(focused)
-    own = await asyncio.to_thread(kb.search, text, 5)
+    # Searched without the asks and the places ("còn làm hộ chiếu thì ở đâu" → "làm hộ chiếu"): they only
+    # blur the score of what is named.
+    asked = story(text)
+    own = await asyncio.to_thread(kb.search, asked, 5)
     if focused is None:
         top = own.results[0] if own.results else None
         if own.confident and top is not None and top.in_scope and (procedure := kb.get(top.code)) is not None:
             return Resolution(procedure, top.score, changed=True)
     else:
-        story = without_places(reduce_question(text).story)
-        refined = await asyncio.to_thread(kb.search, f"{family(focused)} {story}", 5)
+        refined = await asyncio.to_thread(kb.search, f"{family(focused)} {asked}", 5)
         moved = _moved(own, refined, focused.code)
         if moved is not None and (procedure := kb.get(moved.code)) is not None:
             return Resolution(procedure, moved.score, changed=True)
-    if (other := clearly_other_agency(own)) is not None:
+    if (other := clearly_other_agency(own, asked)) is not None:
         redirect(dispatcher, other)
         return Resolution(handled=True)
     return Resolution(focused)

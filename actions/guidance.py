@@ -24,6 +24,10 @@ logger = logging.getLogger(__name__)
 # Receipt code of a one-stop file: <unit>.H<province>-<yymmdd>-<number>, e.g. 000.00.04.H22-250801-0001.
 RECEIPT_CODE = re.compile(r"\b\d{3}\.\d{2}\.\d{2}\.H\d{2}-\d{6}-\d{4}\b", re.IGNORECASE)
 MENU_FILE = Path(__file__).with_name("menu.yml")
+# Words (folded) that confirm what the classifier read, so a procedure named beside them does not override it.
+PAYMENT_WORDS = re.compile(r"\b(?:thanh toan|tra tien|chuyen khoan|paygov|vi dien tu|ngan hang|the atm|nop tien)\b")
+HANDOFF_WORDS = re.compile(r"\b(?:can bo|nguoi that|nhan vien|chuyen vien|tong dai|gap nguoi|tu van vien|"
+                           r"noi chuyen|nguoi phu trach|lanh dao)\b")
 
 
 @lru_cache(maxsize=1)
@@ -46,6 +50,8 @@ class ActionAnswerPayment(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         kb = knowledge_base()
+        if (events := await answered_as_question(dispatcher, kb, tracker, unless=PAYMENT_WORDS)) is not None:
+            return events
         say(dispatcher, "payment", paygov=kb.department.paygov)
         report_turn(dispatcher, "answered", tracker.get_slot("procedure_code"), reason="payment")
         return []
@@ -114,6 +120,8 @@ class ActionHandoff(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         kb = knowledge_base()
+        if (events := await answered_as_question(dispatcher, kb, tracker, unless=HANDOFF_WORDS)) is not None:
+            return events
         details = contact_details(kb)
         if staff_can_reply(tracker.sender_id):
             contact = (f"Bạn cũng có thể liên hệ trực tiếp:\n{details}" if details else

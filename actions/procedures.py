@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -14,8 +15,10 @@ from actions.deps import knowledge_base
 from actions.faq import matching_faq
 from actions.texts import say
 from actions import cases
-from actions.focus import clearly_other_agency, entity, mentions_ha_giang, names_something, resolve, topic_words
+from actions.focus import (clearly_other_agency, entity, mentions_ha_giang, mentions_place, names_something, resolve,
+                           topic_words)
 from actions.turns import report_turn
+from knowledge_base.text import fold
 
 CHOICES = 3
 # Below this hybrid score the candidates of an unsure search are noise (gibberish scores ~0.2, chit-chat
@@ -82,7 +85,7 @@ async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str) ->
         not_found(dispatcher, kb, "no search result")
         return []
     top = found.results[0]
-    if (other := clearly_other_agency(found)) is not None:
+    if (other := clearly_other_agency(found, text)) is not None:
         redirect(dispatcher, kb, other)
         return []
     if found.confident and top.in_scope:
@@ -96,11 +99,23 @@ async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str) ->
     return []
 
 
-async def answered_as_question(dispatcher: CollectingDispatcher, kb, tracker: Tracker) -> list | None:
-    """The answer to a typed message the classifier took for small talk or feedback although it clearly names one
-    of the department's procedures ("phù hiệu xe taxi" is not "hữu ích"); None when it names none."""
+async def answered_as_question(dispatcher: CollectingDispatcher, kb, tracker: Tracker,
+                               unless: re.Pattern | None = None) -> list | None:
+    """The answer to a typed message the classifier took for something else (feedback, small talk, payment,
+    hand-over...) although it clearly names one of the department's procedures ("phù hiệu xe taxi" is not
+    "hữu ích"); None when it names none, or when its words match `unless` (what the classifier saw is said)."""
     text = tracker.latest_message.get("text") or ""
-    if text.startswith("/") or not kb.ready or not names_something(text):
+    if text.startswith("/") or not kb.ready or (unless is not None and unless.search(fold(text))):
+        return None
+    focus = kb.get(tracker.get_slot("procedure_code") or "")
+    if focus is not None and mentions_place(text) and not names_something(text):
+        # "tôi ở huyện Bắc Quang, Hà Giang": where the citizen lives, said about the procedure in focus.
+        opening(dispatcher, kb, text)
+        events = paging.send_page(dispatcher, focus.code, "where", answers.where(focus, kb.department))
+        say(dispatcher, "ask_feedback", buttons=buttons.feedback())
+        report_turn(dispatcher, "answered", focus.code, reason="where (a place said)")
+        return events
+    if not names_something(text):
         return None
     found = await asyncio.to_thread(kb.search, text, 5)
     top = found.results[0] if found.results else None
