@@ -105,7 +105,7 @@ async def answered_as_question(dispatcher: CollectingDispatcher, kb, tracker: Tr
     hand-over...) although it clearly names one of the department's procedures ("phù hiệu xe taxi" is not
     "hữu ích"); None when it names none, or when its words match `unless` (what the classifier saw is said)."""
     text = tracker.latest_message.get("text") or ""
-    if text.startswith("/") or not kb.ready or (unless is not None and unless.search(fold(text))):
+    if not text or text.startswith("/") or not kb.ready or (unless is not None and unless.search(fold(text))):
         return None
     focus = kb.get(tracker.get_slot("procedure_code") or "")
     if focus is not None and mentions_place(text) and not names_something(text):
