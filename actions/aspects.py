@@ -24,7 +24,7 @@ ASPECT_OF_INTENT = {"ask_documents": "documents", "choose_case": "documents", "a
 
 def documents_page(dispatcher: CollectingDispatcher, procedure: Procedure, case: int, start: int) -> list:
     group = procedure.documents[case]
-    case_label = f" – {formatting.short_title(group.case, 80)}" if group.case and len(procedure.documents) > 1 else ""
+    case_label = f" – {formatting.short_title(group.case, 50)}" if group.case and len(procedure.documents) > 1 else ""
     header = render("documents_header", title=procedure.short_title, code=procedure.code, case=case_label)
     # Header and list are one turn on a phone: the list gets what the header leaves of a follow-up.
     lines, following = formatting.document_lines(group, start,

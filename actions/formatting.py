@@ -14,9 +14,10 @@ CHANNEL_LABEL = {"in_person": "Nộp trực tiếp", "online": "Nộp trực tuy
 SHORT_CHANNEL_LABEL = {"in_person": "Trực tiếp", "online": "Trực tuyến", "post": "Bưu chính"}
 UNIT_LABEL = {"working_days": "ngày làm việc", "days": "ngày", "hours": "giờ"}
 TITLE_MAX = 60
-ITEM_MAX = 220
+ITEM_MAX = 130
+_SENTENCE = re.compile(r"(?<=[^\s\d]\.)\s+(?=[A-ZĐÀ-Ỹ])")
 PAGE_SIZE = 5
-FORMS_MAX = 90
+FORMS_MAX = 60
 # The portal glues a fee to its note ("300,000 VNĐ(Theo quy định…)"); a space makes it readable, words unchanged.
 _GLUED_NOTE = re.compile(r"(?<=\S)\(")
 NOTE_MAX = 70  # a fee note up to this length is the answer itself ("950.000 đồng – Phí sát hạch lái tàu")
@@ -220,6 +221,13 @@ def _clip(text: str, limit: int = ITEM_MAX) -> str:
     return text if len(text) <= limit else short_title(text, limit)
 
 
+def document_name(name: str) -> str:
+    """A document as a phone list shows it: its first sentence (what to bring; the notes after it are on the
+    procedure's page), cut to ITEM_MAX."""
+    first = _SENTENCE.split(name, maxsplit=1)[0]
+    return _clip(first if len(first) >= 20 else name)
+
+
 def document_lines(group: DocumentGroup, start: int, size: int = PAGE_SIZE,
                    budget: int = 10_000) -> tuple[str, int | None]:
     """One page of a document list (at most ``size`` items and ``budget`` characters, at least one item)
@@ -229,7 +237,7 @@ def document_lines(group: DocumentGroup, start: int, size: int = PAGE_SIZE,
     for number, item in enumerate(group.items[start:start + size], start=start + 1):
         copies = f" – {item.copies}" if item.copies else ""
         forms = f" (mẫu: {_clip(', '.join(item.forms), FORMS_MAX)})" if item.forms else ""
-        line = f"{number}. {_clip(item.name)}{copies}{forms}"
+        line = f"{number}. {document_name(item.name)}{copies}{forms}"
         if lines and used + 1 + len(line) > budget:
             break
         lines.append(_clip(line, budget - 1))
