@@ -53,8 +53,12 @@ CLEAR_OTHER_AGENCY = 0.7
 CLEAR_OTHER_AGENCY_UNACCENTED = 0.8
 CLEAR_COVERAGE = 0.75
 CERTAIN_OTHER_AGENCY = 0.95
-# Verbs and fillers every question has; they say nothing about which procedure.
-GENERIC_WORDS = set("lam xin cap dang ky thu tuc muon con thi sao the nao viec cua minh toi duoc di".split())
+# Verbs, fillers and who is asking: words every question may have; they say nothing about which procedure.
+GENERIC_WORDS = set("""lam xin cap dang ky thu tuc muon con thi sao the nao viec cua minh toi duoc di doi
+doanh nghiep cong ty ca nhan ho gia dinh to chuc nho lon moi cu la nguoi""".split())
+# A message whose own words the focus's name holds less than this, and that search does not relate to the focus,
+# is about something else.
+UNRELATED_COVERAGE = 0.5
 # A detail moves the focus to a sibling only when the sibling fits the detail this much better; a message
 # searched on its own moves it only when it fits another procedure this much better than the focus.
 REFINE_MARGIN = 0.05
@@ -192,7 +196,7 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
         return Resolution(procedure, 1.0, changed=chosen != focus)
     text = tracker.latest_message.get("text") or ""
     focused = kb.get(focus) if focus else None
-    if not names_something(text):
+    if text.startswith("/") or not names_something(text):  # a tapped button names nothing to search
         return Resolution(focused)
     # Searched without the asks and the places ("còn làm hộ chiếu thì ở đâu" → "làm hộ chiếu"): they only
     # blur the score of what is named.
@@ -210,4 +214,9 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
     if (other := clearly_other_agency(own, asked)) is not None:
         redirect(dispatcher, other)
         return Resolution(handled=True)
+    if (focused is not None and all(h.code != focused.code for h in own.results)
+            and _own_words(asked, has_accents(asked)) and coverage(asked, focused.name) < UNRELATED_COVERAGE):
+        # It names something the focus is not ("còn đổi hộ chiếu thì sao"): searched as a question of its own,
+        # never answered for the focus.
+        return Resolution()
     return Resolution(focused)

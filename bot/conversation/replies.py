@@ -55,8 +55,15 @@ def _plain(text: str) -> str:
 
 
 def _nav(tokens: list[str]) -> str | None:
-    core = " ".join(t for t in tokens if t not in NAV_FILLER) or " ".join(tokens)
-    return next((nav for nav, phrases in NAV.items() if core in phrases), None)
+    """The one way a reply moves ("thôi dừng lại" = done twice over), or None when it says anything else."""
+    rest = " ".join(t for t in tokens if t not in NAV_FILLER) or " ".join(tokens)
+    found = set()
+    for nav, phrase in sorted(((n, p) for n, ps in NAV.items() for p in ps), key=lambda item: -len(item[1])):
+        pattern = re.compile(rf"(?:^| ){re.escape(phrase)}(?= |$)")
+        if pattern.search(rest):
+            found.add(nav)
+            rest = pattern.sub(" ", rest).strip()
+    return found.pop() if len(found) == 1 and not rest else None
 
 
 def _yes_no(tokens: list[str], yes_words: set[str]) -> bool | None:

@@ -31,7 +31,8 @@ def test_no_to_an_offer_declines_it(text):
 @pytest.mark.parametrize("text, nav", [
     ("tiếp", "next"), ("tiếp theo", "next"), ("bước tiếp", "next"), ("tiep theo", "next"), ("ok", "next"),
     ("quay lại", "back"), ("lại bước trước", "back"), ("quay lai", "back"),
-    ("xong", "done"), ("dừng", "done"), ("thoát", "done"), ("thôi", "done"), ("xong rồi", "done")])
+    ("xong", "done"), ("dừng", "done"), ("thoát", "done"), ("thôi", "done"), ("xong rồi", "done"),
+    ("thôi dừng lại", "done"), ("tiếp theo đi", "next"), ("quay lại bước trước", "back")])
 def test_walkthrough_moves_by_words(text, nav):
     assert resolve(text, GUIDE_STEP) == '/guide_nav{"nav": "%s"}' % nav
 
