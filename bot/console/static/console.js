@@ -239,8 +239,7 @@ $("title-form").addEventListener("submit", async (event) => {
     });
     Object.assign(procedure, done);
     $("title-short").value = done.short_title;
-    const index = done.index === "updated" ? "trợ lý đã cập nhật" : "trợ lý sẽ cập nhật trong vài giây";
-    node.textContent = `Đã lưu tên ngắn: ${done.short_title} (${index}).`;
+    node.textContent = `${reloadNote(`Đã lưu tên ngắn: ${done.short_title}`, done.index)}.`;
     node.className = "ok";
   } catch (error) {
     node.textContent = error.message;
