@@ -129,7 +129,7 @@ def test_cli_prints_one_json_object_per_question(tmp_path, monkeypatch, capsys):
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["query"] for line in lines] == ["xin phep xay nha", "1.013236"]
     for line in lines:
-        assert set(line) == {"query", "confident", "results"}
+        assert set(line) == {"query", "confident", "results", "ambiguous_between", "aspects"}
         assert 1 <= len(line["results"]) <= 2
         assert set(line["results"][0]) == {"code", "name", "score", "in_scope", "agency"}
     assert lines[1]["results"][0]["code"] == "1.013236"
