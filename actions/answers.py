@@ -71,9 +71,11 @@ def where(procedure: Procedure, department: DepartmentProfile) -> list[str]:
 def online(procedure: Procedure, department: DepartmentProfile) -> list[str]:
     channel = next((c for c in procedure.channels if c.kind == "online"), None)
     if channel is None:
-        return [render("online_no", code=procedure.code, channels=formatting.channels_block(procedure)),
+        return [render("online_no", title=procedure.short_title, code=procedure.code,
+                       channels=formatting.channels_block(procedure)),
                 *fee_notes(procedure, department)]
-    return [render("online_yes", code=procedure.code, time=formatting.channel_time(channel))]
+    return [render("online_yes", title=procedure.short_title, code=procedure.code,
+                   time=formatting.channel_time(channel))]
 
 
 # Answer kinds that page by text; ActionMore renders the same parts again to show a later page.
