@@ -234,6 +234,7 @@ class FuzzStack(contextlib.ExitStack):
                             api_rate_per_address=10**9)
         server = self.enter_context(ServerThread(create_app(settings), port=port))
         self.url, self.app = server.url, server.app
+        self.max_body_bytes = settings.max_body_bytes
         eventually(lambda: self.telegram.webhook, timeout=20)
         self.client = self.enter_context(httpx.Client(base_url=self.url, timeout=30))
         self.widget_session = self.client.post("/widget/api/session").json()["session"]
@@ -270,6 +271,9 @@ def _environment(values: dict[str, str]):
 
 
 # --- running a campaign ----------------------------------------------------------------------------
+
+
+CLOSED_OVERSIZE = 0   # status recorded when an oversize upload was cut off by the server's 413
 
 
 @dataclass
@@ -317,8 +321,12 @@ def campaign(stack: FuzzStack, examples: int, random_seed: int | None = None) ->
         try:
             response = stack.send(request)
         except httpx.HTTPError as exc:
-            # A refused 100 kB upload may be cut by the server mid-send: a refusal, not a crash, if it said 413.
-            report.failures.append(f"{request.route}: no answer ({exc.__class__.__name__})")
+            report.tried += 1
+            if request.body is not None and len(request.body) > stack.max_body_bytes:
+                # The server answered 413 and closed while the client was still sending: a refusal.
+                report.statuses[(request.route, CLOSED_OVERSIZE)] += 1
+            else:
+                report.failures.append(f"{request.route}: no answer ({exc.__class__.__name__}: {exc})")
             return
         report.tried += 1
         route = "static " + request.path if request.route == "static" and request.path == "/health" else request.route

@@ -23,8 +23,9 @@ def test_hostile_requests_never_get_a_5xx_and_forged_webhooks_are_refused(stack)
     report = campaign(stack, EXAMPLES, random_seed=2026)
     print("\n" + report.summary())
     assert report.tried >= EXAMPLES * 0.95
-    assert report.failures == []
+    assert report.failures == [], report.failures[:5]
     assert report.server_errors == 0
     # The fuzz reached the assistant through every channel, not only the refusals.
     channels = {"api", "widget", "telegram", "zalo"}   # Zalo turns run in the background: wait for them
-    eventually(lambda: {sender.split(":")[0] for sender, _ in stack.rasa.app.state.received} >= channels)
+    eventually(lambda: {sender.split(":")[0] for sender, _ in stack.rasa.app.state.received} >= channels,
+               timeout=60)
