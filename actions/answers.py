@@ -78,11 +78,33 @@ def online(procedure: Procedure, department: DepartmentProfile) -> list[str]:
                    time=formatting.channel_time(channel))]
 
 
+def asked(procedure: Procedure, department: DepartmentProfile, aspects: list[str]) -> list[str]:
+    """Several aspects asked in one message, each in a line or two; the details of each behind "Xem thêm"."""
+    lines = {
+        "permit_needed": lambda: render("asked_permit", url=_url(procedure, department)),
+        "documents": lambda: render("asked_documents", count=len(procedure.documents[0].items))
+        if len(procedure.documents) == 1 else render("asked_documents_cases", cases=len(procedure.documents)),
+        "fee": lambda: render("asked_fee", fees=formatting.fees_block(procedure)),
+        "time": lambda: render("asked_time", times=formatting.times_block(procedure)),
+        "where": lambda: render("asked_where", authority=formatting.authority_line(procedure, department.name)),
+        "online": lambda: online(procedure, department)[0],
+    }
+    parts = [render("asked_header", title=procedure.short_title, code=procedure.code)]
+    parts += [lines[a]() for a in aspects if a in lines and (a != "documents" or procedure.documents)]
+    if "fee" in aspects:
+        parts += fee_notes(procedure, department)
+    details = {"fee": formatting.fees_detail, "time": formatting.times_detail}
+    return [*parts, paging.BREAK, *(details[a](procedure) for a in aspects if a in details)]
+
+
 # Answer kinds that page by text; ActionMore renders the same parts again to show a later page.
-KINDS = {"summary": summary, "fee": fee, "time": time, "where": where, "online": online}
+KINDS = {"summary": summary, "fee": fee, "time": time, "where": where, "online": online, "asked": asked}
 
 
-def parts(kind: str, procedure: Procedure, department: DepartmentProfile, faq: int | None = None) -> list[str]:
+def parts(kind: str, procedure: Procedure, department: DepartmentProfile, faq: int | None = None,
+          aspects: list[str] | None = None) -> list[str]:
     if kind == "summary":
         return summary(procedure, department, faq)
+    if kind == "asked":
+        return asked(procedure, department, list(aspects or []))
     return KINDS[kind](procedure, department)

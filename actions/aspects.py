@@ -9,34 +9,17 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import answers, buttons, cases, formatting, paging
+from actions import answering, answers, buttons, cases, paging
 from actions.deps import knowledge_base
-from actions.texts import render, say
+from actions.texts import say
 from actions.focus import entity, names_something, resolve
 from actions.procedures import answer_from_search, opening, redirect
 from actions.turns import report_turn
-from knowledge_base.models import Procedure
+from knowledge_base.question import reduce_question
 
 ASPECT_OF_INTENT = {"ask_documents": "documents", "choose_case": "documents", "ask_fee": "fee",
                     "ask_processing_time": "time", "ask_where_to_submit": "where",
                     "ask_online_submission": "online"}
-
-
-def documents_page(dispatcher: CollectingDispatcher, procedure: Procedure, case: int, start: int) -> list:
-    group = procedure.documents[case]
-    case_label = f" – {formatting.short_title(group.case, 50)}" if group.case and len(procedure.documents) > 1 else ""
-    header = render("documents_header", title=procedure.short_title, code=procedure.code, case=case_label)
-    # Header and list are one turn on a phone: the list gets what the header leaves of a follow-up.
-    lines, following = formatting.document_lines(group, start,
-                                                 budget=paging.FOLLOW_UP_MAX - paging.RESERVED - len(header))
-    page_buttons = []
-    if following is not None:
-        page_buttons.append(paging.more_button(following))
-    page_buttons.append({"title": "Kiểm tra giấy tờ của tôi", "payload": buttons.payload("start_checklist")})
-    dispatcher.utter_message(text=header)
-    dispatcher.utter_message(text=lines, buttons=page_buttons)
-    listing = json.dumps({"code": procedure.code, "case": case, "next": following})
-    return [SlotSet("listing", listing), SlotSet("case", str(case + 1))]
 
 
 class ActionAnswerAspect(Action):
@@ -65,46 +48,14 @@ class ActionAnswerAspect(Action):
             events.append(SlotSet("case", None))
         aspect = ASPECT_OF_INTENT.get(tracker.latest_message.get("intent", {}).get("name"), "documents")
         case = cases.current(tracker, procedure, keep_slot=not found.changed)
-        events += getattr(self, f"_{aspect}")(dispatcher, kb, procedure, case)
+        asked = [a for a in reduce_question(text).aspects if a != "permit_needed"]
+        if len(asked) > 1:  # "phí bao nhiêu, mất mấy ngày": both in one reply
+            events += answering.several(dispatcher, kb, procedure, asked, case)
+        else:
+            events += answering.aspect(dispatcher, kb, procedure, aspect, case)
         say(dispatcher, "ask_feedback", buttons=buttons.feedback())
-        report_turn(dispatcher, "answered", procedure.code, found.confidence, reason=aspect)
+        report_turn(dispatcher, "answered", procedure.code, found.confidence, reason="+".join(asked) or aspect)
         return events
-
-    @staticmethod
-    def _documents(dispatcher, kb, procedure: Procedure, case: int | None) -> list:
-        groups = procedure.documents
-        if not groups or not any(g.items for g in groups):
-            say(dispatcher, "documents_none", code=procedure.code,
-                                     url=procedure.detail_url or kb.department.national_portal)
-            return []
-        if len(groups) > 1 and (case is None or not 0 <= case < len(groups)):
-            say(
-                dispatcher, "documents_cases", code=procedure.code,
-                buttons=[{"title": formatting.case_title(g, i),
-                          "payload": buttons.payload("choose_case", case_index=str(i + 1))}
-                         for i, g in enumerate(groups)])
-            return []
-        return documents_page(dispatcher, procedure, case if len(groups) > 1 else 0, 0)
-
-    # Fee, time, place and online answers: short first page, the rest behind "Xem thêm" (actions/answers.py).
-    @staticmethod
-    def _fee(dispatcher, kb, procedure: Procedure, _case) -> list:
-        return paging.send_page(dispatcher, procedure.code, "fee", answers.fee(procedure, kb.department))
-
-    @staticmethod
-    def _time(dispatcher, kb, procedure: Procedure, _case) -> list:
-        return paging.send_page(dispatcher, procedure.code, "time", answers.time(procedure, kb.department))
-
-    @staticmethod
-    def _where(dispatcher, kb, procedure: Procedure, _case) -> list:
-        return paging.send_page(dispatcher, procedure.code, "where", answers.where(procedure, kb.department))
-
-    @staticmethod
-    def _online(dispatcher, kb, procedure: Procedure, _case) -> list:
-        guide = [{"title": "Hướng dẫn từng bước", "payload": buttons.payload("start_guide")},
-                 {"title": "Không, cảm ơn", "payload": buttons.payload("deny")}]
-        return paging.send_page(dispatcher, procedure.code, "online", answers.online(procedure, kb.department),
-                                extra_buttons=guide if procedure.has_online_channel else None)
 
 
 class ActionMore(Action):
@@ -126,7 +77,9 @@ class ActionMore(Action):
             say(dispatcher, "no_more")
             return []
         if listing.get("text") in answers.KINDS:
+            kept = {key: listing[key] for key in ("faq", "aspects") if key in listing}
             return paging.send_page(dispatcher, procedure.code, listing["text"],
-                                    answers.parts(listing["text"], procedure, kb.department, listing.get("faq")),
-                                    page=start, remember={"faq": listing["faq"]} if "faq" in listing else None)
-        return documents_page(dispatcher, procedure, listing["case"], start)
+                                    answers.parts(listing["text"], procedure, kb.department, listing.get("faq"),
+                                                  aspects=listing.get("aspects")),
+                                    page=start, remember=kept or None)
+        return answering.documents_page(dispatcher, procedure, listing["case"], start)

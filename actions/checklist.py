@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import buttons, cases, formatting
+from actions import answering, buttons, cases, formatting
 from actions.deps import knowledge_base
 from actions.focus import entity
 from actions.texts import say
@@ -101,11 +101,7 @@ class ActionChecklistFinished(Action):
             return reset
         if group is None:
             # Several cases, none chosen yet: the documents answer offers them as buttons.
-            say(
-                dispatcher, "documents_cases", code=procedure.code,
-                buttons=[{"title": formatting.case_title(g, i),
-                          "payload": buttons.payload("choose_case", case_index=str(i + 1))}
-                         for i, g in enumerate(procedure.documents)])
+            say(dispatcher, "documents_cases", code=procedure.code, buttons=answering.case_buttons(procedure))
             report_turn(dispatcher, "clarified", procedure.code, reason="checklist needs a case")
             return reset
         missing = [group.items[i] for i in tracker.get_slot("checklist_missing") or [] if i < len(group.items)]

@@ -23,6 +23,8 @@ RESERVED = 40
 _SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+")
 # A part equal to this starts a new page: what follows is detail, only shown when asked for ("Xem thêm").
 BREAK = "\f"
+# Kinds that answer a first question (a procedure named for the first time), not a follow-up.
+FIRST_ANSWERS = ("summary", "asked")
 
 
 def more_button(position: int) -> dict:
@@ -91,7 +93,7 @@ def send_page(dispatcher: CollectingDispatcher, code: str, kind: str, parts: lis
     """Send page ``page`` of an answer, with "Xem thêm" when more follows; returns the ``listing`` event.
     The summary is a first answer (longer first page); every other page is a follow-up. ``remember``: what
     else the answer's parts depend on (kept in the slot, given back to :func:`answers.parts`)."""
-    first_limit = FIRST_MAX if kind == "summary" else FOLLOW_UP_MAX
+    first_limit = FIRST_MAX if kind in FIRST_ANSWERS else FOLLOW_UP_MAX
     pages = split_pages(parts, first_limit - RESERVED, FOLLOW_UP_MAX - RESERVED)
     page = max(0, min(page, len(pages) - 1))
     following = page + 1 if page + 1 < len(pages) else None

@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import answers, buttons, paging
+from actions import answering, answers, buttons, paging
 from actions.deps import knowledge_base
 from actions.faq import matching_faq
 from actions.texts import say
@@ -18,6 +18,7 @@ from actions import cases
 from actions.focus import (clearly_other_agency, entity, mentions_ha_giang, mentions_place, names_something, resolve,
                            topic_words)
 from actions.turns import report_turn
+from knowledge_base.question import reduce_question
 from knowledge_base.text import fold
 
 CHOICES = 3
@@ -67,6 +68,30 @@ def summary(dispatcher: CollectingDispatcher, kb, code: str, confidence: float |
     return [SlotSet("procedure_code", procedure.code), SlotSet("case", case_slot), *listing]
 
 
+def answer(dispatcher: CollectingDispatcher, kb, code: str, confidence: float | None, question: str = "",
+           case: int | None = None, aspects: list[str] | None = None) -> list[dict[str, Any]]:
+    """The first answer about a procedure: every aspect the message asks of it, or its summary."""
+    if not aspects:
+        return summary(dispatcher, kb, code, confidence, question, case)
+    procedure = kb.get(code)
+    case_slot = str(case + 1) if case is not None else None
+    events = [SlotSet("procedure_code", code), SlotSet("case", case_slot), SlotSet("asked_aspects", None),
+              *answering.several(dispatcher, kb, procedure, aspects, case)]
+    say(dispatcher, "ask_feedback", buttons=buttons.feedback())
+    report_turn(dispatcher, "answered", code, confidence, reason="+".join(aspects))
+    return events
+
+
+def which_sibling(dispatcher: CollectingDispatcher, kb, found, aspects: list[str]) -> list[dict[str, Any]]:
+    """Siblings the question leaves open (new / renewal / reissue, commune / department level): one short
+    question with them as choices; what was asked is answered for the one chosen."""
+    siblings = [kb.get(code) for code in found.ambiguous_between if kb.get(code) is not None][:CHOICES + 1]
+    say(dispatcher, "procedure_which_sibling",
+        buttons=[buttons.choose_procedure(p.code, p.short_title) for p in siblings])
+    report_turn(dispatcher, "clarified", siblings[0].code, found.results[0].score, reason="siblings")
+    return [SlotSet("asked_aspects", aspects or None)]
+
+
 def opening(dispatcher: CollectingDispatcher, kb, text: str) -> bool:
     """What every procedure answer starts with; False when the knowledge base cannot answer yet."""
     if not kb.ready:
@@ -89,14 +114,17 @@ async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str) ->
         redirect(dispatcher, kb, other)
         return []
     if found.confident and top.in_scope:
-        return summary(dispatcher, kb, top.code, top.score, text, case=cases.inferred(kb.get(top.code), [text]))
+        if len(found.ambiguous_between) > 1:
+            return which_sibling(dispatcher, kb, found, found.aspects)
+        return answer(dispatcher, kb, top.code, top.score, text, case=cases.inferred(kb.get(top.code), [text]),
+                      aspects=found.aspects)
     choices = [hit for hit in found.results if hit.in_scope and hit.score >= CLARIFY_MIN_SCORE][:CHOICES]
     if not choices:
         not_found(dispatcher, kb, "low confidence, no department procedure", top.score)
         return []
     say(dispatcher, "procedure_unsure", buttons=[buttons.choose_procedure(h.code, h.name) for h in choices])
     report_turn(dispatcher, "clarified", choices[0].code, top.score, reason="close candidates")
-    return []
+    return [SlotSet("asked_aspects", found.aspects or None)]
 
 
 async def answered_as_question(dispatcher: CollectingDispatcher, kb, tracker: Tracker,
@@ -122,7 +150,8 @@ async def answered_as_question(dispatcher: CollectingDispatcher, kb, tracker: Tr
     if not (found.confident and top is not None and top.in_scope):
         return None
     opening(dispatcher, kb, text)
-    return summary(dispatcher, kb, top.code, top.score, text, case=cases.inferred(kb.get(top.code), [text]))
+    return answer(dispatcher, kb, top.code, top.score, text, case=cases.inferred(kb.get(top.code), [text]),
+                  aspects=found.aspects)
 
 
 class ActionAnswerProcedure(Action):
@@ -137,13 +166,16 @@ class ActionAnswerProcedure(Action):
             return []
         chosen = entity(tracker, "procedure_code")
         if chosen and kb.get(chosen) is not None:
-            return summary(dispatcher, kb, chosen, 1.0)
+            # A choice among candidates or siblings: what the question asked is answered for the one chosen.
+            return answer(dispatcher, kb, chosen, 1.0, case=cases.inferred(kb.get(chosen), cases.said_about(
+                tracker, chosen)), aspects=tracker.get_slot("asked_aspects"))
         if tracker.get_slot("procedure_code") and len(topic_words(text)) <= DETAIL_WORDS:
             # A short message while a procedure is in focus is read as a detail of the citizen's case first.
             found = await resolve(kb, tracker, dispatcher, lambda d, hit: redirect(d, kb, hit))
             if found.handled:
                 return []
             if found.procedure is not None:
-                return summary(dispatcher, kb, found.procedure.code, found.confidence, text,
-                               case=cases.inferred(found.procedure, cases.said_about(tracker, found.procedure.code)))
+                return answer(dispatcher, kb, found.procedure.code, found.confidence, text,
+                              case=cases.inferred(found.procedure, cases.said_about(tracker, found.procedure.code)),
+                              aspects=reduce_question(text).aspects)
         return await answer_from_search(dispatcher, kb, text)

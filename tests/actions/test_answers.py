@@ -12,12 +12,13 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import aspects, buttons, formatting, online_guide, paging, procedures
+from actions import answering, aspects, buttons, formatting, online_guide, paging, procedures
 from actions.texts import render
 from knowledge_base.store import load_knowledge_base
 
 FIRST_MAX, FOLLOW_UP_MAX = 800, 600
 ASPECTS = ("fee", "time", "where", "online")
+ASKED_ALL = ("permit_needed", "documents", "fee", "time", "where", "online")
 
 
 class FakeKB:
@@ -71,7 +72,7 @@ def summary_turn(kb, code):
 
 def aspect_turn(kb, procedure, aspect):
     dispatcher = CollectingDispatcher()
-    events = getattr(aspects.ActionAnswerAspect, f"_{aspect}")(dispatcher, kb, procedure, None)
+    events = answering.aspect(dispatcher, kb, procedure, aspect, None)
     return texts(dispatcher) + [render("ask_feedback")], listing_of(events)
 
 
@@ -87,9 +88,14 @@ def every_turn(kb, procedure):
     for case, group in enumerate(procedure.documents):
         if group.items:
             dispatcher = CollectingDispatcher()
-            events = aspects.documents_page(dispatcher, procedure, case, 0)
+            events = answering.documents_page(dispatcher, procedure, case, 0)
             yield "documents", texts(dispatcher) + [render("ask_feedback")], FOLLOW_UP_MAX
             yield from (("documents+", page, FOLLOW_UP_MAX) for page in more_pages(listing_of(events)))
+    # A question asking everything at once is answered in one first answer.
+    dispatcher = CollectingDispatcher()
+    events = answering.several(dispatcher, kb, procedure, list(ASKED_ALL), None)
+    yield "asked", texts(dispatcher) + [render("ask_feedback")], FIRST_MAX
+    yield from (("asked+", page, FOLLOW_UP_MAX) for page in more_pages(listing_of(events)))
     for key, variables in online_guide.steps(procedure, kb):
         yield "guide", [render(key, step=1, total=6, **variables)], FOLLOW_UP_MAX
 
@@ -105,7 +111,7 @@ def test_every_answer_of_every_procedure_fits_a_phone(kb):
             if size > longest.get(kind, (0, ""))[0]:
                 longest[kind] = (size, procedure.code)
     assert checked == 258
-    assert {"summary", "fee", "time", "where", "online", "documents", "guide"} <= set(longest)
+    assert {"summary", "fee", "time", "where", "online", "documents", "guide", "asked"} <= set(longest)
     print("longest per answer kind:", longest)
 
 
@@ -113,7 +119,7 @@ def test_documents_pages_cover_every_item_once(kb):
     procedure = kb.get("1.013225")
     for case, group in enumerate(procedure.documents):
         dispatcher = CollectingDispatcher()
-        events = aspects.documents_page(dispatcher, procedure, case, 0)
+        events = answering.documents_page(dispatcher, procedure, case, 0)
         pages = [texts(dispatcher)[1]] + [page[1] for page in more_pages(listing_of(events))]
         numbers = [int(m) for page in pages for m in re.findall(r"^(\d+)\. ", page, re.MULTILINE)]
         assert numbers == list(range(1, len(group.items) + 1))

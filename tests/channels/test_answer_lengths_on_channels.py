@@ -8,7 +8,7 @@ import httpx
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import aspects, procedures
+from actions import answering, procedures
 from knowledge_base.store import load_knowledge_base
 from tests.channels.test_telegram_channel import CHAT, polling, telegram  # noqa: F401 - fixtures
 from tests.channels.test_zalo_channel import USER, gateway as zalo_gateway, post_event, zalo_api  # noqa: F401
@@ -46,7 +46,7 @@ def answers() -> dict[str, list[dict]]:
             if kind == "summary":
                 procedures.summary(dispatcher, kb, procedure.code, 1.0)
             else:
-                aspects.ActionAnswerAspect._fee(dispatcher, kb, procedure, None)
+                answering.aspect(dispatcher, kb, procedure, "fee", None)
             size = sum(len(m.get("text") or "") for m in dispatcher.messages)
             if size > found.get(kind, (0, []))[0]:
                 found[kind] = (size, _rasa_messages(dispatcher))
