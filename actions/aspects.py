@@ -12,7 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import answering, answers, buttons, cases, paging
 from actions.deps import knowledge_base
 from actions.texts import say
-from actions.focus import entity, names_something, resolve
+from actions.focus import entity, resolve
+from actions.wording import names_something
 from actions.procedures import answer_from_search, opening, redirect
 from actions.turns import report_turn
 from knowledge_base.question import reduce_question

@@ -9,43 +9,11 @@ from dataclasses import dataclass
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.wording import coverage, names_something, own_words, story
 from knowledge_base.models import Procedure
-from knowledge_base.question import reduce_question
 from knowledge_base.service import KnowledgeBase, SearchHit, SearchResponse
-from knowledge_base.text import fold, has_accents, nfc, words
+from knowledge_base.text import fold, has_accents, words
 
-# Words that only say *what* is asked about a procedure (fee, time, papers, place, online...). A question made
-# of these alone ("phí bao nhiêu?") is a follow-up about the procedure in focus, not a new search.
-ASPECT_WORDS = set("""
-can giay to gi ho so hs gom nhung phai nop nao mang theo chuan bi thanh phan mau don co ban sao cong chung may bo
-phi le bao nhieu bn tien mat ton chi mien khong ko k dc duoc the la tham dinh tra
-lau thi ket qua ngay xong thoi gian giai quyet han xu ly trong gio nhan
-o dau tai den de lam co quan ai cap noi tiep nhan dia chi hay xa so ubnd
-online truc tuyen qua mang dich vu cong dang nhap vneid buu dien buu chinh
-toi minh em anh chi oi a a vay nhi nhe voi cho hoi xin va cua nay do thu tuc
-huong dan cach sao nhu buoc tung giup biet muon ra cu the con neu
-""".split())
-ASPECT_WORDS_ACCENTED = set("""
-cần giấy tờ gì hồ sơ gồm những phải nộp nào mang theo chuẩn bị thành phần mẫu đơn có bản sao công chứng mấy bộ
-phí lệ bao nhiêu tiền mất tốn chi miễn không được thế là thẩm định trả lâu thì kết quả ngày xong thời gian giải
-quyết hạn xử lý trong giờ nhận ở đâu tại đến để làm cơ quan ai cấp nơi tiếp địa chỉ hay xã sở trực tuyến qua mạng
-dịch vụ đăng nhập bưu điện chính tôi mình em anh chị ơi à ạ vậy nhỉ nhé với cho hỏi xin và của này đó thủ tục
-hướng dẫn cách sao như bước từng giúp biết muốn ra cụ thể còn nếu
-""".split()) | {w for w in ASPECT_WORDS if not any(c.isalpha() and ord(c) > 127 for c in w)}
-HA_GIANG = re.compile(r"\bha giang\b")
-# Places of the merged province a citizen names to say where they live: a detail of the question, never a
-# topic of its own ("tôi ở Đồng Văn, Hà Giang thì nộp ở đâu").
-PLACES = re.compile(r"\b(?:ha giang|tuyen quang|dong van|meo vac|yen minh|quan ba|bac me|hoang su phi|xin man|"
-                    r"vi xuyen|bac quang|quang binh|na hang|lam binh|chiem hoa|ham yen|yen son|son duong|"
-                    r"(?:xa|phuong|thon|huyen|tinh|thi tran|thanh pho|tp|to dan pho|ban)(?= |$))\b")
-# Around what is named: "còn … thì sao", "thế còn", and the office a where-question names ("văn phòng nộp ở
-# đâu" asks where, it does not name a notary office).
-FRAME = re.compile(r"^\s*(?:(?:the|vay|the|con|a|ua|oi|hoi|cho hoi)\s+)+|(?:\s+(?:thi|thi sao|sao|vay|nhi|a|nhe))+\s*$|"
-                   r"\b(?:van phong|bo phan|tru so|phong ban|noi nop|cho nao)\b")
-# What happened to a paper: made of aspect words ("mất" as in "mất bao lâu"), yet a detail that picks a sibling
-# (reissue, renewal, adjustment).
-SITUATION = re.compile(r"\b(?:bi mat|lam mat|danh mat|mat roi|bi hong|hu hong|bi rach|het han|qua han|sap het han|"
-                       r"sai thong tin|ghi sai|thay doi|doi ten|chuyen doi)\b")
 # Another agency's procedure answers a question only when the match is clear: scored this high and holding
 # nearly all the question's own words, or scored as an exact name. A weaker one never beats the procedure in
 # focus nor an honest "did you mean...?".
@@ -53,9 +21,6 @@ CLEAR_OTHER_AGENCY = 0.7
 CLEAR_OTHER_AGENCY_UNACCENTED = 0.8
 CLEAR_COVERAGE = 0.75
 CERTAIN_OTHER_AGENCY = 0.95
-# Verbs, fillers and who is asking: words every question may have; they say nothing about which procedure.
-GENERIC_WORDS = set("""lam xin cap dang ky thu tuc muon con thi sao the nao viec cua minh toi duoc di doi
-doanh nghiep cong ty ca nhan ho gia dinh to chuc nho lon moi cu la nguoi""".split())
 # A message whose own words the focus's name holds less than this, and that search does not relate to the focus,
 # is about something else.
 UNRELATED_COVERAGE = 0.5
@@ -65,52 +30,13 @@ REFINE_MARGIN = 0.05
 SWITCH_MARGIN = 0.08
 _VARIANT_WORDS = set("cap moi lai gia han dieu chinh doi chuyen sua chua cai tao di doi".split())
 _FAMILY_END = re.compile(r"\s(?:đối với|cho|của|trong|tại|thuộc)\s|\s?\(|:")
+
+
 def entity(tracker: Tracker, name: str) -> str | None:
     for item in tracker.latest_message.get("entities", []):
         if item.get("entity") == name and item.get("value") not in (None, ""):
             return str(item["value"])
     return None
-
-
-def _cut(text: str, pattern: re.Pattern) -> str:
-    # fold() keeps one character per character, so spans found in the folded text line up with the original.
-    text = nfc(text)
-    for match in reversed(list(pattern.finditer(fold(text)))):
-        text = text[:match.start()] + " " + text[match.end():]
-    return nfc(text)
-
-
-def without_places(text: str) -> str:
-    return _cut(text, PLACES)
-
-
-def story(text: str) -> str:
-    """What a message says about the procedure: no asks, places, offices or the "còn … thì sao" around it."""
-    return _cut(without_places(reduce_question(text).story), FRAME)
-
-
-def topic_words(text: str) -> list[str]:
-    """The words of a message that may name a procedure: not the asks, not places, not numbers."""
-    tokens = words(story(text).lower())
-    return [fold(w) for w in tokens if not w.isdigit() and not _aspect_word(w)]
-
-
-def _aspect_word(token: str) -> bool:
-    # With its accents a syllable is told apart ("hộ" chiếu is not "hồ" sơ); without, only folded.
-    return token in ASPECT_WORDS_ACCENTED if has_accents(token) else token in ASPECT_WORDS
-
-
-def names_something(text: str, at_least: int = 2) -> bool:
-    """True when the text says more than which aspect is asked, i.e. it may name a procedure or a detail."""
-    return bool(SITUATION.search(fold(text))) or len(topic_words(text)) >= at_least
-
-
-def mentions_place(text: str) -> bool:
-    return bool(PLACES.search(fold(text)))
-
-
-def mentions_ha_giang(text: str) -> bool:
-    return bool(HA_GIANG.search(fold(text)))
 
 
 def family(procedure: Procedure) -> str:
@@ -130,20 +56,6 @@ def _head(name: str) -> str:
     # the variant (new, reissue, repair...) is, until the citizen says otherwise ("bị mất" → reissue).
     head = re.sub(r"^thủ tục\s+|\s+công trình\b.*$", "", head, flags=re.IGNORECASE)
     return " ".join(head.split()[:10])
-
-
-def _own_words(text: str, accented: bool) -> list[str]:
-    tokens = words(nfc(text).lower()) if accented else words(fold(text))
-    return [t for t in tokens if fold(t) not in ASPECT_WORDS | GENERIC_WORDS and not t.isdigit()]
-
-
-def coverage(question: str, name: str) -> float:
-    """Share of the question's own words that a procedure's name holds. Accents count when the citizen typed
-    them: folded, "tầng" would be "tặng" and a house question would match an award."""
-    accented = has_accents(question)
-    asked = set(_own_words(question, accented))
-    named = set(words(nfc(name).lower()) if accented else words(fold(name)))
-    return len(asked & named) / len(asked) if asked else 0.0
 
 
 def clearly_other_agency(found: SearchResponse, text: str) -> SearchHit | None:
@@ -215,7 +127,7 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
         redirect(dispatcher, other)
         return Resolution(handled=True)
     if (focused is not None and all(h.code != focused.code for h in own.results)
-            and _own_words(asked, has_accents(asked)) and coverage(asked, focused.name) < UNRELATED_COVERAGE):
+            and own_words(asked, has_accents(asked)) and coverage(asked, focused.name) < UNRELATED_COVERAGE):
         # It names something the focus is not ("còn đổi hộ chiếu thì sao"): searched as a question of its own,
         # never answered for the focus.
         return Resolution()

@@ -16,7 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import buttons
 from actions.deps import knowledge_base
 from actions.texts import render, say
-from actions.focus import entity, mentions_ha_giang
+from actions.focus import entity
+from actions.wording import mentions_ha_giang
 from actions.procedures import answered_as_question, merger_note
 from actions.turns import report_turn
 

@@ -15,8 +15,8 @@ from actions.deps import knowledge_base
 from actions.faq import matching_faq
 from actions.texts import say
 from actions import cases
-from actions.focus import (clearly_other_agency, entity, mentions_ha_giang, mentions_place, names_something, resolve,
-                           topic_words)
+from actions.focus import clearly_other_agency, entity, resolve
+from actions.wording import mentions_ha_giang, mentions_place, names_something, topic_words
 from actions.turns import report_turn
 from knowledge_base.question import reduce_question
 from knowledge_base.text import fold

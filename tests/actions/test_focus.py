@@ -1,0 +1,81 @@
+"""Which procedure a message is about: its story, a detail of the focus, a new topic, another agency."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.focus import _moved, clearly_other_agency, siblings
+from actions.wording import coverage, names_something, story, topic_words
+from knowledge_base.service import SearchHit, SearchResponse
+
+HOUSE = "Cấp giấy phép xây dựng mới đối với công trình cấp III, cấp IV (…/Nhà ở riêng lẻ)"
+HOUSE_REPAIR = "Cấp giấy phép xây dựng sửa chữa, cải tạo đối với công trình cấp III, cấp IV"
+BIG_WORKS = "Cấp giấy phép xây dựng mới công trình cấp đặc biệt, cấp I, cấp II"
+BADGE = "Cấp, cấp lại Phù hiệu cho xe ô tô, xe bốn bánh có gắn động cơ kinh doanh vận tải"
+AWARD = "Thủ tục tặng thưởng Giấy khen của Giám đốc Ngân hàng Nhà nước Khu vực"
+PASSPORT = "Cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp tỉnh)"
+
+
+def hit(code, name, score, in_scope=True):
+    return SearchHit(code, name, score, in_scope, "")
+
+
+def found(*hits, confident=True):
+    return SearchResponse("q", confident, list(hits))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("còn làm hộ chiếu thì ở đâu", "làm hộ chiếu"),
+    ("thế còn phù hiệu xe tải thì sao", "phù hiệu xe tải"),
+    ("văn phòng nộp ở đâu", ""),
+    ("tôi ở Đồng Văn, Hà Giang thì nộp ở đâu", "tôi ở ,"),
+])
+def test_the_story_leaves_out_asks_places_and_framing(text, expected):
+    assert story(text) == expected
+
+
+@pytest.mark.parametrize("text, names", [
+    ("lệ phí bao nhiêu", False), ("mat bao lau", False), ("hướng dẫn nộp trực tuyến", False),
+    ("tôi ở Đồng Văn, Hà Giang thì nộp ở đâu", False), ("bị mất rồi thì sao", True), ("hết hạn rồi", True),
+    ("còn làm hộ chiếu thì ở đâu", True), ("nhà 3 tầng ở xã", True),
+])
+def test_only_words_beyond_the_asks_name_something(text, names):
+    assert names_something(text) is names
+
+
+def test_accents_tell_syllables_apart():
+    assert "ho" in topic_words("làm hộ chiếu")  # hộ chiếu, not hồ sơ
+    assert coverage("nhà 3 tầng", AWARD) == 0.5  # tầng is not tặng
+    assert coverage("làm hộ chiếu", PASSPORT) == 1.0
+
+
+def test_siblings_share_a_family_whatever_the_variant_or_grade():
+    assert siblings(HOUSE, HOUSE_REPAIR) and siblings(HOUSE, BIG_WORKS)
+    assert not siblings(HOUSE, BADGE)
+
+
+def test_another_agency_only_on_a_clear_match():
+    assert clearly_other_agency(found(hit("1.001456", PASSPORT, 0.77, False)), "làm hộ chiếu") is not None
+    # a high score on a name that does not hold the question's words
+    assert clearly_other_agency(found(hit("1.008023", AWARD, 0.74, False)), "nhà 3 tầng") is None
+    # without accents the bar is higher: "tang" is both tầng and tặng
+    assert clearly_other_agency(found(hit("1.008023", AWARD, 0.74, False)), "nha 3 tang") is None
+    assert clearly_other_agency(found(hit("1.001456", PASSPORT, 0.9, False), confident=False), "hộ chiếu") is None
+
+
+def test_a_detail_that_fits_the_focus_keeps_it():
+    own = found(hit("1.013229", HOUSE_REPAIR, 0.76), hit("1.008023", AWARD, 0.74, False))
+    refined = found(hit("1.013225", HOUSE, 0.84), hit("1.013229", HOUSE_REPAIR, 0.67))
+    assert _moved(own, refined, "1.013225") is None
+
+
+def test_a_detail_that_fits_a_sibling_moves_to_it():
+    own = found(hit("1.013230", "Cấp giấy phép di dời công trình cấp I", 0.71), confident=False)
+    refined = found(hit("1.013236", BIG_WORKS, 0.85), hit("1.013225", HOUSE, 0.66))
+    assert _moved(own, refined, "1.013225").code == "1.013236"
+
+
+def test_a_new_topic_moves_the_focus():
+    own = found(hit("2.002288", BADGE, 0.61))
+    refined = found(hit("1.013225", HOUSE, 0.62), hit("1.013236", BIG_WORKS, 0.57))
+    assert _moved(own, refined, "1.013225").code == "2.002288"
