@@ -59,3 +59,25 @@ async def test_one_senders_messages_run_in_order_while_senders_run_concurrently(
     assert rasa.max_active_per_sender == 1
     assert [t for s, t in rasa.sent if s == "web:u0"] == ["m0", "m2", "m4"]
     assert elapsed < 6 * 0.05, "two senders should have been served side by side"
+
+
+async def test_a_typed_answer_to_an_offer_reaches_rasa_as_the_offered_button():
+    offer = [OutgoingMessage("Tôi hướng dẫn từng bước nhé?", [Button("Hướng dẫn từng bước", "/start_guide"),
+                                                               Button("Không, cảm ơn", "/deny")])]
+    rasa = RecordingRasa(offer)
+    service = ConversationService(rasa)
+    await service.handle(IncomingMessage("web", "u1", "nộp online được không"))
+    await service.handle(IncomingMessage("web", "u1", "ok hướng dẫn tôi"))
+    # The offer was made to u1: the same words from u2, to whom nothing was offered, go as typed.
+    await service.handle(IncomingMessage("web", "u2", "ok hướng dẫn tôi"))
+    assert rasa.sent[1:] == [("web:u1", "/start_guide"), ("web:u2", "ok hướng dẫn tôi")]
+
+
+async def test_only_the_latest_offer_counts():
+    rasa = RecordingRasa([OutgoingMessage("Tôi hướng dẫn từng bước nhé?", [Button("Hướng dẫn", "/start_guide")])])
+    service = ConversationService(rasa)
+    await service.handle(IncomingMessage("web", "u1", "nộp online được không"))
+    rasa.replies = [OutgoingMessage("Phí: 500.000 đồng")]
+    await service.handle(IncomingMessage("web", "u1", "lệ phí bao nhiêu"))
+    await service.handle(IncomingMessage("web", "u1", "ok"))
+    assert rasa.sent[2] == ("web:u1", "ok")
