@@ -65,10 +65,11 @@ class ConversationService:
         if not masked.text:
             return Reply([OutgoingMessage(notices.TEXT_ONLY)], TurnInfo(status="empty"))
         text = masked.text if command else self._defuse(sender, masked.text)
-        seen = IncomingMessage(message.channel, sender_id, text)
         if not command:
-            # A typed "ok", "tiếp theo" or "trường hợp hai" means the button it names among those just offered.
+            # A typed "ok", "tiếp theo" or "trường hợp hai" means the button it names among those just offered:
+            # Rasa, and the record of the turn, get that button's payload as if it had been tapped.
             text = replies.resolve(text, self._offered.get(sender)) or text
+        seen = IncomingMessage(message.channel, sender_id, text)
         # One sender's turns run in order (Rasa's tracker is per sender); different senders run concurrently.
         async with self._lock(sender):
             reply = await self._rasa.send(sender, text)
