@@ -81,7 +81,8 @@ class ReducedQuestion:
 
 
 def reduce_question(text: str) -> ReducedQuestion:
-    original = expand_abbreviations(nfc(text))
+    # expand_abbreviations spaces punctuation out; a national code ("1.013225") must stay one piece
+    original = re.sub(r"(?<=\d)\. (?=\d)", ".", expand_abbreviations(nfc(text)))
     folded = fold(original)
     if len(folded) != len(original):  # a character whose case or accent folding changes length: no cutting
         return ReducedQuestion(text=text, story=original, aspects=[a for a in ASPECTS if _ASK_RE[a].search(folded)])

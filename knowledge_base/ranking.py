@@ -312,7 +312,8 @@ class Ranker:
             dense = np.where(self.has_vectors, dense, p.unconfirmed * lex.scores) if use_dense else lex.scores
             blend = p.lexical_weight * lex.scores + p.dense_weight * dense
         prior = p.in_scope_prior * (2.0 if q["asks_department"] else 1.0)
-        blend += (blend > 0) * (prior * self.in_scope + self._variant_adjustment(q["cues"]))
+        adjust = self._variant_adjustment(q["cues"])
+        blend += (blend > 0) * (prior * self.in_scope + adjust)
         wanted = min(top_k + len(hits), len(blend))
         order = np.argpartition(-blend, wanted - 1)[:wanted] if wanted < len(blend) else np.arange(len(blend))
         order = order[np.argsort(-blend[order], kind="stable")]
@@ -326,7 +327,7 @@ class Ranker:
         # A national code decides: known -> that record, unknown -> say so rather than guess.
         confident = confident_code is not None
         ambiguous = [] if q["codes"] else self._ambiguous(hits, q["cues"])
-        features = self._features(hits, ambiguous, lex, dense, blend) if hits and not q["codes"] else {}
+        features = self._features(hits, ambiguous, lex.scores + adjust, dense + adjust, lex) if hits and not q["codes"] else {}
         if q["codes"]:
             pass
         elif hits and stages == "hybrid" and q["long"] and hits[0].in_scope:
@@ -385,7 +386,7 @@ class Ranker:
                     or (either and score >= p.long_min_score + 0.1 and clear)
                     or (f["coverage"] >= p.min_coverage and score >= p.long_min_score and margin >= p.long_margin))
 
-    def _features(self, hits: list[Hit], ambiguous: list[str], lex, dense: np.ndarray, blend: np.ndarray) -> dict:
+    def _features(self, hits: list[Hit], ambiguous: list[str], lexical: np.ndarray, dense: np.ndarray, lex) -> dict:
         """What confidence is judged on: how far the first result (with its offered siblings) leads the
         rest, and whether keywords and the dense model agree on it."""
         row = self.by_code[hits[0].code]
@@ -399,7 +400,8 @@ class Ranker:
             "margin": hits[0].score - rival,
             "coverage": float(lex.coverage[row]),
             "evidence": float(lex.coverage[row] * lex.query_mass),
-            "lexical_first": bool(lex.scores.size and self.records[int(np.argmax(lex.scores))].code in group),
+            # each signal on its own, with the sibling the question names preferred as in the blend
+            "lexical_first": bool(lexical.size and lexical.max() > 0 and self.records[int(np.argmax(lexical))].code in group),
             "dense_first": bool(dense.size and dense.max() > 0 and self.records[int(np.argmax(dense))].code in group),
         }
 
