@@ -36,9 +36,10 @@ class ActionAnswerAspect(Action):
         found = await resolve(kb, tracker, dispatcher, lambda d, hit: redirect(d, kb, hit))
         if found.handled:
             return []
+        aspect = ASPECT_OF_INTENT.get(tracker.latest_message.get("intent", {}).get("name"), "documents")
         if found.procedure is None and names_something(text, at_least=1):
             # No procedure in focus, but the words may still name one ("giấy phép"): search as for a question.
-            return await answer_from_search(dispatcher, kb, text)
+            return await answer_from_search(dispatcher, kb, text, asked=aspect)
         if found.procedure is None:
             say(dispatcher, "ask_which_procedure", buttons=buttons.help_options())
             report_turn(dispatcher, "clarified", reason="follow-up without a procedure in focus")
@@ -47,7 +48,6 @@ class ActionAnswerAspect(Action):
         events: list[dict[str, Any]] = [SlotSet("procedure_code", procedure.code)]
         if found.changed:
             events.append(SlotSet("case", None))
-        aspect = ASPECT_OF_INTENT.get(tracker.latest_message.get("intent", {}).get("name"), "documents")
         case = cases.current(tracker, procedure, keep_slot=not found.changed)
         asked = [a for a in reduce_question(text).aspects if a != "permit_needed"]
         if len(asked) > 1:  # "phí bao nhiêu, mất mấy ngày": both in one reply

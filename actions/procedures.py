@@ -103,9 +103,13 @@ def opening(dispatcher: CollectingDispatcher, kb, text: str) -> bool:
     return True
 
 
-async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str) -> list[dict[str, Any]]:
-    """The answer to a question naming a procedure: it, a choice between close candidates, or a redirect."""
+async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str,
+                             asked: str | None = None) -> list[dict[str, Any]]:
+    """The answer to a question naming a procedure: it, a choice between close candidates, or a redirect.
+    `asked`: the aspect the classifier read in the question, answered with those search found in its words."""
     found = await asyncio.to_thread(kb.search, text, 5)
+    if asked and asked not in found.aspects:
+        found.aspects = [asked, *found.aspects]
     if not found.results:
         not_found(dispatcher, kb, "no search result")
         return []

@@ -23,7 +23,7 @@ ASPECTS = (PERMIT_NEEDED, DOCUMENTS, FEE, TIME, WHERE, ONLINE)
 _ASKS: dict[str, str] = {
     DOCUMENTS: (
         r"(?:can |phai )?(?:nhung |cac )?giay to (?:gi|nao|ra sao|nhu the nao)|(?:can |phai )?(?:chuan bi|mang theo|mang)"
-        r"(?: nhung)?(?: giay to| ho so)?(?: gi| nao)\b|ho so (?:gom|can|phai co|co)(?: nhung)?(?: gi| nao)|ho so (?:ra sao|nhu the nao|the nao)"
+        r"(?: nhung)?(?: giay to| ho so)?(?: gi| nao)\b|ho so (?:gom|can|phai co|co)(?: nhung)?(?: gi| nao)|(?:can |phai co |phai nop )?(?:nhung )?ho so (?:gi|nao)\b|ho so (?:ra sao|nhu the nao|the nao)"
         r"|thanh phan ho so|(?:can|gom|co)(?: nhung)? gi\b|can chuan bi ho so gi"
         r"|(?:can |phai co |phai dap ung )?(?:nhung )?dieu kien(?: [a-z ]{0,30}?)? (?:la gi|gi|nao|nhu the nao|ra sao|the nao)"
     ),
