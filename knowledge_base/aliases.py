@@ -150,6 +150,7 @@ _COLLOQUIAL: list[tuple[str, tuple[str, ...]]] = [
     (r"^cap giay phep kinh doanh van tai", ("mở công ty vận tải", "kinh doanh vận tải hàng hóa, hành khách bằng ô tô")),
     (r"giay phep dao tao lai xe", ("mở trung tâm dạy lái xe", "cơ sở đào tạo lái xe ô tô")),
     (r"giao vien day thuc hanh lai xe", ("làm giáo viên dạy lái xe",)),
+    (r"^dang ky khai thac tuyen van tai hanh khach co dinh$", ("mở tuyến xe khách cố định trong nước", "đăng ký chạy tuyến xe khách liên tỉnh")),
     (r"du dieu kien hoat dong kiem dinh xe co gioi", ("trung tâm đăng kiểm, trạm đăng kiểm xe", "mở trạm đăng kiểm")),
     (r"^cap giay chung nhan kiem dinh, tem kiem dinh", ("đăng kiểm xe ô tô", "đi đăng kiểm định kỳ")),
     # other agencies' everyday procedures, so those questions resolve to the right catalogue entry

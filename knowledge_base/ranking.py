@@ -188,6 +188,7 @@ class Ranker:
         self.variant = np.array([bool(a) for a in self.actions])
         self.grades = np.array([sib.procedure_grade(r.name) for r in records])
         self.modes = np.array([sib.procedure_mode(r.name) for r in records])
+        self.abroad = np.array([sib.procedure_abroad(r.name) for r in records])
         self.families = [sib.family(r.name) for r in records]
         self.dense_scale = self._calibrate()
 
@@ -430,6 +431,8 @@ class Ranker:
         if cues.mode:  # "xe bồn" is a road vehicle: the inland-waterway namesake is not meant
             moded = self.modes != ""
             adjust[moded & (self.modes != cues.mode)] -= self.params.grade_bonus
+        if not cues.abroad:
+            adjust[self.abroad & self.in_scope] -= self.params.grade_bonus / 2
         return adjust
 
     def _ambiguous(self, hits: list[Hit], cues: sib.Cues) -> list[str]:

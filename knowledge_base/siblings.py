@@ -64,6 +64,17 @@ def procedure_mode(name: str) -> str:
     return next((mode for mode, pattern in _NAME_MODE if pattern.search(folded)), "")
 
 
+# Cross-border transport (Laos, Cambodia, China, GMS, ASEAN) has domestic namesakes; a question that names no
+# other country or border means the domestic one.
+_NAME_ABROAD = re.compile(r"\b(?:giua viet nam|quoc te|gms|asean|qua bien gioi|lien van|campuchia|trung quoc|lao)\b")
+_ASK_ABROAD = re.compile(r"\b(?:lao(?! dong)|campuchia|trung quoc|quoc te|gms|asean|nuoc ngoai|qua bien gioi|cua khau|lien van"
+                         r"|xuat canh|nhap canh|sang nuoc ban)\b")
+
+
+def procedure_abroad(name: str) -> bool:
+    return bool(_NAME_ABROAD.search(fold(name)))
+
+
 def procedure_grade(name: str) -> str:
     folded = fold(name)
     if _NAME_LOW.search(folded):
@@ -98,7 +109,9 @@ _ASK_ACTION = (
         r"|chay mat|uot|nat|mo het chu|bi ghi sai|cap lai|xin lai|lam lai (?:giay|chung chi|phu hieu|the|ban|bang))\b")),
     (AMEND, re.compile(
         r"\b(?:dieu chinh|sua doi|doi ten|thay doi (?:thiet ke|noi dung|thong tin|ten|dia chi|tru so|hang|quy mo|dien tich"
-        r"|so tang|cong nang|chieu cao|bo tri|mat bang|ket cau chinh)|so voi giay phep(?: da| duoc)? cap)\b")),
+        r"|so tang|cong nang|chieu cao|bo tri|mat bang|ket cau chinh)|so voi giay phep(?: da| duoc)? cap"
+        # "đã có giấy phép 2 tầng, giờ muốn xây lên 3 tầng": a change to a permit already granted
+        r"|(?:da co|da duoc cap|duoc cap) (?:giay )?phep[^.?!]{0,60}?(?:xay (?:them|len)|nang (?:them|len)|them \w+ tang))\b")),
     (CONVERT, re.compile(r"\b(?:chuyen doi|cap doi|doi (?:sang |lai )?(?:chung chi|giay phep|bang|phu hieu))\b")),
     (NEW, re.compile(r"\b(?:thanh lap|lan dau|cap moi|xin moi|lam moi|chua co|mo (?:san|trung tam|co so|them))\b")),
 )
@@ -120,6 +133,7 @@ class Cues:
     actions: frozenset[str]
     grade: str  # LOW, HIGH or "" when the question does not say
     mode: str = ""  # ROAD, WATER, RAIL or "" (none or several)
+    abroad: bool = False  # names another country, a border or international transport
 
 
 def question_cues(text: str) -> Cues:
@@ -138,4 +152,4 @@ def question_cues(text: str) -> Cues:
     high, low = bool(_ASK_HIGH.search(folded_text)), bool(_ASK_LOW.search(folded_text))
     grade = HIGH if high and not re.search(r"\bcap (?:3|4|iii|iv)\b", folded_text) else LOW if low else ""
     modes = {mode for mode, pattern in _ASK_MODE if pattern.search(folded_text)}
-    return Cues(frozenset(actions), grade, modes.pop() if len(modes) == 1 else "")
+    return Cues(frozenset(actions), grade, modes.pop() if len(modes) == 1 else "", bool(_ASK_ABROAD.search(folded_text)))

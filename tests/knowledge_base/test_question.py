@@ -61,3 +61,10 @@ def test_sibling_cues(text, actions, grade):
 def test_mode_of_transport():
     assert question_cues("chở xăng bằng xe bồn trên quốc lộ").mode == ROAD
     assert question_cues("chở xăng bằng xe bồn rồi xuống sà lan").mode == ""
+
+
+def test_a_change_to_a_granted_permit_and_a_border_named():
+    assert question_cues("Nhà đã có giấy phép xây dựng 2 tầng, giờ muốn xây lên 3 tầng").actions == {"amend"}
+    assert not question_cues("xe khách chạy tuyến cố định trong tỉnh").abroad
+    assert question_cues("giấy phép liên vận cho xe sang Lào").abroad
+    assert not question_cues("hợp đồng lao động của lái xe").abroad
