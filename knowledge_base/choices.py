@@ -18,6 +18,8 @@ _MARKER = r"(?:truong hop|th|cai|thu|so|loai|muc|lua chon|phuong an|y|option)"
 _MARKED = re.compile(rf"\b{_MARKER}(?:\s+(?:thu|so))?\s*(\d{{1,2}}|{'|'.join(NUMBER_WORDS)})\b")
 _FIRST = re.compile(rf"\b(?:{_MARKER}\s+)?dau tien\b|\bcai dau\b")
 _LAST = re.compile(rf"\b(?:{_MARKER}\s+)?cuoi(?: cung)?\b")
+ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+GRADE_WORDS = {"cap", "hang", "loai"}
 # Words that carry no choice: fillers, particles, and the shared frame of case titles ("Đối với công trình").
 FILLER = set("""
 truong hop th cai thu so loai muc chon lua la cua toi minh em anh chi a ah oi nhe voi thi o
@@ -45,7 +47,14 @@ def ordinal(text: str, count: int) -> int | None:
 def _content(text: str, accented: bool = False) -> list[str]:
     # With accents kept "lệ" (phí) and "lẻ" (riêng lẻ) differ; a reply typed without accents is matched folded.
     tokens = words(nfc(text).lower()) if accented else words(fold(text))
-    return [w for w in tokens if fold(w) not in FILLER and not w.isdigit()]
+    found = []
+    for i, w in enumerate(tokens):
+        # The grade of a work tells siblings apart: "cấp II", "cấp 2" and "cấp đặc biệt, I, II" say the same.
+        if w in ROMAN or (w.isdigit() and i and fold(tokens[i - 1]) in GRADE_WORDS):
+            found.append(f"grade{ROMAN.get(w, w)}")
+        elif fold(w) not in FILLER and not w.isdigit():
+            found.append(w)
+    return found
 
 
 def _bigrams(tokens: list[str]) -> set[str]:

@@ -58,3 +58,15 @@ def test_a_case_is_chosen_in_words(text, case):
     (CASES, "trường hợp 9"), (GUIDE_STEP, "cần giấy tờ gì"), ([], "ok"), (CASES, "/choose_case")])
 def test_a_new_question_is_not_taken_for_a_choice(offer, text):
     assert resolve(text, offer) is None
+
+
+SIBLINGS = [Button("Gia hạn GPXD – nhà ở riêng lẻ, công trình cấp III–IV", '/ask_procedure{"procedure_code": "1.013227"}'),
+            Button("Gia hạn GPXD – công trình cấp đặc biệt, I, II", '/ask_procedure{"procedure_code": "1.013233"}')]
+
+
+@pytest.mark.parametrize("text, code", [("công trình cấp II", "1.013233"), ("cap 2", "1.013233"),
+                                        ("cấp IV", "1.013227"), ("nhà ở riêng lẻ", "1.013227"),
+                                        ("cái đầu", "1.013227")])
+def test_a_sibling_is_chosen_by_the_grade_or_kind_of_work(text, code):
+    assert resolve(text, SIBLINGS) == '/ask_procedure{"procedure_code": "%s"}' % code
+
