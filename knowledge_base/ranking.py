@@ -189,6 +189,7 @@ class Ranker:
         self.grades = np.array([sib.procedure_grade(r.name) for r in records])
         self.modes = np.array([sib.procedure_mode(r.name) for r in records])
         self.abroad = np.array([sib.procedure_abroad(r.name) for r in records])
+        self.authority = [sib.authority_verb(r.name) for r in records]
         self.families = [sib.family(r.name) for r in records]
         self.dense_scale = self._calibrate()
 
@@ -313,7 +314,7 @@ class Ranker:
             dense = np.where(self.has_vectors, dense, p.unconfirmed * lex.scores) if use_dense else lex.scores
             blend = p.lexical_weight * lex.scores + p.dense_weight * dense
         prior = p.in_scope_prior * (2.0 if q["asks_department"] else 1.0)
-        adjust = self._variant_adjustment(q["cues"])
+        adjust = self._variant_adjustment(q["cues"], fold(q["expanded"]))
         blend += (blend > 0) * (prior * self.in_scope + adjust)
         wanted = min(top_k + len(hits), len(blend))
         order = np.argpartition(-blend, wanted - 1)[:wanted] if wanted < len(blend) else np.arange(len(blend))
@@ -331,6 +332,8 @@ class Ranker:
         features = self._features(hits, ambiguous, lex.scores + adjust, dense + adjust, lex) if hits and not q["codes"] else {}
         if q["codes"]:
             pass
+        elif hits and (verb := self.authority[self.by_code[hits[0].code]]) and verb not in fold(q["expanded"]):
+            confident = False  # the question never says it wants this done (recognise, revoke, dismiss...)
         elif hits and stages == "hybrid" and q["long"] and hits[0].in_scope:
             confident = self._confident_long(features)
         elif hits:
@@ -409,7 +412,7 @@ class Ranker:
     def _sibling_key(self, row: int) -> tuple:
         return (self.families[row], self.actions[row], self.grades[row], self.modes[row], self.in_scope[row])
 
-    def _variant_adjustment(self, cues: sib.Cues) -> np.ndarray:
+    def _variant_adjustment(self, cues: sib.Cues, folded: str = "") -> np.ndarray:
         """Prefer the variant of a procedure the question asks for (re-issue, renewal, amendment), and the
         plain procedure when it asks for none: "xin giấy phép đào tạo lái xe" means a new one. Likewise the
         grade of the works when the question names it ("nhà ở", "cấp II")."""
@@ -433,6 +436,9 @@ class Ranker:
             adjust[moded & (self.modes != cues.mode)] -= self.params.grade_bonus
         if not cues.abroad:
             adjust[self.abroad & self.in_scope] -= self.params.grade_bonus / 2
+        for row, verb in enumerate(self.authority):
+            if verb and not re.search(rf"\b{verb}\b", folded):
+                adjust[row] -= self.params.action_bonus
         return adjust
 
     def _ambiguous(self, hits: list[Hit], cues: sib.Cues) -> list[str]:

@@ -75,6 +75,17 @@ def procedure_abroad(name: str) -> bool:
     return bool(_NAME_ABROAD.search(fold(name)))
 
 
+# Procedures a citizen does not start by naming their object: recognising an organisation, revoking, dismissing,
+# enforcing, closing. "Chứng chỉ năng lực hạng III" does not ask to recognise the body that issues it.
+_AUTHORITY_VERB = re.compile(r"^(?:thu tuc )?(cong nhan|thu hoi|mien nhiem|cuong che|bai bo|cham dut|xoa dang ky)\b")
+
+
+def authority_verb(name: str) -> str:
+    """The verb of such a procedure ("" for the usual ones a citizen applies for)."""
+    match = _AUTHORITY_VERB.search(fold(name))
+    return match.group(1) if match else ""
+
+
 def procedure_grade(name: str) -> str:
     folded = fold(name)
     if _NAME_LOW.search(folded):

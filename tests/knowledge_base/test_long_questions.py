@@ -80,3 +80,10 @@ def test_siblings_told_apart_when_the_question_says_which(kb, question, code):
     found = kb.analyse(question)
     assert found.results[0].code == code, [h.code for h in found.results]
     assert found.ambiguous_between == []
+
+
+def test_a_procedure_the_citizen_does_not_ask_for_is_not_answered_as_sure(kb):
+    # capability certificates have no procedure of their own in the national records; the body that issues
+    # them is recognised by 1.013223, which the citizen does not ask for
+    found = kb.analyse("Công ty tư vấn của tôi cần chứng chỉ năng lực hạng III để dự thầu, xin ở đâu?")
+    assert not found.confident
