@@ -89,7 +89,9 @@ def which_sibling(dispatcher: CollectingDispatcher, kb, found, aspects: list[str
     say(dispatcher, "procedure_which_sibling",
         buttons=[buttons.choose_procedure(p.code, p.short_title) for p in siblings])
     report_turn(dispatcher, "clarified", siblings[0].code, found.results[0].score, reason="siblings")
-    return [SlotSet("asked_aspects", aspects or None)]
+    # The likeliest sibling is in focus meanwhile: a detail typed instead of a choice refines within the family.
+    return [SlotSet("procedure_code", siblings[0].code), SlotSet("case", None),
+            SlotSet("asked_aspects", aspects or None)]
 
 
 def opening(dispatcher: CollectingDispatcher, kb, text: str) -> bool:
