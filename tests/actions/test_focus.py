@@ -70,7 +70,7 @@ def test_a_detail_that_fits_the_focus_keeps_it():
 
 
 def test_a_detail_that_fits_a_sibling_moves_to_it():
-    own = found(hit("1.013230", "Cấp giấy phép di dời công trình cấp I", 0.71), confident=False)
+    own = found(hit("1.013230", "Cấp giấy phép di dời đối với công trình cấp đặc biệt, cấp I", 0.71), confident=False)
     refined = found(hit("1.013236", BIG_WORKS, 0.85), hit("1.013225", HOUSE, 0.66))
     assert _moved(own, refined, "1.013225").code == "1.013236"
 

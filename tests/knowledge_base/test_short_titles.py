@@ -82,14 +82,14 @@ def test_staff_title_survives_reimport_and_derived_ones_are_rederived(shared_dir
     import_national(source, root)
     path = root / "procedures" / "1.013237.yml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data.update(short_title="Cấp chứng chỉ hành nghề xây dựng (lần đầu)", short_title_by_staff=True)
+    data.update(short_title="Cấp CCHN hoạt động xây dựng (lần đầu)", short_title_by_staff=True)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     other = root / "procedures" / "1.013225.yml"
     other.write_text(other.read_text(encoding="utf-8").replace(
         "short_title: Cấp GPXD mới – nhà ở riêng lẻ, công trình cấp III–IV", "short_title: stale"), encoding="utf-8")
     import_national(source, root)
     kb = load_knowledge_base(root)
-    assert kb.procedures["1.013237"].short_title == "Cấp chứng chỉ hành nghề xây dựng (lần đầu)"
+    assert kb.procedures["1.013237"].short_title == "Cấp CCHN hoạt động xây dựng (lần đầu)"
     assert kb.procedures["1.013237"].short_title_by_staff
     assert kb.procedures["1.013225"].short_title == "Cấp GPXD mới – nhà ở riêng lẻ, công trình cấp III–IV"
 
