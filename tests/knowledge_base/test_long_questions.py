@@ -26,9 +26,9 @@ def kb():
 @pytest.mark.parametrize(
     "name, top1, top3, confident_share, right_when_confident",
     [
-        # measured 2026-11-29: 0.985 / 1.0 / 0.61 / 1.0
+        # measured 2026-11-29: 0.99 / 1.0 / 0.65 / 1.0
         ("long_questions.tsv", 0.92, 0.97, 0.5, 0.95),
-        # measured: 0.91 / 1.0 / 0.65 / 1.0 (22 answerable questions: one miss moves it by 0.05)
+        # measured: 0.91 / 1.0 / 0.75 / 1.0 (22 answerable questions: one miss moves it by 0.05)
         ("long_questions_holdout.tsv", 0.75, 0.9, 0.4, 0.85),
     ],
 )
