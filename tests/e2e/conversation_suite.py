@@ -1,6 +1,7 @@
 """Scripted multi-turn conversations (tests/e2e/conversations/*.yml) run against the chat API.
 
-Each turn says what a citizen must (and must not) see. Used by tests/e2e/test_conversation_suite.py on the real
+Each turn says what a citizen must (and must not) see. A conversation with `known: <why>` is a failure we know
+of and have not fixed: reported, not hidden (an expected failure in pytest). Used by tests/e2e/test_conversation_suite.py on the real
 stack, and runnable against any running gateway to print a pass rate:
 
     .venv/bin/python tests/e2e/conversation_suite.py http://127.0.0.1:8000
@@ -108,7 +109,8 @@ if __name__ == "__main__":
     for conversation in conversations:
         failures = run(chat, conversation)
         passed += not failures
-        print(("PASS " if not failures else "FAIL ") + conversation["name"])
+        known = f" (known: {conversation['known']})" if conversation.get("known") else ""
+        print(("PASS " if not failures else "FAIL ") + conversation["name"] + known)
         for failure in failures:
             print("     " + failure)
     print(f"{passed} passed, {len(conversations) - passed} failed")
