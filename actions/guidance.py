@@ -18,6 +18,7 @@ from actions.deps import knowledge_base
 from actions.texts import render, say
 from actions.focus import entity
 from actions.wording import mentions_ha_giang
+from knowledge_base.choices import acknowledgement
 from actions.procedures import answered_as_question, merger_note
 from actions.turns import report_turn
 
@@ -27,6 +28,7 @@ RECEIPT_CODE = re.compile(r"\b\d{3}\.\d{2}\.\d{2}\.H\d{2}-\d{6}-\d{4}\b", re.IGN
 MENU_FILE = Path(__file__).with_name("menu.yml")
 # Words (folded) that confirm what the classifier read, so a procedure named beside them does not override it.
 PAYMENT_WORDS = re.compile(r"\b(?:thanh toan|tra tien|chuyen khoan|paygov|vi dien tu|ngan hang|the atm|nop tien)\b")
+STATUS_WORDS = re.compile(r"\b(?:tra cuu|tinh trang|ma ho so|ma bien nhan|den dau roi|theo doi ho so|ket qua ho so)\b")
 HANDOFF_WORDS = re.compile(r"\b(?:can bo|nguoi that|nhan vien|chuyen vien|tong dai|gap nguoi|tu van vien|"
                            r"noi chuyen|nguoi phu trach|lanh dao)\b")
 
@@ -68,7 +70,8 @@ class ActionStatusLookup(Action):
         match = RECEIPT_CODE.search(tracker.latest_message.get("text") or "")
         if match:
             say(dispatcher, "status_lookup", receipt=match.group(0).upper(), portal=portal)
-        elif (events := await answered_as_question(dispatcher, knowledge_base(), tracker)) is not None:
+        elif (events := await answered_as_question(dispatcher, knowledge_base(), tracker,
+                                                   unless=STATUS_WORDS)) is not None:
             return events
         else:
             say(dispatcher, "status_lookup_no_code", portal=portal)
@@ -175,6 +178,23 @@ class ActionOutOfScope(Action):
         say(dispatcher, "out_of_scope", buttons=buttons.help_options())
         report_turn(dispatcher, "out_of_scope", reason="not an administrative procedure")
         return []
+
+
+class ActionAcknowledge(Action):
+    """A yes, a no or a walkthrough word with nothing open to apply it to ("ok", "thôi", "tiếp"): acknowledged.
+    Anything else the classifier read as one (gibberish) gets the honest fallback."""
+
+    def name(self) -> str:
+        return "action_acknowledge"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        text = tracker.latest_message.get("text") or ""
+        if text.startswith("/") or acknowledgement(text):
+            say(dispatcher, "acknowledged")
+            report_turn(dispatcher, "chat", reason="acknowledged")
+            return []
+        return await ActionFallback().run(dispatcher, tracker, domain)
 
 
 class ActionFallback(Action):

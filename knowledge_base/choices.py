@@ -1,4 +1,5 @@
-"""Which of several offered options a typed reply picks: "trường hợp hai", "cái thứ 3", "nhà ở riêng lẻ".
+"""What a typed reply picks among offered options ("trường hợp hai", "cái thứ 3", "nhà ở riêng lẻ"), and the
+yes, no and walkthrough words of a short reply ("ừ", "thôi", "tiếp theo"), with or without accents.
 
 One parser for every place a citizen chooses (a document case, one of several procedures, a button): the
 gateway uses it on the titles of the buttons it just sent, the actions on a procedure's case titles.
@@ -103,3 +104,50 @@ def match_title(text: str, titles: list[str], *, min_coverage: float = 0.5,
     # Two-letter syllables collide once folded ("lẻ", "lệ"): a lone word must be longer to decide alone.
     singular = any(unique[w] == {best} for w in reply_set if w in unique and len(w) > 2)
     return best if scores[best][0] >= min_coverage or singular else None
+
+
+# --- yes, no and walkthrough words ---
+YES = {"ok", "oke", "okay", "okie", "oki", "okela", "uh", "u", "um", "uhm", "ung", "co", "vang", "da", "duoc", "dc",
+       "yes", "y", "muon", "roi", "chuan", "nhat", "tat", "nhien", "chac", "chan", "dong", "yy", "yep"}
+NO = {"khong", "ko", "k", "kg", "hong", "hok", "khg", "thoi", "chua", "khoi", "no", "nope", "sau"}
+# Words around a yes or a no that change nothing: "ừ, hướng dẫn tôi đi", "dạ thôi ạ", "không cần đâu".
+REPLY_FILLER = {"toi", "minh", "em", "anh", "chi", "ban", "a", "ah", "nhe", "nha", "di", "voi", "giup", "cho", "oi",
+          "vay", "the", "ha", "luon", "ngay", "can", "cam", "on", "dau", "de", "lam", "xem", "nao", "thanks",
+          "thank", "cac", "nhe", "ak", "nua", "lai", "bay", "gio", "hi", "hihi", "vs"}
+NAV = {
+    "next": {"tiep", "tiep theo", "tiep tuc", "buoc tiep", "buoc tiep theo", "buoc sau", "buoc ke", "next",
+             "sang buoc tiep", "qua buoc tiep", "tiep nao", "roi tiep", "xong buoc nay"},
+    "back": {"quay lai", "lai buoc truoc", "buoc truoc", "tro lai", "lui", "lui lai", "back", "xem lai buoc truoc",
+             "quay lai buoc truoc", "buoc truoc do", "tro ve", "quay ve"},
+    "done": {"xong", "dung", "dung lai", "thoat", "ket thuc", "thoi", "stop", "huy", "du roi", "khong can nua",
+             "thoat ra", "ket thuc huong dan", "dung huong dan", "thoi khong can", "het"},
+}
+# "ok tiếp", "tiếp đi", "xong rồi": words a nav phrase may carry.
+NAV_FILLER = {"ok", "oke", "da", "vang", "u", "roi", "di", "a", "nhe", "nha", "toi", "minh", "em", "oi", "nao"}
+
+
+def navigation(tokens: list[str]) -> str | None:
+    """The one way a reply moves ("thôi dừng lại" = done twice over), or None when it says anything else."""
+    rest = " ".join(t for t in tokens if t not in NAV_FILLER) or " ".join(tokens)
+    found = set()
+    for nav, phrase in sorted(((n, p) for n, ps in NAV.items() for p in ps), key=lambda item: -len(item[1])):
+        pattern = re.compile(rf"(?:^| ){re.escape(phrase)}(?= |$)")
+        if pattern.search(rest):
+            found.add(nav)
+            rest = pattern.sub(" ", rest).strip()
+    return found.pop() if len(found) == 1 and not rest else None
+
+
+def yes_no(tokens: list[str], yes_words: set[str] | frozenset[str] = frozenset()) -> bool | None:
+    """True for a yes, False for a no, None when the reply says more than either."""
+    if not tokens or any(t not in YES | NO | REPLY_FILLER | yes_words for t in tokens):
+        return None
+    if any(t in NO for t in tokens):
+        return False
+    return True
+
+
+def acknowledgement(text: str) -> bool:
+    """A bare yes, no or walkthrough word ("ok", "thôi", "tiếp"), said with nothing open to apply it to."""
+    tokens = words(fold(text))
+    return yes_no(tokens) is not None or navigation(tokens) is not None
