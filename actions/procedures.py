@@ -10,11 +10,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import answering, answers, buttons, paging
+from actions import answering, answers, buttons, cases, paging
 from actions.deps import knowledge_base
 from actions.faq import matching_faq
 from actions.texts import say
-from actions import cases
 from actions.focus import clearly_other_agency, entity, resolve
 from actions.wording import mentions_ha_giang, mentions_place, names_something, topic_words
 from actions.turns import report_turn
@@ -145,7 +144,7 @@ async def answered_as_question(dispatcher: CollectingDispatcher, kb, tracker: Tr
     if focus is not None and mentions_place(text) and not names_something(text):
         # "tôi ở huyện Bắc Quang, Hà Giang": where the citizen lives, said about the procedure in focus.
         opening(dispatcher, kb, text)
-        events = paging.send_page(dispatcher, focus.code, "where", answers.where(focus, kb.department))
+        events = answering.aspect(dispatcher, kb, focus, "where", None)
         say(dispatcher, "ask_feedback", buttons=buttons.feedback())
         report_turn(dispatcher, "answered", focus.code, reason="where (a place said)")
         return events
