@@ -69,8 +69,9 @@ def summary(dispatcher: CollectingDispatcher, kb, code: str, confidence: float |
 
 def answer(dispatcher: CollectingDispatcher, kb, code: str, confidence: float | None, question: str = "",
            case: int | None = None, aspects: list[str] | None = None) -> list[dict[str, Any]]:
-    """The first answer about a procedure: every aspect the message asks of it, or its summary."""
-    if not aspects:
+    """The first answer about a procedure: every aspect the message asks of it, or its summary (which also
+    answers "do I need a permit?" asked alone: which procedure, who handles it, how to file)."""
+    if not aspects or set(aspects) == {"permit_needed"}:
         return summary(dispatcher, kb, code, confidence, question, case)
     procedure = kb.get(code)
     case_slot = str(case + 1) if case is not None else None
