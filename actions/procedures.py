@@ -17,6 +17,7 @@ from actions.texts import say
 from actions.focus import clearly_other_agency, entity, resolve
 from actions.wording import mentions_ha_giang, mentions_place, names_something, topic_words
 from actions.turns import report_turn
+from knowledge_base import short_titles
 from knowledge_base.question import reduce_question
 from knowledge_base.text import fold
 
@@ -38,7 +39,7 @@ def merger_note(dispatcher: CollectingDispatcher, kb) -> None:
 
 
 def redirect(dispatcher: CollectingDispatcher, kb, hit) -> None:
-    say(dispatcher, "procedure_other_agency", name=hit.name, code=hit.code,
+    say(dispatcher, "procedure_other_agency", name=short_titles.derive(hit.name), code=hit.code,
         agency=hit.agency or "cơ quan có thẩm quyền khác", url=kb.national_page(hit.code))
     report_turn(dispatcher, "out_of_scope", hit.code, hit.score, reason="another agency's procedure")
 
