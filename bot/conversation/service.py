@@ -7,6 +7,7 @@ import logging
 import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from bot.conversation import notices, replies
 from bot.conversation.edge import clean_citizen_text
@@ -28,6 +29,16 @@ MAX_TEXT_CHARS = 4000
 MENU_COMMAND = "/show_menu"
 
 
+@dataclass
+class _Offers:
+    """What the assistant offered one sender: `issued`, the payloads that may reach Rasa as "/intent" commands
+    (kept across turns, so an older button still works); `latest`, the buttons of the latest reply, which a
+    typed short answer ("ok", "trường hợp hai") refers to."""
+
+    issued: deque[str] = field(default_factory=lambda: deque(maxlen=ISSUED_PAYLOADS_KEPT))
+    latest: list[Button] = field(default_factory=list)
+
+
 class ConversationService:
     def __init__(self, rasa: RasaClient, observers: list[TurnObserver] | None = None, *,
                  rate_limit: int = RATE_LIMIT, rate_window_s: float = RATE_WINDOW_S,
@@ -41,10 +52,8 @@ class ConversationService:
         self._per_sender = SlidingWindow(rate_limit, rate_window_s, keys_kept=SENDERS_KEPT, clock=clock)
         # When each sender was last told to slow down.
         self._warned: OrderedDict[str, float] = OrderedDict()
-        # Payloads this assistant offered each sender: only those may reach Rasa as "/intent" commands.
-        self._issued: OrderedDict[str, deque[str]] = OrderedDict()
-        # The buttons of each sender's latest reply: what a typed short answer refers to.
-        self._offered: OrderedDict[str, list[Button]] = OrderedDict()
+        # What this assistant offered each sender (see _Offers), least recently active first.
+        self._offers: OrderedDict[str, _Offers] = OrderedDict()
         self._locks: OrderedDict[str, asyncio.Lock] = OrderedDict()
 
     async def handle(self, message: IncomingMessage, *, command: bool = False) -> Reply:
@@ -68,7 +77,8 @@ class ConversationService:
         if not command:
             # A typed "ok", "tiếp theo" or "trường hợp hai" means the button it names among those just offered:
             # Rasa, and the record of the turn, get that button's payload as if it had been tapped.
-            text = replies.resolve(text, self._offered.get(sender)) or text
+            offers = self._offers.get(sender)
+            text = replies.resolve(text, offers.latest if offers else None) or text
         seen = IncomingMessage(message.channel, sender_id, text)
         # One sender's turns run in order (Rasa's tracker is per sender); different senders run concurrently.
         async with self._lock(sender):
@@ -100,25 +110,19 @@ class ConversationService:
         return Reply([OutgoingMessage(notices.RATE_LIMITED)], TurnInfo(status="rate_limited"))
 
     def _defuse(self, sender: str, text: str) -> str:
-        if text.startswith("/") and text not in self._issued.get(sender, ()):
+        offers = self._offers.get(sender)
+        if text.startswith("/") and (offers is None or text not in offers.issued):
             # Typed "/intent{...}" would let anyone drive the dialogue; treat it as ordinary words.
             return text.lstrip("/").strip() or "?"
         return text
 
     def _remember(self, sender: str, messages: list[OutgoingMessage]) -> None:
-        offered = [b for m in messages for b in m.buttons]
-        self._offered[sender] = offered
-        self._offered.move_to_end(sender)
-        while len(self._offered) > SENDERS_KEPT:
-            self._offered.popitem(last=False)
-        payloads = [b.payload for b in offered]
-        if not payloads:
-            return
-        issued = self._issued.setdefault(sender, deque(maxlen=ISSUED_PAYLOADS_KEPT))
-        issued.extend(payloads)
-        self._issued.move_to_end(sender)
-        while len(self._issued) > SENDERS_KEPT:
-            self._issued.popitem(last=False)
+        offers = self._offers.setdefault(sender, _Offers())
+        offers.latest = [b for m in messages for b in m.buttons]
+        offers.issued.extend(b.payload for b in offers.latest)
+        self._offers.move_to_end(sender)
+        while len(self._offers) > SENDERS_KEPT:
+            self._offers.popitem(last=False)
 
     def _lock(self, sender: str) -> asyncio.Lock:
         lock = self._locks.get(sender)
