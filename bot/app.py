@@ -16,7 +16,9 @@ from bot.console import setup as console
 from bot.conversation.outbox import Outbox
 from bot.conversation.rasa_client import RasaClient
 from bot.conversation.service import ConversationService
+from bot.db.engine import create_db_engine, database_url, migrate, session_factory
 from bot.settings import Settings, get_settings
+from bot.state import StateStore
 
 logger = logging.getLogger("bot.app")
 
@@ -27,6 +29,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.settings = settings
+        # The database first: channels keep their sessions and windows in it (bot/state.py).
+        app.state.db_engine = create_db_engine(database_url())
+        await asyncio.to_thread(migrate, app.state.db_engine)
+        app.state.db_sessions = session_factory(app.state.db_engine)
+        app.state.state_store = StateStore(app.state.db_sessions)
         app.state.http = httpx.AsyncClient(timeout=5.0)
         app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
         app.state.conversation = ConversationService(app.state.rasa)

@@ -27,10 +27,12 @@ def start(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
     """
     state = app.state
     settings = settings or ConsoleSettings.from_env(state.settings.actions_url)
-    engine = create_db_engine(settings.database_url)
-    migrate(engine)
-    sessions = session_factory(engine)
-    state.db_engine = engine
+    sessions = getattr(state, "db_sessions", None)
+    if sessions is None:
+        engine = create_db_engine(settings.database_url)
+        migrate(engine)
+        sessions = session_factory(engine)
+        state.db_engine, state.db_sessions = engine, sessions
     state.console = ConsoleService(sessions, settings, state.outbox, state.http)
     logger.info("staff console: %s", state.console.bootstrap())
     state.conversation.observers.append(TurnRecorder(sessions))

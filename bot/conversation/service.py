@@ -20,6 +20,9 @@ logger = logging.getLogger(__name__)
 # Called after every turn with the message as Rasa saw it (sanitised, masked, typed commands defused), e.g. to
 # record it for the staff console; a failing observer never loses the reply.
 TurnObserver = Callable[[IncomingMessage, Reply], Awaitable[None]]
+# Called with Rasa's reply before the citizen sees it (e.g. links rewritten to the gateway's counted redirect);
+# returns the reply to send.
+ReplyFilter = Callable[[IncomingMessage, Reply], Awaitable[Reply]]
 ISSUED_PAYLOADS_KEPT = 50
 SENDERS_KEPT = 10_000
 RATE_LIMIT = 15           # messages a sender may send ...
@@ -45,6 +48,7 @@ class ConversationService:
                  max_text_chars: int = MAX_TEXT_CHARS, clock: Callable[[], float] = time.monotonic) -> None:
         self._rasa = rasa
         self.observers: list[TurnObserver] = list(observers or [])
+        self.reply_filters: list[ReplyFilter] = []
         self.rate_limit = rate_limit
         self.rate_window_s = rate_window_s
         self.max_text_chars = max_text_chars
@@ -87,6 +91,8 @@ class ConversationService:
             # Rasa answers with nothing when an action failed: the citizen must still hear something.
             logger.error("empty reply from Rasa for %s", sender)
             reply = Reply([OutgoingMessage(notices.NO_REPLY)], TurnInfo(status="fallback", reason="empty reply"))
+        for reply_filter in self.reply_filters:
+            reply = await reply_filter(seen, reply)
         self._remember(sender, reply.messages)
         if masked.had_identity_number:
             reply = Reply([OutgoingMessage(notices.IDENTITY_NOT_KEPT), *reply.messages], reply.turn)

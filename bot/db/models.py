@@ -127,3 +127,16 @@ class LoginThrottle(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class GatewayState(Base):
+    """Small JSON documents of the gateway by key (widget sessions and history, what each sender was offered,
+    the Zalo reply window, messages waiting for Rasa): in the database so every gateway shares them and a
+    restart forgets nothing."""
+
+    __tablename__ = "gateway_state"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

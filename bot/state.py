@@ -1,0 +1,114 @@
+"""StateStore: the gateway's small documents by key, in the database every gateway shares.
+
+What a citizen's conversation needs between two messages (widget session and history, the buttons offered,
+the Zalo reply window, messages waiting for Rasa) lives here, not in a process: a restarted gateway, or another
+gateway behind the same proxy, carries on where the last one stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db.models import GatewayState
+
+KEY_MAX = 200
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class StateStore:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    # --- synchronous: for code already on a worker thread ---
+
+    def get(self, key: str) -> Any:
+        with self._sessions() as db:
+            row = db.get(GatewayState, _checked(key))
+            return _live_value(row)
+
+    def put(self, key: str, value: Any, ttl_s: float | None = None) -> None:
+        with self._sessions() as db:
+            self._upsert(db, _checked(key), value, ttl_s)
+            db.commit()
+
+    def delete(self, key: str) -> None:
+        with self._sessions() as db:
+            db.execute(delete(GatewayState).where(GatewayState.key == _checked(key)))
+            db.commit()
+
+    def update(self, key: str, change: Callable[[Any], Any], ttl_s: float | None = None) -> Any:
+        """Read, change and write one document in one transaction (locked on PostgreSQL); returns the new value."""
+        key = _checked(key)
+        with self._sessions() as db:
+            query = select(GatewayState).where(GatewayState.key == key)
+            if db.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update()
+            value = change(_live_value(db.scalars(query).first()))
+            self._upsert(db, key, value, ttl_s)
+            db.commit()
+            return value
+
+    def keys(self, prefix: str) -> list[str]:
+        with self._sessions() as db:
+            rows = db.scalars(select(GatewayState.key).where(GatewayState.key.startswith(prefix, autoescape=True))
+                              .order_by(GatewayState.updated_at, GatewayState.key))
+            return list(rows)
+
+    def purge_expired(self) -> int:
+        with self._sessions() as db:
+            done = db.execute(delete(GatewayState).where(GatewayState.expires_at < _now()))
+            db.commit()
+            return done.rowcount or 0
+
+    # --- asynchronous: the event loop serving citizens never waits on the database itself ---
+
+    async def aget(self, key: str) -> Any:
+        return await asyncio.to_thread(self.get, key)
+
+    async def aput(self, key: str, value: Any, ttl_s: float | None = None) -> None:
+        await asyncio.to_thread(self.put, key, value, ttl_s)
+
+    async def adelete(self, key: str) -> None:
+        await asyncio.to_thread(self.delete, key)
+
+    async def aupdate(self, key: str, change: Callable[[Any], Any], ttl_s: float | None = None) -> Any:
+        return await asyncio.to_thread(self.update, key, change, ttl_s)
+
+    async def akeys(self, prefix: str) -> list[str]:
+        return await asyncio.to_thread(self.keys, prefix)
+
+    @staticmethod
+    def _upsert(db: Session, key: str, value: Any, ttl_s: float | None) -> None:
+        now = _now()
+        row = {"key": key, "value": json.dumps(value, ensure_ascii=False, separators=(",", ":")),
+               "expires_at": now + timedelta(seconds=ttl_s) if ttl_s else None, "updated_at": now}
+        dialect = db.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(GatewayState).values(**row)
+        db.execute(statement.on_conflict_do_update(
+            index_elements=[GatewayState.key],
+            set_={"value": statement.excluded.value, "expires_at": statement.excluded.expires_at,
+                  "updated_at": statement.excluded.updated_at}))
+
+
+def _checked(key: str) -> str:
+    if not key or len(key) > KEY_MAX:
+        raise ValueError(f"state key must be 1..{KEY_MAX} characters, got {len(key)}")
+    return key
+
+
+def _live_value(row: GatewayState | None) -> Any:
+    if row is None or (row.expires_at is not None and row.expires_at <= _now()):
+        return None
+    return json.loads(row.value)
