@@ -20,7 +20,7 @@ from actions.focus import entity
 from actions.wording import mentions_ha_giang
 from knowledge_base.choices import acknowledgement
 from actions.procedures import answered_as_question, merger_note
-from actions.turns import report_turn
+from actions.turns import report_funnel, report_turn
 
 logger = logging.getLogger(__name__)
 # Receipt code of a one-stop file: <unit>.H<province>-<yymmdd>-<number>, e.g. 000.00.04.H22-250801-0001.
@@ -70,6 +70,8 @@ class ActionStatusLookup(Action):
         match = RECEIPT_CODE.search(tracker.latest_message.get("text") or "")
         if match:
             say(dispatcher, "status_lookup", receipt=match.group(0).upper(), portal=portal)
+            # Funnel step 6 (reported, not verified): attributed to the procedure in focus, if any.
+            report_funnel(dispatcher, "receipt", tracker.get_slot("procedure_code"))
         elif (events := await answered_as_question(dispatcher, knowledge_base(), tracker,
                                                    unless=STATUS_WORDS)) is not None:
             return events

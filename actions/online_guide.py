@@ -16,7 +16,7 @@ from actions import buttons, cases, formatting
 from actions.deps import knowledge_base
 from actions.texts import render, say
 from actions.focus import entity
-from actions.turns import report_turn
+from actions.turns import report_funnel, report_turn
 
 NEXT, BACK, DONE = "next", "back", "done"
 
@@ -65,6 +65,11 @@ def _procedure(tracker: Tracker):
     return kb, (kb.get(code) if code and kb.ready else None)
 
 
+def step_kind(response: str) -> str:
+    """The funnel's name of a step: guide_pay and guide_pay_portal are both "pay", guide_find_generic "find"."""
+    return response.removeprefix("guide_").split("_")[0]
+
+
 class ActionStartGuide(Action):
     def name(self) -> str:
         return "action_start_guide"
@@ -74,6 +79,7 @@ class ActionStartGuide(Action):
         _kb, procedure = _procedure(tracker)
         if procedure is not None:
             say(dispatcher, "guide_intro", title=procedure.short_title, code=procedure.code)
+        report_funnel(dispatcher, "started", tracker.get_slot("procedure_code"))
         report_turn(dispatcher, "answered", tracker.get_slot("procedure_code"), reason="online guide")
         return [SlotSet("guide_step", 0), SlotSet("guide_done", None)]
 
@@ -111,6 +117,7 @@ class ActionAskGuideDone(Action):
             nav.insert(0, {"title": "◀ Quay lại", "payload": buttons.payload("guide_nav", nav=BACK)})
         nav.append({"title": "Xong", "payload": buttons.payload("guide_nav", nav=DONE)})
         say(dispatcher, response, step=step + 1, total=len(all_steps), buttons=nav, **variables)
+        report_funnel(dispatcher, "step", tracker.get_slot("procedure_code"), step_kind(response))
         return []
 
 
@@ -122,4 +129,8 @@ class ActionGuideFinished(Action):
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         say(dispatcher, "guide_finished")
         say(dispatcher, "ask_feedback", buttons=buttons.feedback())
+        kb, procedure = _procedure(tracker)
+        if int(tracker.get_slot("guide_step") or 0) + 1 >= len(steps(procedure, kb, tracker.get_slot("case"))):
+            # Finished means the last step was read; "Xong" tapped halfway is a walkthrough left, not finished.
+            report_funnel(dispatcher, "finished", tracker.get_slot("procedure_code"))
         return [SlotSet("guide_done", None), SlotSet("guide_step", 0)]

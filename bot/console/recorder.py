@@ -7,6 +7,7 @@ import logging
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.console import funnel
 from bot.conversation.models import IncomingMessage, Reply
 from bot.db import repositories as repo
 from bot.db.models import BUTTON, FEEDBACK, QUESTION
@@ -61,4 +62,5 @@ class TurnRecorder:
                 repo.add_turn(db, channel=incoming.channel, sender_id=incoming.sender_id, text=text,
                               kind=turn_kind(text), status=turn.status, procedure=turn.procedure,
                               confidence=turn.confidence, reason=turn.reason, online_guide=online)
+            funnel.record(db, incoming, reply)
             db.commit()

@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from bot.client_address import client_address
-from bot.console import auth, schemas
+from bot.console import auth, funnel_report, schemas
 from bot.console.service import ConsoleError, ConsoleService, Login
 from bot.db.repositories import ActiveSession
 from bot.json_body import parse_json
@@ -20,7 +20,8 @@ from bot.openapi_bodies import json_body
 router = APIRouter(prefix="/staff")
 STATIC = Path(__file__).parent / "static"
 # Served files, by name: nothing else under static/ can be requested.
-FILES = {"console.js": "text/javascript", "console.css": "text/css", "chart.umd.min.js": "text/javascript"}
+FILES = {"console.js": "text/javascript", "console.css": "text/css", "chart.umd.min.js": "text/javascript",
+         "funnel.js": "text/javascript"}
 PAGE_HEADERS = {
     # Only our own scripts and styles: an injected question text can never run as code in a staff browser.
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -203,6 +204,28 @@ async def dashboard_csv(active: Staff, console: Console, days: int = 30) -> Resp
     # BOM: Excel opens UTF-8 CSV with Vietnamese names correctly only with it.
     return Response("\ufeff" + text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="thong-ke-{days}-ngay.csv"'})
+
+
+# --- online-filing funnel ---------------------------------------------------------------------------
+
+
+@router.get("/api/funnel")
+async def funnel(active: Staff, console: Console, start: str | None = None, end: str | None = None,
+                 days: int | None = None, procedure: str | None = None, channel: str | None = None) -> dict:
+    first, last = funnel_report.period(start, end, days)
+    return await run_in_threadpool(lambda: funnel_report.report(console, start=first, end=last,
+                                                                procedure=procedure, channel=channel))
+
+
+@router.get("/api/funnel.csv")
+async def funnel_csv(active: Staff, console: Console, start: str | None = None, end: str | None = None,
+                     days: int | None = None, procedure: str | None = None, channel: str | None = None) -> Response:
+    first, last = funnel_report.period(start, end, days)
+    data = await run_in_threadpool(lambda: funnel_report.report(console, start=first, end=last,
+                                                                procedure=procedure, channel=channel))
+    name = f"pheu-truc-tuyen-{first}-{last}.csv"
+    return Response("\ufeff" + funnel_report.report_csv(data), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 # --- administration ---------------------------------------------------------------------------------

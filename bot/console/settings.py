@@ -29,9 +29,17 @@ class ConsoleSettings:
     actions_url: str = "http://127.0.0.1:5055"
     actions_admin_token: str = ""
     reload_wait_s: float = 30.0
+    # Online-filing funnel: "channel:sender_id" entries (a trailing * makes a prefix, "api:*" a whole channel)
+    # of staff and test senders left out of every funnel figure.
+    funnel_excluded: tuple[str, ...] = ()
+    # The gateway's address as citizens reach it: the base of the counted links (/r/<token>).
+    public_url: str = "http://127.0.0.1:8000/"
+    # Links on these hosts (and their subdomains) are counted: the national portal and its procedure pages.
+    funnel_link_hosts: tuple[str, ...] = ("dichvucong.gov.vn",)
 
     @classmethod
-    def from_env(cls, actions_url: str, env: dict[str, str] | None = None) -> "ConsoleSettings":
+    def from_env(cls, actions_url: str, env: dict[str, str] | None = None,
+                 public_url: str = "http://127.0.0.1:8000/") -> "ConsoleSettings":
         env = os.environ if env is None else env
         search = SearchSettings.from_env(env)
         export = env.get("STAFF_NLU_FILE", "").strip()
@@ -46,7 +54,14 @@ class ConsoleSettings:
             nlu_export=Path(export).resolve() if export else DEFAULT_NLU_EXPORT,
             actions_url=actions_url,
             actions_admin_token=env.get("ACTIONS_ADMIN_TOKEN", "").strip(),
+            funnel_excluded=_entries(env.get("FUNNEL_EXCLUDED_SENDERS", "")),
+            public_url=env.get("BOT_PUBLIC_URL", "").strip() or public_url,
+            funnel_link_hosts=_entries(env.get("FUNNEL_LINK_HOSTS", "")) or ("dichvucong.gov.vn",),
         )
+
+
+def _entries(value: str) -> tuple[str, ...]:
+    return tuple(e.strip() for e in value.split(",") if e.strip())
 
 
 def password_problem(password: str, username: str = "") -> str | None:

@@ -6,6 +6,7 @@ import logging
 
 from fastapi import FastAPI
 
+from bot.console import links
 from bot.console.recorder import TurnRecorder
 from bot.console.router import error_response, router
 from bot.console.service import ConsoleError, ConsoleService
@@ -17,6 +18,7 @@ logger = logging.getLogger("bot.console")
 
 def install(app: FastAPI) -> None:
     app.include_router(router)
+    app.include_router(links.router)  # /r/<token>: counted links to the national portal
     app.add_exception_handler(ConsoleError, error_response)
 
 
@@ -26,7 +28,8 @@ def start(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
     Call in the lifespan after app.state.conversation, app.state.outbox and app.state.http exist.
     """
     state = app.state
-    settings = settings or ConsoleSettings.from_env(state.settings.actions_url)
+    settings = settings or ConsoleSettings.from_env(state.settings.actions_url,
+                                                    public_url=state.settings.public_url)
     sessions = getattr(state, "db_sessions", None)
     if sessions is None:
         engine = create_db_engine(settings.database_url)
@@ -36,6 +39,8 @@ def start(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
     state.console = ConsoleService(sessions, settings, state.outbox, state.http)
     logger.info("staff console: %s", state.console.bootstrap())
     state.conversation.observers.append(TurnRecorder(sessions))
+    state.conversation.reply_filters.append(links.LinkRewriter(sessions, settings.public_url,
+                                                               settings.funnel_link_hosts))
 
 
 def stop(app: FastAPI) -> None:

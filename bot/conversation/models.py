@@ -21,6 +21,22 @@ class OutgoingMessage:
 
 
 @dataclass(frozen=True)
+class FunnelMark:
+    """A step of the online-filing funnel an action reported in this turn (actions/turns.py report_funnel):
+    asked, started, step (detail: login/find/fill/pay/submit/track), finished, receipt."""
+
+    event: str
+    procedure: str | None = None
+    detail: str | None = None
+
+    @classmethod
+    def from_custom(cls, custom: dict) -> "FunnelMark":
+        detail = custom.get("detail")
+        return cls(event=str(custom.get("event") or ""), procedure=custom.get("procedure") or None,
+                   detail=str(detail) if detail is not None else None)
+
+
+@dataclass(frozen=True)
 class TurnInfo:
     """What the actions reported about a turn (for the record and the staff console), never shown to users.
 
@@ -31,6 +47,7 @@ class TurnInfo:
     procedure: str | None = None
     confidence: float | None = None
     reason: str | None = None
+    funnel: tuple[FunnelMark, ...] = ()
 
     @classmethod
     def from_custom(cls, custom: dict) -> "TurnInfo":

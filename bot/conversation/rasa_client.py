@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import httpx
 
-from bot.conversation.models import Button, OutgoingMessage, Reply, TurnInfo
+from bot.conversation.models import Button, FunnelMark, OutgoingMessage, Reply, TurnInfo
 
 
 class RasaUnavailable(Exception):
@@ -27,7 +29,7 @@ class RasaClient:
             raw = reply.json()
         except (httpx.HTTPError, ValueError) as exc:
             raise RasaUnavailable(str(exc) or exc.__class__.__name__) from exc
-        messages, turn = [], TurnInfo()
+        messages, turn, funnel = [], TurnInfo(), []
         for item in raw if isinstance(raw, list) else []:
             if not isinstance(item, dict):
                 continue
@@ -35,8 +37,11 @@ class RasaClient:
             if isinstance(custom, dict) and isinstance(custom.get("turn"), dict):
                 turn = TurnInfo.from_custom(custom["turn"])  # metadata from our actions, not for the user
                 continue
+            if isinstance(custom, dict) and isinstance(custom.get("funnel"), dict):
+                funnel.append(FunnelMark.from_custom(custom["funnel"]))  # likewise; several actions may report
+                continue
             messages.append(_to_message(item))
-        return Reply(messages, turn)
+        return Reply(messages, replace(turn, funnel=tuple(funnel)) if funnel else turn)
 
     async def status(self) -> dict:
         """Model status through the HTTP API; also proves the API token is accepted."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text, TypeDecorator
+from sqlalchemy import (Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, TypeDecorator,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -140,3 +141,40 @@ class GatewayState(Base):
     value: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Steps of the online-filing funnel, in the order the dashboard shows them (bot/db/funnel_stats.py labels them).
+FUNNEL_STEPS = ("asked", "offered", "started", "step_login", "step_find", "step_fill", "payment", "step_submit",
+                "step_track", "finished", "link_opened", "receipt")
+
+
+class FunnelEvent(Base):
+    """One citizen reaching one funnel step for one procedure on one (local) day: the unique key makes the
+    count honest (a citizen who taps "Tiếp" ten times is one), last_at keeps when it last happened."""
+
+    __tablename__ = "funnel_events"
+    __table_args__ = (UniqueConstraint("day", "step", "procedure", "channel", "sender_id",
+                                       name="uq_funnel_events_once_a_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)  # the department's day (UTC+7)
+    step: Mapped[str] = mapped_column(String(24), index=True)
+    procedure: Mapped[str] = mapped_column(String(16), default="")  # "" when no procedure was in focus
+    channel: Mapped[str] = mapped_column(String(32))
+    sender_id: Mapped[str] = mapped_column(String(160), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LinkToken(Base):
+    """A link the assistant sent, behind the gateway's /r/<token> redirect. Only addresses that were in a reply
+    get a token, so /r/ can never send anyone elsewhere; the token is random and says nothing about anyone."""
+
+    __tablename__ = "link_tokens"
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(32))
+    sender_id: Mapped[str] = mapped_column(String(160), index=True)
+    procedure: Mapped[str] = mapped_column(String(16), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
