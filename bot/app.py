@@ -14,7 +14,7 @@ from bot import api, channels, web
 from bot.body_limit import BodyLimit
 from bot.console import setup as console
 from bot.conversation.outbox import Outbox
-from bot.conversation.rasa_client import RasaClient
+from bot.conversation.rasa_pool import RasaPool
 from bot.conversation.service import ConversationService
 from bot.db.engine import create_db_engine, database_url, migrate, session_factory
 from bot.settings import Settings, get_settings
@@ -35,7 +35,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.db_sessions = session_factory(app.state.db_engine)
         app.state.state_store = StateStore(app.state.db_sessions)
         app.state.http = httpx.AsyncClient(timeout=5.0)
-        app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
+        rasa_servers = settings.rasa_endpoints
+        app.state.rasa = RasaPool(rasa_servers, settings.rasa_token, settings.rasa_timeout_s,
+                                  actions_urls=[settings.actions_url_for(i) for i in range(len(rasa_servers))])
+        app.state.rasa.start()
         app.state.conversation = ConversationService(app.state.rasa)
         app.state.outbox = Outbox()
         app.state.api_limits = api.ApiLimits(settings)

@@ -6,10 +6,10 @@ import asyncio
 
 import httpx
 
-from bot.conversation.rasa_client import RasaClient
+from bot.conversation.rasa_pool import RasaPool
 
 
-async def _rasa(rasa: RasaClient) -> dict:
+async def _rasa(rasa: RasaPool) -> dict:
     try:
         status = await rasa.status()
     except httpx.HTTPStatusError as exc:
@@ -18,7 +18,8 @@ async def _rasa(rasa: RasaClient) -> dict:
         return {"state": "down", "detail": exc.__class__.__name__}
     if not status.get("model_file"):
         return {"state": "starting", "detail": "no model loaded"}
-    return {"state": "ready", "model": status.get("model_file")}
+    return {"state": "ready", "model": status.get("model_file"),
+            "servers_up": f"{status.get('servers_up', 1)}/{status.get('servers', 1)}"}
 
 
 async def _actions(http: httpx.AsyncClient, actions_url: str) -> tuple[dict, dict]:
@@ -34,7 +35,7 @@ async def _actions(http: httpx.AsyncClient, actions_url: str) -> tuple[dict, dic
     return action_state, index_state
 
 
-async def check(rasa: RasaClient, http: httpx.AsyncClient, actions_url: str) -> tuple[bool, dict]:
+async def check(rasa: RasaPool, http: httpx.AsyncClient, actions_url: str) -> tuple[bool, dict]:
     rasa_state, (action_state, index_state) = await asyncio.gather(_rasa(rasa), _actions(http, actions_url))
     components = {"rasa": rasa_state, "action_server": action_state, "index": index_state}
     ready = all(c["state"] == "ready" for c in components.values())

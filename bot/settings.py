@@ -26,6 +26,25 @@ def _proxies(raw: str) -> tuple[str, ...]:
     return items
 
 
+ROLES = ("rasa", "actions", "gateway")
+
+
+def _roles(raw: str) -> tuple[str, ...]:
+    roles = tuple(part.strip() for part in raw.split(",") if part.strip())
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise SystemExit(f"setting BOT_ROLES: unknown role(s) {', '.join(unknown)}; expected some of {', '.join(ROLES)}")
+    return roles or ROLES
+
+
+def _urls(name: str) -> tuple[str, ...]:
+    urls = tuple(part.strip().rstrip("/") for part in os.environ.get(name, "").split(",") if part.strip())
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise SystemExit(f"setting {name}: {url!r} is not an http(s) base URL")
+    return urls
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
@@ -45,14 +64,49 @@ class Settings:
     api_rate_per_address: int = 60
     api_integration_token: str = ""
     api_integration_rate: int = 600
+    # --- topology (README "Running on several machines") ---
+    # Which parts this machine runs: any of rasa, actions, gateway.
+    roles: tuple[str, ...] = ROLES
+    # Rasa servers and action servers started here, on consecutive ports from rasa_port / actions_port.
+    rasa_processes: int = 1
+    actions_processes: int = 1
+    # Where the gateway finds Rasa, and each Rasa its action server, when they run elsewhere (comma-separated
+    # base URLs); empty means the processes started here.
+    rasa_urls: tuple[str, ...] = ()
+    actions_urls: tuple[str, ...] = ()
+    # Rasa's tracker store (SQLAlchemy URL); empty: the SQLite file var/trackers.db.
+    tracker_store_url: str = ""
+    # Redis for Rasa's lock store, needed as soon as two Rasa servers share trackers; empty: with one Rasa
+    # server, none; with several on this machine, a private redis-server started by `bot run`.
+    redis_url: str = ""
+    # A turn whose Rasa server died keeps its conversation locked this long, then another server may go on.
+    rasa_lock_lifetime_s: int = 20
 
     @property
     def rasa_url(self) -> str:
-        return f"http://{self.rasa_host}:{self.rasa_port}"
+        return self.rasa_endpoints[0]
+
+    @property
+    def rasa_endpoints(self) -> tuple[str, ...]:
+        if self.rasa_urls:
+            return self.rasa_urls
+        return tuple(f"http://{self.rasa_host}:{self.rasa_port + i}" for i in range(max(1, self.rasa_processes)))
+
+    @property
+    def actions_endpoints(self) -> tuple[str, ...]:
+        if self.actions_urls:
+            return self.actions_urls
+        return tuple(f"http://{self.actions_host}:{self.actions_port + i}"
+                     for i in range(max(1, self.actions_processes)))
 
     @property
     def actions_url(self) -> str:
-        return f"http://{self.actions_host}:{self.actions_port}"
+        return self.actions_endpoints[0]
+
+    def actions_url_for(self, rasa_index: int) -> str:
+        """The action server Rasa server number `rasa_index` calls: each its own while there are enough."""
+        endpoints = self.actions_endpoints
+        return endpoints[rasa_index % len(endpoints)]
 
     @property
     def public_url(self) -> str:
@@ -74,6 +128,15 @@ class Settings:
             api_rate_per_address=_int("API_RATE_PER_ADDRESS", 60),
             api_integration_token=os.environ.get("API_INTEGRATION_TOKEN", "").strip(),
             api_integration_rate=_int("API_INTEGRATION_RATE", 600),
+            roles=_roles(os.environ.get("BOT_ROLES", "")),
+            # Two Rasa servers use both cores of the reference machine (one Rasa server works on one core).
+            rasa_processes=_int("RASA_PROCESSES", 2),
+            actions_processes=_int("ACTIONS_PROCESSES", _int("RASA_PROCESSES", 2)),
+            rasa_urls=_urls("RASA_URLS"),
+            actions_urls=_urls("ACTIONS_URLS"),
+            tracker_store_url=os.environ.get("TRACKER_STORE_URL", "").strip(),
+            redis_url=os.environ.get("REDIS_URL", "").strip(),
+            rasa_lock_lifetime_s=_int("RASA_LOCK_LIFETIME_S", 20),
         )
 
 

@@ -112,3 +112,27 @@ def _live_value(row: GatewayState | None) -> Any:
     if row is None or (row.expires_at is not None and row.expires_at <= _now()):
         return None
     return json.loads(row.value)
+
+
+class MemoryState:
+    """The StateStore's async interface in one process's memory: for a gateway without a database (unit tests,
+    a fake stack). Least recently written keys are forgotten first."""
+
+    def __init__(self, keys_kept: int = 10_000) -> None:
+        from collections import OrderedDict
+
+        self._values: OrderedDict[str, Any] = OrderedDict()
+        self._keys_kept = keys_kept
+
+    async def aget(self, key: str) -> Any:
+        return json.loads(self._values[key]) if key in self._values else None
+
+    async def aput(self, key: str, value: Any, ttl_s: float | None = None) -> None:
+        # Stored as JSON, like the database, so a caller never shares mutable objects with the store.
+        self._values[_checked(key)] = json.dumps(value, ensure_ascii=False)
+        self._values.move_to_end(key)
+        while len(self._values) > self._keys_kept:
+            self._values.popitem(last=False)
+
+    async def adelete(self, key: str) -> None:
+        self._values.pop(key, None)

@@ -13,6 +13,10 @@ class RasaUnavailable(Exception):
     """Rasa did not answer in time or answered with an error; the caller tells the citizen to retry."""
 
 
+class RasaNotReached(RasaUnavailable):
+    """No connection could be made: the message never reached Rasa, so another server may take it."""
+
+
 class RasaClient:
     def __init__(self, base_url: str, token: str, timeout_s: float = 30.0,
                  client: httpx.AsyncClient | None = None) -> None:
@@ -27,6 +31,8 @@ class RasaClient:
             reply = await self._http.post("/webhooks/rest/webhook", json={"sender": sender_id, "message": text})
             reply.raise_for_status()
             raw = reply.json()
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise RasaNotReached(str(exc) or exc.__class__.__name__) from exc
         except (httpx.HTTPError, ValueError) as exc:
             raise RasaUnavailable(str(exc) or exc.__class__.__name__) from exc
         messages, turn, funnel = [], TurnInfo(), []
@@ -43,9 +49,9 @@ class RasaClient:
             messages.append(_to_message(item))
         return Reply(messages, replace(turn, funnel=tuple(funnel)) if funnel else turn)
 
-    async def status(self) -> dict:
+    async def status(self, timeout_s: float = 3.0) -> dict:
         """Model status through the HTTP API; also proves the API token is accepted."""
-        reply = await self._http.get("/status", params={"token": self._token}, timeout=3.0)
+        reply = await self._http.get("/status", params={"token": self._token}, timeout=timeout_s)
         reply.raise_for_status()
         return reply.json()
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.conversation import notices, replies
 from bot.conversation.edge import clean_citizen_text
 from bot.conversation.models import Button, IncomingMessage, OutgoingMessage, Reply, TurnInfo
-from bot.conversation.rasa_client import RasaClient
+from bot.conversation.rasa_pool import RasaPool
 from bot.conversation.sanitise import sanitise
 from bot.limits import SlidingWindow
+from bot.state import MemoryState
 
 logger = logging.getLogger(__name__)
 # Called after every turn with the message as Rasa saw it (sanitised, masked, typed commands defused), e.g. to
@@ -24,6 +25,7 @@ TurnObserver = Callable[[IncomingMessage, Reply], Awaitable[None]]
 # returns the reply to send.
 ReplyFilter = Callable[[IncomingMessage, Reply], Awaitable[Reply]]
 ISSUED_PAYLOADS_KEPT = 50
+OFFERS_KEPT_S = 7 * 24 * 3600
 SENDERS_KEPT = 10_000
 RATE_LIMIT = 15           # messages a sender may send ...
 RATE_WINDOW_S = 60.0      # ... within this many seconds
@@ -36,14 +38,25 @@ MENU_COMMAND = "/show_menu"
 class _Offers:
     """What the assistant offered one sender: `issued`, the payloads that may reach Rasa as "/intent" commands
     (kept across turns, so an older button still works); `latest`, the buttons of the latest reply, which a
-    typed short answer ("ok", "trường hợp hai") refers to."""
+    typed short answer ("ok", "trường hợp hai") refers to. Kept in the shared state store, so another gateway
+    (or this one after a restart) reads a typed "ok" the same way."""
 
-    issued: deque[str] = field(default_factory=lambda: deque(maxlen=ISSUED_PAYLOADS_KEPT))
+    issued: list[str] = field(default_factory=list)
     latest: list[Button] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, value: dict | None) -> "_Offers":
+        if not isinstance(value, dict):
+            return cls()
+        latest = [Button(title=str(t), payload=str(p)) for t, p in value.get("latest") or []]
+        return cls([str(p) for p in value.get("issued") or []], latest)
+
+    def to_json(self) -> dict:
+        return {"issued": self.issued[-ISSUED_PAYLOADS_KEPT:], "latest": [[b.title, b.payload] for b in self.latest]}
 
 
 class ConversationService:
-    def __init__(self, rasa: RasaClient, observers: list[TurnObserver] | None = None, *,
+    def __init__(self, rasa: RasaPool, observers: list[TurnObserver] | None = None, *, state=None,
                  rate_limit: int = RATE_LIMIT, rate_window_s: float = RATE_WINDOW_S,
                  max_text_chars: int = MAX_TEXT_CHARS, clock: Callable[[], float] = time.monotonic) -> None:
         self._rasa = rasa
@@ -56,8 +69,8 @@ class ConversationService:
         self._per_sender = SlidingWindow(rate_limit, rate_window_s, keys_kept=SENDERS_KEPT, clock=clock)
         # When each sender was last told to slow down.
         self._warned: OrderedDict[str, float] = OrderedDict()
-        # What this assistant offered each sender (see _Offers), least recently active first.
-        self._offers: OrderedDict[str, _Offers] = OrderedDict()
+        # What this assistant offered each sender (see _Offers): a StateStore, or this process's memory.
+        self._state = state if state is not None else MemoryState(SENDERS_KEPT)
         self._locks: OrderedDict[str, asyncio.Lock] = OrderedDict()
 
     async def handle(self, message: IncomingMessage, *, command: bool = False) -> Reply:
@@ -77,23 +90,23 @@ class ConversationService:
         masked = clean_citizen_text(message.text)
         if not masked.text:
             return Reply([OutgoingMessage(notices.TEXT_ONLY)], TurnInfo(status="empty"))
-        text = masked.text if command else self._defuse(sender, masked.text)
-        if not command:
-            # A typed "ok", "tiếp theo" or "trường hợp hai" means the button it names among those just offered:
-            # Rasa, and the record of the turn, get that button's payload as if it had been tapped.
-            offers = self._offers.get(sender)
-            text = replies.resolve(text, offers.latest if offers else None) or text
-        seen = IncomingMessage(message.channel, sender_id, text)
         # One sender's turns run in order (Rasa's tracker is per sender); different senders run concurrently.
         async with self._lock(sender):
+            offers = _Offers.from_json(await self._state.aget(self._offers_key(sender)))
+            text = masked.text if command else self._defuse(offers, masked.text)
+            if not command:
+                # A typed "ok", "tiếp theo" or "trường hợp hai" means the button it names among those just
+                # offered: Rasa, and the record of the turn, get that button's payload as if it had been tapped.
+                text = replies.resolve(text, offers.latest) or text
+            seen = IncomingMessage(message.channel, sender_id, text)
             reply = await self._rasa.send(sender, text)
-        if not reply.messages:
-            # Rasa answers with nothing when an action failed: the citizen must still hear something.
-            logger.error("empty reply from Rasa for %s", sender)
-            reply = Reply([OutgoingMessage(notices.NO_REPLY)], TurnInfo(status="fallback", reason="empty reply"))
-        for reply_filter in self.reply_filters:
-            reply = await reply_filter(seen, reply)
-        self._remember(sender, reply.messages)
+            if not reply.messages:
+                # Rasa answers with nothing when an action failed: the citizen must still hear something.
+                logger.error("empty reply from Rasa for %s", sender)
+                reply = Reply([OutgoingMessage(notices.NO_REPLY)], TurnInfo(status="fallback", reason="empty reply"))
+            for reply_filter in self.reply_filters:
+                reply = await reply_filter(seen, reply)
+            await self._remember(sender, offers, reply.messages)
         if masked.had_identity_number:
             reply = Reply([OutgoingMessage(notices.IDENTITY_NOT_KEPT), *reply.messages], reply.turn)
         for observer in self.observers:
@@ -115,20 +128,21 @@ class ConversationService:
             self._warned.popitem(last=False)
         return Reply([OutgoingMessage(notices.RATE_LIMITED)], TurnInfo(status="rate_limited"))
 
-    def _defuse(self, sender: str, text: str) -> str:
-        offers = self._offers.get(sender)
-        if text.startswith("/") and (offers is None or text not in offers.issued):
+    @staticmethod
+    def _defuse(offers: _Offers, text: str) -> str:
+        if text.startswith("/") and text not in offers.issued:
             # Typed "/intent{...}" would let anyone drive the dialogue; treat it as ordinary words.
             return text.lstrip("/").strip() or "?"
         return text
 
-    def _remember(self, sender: str, messages: list[OutgoingMessage]) -> None:
-        offers = self._offers.setdefault(sender, _Offers())
+    @staticmethod
+    def _offers_key(sender: str) -> str:
+        return f"offers:{sender}"[:200]
+
+    async def _remember(self, sender: str, offers: _Offers, messages: list[OutgoingMessage]) -> None:
         offers.latest = [b for m in messages for b in m.buttons]
-        offers.issued.extend(b.payload for b in offers.latest)
-        self._offers.move_to_end(sender)
-        while len(self._offers) > SENDERS_KEPT:
-            self._offers.popitem(last=False)
+        offers.issued.extend(p for p in (b.payload for b in offers.latest) if p not in offers.issued)
+        await self._state.aput(self._offers_key(sender), offers.to_json(), OFFERS_KEPT_S)
 
     def _lock(self, sender: str) -> asyncio.Lock:
         lock = self._locks.get(sender)

@@ -1,0 +1,116 @@
+"""RasaPool: turns spread over several Rasa servers that share one tracker store and one lock store.
+
+Each conversation goes to the same healthy server while it stays healthy (rendezvous hashing), so the load
+spreads evenly and a server's death moves only its own conversations. A server counts as healthy while it
+answers its status probe with a model loaded and the action server it calls answers too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from dataclasses import dataclass
+
+import httpx
+
+from bot.conversation.models import Reply
+from bot.conversation.rasa_client import RasaClient, RasaNotReached, RasaUnavailable
+
+logger = logging.getLogger(__name__)
+PROBE_INTERVAL_S = 1.0
+PROBE_TIMEOUT_S = 2.0
+
+
+@dataclass
+class RasaServer:
+    url: str
+    actions_url: str | None
+    client: RasaClient
+    healthy: bool = True
+    model: str | None = None
+
+
+class RasaPool:
+    def __init__(self, urls: tuple[str, ...] | list[str], token: str, timeout_s: float = 30.0, *,
+                 actions_urls: tuple[str, ...] | list[str] = (), probe_interval_s: float = PROBE_INTERVAL_S) -> None:
+        if not urls:
+            raise ValueError("RasaPool needs at least one Rasa URL")
+        self.servers = [RasaServer(url, actions_urls[i % len(actions_urls)] if actions_urls else None,
+                                   RasaClient(url, token, timeout_s)) for i, url in enumerate(urls)]
+        self._probe_interval_s = probe_interval_s
+        self._http = httpx.AsyncClient(timeout=PROBE_TIMEOUT_S)
+        self._prober: asyncio.Task | None = None
+
+    def start(self) -> None:
+        if self._prober is None:
+            self._prober = asyncio.create_task(self._probe_forever(), name="rasa-pool-probe")
+
+    async def aclose(self) -> None:
+        if self._prober is not None:
+            self._prober.cancel()
+            await asyncio.gather(self._prober, return_exceptions=True)
+        await asyncio.gather(*(s.client.aclose() for s in self.servers))
+        await self._http.aclose()
+
+    async def send(self, sender_id: str, text: str) -> Reply:
+        last: RasaUnavailable | None = None
+        for server in self._preference(sender_id):
+            try:
+                return await server.client.send(sender_id, text)
+            except RasaNotReached as exc:
+                # Nothing reached this server, so the next one may take the message without answering it twice.
+                self._mark(server, False, str(exc))
+                last = exc
+            except RasaUnavailable as exc:
+                # The server may have applied the message before failing: retrying elsewhere could answer twice.
+                self._mark(server, False, str(exc))
+                raise
+        raise last or RasaUnavailable("no Rasa server")
+
+    async def status(self) -> dict:
+        """Status of the first healthy server, with how many are up; raises httpx.HTTPError when none answers."""
+        await self.probe_all()
+        up = [s for s in self.servers if s.healthy]
+        first = up[0] if up else self.servers[0]
+        status = await first.client.status()
+        return {**status, "servers_up": len(up), "servers": len(self.servers)}
+
+    def _preference(self, sender_id: str) -> list[RasaServer]:
+        def weight(server: RasaServer) -> bytes:
+            return hashlib.blake2b(f"{server.url}|{sender_id}".encode(), digest_size=8).digest()
+
+        ranked = sorted(self.servers, key=weight, reverse=True)
+        # Servers believed down are still tried last: a probe may lag behind a recovery.
+        return [s for s in ranked if s.healthy] + [s for s in ranked if not s.healthy]
+
+    async def probe_all(self) -> None:
+        await asyncio.gather(*(self._probe(s) for s in self.servers))
+
+    async def _probe_forever(self) -> None:
+        while True:
+            try:
+                await self.probe_all()
+            except Exception:  # the prober must outlive any surprise
+                logger.exception("Rasa probe failed")
+            await asyncio.sleep(self._probe_interval_s)
+
+    async def _probe(self, server: RasaServer) -> None:
+        try:
+            status = await server.client.status(timeout_s=PROBE_TIMEOUT_S)
+            ok, why = bool(status.get("model_file")), "no model loaded"
+            if ok and server.actions_url:
+                actions = await self._http.get(f"{server.actions_url}/health")
+                ok, why = actions.status_code == 200, f"action server answered {actions.status_code}"
+        except (httpx.HTTPError, ValueError) as exc:
+            ok, why = False, exc.__class__.__name__
+        self._mark(server, ok, why)
+
+    @staticmethod
+    def _mark(server: RasaServer, healthy: bool, why: str = "") -> None:
+        if server.healthy != healthy:
+            if healthy:
+                logger.info("Rasa server %s is back", server.url)
+            else:
+                logger.warning("Rasa server %s is down (%s); its conversations go to the others", server.url, why)
+        server.healthy = healthy
