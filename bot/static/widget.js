@@ -56,8 +56,10 @@
     return node;
   }
 
-  // Links: https: URLs and tel: numbers only; everything else stays plain text.
-  var LINK = /(https:\/\/[^\s<>"']+|tel:\+?[0-9][0-9 .\-]{5,}[0-9])/g;
+  // Links: https: URLs and tel: numbers only, and the gateway's own counted redirects (/r/<token>, which may be
+  // plain http on a local gateway); everything else stays plain text.
+  var LINK = /(https?:\/\/[^\s<>"']+|tel:\+?[0-9][0-9 .\-]{5,}[0-9])/g;
+  var ORIGIN = new URL(BASE).origin;
   function richText(text) {
     var frag = document.createDocumentFragment(), last = 0, m;
     LINK.lastIndex = 0;
@@ -66,7 +68,10 @@
       frag.appendChild(document.createTextNode(text.slice(last, m.index)));
       var href = raw.indexOf("tel:") === 0 ? "tel:" + raw.slice(4).replace(/[ .\-]/g, "") : raw;
       var ok = false;
-      try { var u = new URL(href); ok = u.protocol === "https:" || u.protocol === "tel:"; } catch (e) { ok = false; }
+      try {
+        var u = new URL(href);
+        ok = u.protocol === "https:" || u.protocol === "tel:" || (u.origin === ORIGIN && u.pathname.indexOf("/r/") === 0);
+      } catch (e) { ok = false; }
       if (ok) {
         frag.appendChild(el("a", {href: href, target: "_blank", rel: "noopener noreferrer", text: raw}));
       } else {
