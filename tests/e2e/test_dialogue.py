@@ -7,6 +7,8 @@ import re
 import pytest
 from e2e_conversation import Conversation
 
+from tests.links import followed
+
 pytestmark = pytest.mark.e2e
 ARCHITECTURE = "1.008891"  # chứng chỉ hành nghề kiến trúc (provincial)
 HOUSE_PERMIT = "1.013225"  # giấy phép xây dựng nhà ở riêng lẻ (commune)
@@ -58,8 +60,9 @@ def test_individual_house_permit_is_routed_to_the_commune(talk):
 
 
 def test_another_agencys_procedure_is_redirected_politely(talk):
-    reply = talk().say("thủ tục cấp hộ chiếu phổ thông ở trong nước")
-    assert "không thuộc Sở Xây dựng" in reply and "dichvucong.gov.vn" in reply
+    c = talk()
+    reply = c.say("thủ tục cấp hộ chiếu phổ thông ở trong nước")
+    assert "không thuộc Sở Xây dựng" in reply and "dichvucong.gov.vn" in followed(reply, c.stack.url)
 
 
 def test_ha_giang_question_explains_the_merger(talk):
@@ -69,8 +72,9 @@ def test_ha_giang_question_explains_the_merger(talk):
 
 
 def test_contact_without_verified_details_points_to_the_national_portal(talk):
-    reply = talk().say("cho xin địa chỉ và số điện thoại của sở")
-    assert "chưa có thông tin đã được xác minh" in reply and "dichvucong.gov.vn" in reply
+    c = talk()
+    reply = c.say("cho xin địa chỉ và số điện thoại của sở")
+    assert "chưa có thông tin đã được xác minh" in reply and "dichvucong.gov.vn" in followed(reply, c.stack.url)
     assert not re.search(r"\b0\d{9}\b", reply)
 
 
@@ -80,8 +84,9 @@ def test_status_lookup_recognises_the_receipt_code_and_never_invents_a_status(ta
 
 
 def test_status_lookup_without_a_code_explains_where_to_find_it(talk):
-    reply = talk().say("tra cứu tình trạng hồ sơ ở đâu")
-    assert "mã hồ sơ" in reply and "dichvucong.gov.vn" in reply
+    c = talk()
+    reply = c.say("tra cứu tình trạng hồ sơ ở đâu")
+    assert "mã hồ sơ" in reply and "dichvucong.gov.vn" in followed(reply, c.stack.url)
 
 
 def test_online_payment_is_explained(talk):
@@ -94,7 +99,8 @@ def test_online_filing_walkthrough_next_back_done(talk):
     c.say("chứng chỉ hành nghề kiến trúc")
     c.say("nộp trực tuyến được không?")
     assert "Bước 1/" in c.tap("Hướng dẫn từng bước") and "VNeID" in c.text
-    assert "Bước 2/" in c.tap("Tiếp") and ARCHITECTURE in c.text and "dichvucong.gov.vn" in c.text
+    assert "Bước 2/" in c.tap("Tiếp") and ARCHITECTURE in c.text
+    assert "dichvucong.gov.vn" in followed(c.text, c.stack.url)
     assert "Bước 1/" in c.tap("Quay lại")
     assert "Xong phần hướng dẫn" in c.tap("Xong")
 

@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 
+from tests.links import followed
+
 pytestmark = pytest.mark.e2e
 CODE = re.compile(r"\b\d\.\d{6}\b")
 
@@ -29,7 +31,7 @@ def test_procedure_question_names_the_procedure_and_code(stack, question):
     reply = _text(stack.chat(f"t-{uuid.uuid4()}", question))
     assert "1.008891" in reply, reply
     assert "kiến trúc" in reply.lower()
-    assert "dichvucong.gov.vn" in reply
+    assert "dichvucong.gov.vn" in followed(reply, stack.url)
 
 
 @pytest.mark.parametrize("question", [
