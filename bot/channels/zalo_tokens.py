@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from bot.files import write_atomic
 
 logger = logging.getLogger("bot.channels.zalo")
 
@@ -50,22 +50,6 @@ class TokenStore:
         return tokens
 
     def save(self, tokens: Tokens) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         record = {**asdict(tokens), "seeded_from": _fingerprint(self._from_env.refresh_token)
                   if self._from_env.refresh_token else None}
-        fd, tmp = tempfile.mkstemp(prefix=".zalo-tokens-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(record, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        dir_fd = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)  # the rename itself must survive a power cut
-        finally:
-            os.close(dir_fd)
+        write_atomic(self.path, json.dumps(record), mode=0o600)

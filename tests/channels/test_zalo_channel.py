@@ -133,7 +133,7 @@ def test_a_refused_access_token_is_refreshed_once_stored_atomically_and_the_repl
     assert stored["access_token"] == zalo_api.access_token and stored["refresh_token"] == "refresh-3"
     assert [r["refresh_token"] for r in zalo_api.refreshes] == ["refresh-1", "refresh-2"]
     assert stored["expires_at"] > time.time() + 80_000
-    assert [p.name for p in tmp_path.glob(".zalo-tokens-*")] == []
+    assert [p.name for p in tmp_path.glob(".zalo-tokens*.tmp")] == []
     assert oct(token_file.stat().st_mode & 0o777) == "0o600"
 
 
