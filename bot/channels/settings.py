@@ -46,8 +46,9 @@ class ZaloSettings:
 class WidgetSettings:
     # Origins of pages allowed to embed the widget besides the gateway's own; "*" allows any.
     allowed_origins: tuple[str, ...] = ()
-    # Signs session ids; unset: random per start (history is kept in memory, so it ends with the process anyway).
+    # Signs session ids; unset: generated once and kept in session_secret_file, so sessions outlive a restart.
     session_secret: str = ""
+    session_secret_file: Path = ROOT / "var" / "widget-session-secret"
 
 
 @dataclass(frozen=True)
@@ -76,5 +77,8 @@ class ChannelSettings:
                 oauth_url=_env("ZALO_OAUTH_URL", ZaloSettings.oauth_url).rstrip("/"),
                 token_file=Path(_env("ZALO_TOKEN_FILE", str(ZaloSettings.token_file))),
             ),
-            widget=WidgetSettings(allowed_origins=origins, session_secret=_env("WIDGET_SESSION_SECRET")),
+            widget=WidgetSettings(
+                allowed_origins=origins, session_secret=_env("WIDGET_SESSION_SECRET"),
+                session_secret_file=Path(_env("WIDGET_SESSION_SECRET_FILE", str(WidgetSettings.session_secret_file))),
+            ),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -9,11 +10,14 @@ from fastapi import APIRouter, FastAPI
 
 from bot.channels import telegram, widget, zalo
 from bot.channels.settings import ChannelSettings
+from bot.channels.state_claims import StateClaims
+from bot.channels.widget_secret import session_secret
 from bot.channels.widget_sessions import WidgetSessions
 from bot.conversation.models import OutgoingMessage
 from bot.conversation.outbox import ChannelUnavailable
 
 logger = logging.getLogger("bot.channels")
+PURGE_EVERY_S = 3600
 router = APIRouter()
 router.include_router(widget.router)
 router.include_router(telegram.router)
@@ -41,8 +45,12 @@ async def start_channels(app: FastAPI) -> RunningChannels:
     app.state.channel_settings = settings
     running = RunningChannels()
 
-    sessions = app.state.widget_sessions = WidgetSessions(settings.widget.session_secret)
+    app.state.state_claims = StateClaims(app.state.db_sessions)
+    secret = session_secret(settings.widget.session_secret, settings.widget.session_secret_file)
+    sessions = app.state.widget_sessions = WidgetSessions(app.state.state_store, secret)
     app.state.outbox.register("widget", _widget_delivery(sessions))
+    purging = asyncio.create_task(_purge_expired(app.state.state_store), name="gateway-state-purge")
+    running.on_stop(lambda: _cancel(purging))
 
     app.state.telegram = None
     if settings.telegram.enabled:
@@ -58,6 +66,23 @@ async def start_channels(app: FastAPI) -> RunningChannels:
     return running
 
 
+async def _purge_expired(store) -> None:
+    # The channels leave expired rows behind (ended widget sessions, day-old update ids, lapsed Zalo windows).
+    while True:
+        try:
+            removed = await asyncio.to_thread(store.purge_expired)
+            if removed:
+                logger.info("gateway state: %d expired entries removed", removed)
+        except Exception:
+            logger.exception("gateway state: removing expired entries failed")
+        await asyncio.sleep(PURGE_EVERY_S)
+
+
+async def _cancel(task: asyncio.Task) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
 def _guarded(name: str, start: Callable[[], None]) -> None:
     # A fault in one channel's set-up must leave the gateway and the other channels running.
     try:
@@ -67,7 +92,8 @@ def _guarded(name: str, start: Callable[[], None]) -> None:
 
 
 def _start_telegram(app: FastAPI, settings: ChannelSettings, running: RunningChannels) -> None:
-    channel = telegram.TelegramChannel(settings.telegram, app.state.conversation)
+    channel = telegram.TelegramChannel(settings.telegram, app.state.conversation, app.state.state_store,
+                                       app.state.state_claims, _rasa_ready(app))
     channel.start()
     app.state.telegram = channel
     app.state.outbox.register("telegram", channel.deliver)
@@ -75,7 +101,8 @@ def _start_telegram(app: FastAPI, settings: ChannelSettings, running: RunningCha
 
 
 def _start_zalo(app: FastAPI, settings: ChannelSettings, running: RunningChannels) -> None:
-    oa = zalo.ZaloChannel(settings.zalo, app.state.conversation)
+    oa = zalo.ZaloChannel(settings.zalo, app.state.conversation, app.state.state_store, app.state.state_claims,
+                          _rasa_ready(app))
     oa.start()
     app.state.zalo = oa
     app.state.outbox.register("zalo", oa.deliver)
@@ -83,11 +110,22 @@ def _start_zalo(app: FastAPI, settings: ChannelSettings, running: RunningChannel
     logger.info("Zalo OA channel on: webhook at /zalo/webhook")
 
 
+def _rasa_ready(app: FastAPI) -> Callable[[], Awaitable[bool]]:
+    async def ready() -> bool:
+        try:
+            await app.state.rasa.status()
+            return True
+        except Exception:
+            return False
+
+    return ready
+
+
 def _widget_delivery(sessions: WidgetSessions):
     async def deliver(session_id: str, messages: list[OutgoingMessage]) -> None:
-        session = sessions.get(session_id)
+        session = await sessions.get(session_id)
         if session is None:
             raise ChannelUnavailable("the visitor's widget session has ended")
-        session.add_replies(messages)  # shown on the widget's next poll
+        await session.add_replies(messages)  # kept in the history; shown on the widget's next poll
 
     return deliver

@@ -21,7 +21,9 @@ from telegram.request import HTTPXRequest
 
 from bot.channels.buttons import ButtonPayloads
 from bot.channels.ordering import KeyedLocks
+from bot.channels.pending import PendingMessages, Ready, Waiting
 from bot.channels.settings import TelegramSettings
+from bot.channels.state_claims import StateClaims
 from bot.channels.text import split_text
 from bot.conversation import notices
 from bot.conversation.models import IncomingMessage, OutgoingMessage
@@ -29,6 +31,7 @@ from bot.conversation.outbox import ChannelUnavailable
 from bot.conversation.rasa_client import RasaUnavailable
 from bot.conversation.service import MENU_COMMAND, ConversationService
 from bot.json_body import parse_json
+from bot.state import StateStore
 
 logger = logging.getLogger("bot.channels.telegram")
 # At DEBUG python-telegram-bot logs every update it fetches or processes, the citizen's text included.
@@ -37,6 +40,9 @@ router = APIRouter()
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
 UPDATE_IDS_KEPT = 1000
+# Update ids of questions are also remembered in the shared database for a day: an update Telegram delivers
+# again to this gateway after a restart or to another one, or fetches again after a crash, gets one answer.
+UPDATE_SEEN_S = 24 * 3600
 RETRY_MAX_S = 300.0
 EMPTY_TEXT_WITH_BUTTONS = "Mời bạn chọn:"
 
@@ -69,7 +75,8 @@ class _TolerantBot(ExtBot):
 
 
 class TelegramChannel:
-    def __init__(self, settings: TelegramSettings, conversation: ConversationService) -> None:
+    def __init__(self, settings: TelegramSettings, conversation: ConversationService, store: StateStore,
+                 claims: StateClaims, rasa_ready: Ready) -> None:
         self.settings = settings
         self.conversation = conversation
         self.webhook_mode = bool(settings.webhook_url)
@@ -78,7 +85,11 @@ class TelegramChannel:
         self.ready = asyncio.Event()
         self._buttons = ButtonPayloads()
         self._in_order = KeyedLocks()
+        self._claims = claims
+        self._bot_id = settings.token.partition(":")[0]
         self._seen_updates: OrderedDict[int, None] = OrderedDict()
+        self.pending = PendingMessages("telegram", store, claims, conversation, self._send_later, self._in_order,
+                                       rasa_ready)
         self._task: asyncio.Task | None = None
         self.application = self._build()
 
@@ -120,6 +131,7 @@ class TelegramChannel:
         if not self.webhook_mode:
             await self._retry("start long polling", self._start_polling)
         self.ready.set()
+        self.pending.start()
         logger.info("Telegram channel ready as @%s (%s)", self.application.bot.username,
                     "webhook" if self.webhook_mode else "long polling")
 
@@ -142,6 +154,7 @@ class TelegramChannel:
             delay = min(delay * 2, RETRY_MAX_S)
 
     async def stop(self) -> None:
+        await self.pending.stop()
         if self._task and not self._task.done():
             self._task.cancel()
             try:
@@ -182,7 +195,8 @@ class TelegramChannel:
     # --- handlers --------------------------------------------------------------------------------------------
 
     async def _drop_duplicates(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        # Telegram redelivers a webhook update it thinks was lost; the citizen must get one answer.
+        # Telegram redelivers a webhook update it thinks was lost; the citizen must get one answer. No waiting
+        # here: updates run concurrently, and one chat's must reach its lock (_turn) in the order they came.
         if update.update_id in self._seen_updates:
             logger.info("Telegram: duplicate update %s ignored", update.update_id)
             raise ApplicationHandlerStop
@@ -190,11 +204,19 @@ class TelegramChannel:
         while len(self._seen_updates) > UPDATE_IDS_KEPT:
             self._seen_updates.popitem(last=False)
 
+    async def _first_delivery(self, update_id: int) -> bool:
+        """False when any gateway, or this one before a restart, has taken this update already."""
+        try:
+            return await self._claims.afirst(f"telegram:{self._bot_id}:update:{update_id}", 1, UPDATE_SEEN_S)
+        except Exception:
+            logger.exception("Telegram: could not check update %s for a duplicate; answering it", update_id)
+            return True
+
     async def _on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._turn(update.effective_chat.id, MENU_COMMAND, command=True)
+        await self._turn(update.update_id, update.effective_chat.id, MENU_COMMAND, command=True)
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._turn(update.effective_chat.id, update.effective_message.text)
+        await self._turn(update.update_id, update.effective_chat.id, update.effective_message.text)
 
     async def _on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.send(update.effective_chat.id, [OutgoingMessage(notices.TEXT_ONLY)])
@@ -208,21 +230,31 @@ class TelegramChannel:
             await query.answer(notices.BUTTON_EXPIRED)
             return
         answered = asyncio.create_task(self._courtesy(query.answer()))
-        await self._turn(chat_id, payload)
+        await self._turn(update.update_id, chat_id, payload)
         await answered
 
-    async def _turn(self, chat_id: int, text: str, command: bool = False) -> None:
+    async def _turn(self, update_id: int, chat_id: int, text: str, command: bool = False) -> None:
         # Updates run concurrently; the chat's lock is taken before any network wait, so its questions are
         # asked and answered in the order they came.
         async with self._in_order(str(chat_id)):
+            if not await self._first_delivery(update_id):
+                logger.info("Telegram: update %s was answered already", update_id)
+                return
             await self._courtesy(self.application.bot.send_chat_action(chat_id, ChatAction.TYPING))
+            waiting = Waiting(str(chat_id), text, command)
+            if await self.pending.queue_if_waiting(waiting):
+                return   # answered after the messages kept before it
             try:
                 reply = await self.conversation.handle(IncomingMessage("telegram", str(chat_id), text),
                                                        command=command)
                 messages = reply.messages
             except RasaUnavailable:
-                messages = [OutgoingMessage(notices.UNAVAILABLE)]
+                messages = await self.pending.keep_for_later(waiting)
             await self.send(chat_id, messages)
+
+    async def _send_later(self, waiting: Waiting, messages: list[OutgoingMessage]) -> None:
+        """The answer to a kept message, once the assistant is back."""
+        await self.send(int(waiting.sender), messages)
 
     @staticmethod
     async def _courtesy(call: Awaitable[object]) -> None:

@@ -41,12 +41,12 @@ def _json(body: dict, status: int, cors: dict[str, str]) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers={**NO_STORE, **cors})
 
 
-def _visitor(request: Request) -> tuple[WidgetSession, dict[str, str]] | JSONResponse:
+async def _visitor(request: Request) -> tuple[WidgetSession, dict[str, str]] | JSONResponse:
     """The caller's session and CORS headers, or the error response for a foreign origin or bad session."""
     cors = _cors(request)
     if cors is None:
         return _json({"error": "origin not allowed"}, 403, {})
-    session = _sessions(request).open(request.headers.get(SESSION_HEADER))
+    session = await _sessions(request).open(request.headers.get(SESSION_HEADER))
     if session is None:
         return _json({"error": "session missing or invalid"}, 401, cors)
     return session, cors
@@ -90,18 +90,18 @@ async def open_session(request: Request) -> JSONResponse:
     if cors is None:
         return _json({"error": "origin not allowed"}, 403, {})
     token = request.headers.get(SESSION_HEADER)
-    session = _sessions(request).open(token)
+    session = await _sessions(request).open(token)
     if session is None:
         address = client_address(request, request.app.state.settings.trusted_proxies)
         if not _sessions(request).may_issue(address):
             return _json({"error": notices.RATE_LIMITED}, 429, cors)
-        token, session = _sessions(request).issue()
+        token, session = await _sessions(request).issue()
     return _json({"session": token, "entries": [e.to_dict() for e in session.entries]}, 200, cors)
 
 
 @router.post("/widget/api/messages", openapi_extra=openapi_bodies.WIDGET_MESSAGE)
 async def post_message(request: Request) -> JSONResponse:
-    visitor = _visitor(request)
+    visitor = await _visitor(request)
     if isinstance(visitor, JSONResponse):
         return visitor
     session, cors = visitor
@@ -124,19 +124,19 @@ async def post_message(request: Request) -> JSONResponse:
 async def _turn(request: Request, session: WidgetSession, text: str, shown: str,
                 cors: dict[str, str]) -> JSONResponse:
     # The history shows what the assistant kept, not the identity number the visitor typed.
-    asked = session.add("user", clean_citizen_text(shown).text or "?")
+    asked = await session.add("user", clean_citizen_text(shown).text or "?")
     try:
         reply = await request.app.state.conversation.handle(IncomingMessage("widget", session.id, text))
     except RasaUnavailable:
         return _json({"error": notices.UNAVAILABLE, "entries": [asked.to_dict()]}, 503, cors)
-    answers = session.add_replies(reply.messages)
+    answers = await session.add_replies(reply.messages)
     return _json({"entries": [e.to_dict() for e in (asked, *answers)]}, 200, cors)
 
 
 @router.get("/widget/api/poll")
 async def poll(request: Request, after: int = 0) -> JSONResponse:
     """Entries after `after`: staff replies pushed while the visitor waits."""
-    visitor = _visitor(request)
+    visitor = await _visitor(request)
     if isinstance(visitor, JSONResponse):
         return visitor
     session, cors = visitor

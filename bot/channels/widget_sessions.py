@@ -1,20 +1,26 @@
-"""Widget conversations kept per signed session id, so a reload shows the history and staff replies wait there."""
+"""Widget conversations kept per signed session id, so a reload shows the history and staff replies wait there.
+
+Each session is one document in the shared StateStore (key widget:<id>): its last ENTRIES_KEPT entries and the
+next entry id. A gateway restart, or another gateway, serves the same session from the same signed id.
+"""
 
 from __future__ import annotations
 
 import secrets
 import time
-from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 from itsdangerous import BadSignature, Signer
 
+from bot.channels.ordering import KeyedLocks
 from bot.conversation.models import OutgoingMessage
 from bot.limits import SlidingWindow
+from bot.state import StateStore
 
 ENTRIES_KEPT = 200
-SESSIONS_KEPT = 10_000
 IDLE_EXPIRY_S = 7 * 24 * 3600
+# Opening a session (every poll) renews its expiry only this often: a poll every few seconds must not be a write.
+RENEW_AFTER_S = 3600
 # New sessions per client address and minute: each session has its own message limit, so unlimited fresh
 # sessions would make that limit worthless.
 NEW_SESSIONS_PER_MINUTE = 20
@@ -31,63 +37,101 @@ class Entry:
         return {"id": self.id, "role": self.role, "text": self.text,
                 "buttons": [{"title": t, "payload": p} for t, p in self.buttons]}
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "Entry":
+        return cls(int(data["id"]), str(data["role"]), str(data["text"]),
+                   tuple((str(b["title"]), str(b["payload"])) for b in data.get("buttons") or ()))
+
+
+def _key(session_id: str) -> str:
+    return f"widget:{session_id}"
+
 
 @dataclass
 class WidgetSession:
-    id: str
-    entries: deque[Entry] = field(default_factory=lambda: deque(maxlen=ENTRIES_KEPT))
-    next_id: int = 1
-    last_seen: float = field(default_factory=time.monotonic)
+    """One session as read when it was opened; `add` writes through to the store."""
 
-    def add(self, role: str, text: str, buttons: tuple[tuple[str, str], ...] = ()) -> Entry:
-        entry = Entry(self.next_id, role, text, buttons)
-        self.next_id += 1
-        self.entries.append(entry)
+    id: str
+    entries: list[Entry] = field(default_factory=list)
+    _owner: "WidgetSessions | None" = field(default=None, repr=False, compare=False)
+
+    async def add(self, role: str, text: str, buttons: tuple[tuple[str, str], ...] = ()) -> Entry:
+        [entry] = await self._owner.append(self.id, [(role, text, buttons)])
         return entry
 
-    def add_replies(self, messages: list[OutgoingMessage]) -> list[Entry]:
-        return [self.add("bot", m.text, tuple((b.title, b.payload) for b in m.buttons)) for m in messages]
+    async def add_replies(self, messages: list[OutgoingMessage]) -> list[Entry]:
+        return await self._owner.append(
+            self.id, [("bot", m.text, tuple((b.title, b.payload) for b in m.buttons)) for m in messages])
 
     def after(self, entry_id: int) -> list[Entry]:
         return [e for e in self.entries if e.id > entry_id]
 
 
 class WidgetSessions:
-    def __init__(self, secret: str = "") -> None:
+    def __init__(self, store: StateStore, secret: str) -> None:
         # Signed so a client can only present ids we issued: it cannot pick another visitor's id or make up
         # unlimited ones. Signer.unsign compares in constant time.
-        self._signer = Signer(secret or secrets.token_urlsafe(32), salt="sxd-widget-session")
-        self._sessions: OrderedDict[str, WidgetSession] = OrderedDict()
+        self._signer = Signer(secret, salt="sxd-widget-session")
+        self._store = store
+        # One gateway's writes to a session in turn (the visitor's turn and a staff reply may meet).
+        self._writing = KeyedLocks()
         self._new_per_client = SlidingWindow(NEW_SESSIONS_PER_MINUTE, 60.0)
 
     def may_issue(self, client: str) -> bool:
         return self._new_per_client.hit(client)
 
-    def issue(self) -> tuple[str, WidgetSession]:
-        session = self._store(WidgetSession(secrets.token_urlsafe(18)))
-        return self._signer.sign(session.id).decode(), session
+    async def issue(self) -> tuple[str, WidgetSession]:
+        session_id = secrets.token_urlsafe(18)
+        await self._store.aput(_key(session_id), _empty(), ttl_s=IDLE_EXPIRY_S)
+        return self._signer.sign(session_id).decode(), WidgetSession(session_id, [], self)
 
-    def open(self, token: str | None) -> WidgetSession | None:
+    async def open(self, token: str | None) -> WidgetSession | None:
         if not token:
             return None
         try:
             session_id = self._signer.unsign(token.encode()).decode()
         except (BadSignature, UnicodeError):
             return None
-        session = self._sessions.get(session_id)
-        if session is None or time.monotonic() - session.last_seen > IDLE_EXPIRY_S:
-            # Ours but forgotten (restart with a fixed secret, or expired): same id, empty history.
-            session = self._store(WidgetSession(session_id))
-        session.last_seen = time.monotonic()
-        self._sessions.move_to_end(session_id)
-        return session
+        doc = await self._store.aget(_key(session_id))
+        if not isinstance(doc, dict):
+            # Ours but expired: same id, empty history.
+            doc = _empty()
+            await self._store.aput(_key(session_id), doc, ttl_s=IDLE_EXPIRY_S)
+        elif time.time() - float(doc.get("touched") or 0) > RENEW_AFTER_S:
+            doc = await self._update(session_id, lambda d: d)
+        return self._session(session_id, doc)
 
-    def get(self, session_id: str) -> WidgetSession | None:
-        """By raw id, for staff replies pushed through the outbox."""
-        return self._sessions.get(session_id)
+    async def get(self, session_id: str) -> WidgetSession | None:
+        """By raw id, for staff replies pushed through the outbox; None when it has expired."""
+        doc = await self._store.aget(_key(session_id))
+        return self._session(session_id, doc) if isinstance(doc, dict) else None
 
-    def _store(self, session: WidgetSession) -> WidgetSession:
-        self._sessions[session.id] = session
-        while len(self._sessions) > SESSIONS_KEPT:
-            self._sessions.popitem(last=False)
-        return session
+    async def append(self, session_id: str, items: list[tuple[str, str, tuple[tuple[str, str], ...]]]) -> list[Entry]:
+        added: list[Entry] = []
+
+        def change(doc: dict) -> dict:
+            added.clear()   # the change may run again; only its last run counts
+            next_id = int(doc.get("next_id") or 1)
+            for role, text, buttons in items:
+                added.append(Entry(next_id, role, text, tuple(buttons)))
+                next_id += 1
+            entries = [*doc.get("entries", []), *(e.to_dict() for e in added)][-ENTRIES_KEPT:]
+            return {**doc, "entries": entries, "next_id": next_id}
+
+        await self._update(session_id, change)
+        return added
+
+    async def _update(self, session_id: str, change) -> dict:
+        def touched(doc: object) -> dict:
+            return {**change(doc if isinstance(doc, dict) else _empty()), "touched": time.time()}
+
+        async with self._writing(session_id):
+            return await self._store.aupdate(_key(session_id), touched, ttl_s=IDLE_EXPIRY_S)
+
+    def _session(self, session_id: str, doc: dict) -> WidgetSession:
+        entries = [Entry.from_dict(e) for e in doc.get("entries") or ()]
+        return WidgetSession(session_id, entries, self)
+
+
+def _empty() -> dict:
+    return {"entries": [], "next_id": 1, "touched": time.time()}

@@ -7,14 +7,15 @@ import hashlib
 import hmac
 import logging
 import time
-from collections import OrderedDict
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from bot.channels.buttons import ButtonPayloads
 from bot.channels.ordering import KeyedLocks
+from bot.channels.pending import PendingMessages, Ready, Waiting
 from bot.channels.settings import ZaloSettings
+from bot.channels.state_claims import StateClaims
 from bot.channels.text import split_text
 from bot.channels.zalo_client import REFRESH_MARGIN_S, WINDOW_ERRORS, ZaloApiError, ZaloClient
 from bot.channels.zalo_tokens import Tokens, TokenStore
@@ -24,6 +25,7 @@ from bot.conversation.outbox import ChannelUnavailable
 from bot.conversation.rasa_client import RasaUnavailable
 from bot.conversation.service import ConversationService
 from bot.json_body import parse_json
+from bot.state import StateStore
 
 logger = logging.getLogger("bot.channels.zalo")
 router = APIRouter()
@@ -34,14 +36,16 @@ BUTTON_TITLE_MAX = 100
 MAX_EVENT_BYTES = 64 * 1024
 TIMESTAMP_TOLERANCE_S = 300
 FREE_WINDOW_S = 48 * 3600  # OA messages to a user are free for 48 h after the user's last message
-MSG_IDS_KEPT = 5000
-USERS_KEPT = 50_000
+# Both in the shared database: a staff reply may be pushed by another gateway, or after a restart; a delivery
+# Zalo repeats may reach another gateway.
+WINDOW_KEY = "zalo:window:{user_id}"
+MSG_SEEN_S = 24 * 3600
 MORE_CHOICES = "Thêm lựa chọn:"
 
 
 class ZaloChannel:
-    def __init__(self, settings: ZaloSettings, conversation: ConversationService,
-                 client: ZaloClient | None = None) -> None:
+    def __init__(self, settings: ZaloSettings, conversation: ConversationService, store: StateStore,
+                 claims: StateClaims, rasa_ready: Ready, client: ZaloClient | None = None) -> None:
         self.settings = settings
         self.conversation = conversation
         self.client = client or ZaloClient(
@@ -51,14 +55,17 @@ class ZaloChannel:
         self.clock = time.time   # replaceable in tests
         self._buttons = ButtonPayloads(prefix="#")
         self._in_order = KeyedLocks()
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self._last_message: OrderedDict[str, float] = OrderedDict()   # user id -> time of their last message
+        self._store = store
+        self._claims = claims
+        self.pending = PendingMessages("zalo", store, claims, conversation, self._send_later, self._in_order,
+                                       rasa_ready)
         self._tasks: set[asyncio.Task] = set()
         self._refresher: asyncio.Task | None = None
 
     # --- lifecycle -------------------------------------------------------------------------------------------
 
     def start(self) -> None:
+        self.pending.start()
         if self.client.can_refresh:
             self._refresher = asyncio.create_task(self._keep_token_fresh(), name="zalo-token-refresh")
         elif not self.client.tokens.access_token:
@@ -66,6 +73,7 @@ class ZaloChannel:
                          "ZALO_APP_SECRET); replies will fail")
 
     async def stop(self) -> None:
+        await self.pending.stop()
         tasks = [t for t in (self._refresher, *self._tasks) if t is not None]
         for task in tasks:
             task.cancel()
@@ -141,25 +149,31 @@ class ZaloChannel:
         if not user_id or not msg_id:
             logger.warning("Zalo: %s event without sender or msg_id ignored", name)
             return
-        if msg_id in self._seen:
-            logger.info("Zalo: duplicate delivery of %s ignored", msg_id)
-            return
-        self._seen[msg_id] = None
-        while len(self._seen) > MSG_IDS_KEPT:
-            self._seen.popitem(last=False)
-        self._last_message[user_id] = self.clock()
-        self._last_message.move_to_end(user_id)
-        while len(self._last_message) > USERS_KEPT:
-            self._last_message.popitem(last=False)
+        received_at = self.clock()
         text = message.get("text") if name == "user_send_text" else None
-        task = asyncio.create_task(self._turn(user_id, msg_id, text if isinstance(text, str) else None))
+        # Created without waiting on anything: one user's tasks queue on the user's lock in the order events came.
+        task = asyncio.create_task(self._turn(user_id, msg_id, text if isinstance(text, str) else None,
+                                              received_at))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _turn(self, user_id: str, msg_id: str, text: str | None) -> None:
+    async def _turn(self, user_id: str, msg_id: str, text: str | None, received_at: float) -> None:
         # Taken before any wait: one user's replies go out in the order their messages came.
         async with self._in_order(user_id):
-            await self._answer(user_id, msg_id, text)
+            if await self._first_delivery(user_id, msg_id, received_at):
+                await self._answer(user_id, msg_id, text)
+
+    async def _first_delivery(self, user_id: str, msg_id: str, received_at: float) -> bool:
+        """Records the message (its id, the user's free window); False when any gateway had it already."""
+        try:
+            if not await self._claims.afirst(f"zalo:msg:{msg_id}", 1, MSG_SEEN_S):
+                logger.info("Zalo: duplicate delivery of %s ignored", msg_id)
+                return False
+            await self._store.aput(WINDOW_KEY.format(user_id=user_id), received_at, ttl_s=FREE_WINDOW_S + 3600)
+        except Exception:
+            # Answering matters more than the record: at worst a repeat is answered twice or a staff reply waits.
+            logger.exception("Zalo: could not record message %s in the database", msg_id)
+        return True
 
     async def _answer(self, user_id: str, msg_id: str, text: str | None) -> None:
         try:
@@ -168,16 +182,23 @@ class ZaloChannel:
             else:
                 # A tapped button arrives as its hidden "#id" text; anything else is what the citizen typed.
                 payload = self._buttons.resolve(user_id, text.strip()) if text.startswith("#") else None
+                waiting = Waiting(user_id, payload or text, extra={"msg_id": msg_id})
+                if await self.pending.queue_if_waiting(waiting):
+                    return   # answered after the messages kept before it
                 try:
-                    reply = await self.conversation.handle(IncomingMessage("zalo", user_id, payload or text))
+                    reply = await self.conversation.handle(IncomingMessage("zalo", user_id, waiting.text))
                     messages = reply.messages
                 except RasaUnavailable:
-                    messages = [OutgoingMessage(notices.UNAVAILABLE)]
+                    messages = await self.pending.keep_for_later(waiting)
             await self.send({"message_id": msg_id}, user_id, messages)
         except ZaloApiError as exc:
             logger.error("Zalo: reply to %s not delivered: %s", user_id, exc)
         except Exception:
             logger.exception("Zalo: turn of %s failed", user_id)
+
+    async def _send_later(self, waiting: Waiting, messages: list[OutgoingMessage]) -> None:
+        """The answer to a kept message, once the assistant is back: as a reply to that message."""
+        await self.send({"message_id": str(waiting.extra.get("msg_id") or "")}, waiting.sender, messages)
 
     # --- sending ---------------------------------------------------------------------------------------------
 
@@ -203,8 +224,8 @@ class ZaloChannel:
 
     async def deliver(self, user_id: str, messages: list[OutgoingMessage]) -> None:
         """Outbox delivery of a staff reply: only inside the free window after the citizen's last message."""
-        last = self._last_message.get(user_id)
-        if last is None or self.clock() - last > FREE_WINDOW_S:
+        last = await self._store.aget(WINDOW_KEY.format(user_id=user_id))
+        if not isinstance(last, (int, float)) or self.clock() - last > FREE_WINDOW_S:
             raise ChannelUnavailable("the citizen has not written on Zalo in the last 48 hours")
         try:
             async with self._in_order(user_id):   # not in the middle of an answer being sent

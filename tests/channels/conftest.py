@@ -14,7 +14,7 @@ from tests.fakes.servers import ServerThread, free_port
 CHANNEL_ENV = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_URL",
                "ZALO_APP_ID", "ZALO_OA_SECRET_KEY", "ZALO_ACCESS_TOKEN", "ZALO_REFRESH_TOKEN", "ZALO_APP_SECRET",
                "ZALO_API_URL", "ZALO_OAUTH_URL", "ZALO_TOKEN_FILE", "WIDGET_ALLOWED_ORIGINS",
-               "WIDGET_SESSION_SECRET")
+               "WIDGET_SESSION_SECRET", "WIDGET_SESSION_SECRET_FILE")
 
 
 @pytest.fixture
@@ -32,6 +32,7 @@ def start_gateway(rasa, monkeypatch, tmp_path):
         for name in CHANNEL_ENV:
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'console.db'}")
+        monkeypatch.setenv("WIDGET_SESSION_SECRET_FILE", str(tmp_path / "widget-session-secret"))
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         settings = Settings(port=free_port(), rasa_port=rasa.port, rasa_token="fake")
