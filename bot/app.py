@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.rasa = RasaPool(rasa_servers, settings.rasa_token, settings.rasa_timeout_s,
                                   actions_urls=[settings.actions_url_for(i) for i in range(len(rasa_servers))])
         app.state.rasa.start()
-        app.state.conversation = ConversationService(app.state.rasa)
+        app.state.conversation = ConversationService(app.state.rasa, state=app.state.state_store)
         app.state.outbox = Outbox()
         app.state.api_limits = api.ApiLimits(settings)
         # Channels and the console add their own start-up here (each in its own module).
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await app.state.turn_queue.close()
             console.stop(app)
             await running_channels.stop()
             await app.state.rasa.aclose()

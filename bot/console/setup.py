@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from bot.console import links
 from bot.console.recorder import TurnRecorder
+from bot.console.turn_queue import RecordingQueue
 from bot.console.router import error_response, router
 from bot.console.service import ConsoleError, ConsoleService
 from bot.console.settings import ConsoleSettings
@@ -38,7 +39,9 @@ def start(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
         state.db_engine, state.db_sessions = engine, sessions
     state.console = ConsoleService(sessions, settings, state.outbox, state.http)
     logger.info("staff console: %s", state.console.bootstrap())
-    state.conversation.observers.append(TurnRecorder(sessions))
+    # Off the reply path: the observer only queues the turn (bot/console/turn_queue.py).
+    state.turn_queue = RecordingQueue(TurnRecorder(sessions).record)
+    state.conversation.observers.append(state.turn_queue)
     state.conversation.reply_filters.append(links.LinkRewriter(sessions, settings.public_url,
                                                                settings.funnel_link_hosts))
 

@@ -10,7 +10,7 @@ from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.db.grouping import group_key, similar
+from bot.db.grouping import group_key
 from bot.conversation.masking import mask_personal_data
 from bot.db.models import (
     BUTTON, NEW, QUESTION, RESOLVED, REVIEW_STATES, ROLES, AuditEntry, LoginThrottle, ReviewItem,
@@ -22,9 +22,6 @@ UNANSWERED, LOW_CONFIDENCE, BAD_FEEDBACK, OUT_OF_SCOPE, HANDED_OVER = (
     "unanswered", "low_confidence", "bad_feedback", "out_of_scope", "handed_over")
 _REASON_OF_STATUS = {"fallback": UNANSWERED, "clarified": LOW_CONFIDENCE, "out_of_scope": OUT_OF_SCOPE,
                      "handed_over": HANDED_OVER}
-# Near-duplicates are looked for among this many most recent groups: enough for weeks of a department's
-# questions, and a bounded cost per turn.
-GROUP_CANDIDATES = 2000
 
 
 class NotFound(LookupError):
@@ -83,16 +80,8 @@ def file_for_review(session: Session, *, turn: Turn, reason: str) -> ReviewItem:
 
 
 def _matching_item(session: Session, key: str) -> ReviewItem | None:
-    exact = session.scalars(select(ReviewItem).where(ReviewItem.group_key == key)
-                            .order_by(ReviewItem.id.desc()).limit(1)).first()
-    if exact is not None:
-        return exact
-    recent = session.execute(select(ReviewItem.id, ReviewItem.group_key)
-                             .order_by(ReviewItem.last_seen.desc()).limit(GROUP_CANDIDATES)).all()
-    for item_id, other in recent:
-        if similar(key, other):
-            return session.get(ReviewItem, item_id)
-    return None
+    return session.scalars(select(ReviewItem).where(ReviewItem.group_key == key)
+                           .order_by(ReviewItem.id.desc()).limit(1)).first()
 
 
 def record_feedback(session: Session, *, channel: str, sender_id: str, value: str,
