@@ -51,6 +51,13 @@ async def get_health(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200 if ready else 503)
 
 
+@router.get("/health/live")
+async def get_liveness() -> JSONResponse:
+    # For the supervisor: this process answers. /health is about Rasa and the action server too, and a gateway
+    # must not be restarted because Rasa is down.
+    return JSONResponse({"status": "live"})
+
+
 @router.post("/api/chat", openapi_extra=openapi_bodies.CHAT)
 async def post_chat(request: Request) -> JSONResponse:
     settings = request.app.state.settings

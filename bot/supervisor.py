@@ -6,9 +6,13 @@ them in order; PR_SET_PDEATHSIG makes them exit even if the supervisor itself is
 
 from __future__ import annotations
 
+import argparse
 import ctypes
+import dataclasses
 import os
 import secrets
+import shutil
+import socket
 import signal
 import subprocess
 import sys
@@ -19,6 +23,7 @@ from pathlib import Path
 
 import httpx
 
+from bot import topology as topology_files
 from bot import training
 from bot.settings import Settings
 
@@ -27,6 +32,11 @@ APP_PY = ROOT / ".venv" / "bin" / "python"
 BACKOFF_MAX_S = 30.0
 STABLE_AFTER_S = 60.0
 STOP_GRACE_S = 10.0
+PROBE_EVERY_S = 5.0
+PROBE_TIMEOUT_S = 5.0
+PROBE_FAILURES_TO_RESTART = 3
+# Rasa loads its model in about 45 s on the reference machine; twice that with both cores busy.
+STARTUP_GRACE_S = 180.0
 # Keeps Rasa's loggers that dump trackers (the citizen's words, every slot) at INFO.
 RASA_LOGGING = ROOT / "bot" / "rasa_logging.yml"
 
@@ -47,21 +57,66 @@ class Child:
     name: str
     cmd: list[str]
     env: dict[str, str]
+    # Answers 200 while the child works; a child that stops answering is killed and restarted like a crash.
+    probe_url: str | None = None
     proc: subprocess.Popen | None = None
     started_at: float = 0.0
     backoff_s: float = 1.0
     restart_at: float | None = None
     restarts: int = 0
+    answered: bool = False
+    probe_failures: int = 0
+    last_probe: float = 0.0
     _pump: threading.Thread | None = field(default=None, repr=False)
 
-    def start(self) -> None:
-        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, start_new_session=True,
-                                     preexec_fn=_die_with_parent, text=True, errors="replace")
+    def start(self) -> bool:
         self.started_at = time.monotonic()
         self.restart_at = None
+        self.answered, self.probe_failures = False, 0
+        try:
+            self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
+                                         stderr=subprocess.STDOUT, start_new_session=True,
+                                         preexec_fn=_die_with_parent, text=True, errors="replace")
+        except OSError as exc:
+            # A missing or broken program is retried with back-off like a crash; the others keep running.
+            log(f"{self.name} could not be started: {exc}")
+            self.proc = None
+            return False
         self._pump = threading.Thread(target=self._forward, args=(self.proc,), daemon=True)
         self._pump.start()
+        return True
+
+    def probe(self, now: float) -> None:
+        """Health probe; after PROBE_FAILURES_TO_RESTART failures in a row (or no answer within
+        STARTUP_GRACE_S of starting) the child counts as hung and is killed."""
+        if self.probe_url is None or self.proc is None or self.proc.poll() is not None:
+            return
+        if now - self.last_probe < PROBE_EVERY_S:
+            return
+        self.last_probe = now
+        try:
+            ok = httpx.get(self.probe_url, timeout=PROBE_TIMEOUT_S).status_code < 500
+        except httpx.HTTPError:
+            ok = False
+        if ok:
+            self.answered, self.probe_failures = True, 0
+            return
+        if not self.answered:
+            if now - self.started_at > STARTUP_GRACE_S:
+                log(f"{self.name} did not answer within {STARTUP_GRACE_S:.0f} s of starting; killing it")
+                self.kill()
+            return
+        self.probe_failures += 1
+        if self.probe_failures >= PROBE_FAILURES_TO_RESTART:
+            log(f"{self.name} stopped answering its health probe; killing it")
+            self.kill()
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def _forward(self, proc: subprocess.Popen) -> None:
         for line in proc.stdout:
@@ -79,35 +134,57 @@ class Child:
             self.proc.wait()
 
 
-def _endpoints_file(settings: Settings) -> Path:
-    # The port goes into a generated copy, one per action-server port: stacks started side by side (tests,
-    # a developer's `make run`) must never point their Rasa at each other's action server.
-    path = ROOT / "build" / f"endpoints-{settings.actions_port}.yml"
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(f'action_endpoint:\n  url: "{settings.actions_url}/webhook"\n', encoding="utf-8")
-    return path
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
-def _children(settings: Settings, model: Path, token: str) -> list[Child]:
+def _redis(settings: Settings) -> tuple[str, list[Child]]:
+    """REDIS_URL, or a private redis-server when several Rasa servers run here and none is given."""
+    if settings.redis_url or "rasa" not in settings.roles or settings.rasa_processes < 2:
+        return settings.redis_url, []
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    port = _free_port()
+    # Only locks live there (each a few seconds long): nothing to persist.
+    cmd = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+    return f"redis://127.0.0.1:{port}/1", [Child("redis", cmd, dict(os.environ))]
+
+
+def _children(settings: Settings, model: Path | None, token: str, redis_url: str) -> list[Child]:
     base = {**training.rasa_env(), "PYTHONUNBUFFERED": "1"}
-    actions_env = {**base, "ACTIONS_HOST": settings.actions_host, "ACTIONS_PORT": str(settings.actions_port)}
-    rasa_env = dict(base)
-    gateway_env = {**base, "RASA_AUTH_TOKEN": token, "BOT_HOST": settings.host, "BOT_PORT": str(settings.port),
-                   "RASA_PORT": str(settings.rasa_port), "ACTIONS_PORT": str(settings.actions_port)}
-    # --- staff console: the gateway asks the action server to reload the knowledge base right after a
-    # staff edit (POST /kb/reload); both get the same admin token, generated per start unless set. ---
+    # Every part reads the same settings: the supervisor hands the topology down explicitly.
+    topology = {"RASA_HOST": settings.rasa_host, "RASA_PORT": str(settings.rasa_port),
+                "RASA_PROCESSES": str(settings.rasa_processes), "ACTIONS_HOST": settings.actions_host,
+                "ACTIONS_PORT": str(settings.actions_port), "ACTIONS_PROCESSES": str(settings.actions_processes),
+                "REDIS_URL": redis_url}
+    # --- staff console: the gateway asks the action servers to reload the knowledge base right after a
+    # staff edit (POST /kb/reload); all get the same admin token, generated per start unless set. ---
     admin_token = base.get("ACTIONS_ADMIN_TOKEN") or secrets.token_urlsafe(24)
-    actions_env["ACTIONS_ADMIN_TOKEN"] = gateway_env["ACTIONS_ADMIN_TOKEN"] = admin_token
     # --- end staff console ---
-    return [
-        Child("actions", [str(APP_PY), "-m", "actions.server"], actions_env),
-        # "--auth-token=" keeps a token starting with "-" from being read as another option.
-        Child("rasa", [str(training.RASA_BIN), "run", "--enable-api", f"--auth-token={token}",
-                       "-i", settings.rasa_host, "-p", str(settings.rasa_port), "--model", str(model),
-                       "--endpoints", str(_endpoints_file(settings)), "--credentials", "credentials.yml",
-                       "--logging-config-file", str(RASA_LOGGING)], rasa_env),
-        Child("gateway", [str(APP_PY), "-m", "bot.app"], gateway_env),
-    ]
+    base = {**base, **topology, "ACTIONS_ADMIN_TOKEN": admin_token}
+    children: list[Child] = []
+    if "actions" in settings.roles:
+        for i in range(settings.actions_processes):
+            port = settings.actions_port + i
+            children.append(Child(f"actions-{i + 1}", [str(APP_PY), "-m", "actions.server"],
+                                  {**base, "ACTIONS_PORT": str(port)},
+                                  probe_url=f"http://{settings.actions_host}:{port}/health"))
+    if "rasa" in settings.roles:
+        rasa_env = {**base, "TICKET_LOCK_LIFETIME": str(settings.rasa_lock_lifetime_s)}
+        for i in range(settings.rasa_processes):
+            port = settings.rasa_port + i
+            # "--auth-token=" keeps a token starting with "-" from being read as another option.
+            cmd = [str(training.RASA_BIN), "run", "--enable-api", f"--auth-token={token}",
+                   "-i", settings.rasa_host, "-p", str(port), "--model", str(model),
+                   "--endpoints", str(topology_files.endpoints_file(settings, i, redis_url)),
+                   "--credentials", "credentials.yml", "--logging-config-file", str(RASA_LOGGING)]
+            children.append(Child(f"rasa-{i + 1}", cmd, rasa_env, probe_url=f"http://{settings.rasa_host}:{port}/"))
+    if "gateway" in settings.roles:
+        gateway_env = {**base, "RASA_AUTH_TOKEN": token, "BOT_HOST": settings.host, "BOT_PORT": str(settings.port)}
+        children.append(Child("gateway", [str(APP_PY), "-m", "bot.app"], gateway_env,
+                              probe_url=f"{settings.public_url}health/live"))
+    return children
 
 
 def prepare_index() -> None:
@@ -117,7 +194,7 @@ def prepare_index() -> None:
 
 
 class Supervisor:
-    def __init__(self, children: list[Child], health_url: str) -> None:
+    def __init__(self, children: list[Child], health_url: str | None) -> None:
         self.children = children
         self.health_url = health_url
         self.stopping = threading.Event()
@@ -131,7 +208,8 @@ class Supervisor:
             self._watch()
             if not announced and self._healthy():
                 announced = True
-                log(f"ready in {time.monotonic() - started:.1f} s — open {public_url}")
+                where = f" — open {public_url}" if self.health_url else ""
+                log(f"ready in {time.monotonic() - started:.1f} s{where}")
             self.stopping.wait(0.5)
         log("stopping")
         for child in reversed(self.children):
@@ -148,8 +226,9 @@ class Supervisor:
                     log(f"restarting {child.name} (restart #{child.restarts})")
                     child.start()
                 continue
-            code = child.proc.poll() if child.proc else None
+            code = child.proc.poll() if child.proc else 127
             if code is None:
+                child.probe(now)
                 if now - child.started_at > STABLE_AFTER_S:
                     child.backoff_s = 1.0
                 continue
@@ -158,6 +237,8 @@ class Supervisor:
             child.backoff_s = min(child.backoff_s * 2, BACKOFF_MAX_S)
 
     def _healthy(self) -> bool:
+        if self.health_url is None:  # no gateway here: ready when every child has answered its probe
+            return all(c.answered for c in self.children if c.probe_url)
         try:
             return httpx.get(self.health_url, timeout=2.0).status_code == 200
         except httpx.HTTPError:
@@ -166,19 +247,39 @@ class Supervisor:
 
 def run_main(argv: list[str]) -> int:
     started = time.monotonic()
+    parser = argparse.ArgumentParser(prog="python -m bot run", description="start the assistant, or some of its parts")
+    parser.add_argument("--role", default="", help="comma-separated parts to run here: rasa, actions, gateway "
+                        "(default: BOT_ROLES, else all three)")
+    args = parser.parse_args(argv)
+    if args.role:
+        os.environ["BOT_ROLES"] = args.role
     settings = Settings.from_env()
     if not training.RASA_BIN.exists() or not APP_PY.exists():
         log("environments missing: run `make run` (it creates them) or `python3 scripts/bootstrap.py`")
         return 1
+    model = None
     try:
-        log("preparing the knowledge base and search index")
-        prepare_index()
-        model = training.ensure_model(log)
+        if "actions" in settings.roles:
+            log("preparing the knowledge base and search index")
+            prepare_index()
+        if "rasa" in settings.roles:
+            model = training.ensure_model(log)
     except RuntimeError as exc:
         log(str(exc))
         return 1
+    if len(settings.rasa_endpoints) > 1 and not settings.redis_url and "rasa" in settings.roles \
+            and not (shutil.which("redis-server") or Path("/usr/bin/redis-server").exists()):
+        # Several Rasa servers without a shared lock store could interleave one conversation's turns.
+        log("redis-server is missing (Debian package redis-server; `make run` installs it): running ONE Rasa "
+            "server. Set REDIS_URL or install it to use both cores.")
+        settings = dataclasses.replace(settings, rasa_processes=1, actions_processes=1)
+    if "gateway" not in settings.roles and settings.rasa_processes > 1 and not settings.redis_url:
+        log("note: the Rasa servers started here share a private Redis; Rasa servers on other machines need "
+            "one REDIS_URL for all")
     token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_hex(24)
-    supervisor = Supervisor(_children(settings, model, token), f"{settings.public_url}health")
+    redis_url, redis_child = _redis(settings)
+    health_url = f"{settings.public_url}health" if "gateway" in settings.roles else None
+    supervisor = Supervisor(redis_child + _children(settings, model, token, redis_url), health_url)
 
     def on_signal(signum, _frame):
         supervisor.stopping.set()

@@ -100,7 +100,7 @@ class RasaPool:
             status = await server.client.status(timeout_s=PROBE_TIMEOUT_S)
             ok, why = bool(status.get("model_file")), "no model loaded"
             if ok and server.actions_url:
-                actions = await self._http.get(f"{server.actions_url}/health")
+                actions = await self._http.get(f"{server.actions_url}/kb/status")
                 ok, why = actions.status_code == 200, f"action server answered {actions.status_code}"
         except (httpx.HTTPError, ValueError) as exc:
             ok, why = False, exc.__class__.__name__
