@@ -65,6 +65,12 @@ def stop(gateway: ServerThread) -> None:
     gateway.__exit__(None, None, None)
 
 
+def tokens_stored(zalo_api: FakeZalo, tmp_path) -> None:
+    # The start-up refresh is answered by the fake before the gateway stores the new pair: wait for both, or a
+    # second gateway would spend the first refresh token again.
+    eventually(lambda: zalo_api.refreshes and (tmp_path / "zalo-tokens.json").exists())
+
+
 def pending_keys(gateway: ServerThread, channel: str) -> list[str]:
     return gateway.app.state.state_claims.keys(f"pending:{channel}:")
 
@@ -149,7 +155,7 @@ def test_write_atomic_sets_the_mode_or_keeps_the_old_one(tmp_path):
 def test_the_zalo_free_window_survives_a_restart(start_gateway, zalo_api, rasa, tmp_path):
     env = zalo_env(zalo_api.url, tmp_path / "zalo-tokens.json")
     first = start_gateway(**env)
-    eventually(lambda: zalo_api.refreshes)
+    tokens_stored(zalo_api, tmp_path)
     raw = zalo_api.event(USER, "xin chào")
     post_event(first, raw, zalo_api.signature(raw))
     eventually(lambda: zalo_api.messages)
@@ -164,7 +170,7 @@ def test_the_zalo_free_window_survives_a_restart(start_gateway, zalo_api, rasa, 
 def test_zalo_messages_sent_while_the_assistant_is_down_are_answered_once_in_order(
         start_gateway, zalo_api, rasa, tmp_path):
     gateway = start_gateway(**zalo_env(zalo_api.url, tmp_path / "zalo-tokens.json"))
-    eventually(lambda: zalo_api.refreshes)
+    tokens_stored(zalo_api, tmp_path)
     rasa.app.state.down = True
     for i, text in enumerate(["câu một", "câu hai", "câu ba"]):
         raw = zalo_api.event(USER, text, msg_id=f"m-{i}")
@@ -185,7 +191,7 @@ def test_zalo_messages_sent_while_the_assistant_is_down_are_answered_once_in_ord
 def test_a_kept_message_is_stored_masked_and_its_answer_says_the_number_was_hidden(
         start_gateway, zalo_api, rasa, tmp_path):
     gateway = start_gateway(**zalo_env(zalo_api.url, tmp_path / "zalo-tokens.json"))
-    eventually(lambda: zalo_api.refreshes)
+    tokens_stored(zalo_api, tmp_path)
     rasa.app.state.down = True
     raw = zalo_api.event(USER, "CCCD của tôi là 001203004567, cấp phép xây nhà thế nào", msg_id="id-1")
     post_event(gateway, raw, zalo_api.signature(raw))
@@ -201,7 +207,7 @@ def test_a_kept_message_is_stored_masked_and_its_answer_says_the_number_was_hidd
 def test_two_gateways_on_one_database_answer_a_kept_message_once(start_gateway, zalo_api, rasa, tmp_path):
     env = zalo_env(zalo_api.url, tmp_path / "zalo-tokens.json")
     one = start_gateway(**env)
-    eventually(lambda: zalo_api.refreshes)
+    tokens_stored(zalo_api, tmp_path)
     two = start_gateway(**env)   # finds the refreshed tokens in the shared file: no second refresh
     rasa.app.state.down = True
     for i in range(3):
@@ -220,7 +226,7 @@ def test_two_gateways_on_one_database_answer_a_kept_message_once(start_gateway, 
 def test_a_zalo_delivery_repeated_to_another_gateway_is_answered_once(start_gateway, zalo_api, rasa, tmp_path):
     env = zalo_env(zalo_api.url, tmp_path / "zalo-tokens.json")
     one = start_gateway(**env)
-    eventually(lambda: zalo_api.refreshes)
+    tokens_stored(zalo_api, tmp_path)
     two = start_gateway(**env)
     raw = zalo_api.event(USER, "xin chào", msg_id="dup-1")
     post_event(one, raw, zalo_api.signature(raw))

@@ -34,8 +34,9 @@ def zalo_env(api_url: str, token_file, **extra) -> dict:
 @pytest.fixture
 def gateway(start_gateway, zalo_api, tmp_path):
     gateway = start_gateway(**zalo_env(zalo_api.url, tmp_path / "zalo-tokens.json"))
-    # Tokens from the environment have an unknown age: the bridge refreshes them once at start.
-    eventually(lambda: zalo_api.refreshes)
+    # Tokens from the environment have an unknown age: the bridge refreshes them once at start (and stores the
+    # new pair just after the fake answered).
+    eventually(lambda: zalo_api.refreshes and (tmp_path / "zalo-tokens.json").exists())
     return gateway
 
 
