@@ -263,7 +263,11 @@ def run_main(argv: list[str]) -> int:
             log("preparing the knowledge base and search index")
             prepare_index()
         if "rasa" in settings.roles:
-            model = training.ensure_model(log)
+            # RASA_MODEL: a model trained elsewhere (a release build, the other Rasa machine's), used as is.
+            given = os.environ.get("RASA_MODEL", "").strip()
+            model = Path(given).resolve() if given else training.ensure_model(log)
+            if not model.is_file():
+                raise RuntimeError(f"setting RASA_MODEL: no model file at {model}")
     except RuntimeError as exc:
         log(str(exc))
         return 1

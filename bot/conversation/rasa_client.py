@@ -17,6 +17,11 @@ class RasaNotReached(RasaUnavailable):
     """No connection could be made: the message never reached Rasa, so another server may take it."""
 
 
+class RasaDropped(RasaUnavailable):
+    """The connection closed with no reply: the server died, before or while handling the message. Rasa
+    stores a turn only once it is complete, so another server may take the message."""
+
+
 class RasaClient:
     def __init__(self, base_url: str, token: str, timeout_s: float = 30.0,
                  client: httpx.AsyncClient | None = None) -> None:
@@ -33,6 +38,8 @@ class RasaClient:
             raw = reply.json()
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise RasaNotReached(str(exc) or exc.__class__.__name__) from exc
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            raise RasaDropped(str(exc) or exc.__class__.__name__) from exc
         except (httpx.HTTPError, ValueError) as exc:
             raise RasaUnavailable(str(exc) or exc.__class__.__name__) from exc
         messages, turn, funnel = [], TurnInfo(), []

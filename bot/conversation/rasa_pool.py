@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import httpx
 
 from bot.conversation.models import Reply
-from bot.conversation.rasa_client import RasaClient, RasaNotReached, RasaUnavailable
+from bot.conversation.rasa_client import RasaClient, RasaDropped, RasaNotReached, RasaUnavailable
 
 logger = logging.getLogger(__name__)
 PROBE_INTERVAL_S = 1.0
@@ -55,6 +55,7 @@ class RasaPool:
 
     async def send(self, sender_id: str, text: str) -> Reply:
         last: RasaUnavailable | None = None
+        dropped = 0
         for server in self._preference(sender_id):
             try:
                 return await server.client.send(sender_id, text)
@@ -62,9 +63,17 @@ class RasaPool:
                 # Nothing reached this server, so the next one may take the message without answering it twice.
                 self._mark(server, False, str(exc))
                 last = exc
-            except RasaUnavailable as exc:
-                # The server may have applied the message before failing: retrying elsewhere could answer twice.
+            except RasaDropped as exc:
+                # The server died: it stored nothing of an unfinished turn, so one other server may take it
+                # (after Rasa's lock on the conversation, if the dead server held it, expires).
                 self._mark(server, False, str(exc))
+                last = exc
+                dropped += 1
+                if dropped > 1:
+                    raise
+            except RasaUnavailable as exc:
+                # A timeout or an error reply: the server may still apply the message; retrying elsewhere
+                # could answer it twice.
                 raise
         raise last or RasaUnavailable("no Rasa server")
 
