@@ -43,10 +43,12 @@ DEFAULT_DAYS = 30
 
 
 def period(start: str | None, end: str | None, days: int | None) -> tuple[date, date]:
+    if days is not None and not 1 <= days <= funnel_stats.MAX_DAYS:
+        raise ConsoleError(422, f"days must be between 1 and {funnel_stats.MAX_DAYS}", "days")
     try:
         last = date.fromisoformat(end) if end else local_today()
         first = date.fromisoformat(start) if start else last - timedelta(days=(days or DEFAULT_DAYS) - 1)
-    except ValueError:
+    except (ValueError, OverflowError):  # not a date, or a period before year 1 (found by the fuzzer)
         raise ConsoleError(422, "start and end must be dates like 2026-11-30", "start") from None
     if first > last or (last - first).days + 1 > funnel_stats.MAX_DAYS:
         raise ConsoleError(422, f"the period must be 1 to {funnel_stats.MAX_DAYS} days", "start")

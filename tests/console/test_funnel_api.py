@@ -155,3 +155,7 @@ def test_the_funnel_needs_a_staff_login_and_a_valid_period(gateway):
     assert gateway.get("/staff/api/funnel", params={"start": "2026-12-02", "end": "2026-12-01"}).status_code == 422
     assert gateway.get("/staff/api/funnel", params={"start": "hôm qua"}).status_code == 422
     assert gateway.get("/staff/api/funnel", params={"start": "2024-01-01", "end": "2026-01-01"}).status_code == 422
+    # Found by the schema fuzzer: a period reaching before year 1 or a huge number of days.
+    assert gateway.get("/staff/api/funnel", params={"end": "0001-01-02"}).status_code == 422
+    assert gateway.get("/staff/api/funnel.csv", params={"days": 10**30}).status_code == 422
+    assert gateway.get("/staff/api/funnel.csv", params={"days": 0}).status_code == 422
