@@ -189,13 +189,14 @@ def fuzz_requests(stack: "FuzzStack") -> st.SearchStrategy[FuzzRequest]:
         st.builds(lambda path, q: FuzzRequest("staff get", "GET", f"{path}{q}", _headers(
             Cookie=f"sxd_staff={stack.staff_cookie}")),
             st.sampled_from(["/staff/api/queue?status=", "/staff/api/dashboard?days=", "/staff/api/dashboard.csv?days=",
-                             "/staff/api/audit?limit=", "/staff/api/queue/"]),
+                             "/staff/api/audit?limit=", "/staff/api/queue/", "/staff/api/funnel?days=",
+                             "/staff/api/funnel.csv?start=", "/staff/api/funnel?procedure=1.013225&end="]),
             st.one_of(st.integers(-2**70, 2**70).map(str), anything)),
         st.builds(lambda path: FuzzRequest("static", "GET", path), st.one_of(
             st.sampled_from(["/", "/widget.js", "/widget.css", "/widget/demo", "/staff", "/health", "/openapi.json",
                              "/staff/static/console.js", "/staff/static/..%2f..%2fpyproject.toml",
                              "/staff/static/%2e%2e/console.html"]),
-            anything.map(lambda s: "/" + s))),
+            anything.map(lambda s: "/" + s), anything.map(lambda s: "/r/" + s))),  # counted links
     )
 
 
