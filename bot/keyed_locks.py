@@ -1,4 +1,4 @@
-"""Per-user locks, so a channel sends one user's replies in the order the user's messages came."""
+"""Per-key asyncio locks (a citizen, a chat): one key's work runs in arrival order, other keys run concurrently."""
 
 from __future__ import annotations
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -23,6 +24,8 @@ class RunningStack:
     url: str
     process: subprocess.Popen
     log_path: Path
+    env: dict[str, str] = field(default_factory=dict)
+    second_gateway: "RunningStack | None" = None
 
     def chat(self, sender_id: str, text: str) -> list[dict]:
         reply = httpx.post(f"{self.url}/api/chat", json={"sender_id": sender_id, "text": text}, timeout=60)
@@ -41,21 +44,49 @@ class RunningStack:
                 os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def start_stack(env: dict[str, str], log_path: Path) -> RunningStack:
+def free_port_block(size: int) -> int:
+    """A free port whose next `size - 1` ports are free too: Rasa and action servers take consecutive ports."""
+    while True:
+        base = free_port()
+        if all(_port_free(base + i) for i in range(1, size)):
+            return base
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def stack_env(env: dict[str, str], log_path: Path) -> dict[str, str]:
+    """The environment of a test stack: free ports, its own tracker store, one Rasa server unless `env` asks
+    for more (each Rasa server is a second of CPU per turn and a gigabyte of memory)."""
+    processes = int(env.get("RASA_PROCESSES", "1"))
+    ports = {"BOT_PORT": free_port(), "RASA_PORT": free_port_block(processes),
+             "ACTIONS_PORT": free_port_block(processes)}
+    return {**os.environ, **{k: str(v) for k, v in ports.items()}, "BOT_HOST": "127.0.0.1",
+            "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1", "RASA_PROCESSES": "1",
+            # A stack's conversations must not meet another stack's (or a developer's) test senders.
+            "TRACKER_STORE_URL": f"sqlite:///{log_path.with_suffix('')}-trackers-{ports['RASA_PORT']}.db",
+            # Every test citizen comes from 127.0.0.1: the per-address limit would count them as one client.
+            "API_RATE_PER_ADDRESS": "100000", **env}
+
+
+def start_stack(env: dict[str, str], log_path: Path, *, full_env: dict[str, str] | None = None) -> RunningStack:
     """Starts the stack with `env` added to this process's environment and waits until /health says ready.
 
+    `full_env` (from stack_env) starts it with exactly that environment, e.g. a second gateway of a stack.
     Raises RuntimeError with the log's tail when it exits or is not ready in time.
     """
-    ports = {"BOT_PORT": free_port(), "RASA_PORT": free_port(), "ACTIONS_PORT": free_port()}
-    full_env = {**os.environ, **{k: str(v) for k, v in ports.items()}, "BOT_HOST": "127.0.0.1",
-                "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1",
-                # Every test citizen comes from 127.0.0.1: the per-address limit would count them as one client.
-                "API_RATE_PER_ADDRESS": "100000", **env}
+    full_env = full_env or stack_env(env, log_path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
         process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=full_env, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
-    stack = RunningStack(f"http://127.0.0.1:{ports['BOT_PORT']}", process, log_path)
+    stack = RunningStack(f"http://127.0.0.1:{full_env['BOT_PORT']}", process, log_path, full_env)
     deadline = time.monotonic() + START_TIMEOUT_S
     while True:
         if process.poll() is not None:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from bot.channels.ordering import KeyedLocks
+from bot.keyed_locks import KeyedLocks
 from bot.channels.state_claims import StateClaims
 from bot.conversation import notices
 from bot.conversation.edge import clean_citizen_text

@@ -20,7 +20,7 @@ from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHand
 from telegram.request import HTTPXRequest
 
 from bot.channels.buttons import ButtonPayloads
-from bot.channels.ordering import KeyedLocks
+from bot.keyed_locks import KeyedLocks
 from bot.channels.pending import PendingMessages, Ready, Waiting
 from bot.channels.settings import TelegramSettings
 from bot.channels.state_claims import StateClaims

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from itsdangerous import BadSignature, Signer
 
-from bot.channels.ordering import KeyedLocks
+from bot.keyed_locks import KeyedLocks
 from bot.conversation.models import OutgoingMessage
 from bot.limits import SlidingWindow
 from bot.state import StateStore

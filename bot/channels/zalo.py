@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from bot.channels.buttons import ButtonPayloads
-from bot.channels.ordering import KeyedLocks
+from bot.keyed_locks import KeyedLocks
 from bot.channels.pending import PendingMessages, Ready, Waiting
 from bot.channels.settings import ZaloSettings
 from bot.channels.state_claims import StateClaims

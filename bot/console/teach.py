@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from bot.files import write_atomic
 from knowledge_base import short_titles, store
 from knowledge_base.models import FAQ, SHORT_TITLE_MAX, Procedure
 from knowledge_base.text import fold, nfc
@@ -111,21 +112,7 @@ def _save(root: Path, procedure: Procedure, **changes) -> Procedure:
 
 
 def write_atomically(path: Path, content: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, content, mode=None)  # keeps the file's permissions: staff may read the NLU export
 
 
 # --- NLU export ----------------------------------------------------------------------------------

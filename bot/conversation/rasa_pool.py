@@ -19,7 +19,19 @@ from bot.conversation.rasa_client import RasaClient, RasaDropped, RasaNotReached
 
 logger = logging.getLogger(__name__)
 PROBE_INTERVAL_S = 1.0
-PROBE_TIMEOUT_S = 2.0
+PROBE_TIMEOUT_S = 5.0
+# A refused connection is down at once; a slow answer only after this many probes in a row, so a busy server
+# keeps its conversations instead of passing its load to the others.
+SLOW_PROBES_TO_DOWN = 3
+
+
+def preferred_order(urls: list[str], sender_id: str) -> list[str]:
+    """Rendezvous hashing: every gateway ranks the servers the same way for a sender, and removing one server
+    moves only the conversations it had."""
+    def weight(url: str) -> bytes:
+        return hashlib.blake2b(f"{url}|{sender_id}".encode(), digest_size=8).digest()
+
+    return sorted(urls, key=weight, reverse=True)
 
 
 @dataclass
@@ -28,7 +40,7 @@ class RasaServer:
     actions_url: str | None
     client: RasaClient
     healthy: bool = True
-    model: str | None = None
+    slow_probes: int = 0
 
 
 class RasaPool:
@@ -86,10 +98,8 @@ class RasaPool:
         return {**status, "servers_up": len(up), "servers": len(self.servers)}
 
     def _preference(self, sender_id: str) -> list[RasaServer]:
-        def weight(server: RasaServer) -> bytes:
-            return hashlib.blake2b(f"{server.url}|{sender_id}".encode(), digest_size=8).digest()
-
-        ranked = sorted(self.servers, key=weight, reverse=True)
+        order = preferred_order([s.url for s in self.servers], sender_id)
+        ranked = sorted(self.servers, key=lambda s: order.index(s.url))
         # Servers believed down are still tried last: a probe may lag behind a recovery.
         return [s for s in ranked if s.healthy] + [s for s in ranked if not s.healthy]
 
@@ -111,8 +121,14 @@ class RasaPool:
             if ok and server.actions_url:
                 actions = await self._http.get(f"{server.actions_url}/kb/status")
                 ok, why = actions.status_code == 200, f"action server answered {actions.status_code}"
+        except httpx.TimeoutException as exc:
+            server.slow_probes += 1
+            if server.slow_probes >= SLOW_PROBES_TO_DOWN:
+                self._mark(server, False, exc.__class__.__name__)
+            return
         except (httpx.HTTPError, ValueError) as exc:
             ok, why = False, exc.__class__.__name__
+        server.slow_probes = 0
         self._mark(server, ok, why)
 
     @staticmethod

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -14,6 +13,7 @@ from bot.conversation.edge import clean_citizen_text
 from bot.conversation.models import Button, IncomingMessage, OutgoingMessage, Reply, TurnInfo
 from bot.conversation.rasa_pool import RasaPool
 from bot.conversation.sanitise import sanitise
+from bot.keyed_locks import KeyedLocks
 from bot.limits import SlidingWindow
 from bot.state import MemoryState
 
@@ -71,7 +71,7 @@ class ConversationService:
         self._warned: OrderedDict[str, float] = OrderedDict()
         # What this assistant offered each sender (see _Offers): a StateStore, or this process's memory.
         self._state = state if state is not None else MemoryState(SENDERS_KEPT)
-        self._locks: OrderedDict[str, asyncio.Lock] = OrderedDict()
+        self._lock = KeyedLocks()
 
     async def handle(self, message: IncomingMessage, *, command: bool = False) -> Reply:
         """One turn. `command=True` only for commands written in our code (MENU_COMMAND), never for user text."""
@@ -143,15 +143,3 @@ class ConversationService:
         offers.latest = [b for m in messages for b in m.buttons]
         offers.issued.extend(p for p in (b.payload for b in offers.latest) if p not in offers.issued)
         await self._state.aput(self._offers_key(sender), offers.to_json(), OFFERS_KEPT_S)
-
-    def _lock(self, sender: str) -> asyncio.Lock:
-        lock = self._locks.get(sender)
-        if lock is None:
-            lock = self._locks[sender] = asyncio.Lock()
-            while len(self._locks) > SENDERS_KEPT:
-                oldest, old_lock = next(iter(self._locks.items()))
-                if old_lock.locked():
-                    break
-                del self._locks[oldest]
-        self._locks.move_to_end(sender)
-        return lock
