@@ -10,25 +10,27 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import os
 
 logger = logging.getLogger("actions.server")
 
 
-def create_server():
+def create_server(settings=None):
+    from bot.settings import Settings
     from rasa_sdk.endpoint import create_app
     from rasa_sdk.executor import ActionExecutor
     from sanic import response
 
-    from actions.deps import knowledge_base
+    from actions import deps
 
+    settings = settings or Settings.from_env()
+    deps.configure(settings.search)
     executor = ActionExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=None)
     _answer_failures_without_the_tracker(app)
-    kb = knowledge_base()
-    reload_every = float(os.environ.get("KB_RELOAD_INTERVAL", "2"))
-    token = os.environ.get("ACTIONS_ADMIN_TOKEN", "")
+    kb = deps.knowledge_base()
+    reload_every = settings.kb_reload_interval_s
+    token = settings.actions_admin_token
 
     @app.get("/kb/status")
     async def kb_status(_request):
@@ -89,13 +91,14 @@ def _answer_failures_without_the_tracker(app) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.settings import Settings
+
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # At DEBUG rasa-sdk logs every action call with its tracker: the citizen's words and every slot.
     logging.getLogger("rasa_sdk").setLevel(max(logging.INFO, logging.getLogger().level))
-    host = os.environ.get("ACTIONS_HOST", "127.0.0.1")
-    port = int(os.environ.get("ACTIONS_PORT", "5055"))
-    app = create_server()
+    host, port = settings.actions_host, settings.actions_port
+    app = create_server(settings)
     logger.info("action server on http://%s:%d", host, port)
     app.run(host=host, port=port, single_process=True, access_log=False, motd=False)
 

@@ -16,7 +16,7 @@ from bot.console import setup as console
 from bot.conversation.outbox import Outbox
 from bot.conversation.rasa_pool import RasaPool
 from bot.conversation.service import ConversationService
-from bot.db.engine import create_db_engine, database_url, migrate, session_factory
+from bot.db.engine import create_db_engine, migrate, session_factory
 from bot.settings import Settings, get_settings
 from bot.state import StateStore
 
@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.settings = settings
         # The database first: channels keep their sessions and windows in it (bot/state.py).
-        app.state.db_engine = create_db_engine(database_url())
+        app.state.db_engine = create_db_engine(settings.console.database_url)
         await asyncio.to_thread(migrate, app.state.db_engine)
         app.state.db_sessions = session_factory(app.state.db_engine)
         app.state.state_store = StateStore(app.state.db_sessions)
@@ -39,7 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.rasa = RasaPool(rasa_servers, settings.rasa_token, settings.rasa_timeout_s,
                                   actions_urls=[settings.actions_url_for(i) for i in range(len(rasa_servers))])
         app.state.rasa.start()
-        app.state.conversation = ConversationService(app.state.rasa, state=app.state.state_store)
+        app.state.conversation = ConversationService(app.state.rasa, state=app.state.state_store,
+                                                     max_text_chars=settings.max_text_chars)
         app.state.outbox = Outbox()
         app.state.api_limits = api.ApiLimits(settings)
         # Channels and the console add their own start-up here (each in its own module).

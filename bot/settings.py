@@ -1,12 +1,20 @@
-"""Settings of the gateway and the run command, read once from the environment."""
+"""The project's one settings object, read once from the environment (Settings.from_env) and passed down.
+
+Each part keeps its own typed section (bot/channels/settings.py, bot/console/settings.py,
+knowledge_base/config.py), but only this module reads them: the gateway gets them through app.state.settings,
+the action server through actions/server.py, the supervisor at start.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
+from bot.channels.settings import ChannelSettings
 from bot.client_address import trusted_networks
+from bot.console.settings import ConsoleSettings
+from knowledge_base.config import SearchSettings
 
 
 def _int(name: str, default: int) -> int:
@@ -15,6 +23,14 @@ def _int(name: str, default: int) -> int:
         return int(raw) if raw else default
     except ValueError:
         raise SystemExit(f"setting {name} must be a whole number, got {raw!r}") from None
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "")
+    try:
+        return float(raw) if raw.strip() else default
+    except ValueError:
+        raise SystemExit(f"setting {name} must be a number, got {raw!r}") from None
 
 
 def _proxies(raw: str) -> tuple[str, ...]:
@@ -81,6 +97,22 @@ class Settings:
     redis_url: str = ""
     # A turn whose Rasa server died keeps its conversation locked this long, then another server may go on.
     rasa_lock_lifetime_s: int = 20
+    # --- action server ---
+    # Shared by the gateway and the action servers: POST /kb/reload after a staff edit.
+    actions_admin_token: str = ""
+    # Seconds between checks of knowledge_base/data for edits; 0 turns the check off.
+    kb_reload_interval_s: float = 2.0
+    log_level: str = "INFO"
+    # --- sections of the parts ---
+    channels: ChannelSettings = field(default_factory=ChannelSettings.from_env)
+    search: SearchSettings = field(default_factory=SearchSettings.from_env)
+    # None: read from the environment with this object's own addresses (see __post_init__).
+    console: ConsoleSettings | None = None
+
+    def __post_init__(self) -> None:
+        if self.console is None:
+            console = ConsoleSettings.from_env(self.actions_url, public_url=self.public_url)
+            object.__setattr__(self, "console", console)
 
     @property
     def rasa_url(self) -> str:
@@ -137,6 +169,9 @@ class Settings:
             tracker_store_url=os.environ.get("TRACKER_STORE_URL", "").strip(),
             redis_url=os.environ.get("REDIS_URL", "").strip(),
             rasa_lock_lifetime_s=_int("RASA_LOCK_LIFETIME_S", 20),
+            actions_admin_token=os.environ.get("ACTIONS_ADMIN_TOKEN", "").strip(),
+            kb_reload_interval_s=_float("KB_RELOAD_INTERVAL", 2.0),
+            log_level=os.environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
         )
 
 

@@ -41,7 +41,7 @@ class RunningChannels:
 
 async def start_channels(app: FastAPI) -> RunningChannels:
     """Never raises for a remote API being down: such a channel logs it and keeps retrying in the background."""
-    settings = ChannelSettings.from_env()
+    settings = app.state.settings.channels
     app.state.channel_settings = settings
     running = RunningChannels()
 

@@ -29,8 +29,7 @@ def start(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
     Call in the lifespan after app.state.conversation, app.state.outbox and app.state.http exist.
     """
     state = app.state
-    settings = settings or ConsoleSettings.from_env(state.settings.actions_url,
-                                                    public_url=state.settings.public_url)
+    settings = settings or state.settings.console
     sessions = getattr(state, "db_sessions", None)
     if sessions is None:
         engine = create_db_engine(settings.database_url)
