@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -46,6 +47,21 @@ class StateStore:
             db.execute(delete(GatewayState).where(GatewayState.key == _checked(key)))
             db.commit()
 
+    def update(self, key: str, change: Callable[[Any], Any], ttl_s: float | None = None) -> Any:
+        """Read, change and write one document as one transaction that holds the write lock from the read
+        on (BEGIN IMMEDIATE on SQLite, FOR UPDATE on PostgreSQL); returns the new value."""
+        key = _checked(key)
+        with self._sessions() as db:
+            query = select(GatewayState).where(GatewayState.key == key)
+            if db.get_bind().dialect.name == "sqlite":
+                db.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                query = query.with_for_update()
+            value = change(_live_value(db.scalars(query).first()))
+            self._upsert(db, key, value, ttl_s)
+            db.commit()
+            return value
+
     def keys(self, prefix: str) -> list[str]:
         with self._sessions() as db:
             live = (GatewayState.expires_at.is_(None)) | (GatewayState.expires_at > _now())
@@ -69,6 +85,9 @@ class StateStore:
 
     async def adelete(self, key: str) -> None:
         await asyncio.to_thread(self.delete, key)
+
+    async def aupdate(self, key: str, change: Callable[[Any], Any], ttl_s: float | None = None) -> Any:
+        return await asyncio.to_thread(self.update, key, change, ttl_s)
 
     async def akeys(self, prefix: str) -> list[str]:
         return await asyncio.to_thread(self.keys, prefix)
