@@ -83,7 +83,7 @@ class TelegramChannel:
         # Without a configured secret the webhook still gets one: we register it ourselves at every start.
         self.secret = settings.webhook_secret or secrets.token_urlsafe(32)
         self.ready = asyncio.Event()
-        self._buttons = ButtonPayloads()
+        self._buttons = ButtonPayloads(store)
         self._in_order = KeyedLocks()
         self._claims = claims
         self._bot_id = settings.token.partition(":")[0]
@@ -224,7 +224,7 @@ class TelegramChannel:
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         chat_id = update.effective_chat.id if update.effective_chat else query.from_user.id
-        payload = self._buttons.resolve(str(chat_id), query.data or "")
+        payload = await self._buttons.resolve(str(chat_id), query.data or "")
         # Always answered, or the citizen's button keeps spinning.
         if payload is None:
             await query.answer(notices.BUTTON_EXPIRED)
@@ -279,13 +279,13 @@ class TelegramChannel:
                 await self.application.bot.send_message(
                     chat_id, html.escape(chunk, quote=False), parse_mode=ParseMode.HTML,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
-                    reply_markup=self._keyboard(chat_id, message) if last else None)
+                    reply_markup=await self._keyboard(chat_id, message) if last else None)
 
-    def _keyboard(self, chat_id: int, message: OutgoingMessage) -> InlineKeyboardMarkup | None:
+    async def _keyboard(self, chat_id: int, message: OutgoingMessage) -> InlineKeyboardMarkup | None:
         if not message.buttons:
             return None
         return InlineKeyboardMarkup(
-            [[InlineKeyboardButton(b.title, callback_data=self._buttons.issue(str(chat_id), b.payload))]
+            [[InlineKeyboardButton(b.title, callback_data=await self._buttons.issue(str(chat_id), b.payload))]
              for b in message.buttons])
 
     async def deliver(self, user_id: str, messages: list[OutgoingMessage]) -> None:

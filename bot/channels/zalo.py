@@ -53,7 +53,7 @@ class ZaloChannel:
             app_secret=settings.app_secret,
             store=TokenStore(settings.token_file, Tokens(settings.access_token, settings.refresh_token)))
         self.clock = time.time   # replaceable in tests
-        self._buttons = ButtonPayloads(prefix="#")
+        self._buttons = ButtonPayloads(store, prefix="#")
         self._in_order = KeyedLocks()
         self._store = store
         self._claims = claims
@@ -181,7 +181,7 @@ class ZaloChannel:
                 messages = [OutgoingMessage(notices.TEXT_ONLY)]
             else:
                 # A tapped button arrives as its hidden "#id" text; anything else is what the citizen typed.
-                payload = self._buttons.resolve(user_id, text.strip()) if text.startswith("#") else None
+                payload = await self._buttons.resolve(user_id, text.strip()) if text.startswith("#") else None
                 waiting = Waiting(user_id, payload or text, extra={"msg_id": msg_id})
                 if await self.pending.queue_if_waiting(waiting):
                     return   # answered after the messages kept before it
@@ -204,10 +204,10 @@ class ZaloChannel:
 
     async def send(self, recipient: dict, user_id: str, messages: list[OutgoingMessage]) -> None:
         for message in messages:
-            for body in self._render(user_id, message):
+            for body in await self._render(user_id, message):
                 await self.client.send(recipient, body)
 
-    def _render(self, user_id: str, message: OutgoingMessage) -> list[dict]:
+    async def _render(self, user_id: str, message: OutgoingMessage) -> list[dict]:
         chunks = split_text(message.text, MAX_CHARS)
         groups = [message.buttons[i:i + MAX_BUTTONS] for i in range(0, len(message.buttons), MAX_BUTTONS)]
         if not chunks and groups:
@@ -219,7 +219,7 @@ class ZaloChannel:
             bodies[-1]["attachment"] = {"type": "template", "payload": {"buttons": [
                 # query.hide: the tap comes back as a message with this payload, not shown in the chat.
                 {"title": b.title[:BUTTON_TITLE_MAX], "type": "oa.query.hide",
-                 "payload": self._buttons.issue(user_id, b.payload)} for b in group]}}
+                 "payload": await self._buttons.issue(user_id, b.payload)} for b in group]}}
         return bodies
 
     async def deliver(self, user_id: str, messages: list[OutgoingMessage]) -> None:
