@@ -14,7 +14,7 @@ from bot.conversation.models import IncomingMessage
 from bot.conversation.rasa_client import RasaUnavailable
 from bot.conversation.sanitise import sanitise
 from bot.json_body import parse_json
-from bot.limits import SlidingWindow
+from bot.limits import window
 from bot.settings import Settings
 
 router = APIRouter()
@@ -24,17 +24,18 @@ SENDER_ID_MAX = 128
 class ApiLimits:
     """/api/chat limits a caller cannot dodge by picking a new sender_id for every message."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, redis=None) -> None:
         self._settings = settings
-        self._per_address = SlidingWindow(settings.api_rate_per_address, 60.0)
-        self._per_integration = SlidingWindow(settings.api_integration_rate, 60.0, keys_kept=16)
+        self._per_address = window(settings.api_rate_per_address, 60.0, name="api-address", redis=redis)
+        self._per_integration = window(settings.api_integration_rate, 60.0, name="api-integration", redis=redis,
+                                       keys_kept=16)
 
-    def admit(self, request: Request) -> bool:
+    async def admit(self, request: Request) -> bool:
         token = self._settings.api_integration_token
         sent = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if token and sent and hmac.compare_digest(sent.encode(), token.encode()):
-            return self._per_integration.hit("integration")
-        return self._per_address.hit(client_address(request, self._settings.trusted_proxies))
+            return await self._per_integration.ahit("integration")
+        return await self._per_address.ahit(client_address(request, self._settings.trusted_proxies))
 
 
 def _error(status: int, message: str, field: str | None = None) -> JSONResponse:
@@ -61,7 +62,7 @@ async def get_liveness() -> JSONResponse:
 @router.post("/api/chat", openapi_extra=openapi_bodies.CHAT)
 async def post_chat(request: Request) -> JSONResponse:
     settings = request.app.state.settings
-    if not request.app.state.api_limits.admit(request):
+    if not await request.app.state.api_limits.admit(request):
         return _error(429, notices.RATE_LIMITED)
     raw = await request.body()
     if len(raw) > settings.max_text_chars * 4 + 1024:

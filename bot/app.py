@@ -7,6 +7,7 @@ import logging
 from contextlib import asynccontextmanager
 
 import httpx
+from redis.asyncio import from_url as redis_from_url
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -34,15 +35,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await asyncio.to_thread(migrate, app.state.db_engine)
         app.state.db_sessions = session_factory(app.state.db_engine)
         app.state.state_store = StateStore(app.state.db_sessions)
+        # Rate windows shared by every gateway (bot/limits.py); none: each gateway counts in its memory.
+        app.state.redis = redis_from_url(settings.redis_url) if settings.redis_url else None
         app.state.http = httpx.AsyncClient(timeout=5.0)
         rasa_servers = settings.rasa_endpoints
         app.state.rasa = RasaPool(rasa_servers, settings.rasa_token, settings.rasa_timeout_s,
                                   actions_urls=[settings.actions_url_for(i) for i in range(len(rasa_servers))])
         app.state.rasa.start()
         app.state.conversation = ConversationService(app.state.rasa, state=app.state.state_store,
-                                                     max_text_chars=settings.max_text_chars)
+                                                     max_text_chars=settings.max_text_chars,
+                                                     redis=app.state.redis)
         app.state.outbox = Outbox()
-        app.state.api_limits = api.ApiLimits(settings)
+        app.state.api_limits = api.ApiLimits(settings, app.state.redis)
         # Channels and the console add their own start-up here (each in its own module).
         # --- citizen channels (bot/channels): widget always; Telegram and Zalo when configured ---
         running_channels = await channels.start_channels(app)
@@ -57,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             console.stop(app)
             await running_channels.stop()
             await app.state.rasa.aclose()
+            if app.state.redis is not None:
+                await app.state.redis.aclose()
             await app.state.http.aclose()
 
     app = FastAPI(title="Trợ lý thủ tục hành chính – Sở Xây dựng", lifespan=lifespan,

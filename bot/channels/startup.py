@@ -47,7 +47,7 @@ async def start_channels(app: FastAPI) -> RunningChannels:
 
     app.state.state_claims = StateClaims(app.state.db_sessions)
     secret = session_secret(settings.widget.session_secret, settings.widget.session_secret_file)
-    sessions = app.state.widget_sessions = WidgetSessions(app.state.state_store, secret)
+    sessions = app.state.widget_sessions = WidgetSessions(app.state.state_store, secret, app.state.redis)
     app.state.outbox.register("widget", _widget_delivery(sessions))
     purging = asyncio.create_task(_purge_expired(app.state.state_store), name="gateway-state-purge")
     running.on_stop(lambda: _cancel(purging))

@@ -93,7 +93,7 @@ async def open_session(request: Request) -> JSONResponse:
     session = await _sessions(request).open(token)
     if session is None:
         address = client_address(request, request.app.state.settings.trusted_proxies)
-        if not _sessions(request).may_issue(address):
+        if not await _sessions(request).may_issue(address):
             return _json({"error": notices.RATE_LIMITED}, 429, cors)
         token, session = await _sessions(request).issue()
     return _json({"session": token, "entries": [e.to_dict() for e in session.entries]}, 200, cors)

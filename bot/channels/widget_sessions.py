@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, Signer
 
 from bot.keyed_locks import KeyedLocks
 from bot.conversation.models import OutgoingMessage
-from bot.limits import SlidingWindow
+from bot.limits import window
 from bot.state import StateStore
 
 ENTRIES_KEPT = 200
@@ -68,17 +68,17 @@ class WidgetSession:
 
 
 class WidgetSessions:
-    def __init__(self, store: StateStore, secret: str) -> None:
+    def __init__(self, store: StateStore, secret: str, redis=None) -> None:
         # Signed so a client can only present ids we issued: it cannot pick another visitor's id or make up
         # unlimited ones. Signer.unsign compares in constant time.
         self._signer = Signer(secret, salt="sxd-widget-session")
         self._store = store
         # One gateway's writes to a session in turn (the visitor's turn and a staff reply may meet).
         self._writing = KeyedLocks()
-        self._new_per_client = SlidingWindow(NEW_SESSIONS_PER_MINUTE, 60.0)
+        self._new_per_client = window(NEW_SESSIONS_PER_MINUTE, 60.0, name="widget-new", redis=redis)
 
-    def may_issue(self, client: str) -> bool:
-        return self._new_per_client.hit(client)
+    async def may_issue(self, client: str) -> bool:
+        return await self._new_per_client.ahit(client)
 
     async def issue(self) -> tuple[str, WidgetSession]:
         session_id = secrets.token_urlsafe(18)

@@ -14,7 +14,7 @@ from bot.conversation.models import Button, IncomingMessage, OutgoingMessage, Re
 from bot.conversation.rasa_pool import RasaPool
 from bot.conversation.sanitise import sanitise
 from bot.keyed_locks import KeyedLocks
-from bot.limits import SlidingWindow
+from bot.limits import window
 from bot.state import MemoryState
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,8 @@ class _Offers:
 class ConversationService:
     def __init__(self, rasa: RasaPool, observers: list[TurnObserver] | None = None, *, state=None,
                  rate_limit: int = RATE_LIMIT, rate_window_s: float = RATE_WINDOW_S,
-                 max_text_chars: int = MAX_TEXT_CHARS, clock: Callable[[], float] = time.monotonic) -> None:
+                 max_text_chars: int = MAX_TEXT_CHARS, clock: Callable[[], float] = time.monotonic,
+                 redis=None) -> None:
         self._rasa = rasa
         self.observers: list[TurnObserver] = list(observers or [])
         self.reply_filters: list[ReplyFilter] = []
@@ -66,7 +67,8 @@ class ConversationService:
         self.rate_window_s = rate_window_s
         self.max_text_chars = max_text_chars
         self._clock = clock
-        self._per_sender = SlidingWindow(rate_limit, rate_window_s, keys_kept=SENDERS_KEPT, clock=clock)
+        self._per_sender = window(rate_limit, rate_window_s, name="sender", redis=redis, keys_kept=SENDERS_KEPT,
+                                  clock=clock)
         # When each sender was last told to slow down.
         self._warned: OrderedDict[str, float] = OrderedDict()
         # What this assistant offered each sender (see _Offers): a StateStore, or this process's memory.
@@ -82,7 +84,7 @@ class ConversationService:
             # Checked before normalising: a huge text should cost us nothing.
             limit = f"{self.max_text_chars:,}".replace(",", ".")  # Vietnamese thousands separator
             return Reply([OutgoingMessage(notices.TOO_LONG.format(limit=limit))], TurnInfo(status="too_long"))
-        if not self._per_sender.hit(sender):
+        if not await self._per_sender.ahit(sender):
             return self._slow_down(sender)
         self._warned.pop(sender, None)
         # The edge: from here on (Rasa, its tracker, the console's database, our logs) only the clean, masked
