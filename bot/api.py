@@ -90,5 +90,8 @@ async def post_chat(request: Request) -> JSONResponse:
         reply = await request.app.state.conversation.handle(
             IncomingMessage(channel="api", sender_id=sender_id.strip(), text=text))
     except RasaUnavailable:
-        return _error(503, "the assistant is starting or unavailable; try again shortly")
+        # An integration shows this to a citizen: Vietnamese, and the same words the other channels use.
+        body = {"error": "the assistant is starting or unavailable; try again shortly",
+                "messages": [{"text": notices.UNAVAILABLE, "buttons": []}]}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
     return JSONResponse({"messages": [m.to_dict() for m in reply.messages]})
