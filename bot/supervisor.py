@@ -37,8 +37,8 @@ STOP_GRACE_S = 10.0
 PROBE_EVERY_S = 5.0
 PROBE_TIMEOUT_S = 10.0
 PROBE_FAILURES_TO_RESTART = 6
-# Rasa loads its model in about 45 s on the reference machine; twice that with both cores busy.
-STARTUP_GRACE_S = 180.0
+# Rasa loads its model in about 45 s on the reference machine, and several times that with both cores busy.
+STARTUP_GRACE_S = 600.0
 # Keeps Rasa's loggers that dump trackers (the citizen's words, every slot) at INFO.
 RASA_LOGGING = ROOT / "bot" / "rasa_logging.yml"
 
@@ -61,6 +61,10 @@ class Child:
     env: dict[str, str]
     # Answers 200 while the child works; a child that stops answering is killed and restarted like a crash.
     probe_url: str | None = None
+    probe_every_s: float = PROBE_EVERY_S
+    probe_timeout_s: float = PROBE_TIMEOUT_S
+    probe_failures_to_restart: int = PROBE_FAILURES_TO_RESTART
+    startup_grace_s: float = STARTUP_GRACE_S
     proc: subprocess.Popen | None = None
     started_at: float = 0.0
     backoff_s: float = 1.0
@@ -93,23 +97,23 @@ class Child:
         STARTUP_GRACE_S of starting) the child counts as hung and is killed."""
         if self.probe_url is None or self.proc is None or self.proc.poll() is not None:
             return
-        if now - self.last_probe < PROBE_EVERY_S:
+        if now - self.last_probe < self.probe_every_s:
             return
         self.last_probe = now
         try:
-            ok = httpx.get(self.probe_url, timeout=PROBE_TIMEOUT_S).status_code < 500
+            ok = httpx.get(self.probe_url, timeout=self.probe_timeout_s).status_code < 500
         except httpx.HTTPError:
             ok = False
         if ok:
             self.answered, self.probe_failures = True, 0
             return
         if not self.answered:
-            if now - self.started_at > STARTUP_GRACE_S:
-                log(f"{self.name} did not answer within {STARTUP_GRACE_S:.0f} s of starting; killing it")
+            if now - self.started_at > self.startup_grace_s:
+                log(f"{self.name} did not answer within {self.startup_grace_s:.0f} s of starting; killing it")
                 self.kill()
             return
         self.probe_failures += 1
-        if self.probe_failures >= PROBE_FAILURES_TO_RESTART:
+        if self.probe_failures >= self.probe_failures_to_restart:
             log(f"{self.name} stopped answering its health probe; killing it")
             self.kill()
 
