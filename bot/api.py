@@ -48,7 +48,7 @@ def _error(status: int, message: str, field: str | None = None) -> JSONResponse:
 @router.get("/health")
 async def get_health(request: Request) -> JSONResponse:
     state = request.app.state
-    ready, body = await health.check(state.rasa, state.http, state.settings.actions_url)
+    ready, body = await health.check(state.rasa, state.http, state.settings.actions_endpoints)
     return JSONResponse(body, status_code=200 if ready else 503)
 
 

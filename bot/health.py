@@ -22,7 +22,7 @@ async def _rasa(rasa: RasaPool) -> dict:
             "servers_up": f"{status.get('servers_up', 1)}/{status.get('servers', 1)}"}
 
 
-async def _actions(http: httpx.AsyncClient, actions_url: str) -> tuple[dict, dict]:
+async def _action_server(http: httpx.AsyncClient, actions_url: str) -> tuple[dict, dict]:
     try:
         server = await http.get(f"{actions_url}/health", timeout=3.0)
         kb = await http.get(f"{actions_url}/kb/status", timeout=3.0)
@@ -35,8 +35,18 @@ async def _actions(http: httpx.AsyncClient, actions_url: str) -> tuple[dict, dic
     return action_state, index_state
 
 
-async def check(rasa: RasaPool, http: httpx.AsyncClient, actions_url: str) -> tuple[bool, dict]:
-    rasa_state, (action_state, index_state) = await asyncio.gather(_rasa(rasa), _actions(http, actions_url))
+async def _actions(http: httpx.AsyncClient, actions_urls: tuple[str, ...]) -> tuple[dict, dict]:
+    """Ready while at least one action server (and its index) is; how many are up, when there are several."""
+    states = await asyncio.gather(*(_action_server(http, url) for url in actions_urls))
+    ready = [pair for pair in states if pair[0]["state"] == "ready" and pair[1]["state"] == "ready"]
+    action_state, index_state = ready[0] if ready else states[0]
+    if len(actions_urls) > 1:
+        action_state = {**action_state, "servers_up": f"{len(ready)}/{len(actions_urls)}"}
+    return action_state, index_state
+
+
+async def check(rasa: RasaPool, http: httpx.AsyncClient, actions_urls: tuple[str, ...]) -> tuple[bool, dict]:
+    rasa_state, (action_state, index_state) = await asyncio.gather(_rasa(rasa), _actions(http, actions_urls))
     components = {"rasa": rasa_state, "action_server": action_state, "index": index_state}
     ready = all(c["state"] == "ready" for c in components.values())
     return ready, {"status": "ready" if ready else "unavailable", "components": components}

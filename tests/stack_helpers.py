@@ -92,9 +92,12 @@ def start_stack(env: dict[str, str], log_path: Path, *, full_env: dict[str, str]
         if process.poll() is not None:
             raise RuntimeError(f"the stack exited with {process.returncode} before it was ready:\n{stack.log_tail()}")
         try:
-            if httpx.get(f"{stack.url}/health", timeout=2).status_code == 200:
+            health = httpx.get(f"{stack.url}/health", timeout=2)
+            # Every Rasa server up, not only the first: tests must not depend on which one loaded first.
+            servers = str(health.json()["components"]["rasa"].get("servers_up", "1/1")).split("/")
+            if health.status_code == 200 and servers[0] == servers[-1]:
                 return stack
-        except httpx.HTTPError:
+        except (httpx.HTTPError, ValueError, KeyError):
             pass
         if time.monotonic() > deadline:
             stack.stop()
