@@ -48,6 +48,8 @@ class LinkRewriter:
         self.hosts = tuple(h.lower() for h in hosts)
 
     async def __call__(self, incoming: IncomingMessage, reply: Reply) -> Reply:
+        if not any(self.counted(u) for m in reply.messages for u in URL.findall(m.text)):
+            return reply  # most replies: no database, no worker thread
         try:
             return await asyncio.to_thread(self.rewrite, incoming, reply)
         except Exception:  # a counting failure must never cost the citizen the answer
