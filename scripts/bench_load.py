@@ -22,7 +22,6 @@ import hashlib
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,23 +31,11 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.processes import cmdline, descendants  # noqa: E402
+from tests.stack_helpers import free_port_block  # noqa: E402
+
 FOLLOW_UPS = ["lệ phí bao nhiêu", "nộp ở đâu"]
-
-
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-        except (OSError, IndexError, ValueError):
-            continue
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 def _rss_mb(pid: int) -> float:
@@ -58,32 +45,9 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def _cmdline(pid: int) -> str:
-    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-
-
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def _free_block(size: int) -> int:
-    """A port with the next `size - 1` ports free too (Rasa and action servers take consecutive ports)."""
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = s.getsockname()[1]
-        if base + size < 65000 and all(_port_free(base + i) for i in range(1, size)):
-            return base
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
 
 
 def _questions() -> list[tuple[str, str]]:
@@ -219,7 +183,7 @@ def main() -> int:
     parser.add_argument("--rasa-processes", type=int, default=2)
     args = parser.parse_args()
     n = args.rasa_processes
-    ports = {"BOT_PORT": _free_block(1), "RASA_PORT": _free_block(n), "ACTIONS_PORT": _free_block(n)}
+    ports = {"BOT_PORT": free_port_block(1), "RASA_PORT": free_port_block(n), "ACTIONS_PORT": free_port_block(n)}
     token = "bench-" + os.urandom(8).hex()
     env = {**os.environ, **{k: str(v) for k, v in ports.items()}, "RASA_TELEMETRY_ENABLED": "false",
            "RASA_PROCESSES": str(n), "RASA_AUTH_TOKEN": token, "API_RATE_PER_ADDRESS": "1000000",
@@ -301,13 +265,13 @@ def _wait_ready(proc: subprocess.Popen | None, health_url: str, servers: int, ti
 
 
 def _children_named(root_pid: int, needle: str) -> list[int]:
-    return [pid for pid in _descendants(root_pid) if needle in _cmdline(pid)]
+    return [pid for pid in descendants(root_pid) if needle in cmdline(pid)]
 
 
 def _memory(root_pid: int) -> None:
     print("\nresident memory (RSS):")
-    for pid in [root_pid, *_descendants(root_pid)]:
-        cmd = _cmdline(pid)
+    for pid in [root_pid, *descendants(root_pid)]:
+        cmd = cmdline(pid)
         name = ("supervisor" if pid == root_pid else "rasa" if "rasa" in cmd and " run " in cmd
                 else "actions" if "actions.server" in cmd else "gateway" if "bot.app" in cmd
                 else "redis" if "redis" in cmd else cmd[:40])

@@ -13,30 +13,15 @@ import httpx
 import pytest
 
 from bot.conversation.rasa_pool import preferred_order
+from tests.processes import descendants
 
 pytestmark = pytest.mark.e2e
 CODE = re.compile(r"\b\d\.\d{6}\b")
 RESTORE_TIMEOUT_S = 400
 
 
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-        except (OSError, IndexError, ValueError):
-            continue
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
 def _process(stack, *, cmd: str, env: str | None = None) -> int:
-    for pid in _descendants(stack.process.pid):
+    for pid in descendants(stack.process.pid):
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
             environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
