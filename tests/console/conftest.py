@@ -4,17 +4,14 @@ a private copy of the knowledge base, and a SQLite database in a temporary folde
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from bot.settings import Settings
 from tests.console.console_support import ADMIN, ADMIN_PASSWORD, fake_rasa_app
-from tests.fakes.servers import free_port
+from tests.fakes.servers import ServerThread, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,15 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="session")
 def fake_rasa_port():
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(fake_rasa_app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield port
-    server.should_exit = True
-    thread.join(5)
+    with ServerThread(fake_rasa_app(), port=port):
+        yield port
 
 
 @pytest.fixture

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-import time
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from bot.settings import Settings
 from tests.console.console_support import login
 from tests.console.funnel_support import PAGE, PERMIT, PORTAL, RECEIPT, fake_rasa_app, link_path
-from tests.fakes.servers import eventually, free_port
+from tests.fakes.servers import ServerThread, eventually, free_port
 
 BASE = "https://tro-ly.example.gov.vn"
 
@@ -23,15 +20,8 @@ BASE = "https://tro-ly.example.gov.vn"
 @pytest.fixture(scope="module")
 def funnel_rasa_port():
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(fake_rasa_app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield port
-    server.should_exit = True
-    thread.join(5)
+    with ServerThread(fake_rasa_app(), port=port):
+        yield port
 
 
 @pytest.fixture
