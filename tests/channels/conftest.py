@@ -10,6 +10,8 @@ from bot.app import create_app
 from bot.settings import Settings
 from tests.fakes.rasa import fake_rasa
 from tests.fakes.servers import ServerThread, free_port
+from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.zalo_api import FakeZalo
 
 CHANNEL_ENV = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_URL",
                "ZALO_APP_ID", "ZALO_OA_SECRET_KEY", "ZALO_ACCESS_TOKEN", "ZALO_REFRESH_TOKEN", "ZALO_APP_SECRET",
@@ -40,3 +42,20 @@ def start_gateway(rasa, monkeypatch, tmp_path):
 
     with stack:
         yield start
+
+
+# The fake Bot API and Zalo OA API, on free ports, for the channel tests that need them.
+@pytest.fixture
+def telegram():
+    fake = FakeTelegram()
+    with ServerThread(fake.app) as server:
+        fake.url = server.url
+        yield fake
+
+
+@pytest.fixture
+def zalo_api():
+    fake = FakeZalo()
+    with ServerThread(fake.app) as server:
+        fake.url = server.url
+        yield fake

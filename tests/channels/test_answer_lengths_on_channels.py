@@ -11,8 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answering, procedures
 from knowledge_base.store import load_knowledge_base
-from tests.channels.test_telegram_channel import CHAT, polling, telegram  # noqa: F401 - fixtures
-from tests.channels.test_zalo_channel import USER, gateway as zalo_gateway, post_event, zalo_api  # noqa: F401
+from tests.channels.test_telegram_channel import CHAT, polling  # noqa: F401 - fixture
+from tests.channels.test_zalo_channel import USER, gateway as zalo_gateway, post_event  # noqa: F401
 from tests.fakes import rasa as fake_rasa_module
 from tests.fakes.servers import eventually
 

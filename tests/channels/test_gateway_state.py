@@ -21,7 +21,7 @@ from bot.files import write_atomic
 from tests.channels.test_zalo_channel import post_event, zalo_env
 from tests.fakes.rasa import fake_rasa
 from tests.fakes.servers import ServerThread, eventually
-from tests.fakes.telegram_api import TOKEN, FakeTelegram
+from tests.fakes.telegram_api import TOKEN
 from tests.fakes.zalo_api import FakeZalo
 
 CHAT = 777002
@@ -43,22 +43,6 @@ def rasa():
 
     with ServerThread(app) as server:
         yield server
-
-
-@pytest.fixture
-def telegram():
-    fake = FakeTelegram()
-    with ServerThread(fake.app) as server:
-        fake.url = server.url
-        yield fake
-
-
-@pytest.fixture
-def zalo_api():
-    fake = FakeZalo()
-    with ServerThread(fake.app) as server:
-        fake.url = server.url
-        yield fake
 
 
 def stop(gateway: ServerThread) -> None:

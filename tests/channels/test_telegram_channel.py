@@ -18,14 +18,6 @@ CHAT = 777001
 
 
 @pytest.fixture
-def telegram():
-    fake = FakeTelegram()
-    with ServerThread(fake.app) as server:
-        fake.url = server.url
-        yield fake
-
-
-@pytest.fixture
 def polling(start_gateway, telegram):
     gateway = start_gateway(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.url)
     eventually(lambda: telegram.called("deleteWebhook"))  # polling starts by clearing any webhook

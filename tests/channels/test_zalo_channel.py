@@ -11,18 +11,10 @@ import pytest
 from bot.conversation.models import OutgoingMessage
 from bot.conversation.outbox import ChannelUnavailable
 from tests.fakes.rasa import PERMIT_PAYLOAD, PERMIT_TITLE
-from tests.fakes.servers import ServerThread, eventually, free_port
-from tests.fakes.zalo_api import APP_ID, APP_SECRET, OA_SECRET_KEY, FakeZalo
+from tests.fakes.servers import eventually, free_port
+from tests.fakes.zalo_api import APP_ID, APP_SECRET, OA_SECRET_KEY
 
 USER = "2468458835296197922"
-
-
-@pytest.fixture
-def zalo_api():
-    fake = FakeZalo()
-    with ServerThread(fake.app) as server:
-        fake.url = server.url
-        yield fake
 
 
 def zalo_env(api_url: str, token_file, **extra) -> dict:
