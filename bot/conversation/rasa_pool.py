@@ -90,8 +90,8 @@ class RasaPool:
         raise last or RasaUnavailable("no Rasa server")
 
     async def status(self) -> dict:
-        """Status of the first healthy server, with how many are up; raises httpx.HTTPError when none answers."""
-        await self.probe_all()
+        """Status of the first healthy server, with how many are up (as the background probe last saw them);
+        raises httpx.HTTPError when that server does not answer."""
         up = [s for s in self.servers if s.healthy]
         first = up[0] if up else self.servers[0]
         status = await first.client.status()
