@@ -177,11 +177,15 @@ def _children(settings: Settings, model: Path | None, token: str, redis_url: str
                                   {**base, "ACTIONS_PORT": str(port)},
                                   probe_url=f"http://{settings.actions_host}:{port}/health"))
     if "rasa" in settings.roles:
-        rasa_env = {**base, "TICKET_LOCK_LIFETIME": str(settings.rasa_lock_lifetime_s)}
+        # One TensorFlow thread per Rasa server: a turn's tensors are tiny, and with a server per core the default
+        # pools (one thread per core in each server) only add hand-offs and spinning between the servers.
+        rasa_env = {**base, "TICKET_LOCK_LIFETIME": str(settings.rasa_lock_lifetime_s),
+                    "TF_INTRA_OP_PARALLELISM_THREADS": "1", "TF_INTER_OP_PARALLELISM_THREADS": "1"}
         for i in range(settings.rasa_processes):
             port = settings.rasa_port + i
             # "--auth-token=" keeps a token starting with "-" from being read as another option.
-            cmd = [str(training.RASA_BIN), "run", "--enable-api", f"--auth-token={token}",
+            # bot.rasa_server is `rasa run` with a model load that skips a training step (see its docstring).
+            cmd = [str(training.RASA_PYTHON), "-m", "bot.rasa_server", "run", "--enable-api", f"--auth-token={token}",
                    "-i", settings.rasa_host, "-p", str(port), "--model", str(model),
                    "--endpoints", str(topology_files.endpoints_file(settings, i, redis_url)),
                    "--credentials", "credentials.yml", "--logging-config-file", str(RASA_LOGGING)]

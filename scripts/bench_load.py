@@ -32,6 +32,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from scripts.bench_http import Client, HTTPError  # noqa: E402
 from tests.processes import cmdline, descendants  # noqa: E402
 from tests.stack_helpers import free_port_block  # noqa: E402
 
@@ -79,7 +80,7 @@ class Load:
         self.rate, self.think_s, self.seconds = rate, think_s, seconds
         self.questions = _questions()
         self.run = Run()
-        self.http = httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=400))
+        self.http = Client(timeout=60)
 
     def path_at(self, elapsed: float) -> str:
         # Alternating minutes: both paths see the same machine, warm-up and background noise.
@@ -89,17 +90,17 @@ class Load:
         start = time.perf_counter()
         try:
             if path == "gateway":
-                r = await self.http.post(f"{self.bot_url}/api/chat", json={"sender_id": sender, "text": text})
+                r = await self.http.post(f"{self.bot_url}/api/chat", {"sender_id": sender, "text": text})
                 ok = r.status_code == 200
                 body = " ".join(m.get("text") or "" for m in r.json().get("messages", [])) if ok else ""
             else:
                 # Bare Rasa gets the same spreading as the gateway gives it: one server per conversation.
                 url = self.rasa_urls[int(hashlib.md5(sender.encode()).hexdigest(), 16) % len(self.rasa_urls)]
-                r = await self.http.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text})
+                r = await self.http.post(f"{url}/webhooks/rest/webhook", {"sender": sender, "message": text})
                 ok = r.status_code == 200
                 body = " ".join(m.get("text") or "" for m in r.json()) if ok else ""
             ok = ok and bool(body)
-        except (httpx.HTTPError, ValueError):
+        except (HTTPError, ValueError):
             ok, body = False, ""
         latency = (time.perf_counter() - start) * 1000
         return Turn(path, sender, index, latency, ok, body, time.monotonic() - t0)
@@ -131,12 +132,19 @@ class Load:
         await asyncio.gather(*tasks)
         return self.run
 
-    async def user_events(self, rasa_url: str, token: str, senders: list[str]) -> dict[str, int]:
-        counts = {}
-        for sender in senders:
-            r = await self.http.get(f"{rasa_url}/conversations/{sender}/tracker", params={"token": token})
-            events = r.json().get("events", []) if r.status_code == 200 else []
-            counts[sender] = sum(1 for e in events if e.get("event") == "user")
+    async def user_events(self, token: str, senders: list[str]) -> dict[str, int]:
+        # Every Rasa server reads the one tracker store; a few requests at a time keep this phase short.
+        counts: dict[str, int] = {}
+        gate = asyncio.Semaphore(8)
+
+        async def one(i: int, sender: str) -> None:
+            async with gate:
+                url = self.rasa_urls[i % len(self.rasa_urls)]
+                r = await self.http.get(f"{url}/conversations/{sender}/tracker", params={"token": token})
+                events = r.json().get("events", []) if r.status_code == 200 else []
+                counts[sender] = sum(1 for e in events if e.get("event") == "user")
+
+        await asyncio.gather(*(one(i, s) for i, s in enumerate(senders)))
         return counts
 
 
@@ -210,7 +218,7 @@ def main() -> int:
         print(f"open-loop load: {args.rate:g} turns/s offered for {seconds / 60:g} min, minutes alternating "
               f"gateway / bare Rasa; 3-turn conversations, {args.think:g} s mean pause")
         load = Load(bot_url, rasa_urls, args.rate, args.think, seconds)
-        run = asyncio.run(_main_phase(load, rasa_urls[0], token))
+        run = asyncio.run(_main_phase(load, token, proc.pid))
         _table(run, seconds)
         _memory(proc.pid)
         if args.kill:
@@ -225,15 +233,17 @@ def main() -> int:
     return 0
 
 
-async def _main_phase(load: Load, rasa_url: str, token: str) -> Run:
+async def _main_phase(load: Load, token: str, root_pid: int) -> Run:
+    before, own_before, t0 = _cpu_seconds(root_pid), os.times(), time.monotonic()
     run = await load.drive()
+    _print_cpu(before, _cpu_seconds(root_pid), os.times(), own_before, time.monotonic() - t0)
     senders = list(run.conversations)
     sent: dict[str, int] = {}
     for t in run.turns:
         sent[t.sender] = sent.get(t.sender, 0) + 1
     # The gateway names a conversation "<channel>:<sender>" in Rasa.
     tracker_ids = {s: (f"api:{s}" if run.conversations[s][0] == "gateway" else s) for s in senders}
-    by_tracker = await load.user_events(rasa_url, token, list(tracker_ids.values()))
+    by_tracker = await load.user_events(token, list(tracker_ids.values()))
     seen = {s: by_tracker.get(t, 0) for s, t in tracker_ids.items()}
     twice = sum(1 for s in senders if seen.get(s, 0) > sent.get(s, 0))
     # A turn the citizen got an error for may or may not have reached Rasa; every answered turn must be there.
@@ -268,14 +278,40 @@ def _children_named(root_pid: int, needle: str) -> list[int]:
     return [pid for pid in descendants(root_pid) if needle in cmdline(pid)]
 
 
+def _role(pid: int, root_pid: int) -> str:
+    cmd = cmdline(pid)
+    return ("supervisor" if pid == root_pid else "rasa" if "rasa" in cmd and " run " in cmd
+            else "actions" if "actions.server" in cmd else "gateway" if "bot.app" in cmd
+            else "redis" if "redis" in cmd else cmd[:40])
+
+
 def _memory(root_pid: int) -> None:
     print("\nresident memory (RSS):")
     for pid in [root_pid, *descendants(root_pid)]:
-        cmd = cmdline(pid)
-        name = ("supervisor" if pid == root_pid else "rasa" if "rasa" in cmd and " run " in cmd
-                else "actions" if "actions.server" in cmd else "gateway" if "bot.app" in cmd
-                else "redis" if "redis" in cmd else cmd[:40])
-        print(f"  {name:<12}{_rss_mb(pid):>8.0f} MB   (pid {pid})")
+        print(f"  {_role(pid, root_pid):<12}{_rss_mb(pid):>8.0f} MB   (pid {pid})")
+
+
+def _cpu_seconds(root_pid: int) -> dict[tuple[str, int], float]:
+    ticks = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in [root_pid, *descendants(root_pid)]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[(_role(pid, root_pid), pid)] = (int(fields[11]) + int(fields[12])) / ticks
+    return out
+
+
+def _print_cpu(before: dict, after: dict, own_after, own_before, seconds: float) -> None:
+    # The generator runs on the same two cores as the stack, so its share is part of the figure.
+    print(f"\nCPU during the load ({seconds:.0f} s; 100 % = one core of {os.cpu_count()}):")
+    for key, used in sorted(after.items()):
+        share = 100 * (used - before.get(key, 0.0)) / seconds
+        if share >= 0.5:
+            print(f"  {key[0]:<12}{share:>6.0f} %   (pid {key[1]})")
+    own = (own_after.user + own_after.system) - (own_before.user + own_before.system)
+    print(f"  {'generator':<12}{100 * own / seconds:>6.0f} %")
 
 
 def _kill_phase(root_pid: int, bot_url: str, rasa_urls: list[str], args, token: str) -> None:

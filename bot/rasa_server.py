@@ -1,0 +1,87 @@
+"""`rasa run` with a faster model load. Run in Rasa's environment: `.venv-rasa/bin/python -m bot.rasa_server run …`.
+
+Rasa 3.6 rebuilds each TensorFlow model at load by tracing and running one training step on one example, only to
+create the model's variables (`RasaModel.load`). For our DIET and TED models that tracing is about 45 of the ~50 s
+a Rasa server takes to start, and two servers starting together on two cores take longer still. Here the variables
+are created by one eager prediction instead, the trained weights are restored onto them (every variable created
+must be matched in the checkpoint, or loading fails), the cached label embeddings made with the untrained weights
+are dropped, and the prediction function is traced once, as Rasa does. Predictions are the same as with Rasa's own
+load (`tests/rasa/test_fast_load.py` compares both on one model).
+
+Rasa also checks every action server reply against its response schema with `jsonschema.validate`, which first
+validates the schema itself against the JSON Schema meta-schema: under load that was 38 % of a Rasa server's CPU
+(py-spy, 20 turns/s). Here the schema is checked once and the same validation runs with a prepared validator.
+
+Only this module installs these: `rasa train`, `rasa test` and everything else run Rasa unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+def install() -> None:
+    _install_fast_model_load()
+    _install_prepared_response_validator()
+
+
+def _install_prepared_response_validator() -> None:
+    from jsonschema import exceptions, validators
+    from rasa.core.actions.action import RemoteAction
+
+    rasa_validate = RemoteAction._validate_action_result
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    validator = validator_class(schema)
+
+    def _validate_action_result(self: RemoteAction, result: dict) -> bool:
+        # What jsonschema.validate raises, without re-checking the schema; Rasa's own wording of the error.
+        error = exceptions.best_match(validator.iter_errors(result))
+        if error is None:
+            return True
+        return rasa_validate(self, result)
+
+    RemoteAction._validate_action_result = _validate_action_result
+
+
+def _install_fast_model_load() -> None:
+    from rasa.utils.tensorflow import models
+
+    rasa_load = models.RasaModel.load.__func__
+
+    @classmethod  # type: ignore[misc]
+    def load(cls, model_file_name: str, model_data_example: Any, predict_data_example: Any = None,
+             finetune_mode: bool = False, *args: Any, **kwargs: Any) -> Any:
+        if finetune_mode or predict_data_example is None:
+            return rasa_load(cls, model_file_name, model_data_example, predict_data_example, finetune_mode,
+                             *args, **kwargs)
+        model = cls(*args, **kwargs)
+        model.run_eagerly = True
+        model.run_inference(predict_data_example)
+        status = model.load_weights(model_file_name)
+        # The checkpoint also holds the optimizer's slots, which a model that only predicts never creates.
+        status.expect_partial()
+        status.assert_existing_objects_matched()
+        model.prepared_for_prediction = False
+        model.run_eagerly = bool(kwargs.get("config", {}).get(models.RUN_EAGERLY))
+        model.run_inference(predict_data_example)
+        return model
+
+    models.RasaModel.load = load
+
+
+def main() -> None:
+    install()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv[0] = "rasa"
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""bot.rasa_server's model load must predict exactly what Rasa's own load predicts, on the trained model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from bot import training
+
+pytestmark = pytest.mark.e2e
+
+# Runs in Rasa's environment: loads the model with Rasa's load and with ours, and prints what each predicts.
+SCRIPT = r"""
+import asyncio, json, sys
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
+
+TEXTS = ["xin cap phep xay dung nha o", "lệ phí bao nhiêu", "ok", "tiếp theo", "nộp ở đâu",
+         "trường hợp hai", "tra cứu hồ sơ", "thôi không cần", "cảm ơn nhé"]
+
+async def predictions(agent):
+    out = []
+    for text in TEXTS:
+        parsed = await agent.parse_message(text)
+        out.append([text, [(i["name"], round(i["confidence"], 5)) for i in parsed["intent_ranking"]],
+                    sorted((e["entity"], e["value"]) for e in parsed["entities"])])
+    nodes = agent.processor.graph_runner._instantiated_nodes
+    ted = next(n._component for name, n in nodes.items() if "TEDPolicy" in name)
+    tracker = await agent.processor.fetch_tracker_and_update_session("fast-load")
+    for text in TEXTS[:4]:
+        await agent.processor._handle_message_with_tracker(UserMessage(text, sender_id="fast-load"), tracker)
+        probabilities = ted.predict_action_probabilities(tracker, agent.domain).probabilities
+        out.append([text, [round(p, 5) for p in probabilities]])
+    return out
+
+ours = asyncio.run(predictions(Agent.load(sys.argv[1])))  # loaded with bot.rasa_server's load
+from rasa.utils.tensorflow import models
+models.RasaModel.load = RASA_LOAD
+theirs = asyncio.run(predictions(Agent.load(sys.argv[1])))
+print(json.dumps({"ours": ours, "rasa": theirs}, ensure_ascii=False))
+"""
+
+PRELUDE = """
+from rasa.utils.tensorflow import models
+RASA_LOAD = models.RasaModel.__dict__["load"]  # the classmethod itself, to put back
+import bot.rasa_server
+bot.rasa_server.install()
+"""
+
+
+def test_fast_load_predicts_what_rasas_own_load_predicts():
+    model = training.ensure_model()
+    done = subprocess.run([str(training.RASA_PYTHON), "-c", PRELUDE + SCRIPT, str(model)], cwd=training.ROOT,
+                          env=training.rasa_env(), capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(result["ours"]) == 13
+    # The intents must be real predictions, not the near-uniform output of untrained weights.
+    assert max(conf for _, conf in result["ours"][0][1]) > 0.5
+    assert result["ours"] == result["rasa"]
+
+
+def test_action_replies_are_still_checked_against_rasas_response_schema():
+    # Run in Rasa's environment: the prepared validator must accept what Rasa accepts and reject the rest.
+    script = """
+import json
+from jsonschema import ValidationError
+import bot.rasa_server
+bot.rasa_server.install()
+from rasa.core.actions.action import RemoteAction
+action = RemoteAction("action_answer_procedure", None)
+good = {"events": [{"event": "slot", "name": "procedure_code", "value": "1.013225"}], "responses": [{"text": "x"}]}
+results = [action._validate_action_result(good)]
+for bad in ({"events": "not a list"}, {"events": [{"event": "slot"}], "responses": [{"text": 3}]}):
+    try:
+        action._validate_action_result(bad)
+        results.append("accepted")
+    except ValidationError as e:
+        results.append("rejected" if "Failed to validate Action server response" in e.message else e.message)
+print(json.dumps(results))
+"""
+    done = subprocess.run([str(training.RASA_PYTHON), "-c", script], cwd=training.ROOT, env=training.rasa_env(),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [True, "rejected", "rejected"]
