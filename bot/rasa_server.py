@@ -6,7 +6,7 @@ a Rasa server takes to start, and two servers starting together on two cores tak
 are created by one eager prediction instead, the trained weights are restored onto them (every variable created
 must be matched in the checkpoint, or loading fails), the cached label embeddings made with the untrained weights
 are dropped, and the prediction function is traced once, as Rasa does. Predictions are the same as with Rasa's own
-load (`tests/rasa/test_fast_load.py` compares both on one model).
+load (`tests/rasa/test_rasa_server.py` compares both on one model).
 
 Rasa also checks every action server reply against its response schema with `jsonschema.validate`, which first
 validates the schema itself against the JSON Schema meta-schema: under load that was 38 % of a Rasa server's CPU

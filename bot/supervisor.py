@@ -43,6 +43,18 @@ STARTUP_GRACE_S = 600.0
 RASA_LOGGING = ROOT / "bot" / "rasa_logging.yml"
 
 
+_probe_http: httpx.Client | None = None
+
+
+def _probe_client() -> httpx.Client:
+    # One client for every probe: a new httpx client loads the CA bundle each time, and at one probe a second
+    # that was 5 % of a core, taken from the Rasa servers it watches.
+    global _probe_http
+    if _probe_http is None:
+        _probe_http = httpx.Client(verify=False)
+    return _probe_http
+
+
 def log(msg: str) -> None:
     print(f"[run] {msg}", flush=True)
 
@@ -101,7 +113,7 @@ class Child:
             return
         self.last_probe = now
         try:
-            ok = httpx.get(self.probe_url, timeout=self.probe_timeout_s).status_code < 500
+            ok = _probe_client().get(self.probe_url, timeout=self.probe_timeout_s).status_code < 500
         except httpx.HTTPError:
             ok = False
         if ok:

@@ -3,7 +3,6 @@ each Rasa server calls, written into one endpoints file per Rasa server."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,22 +31,13 @@ def tracker_store(url: str) -> dict:
     if parsed.get_backend_name() == "sqlite":
         path = Path(parsed.database or DEFAULT_TRACKER_DB).resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_ahead_log(path)
-        return {"type": "SQL", "dialect": "sqlite", "db": str(path)}
+        # Rasa's SQL store with pooled connections and the write-ahead log (see bot/rasa_tracker_store.py).
+        return {"type": "bot.rasa_tracker_store.SQLTrackerStore", "dialect": "sqlite", "db": str(path)}
     if parsed.get_backend_name() != "postgresql":
         raise SystemExit(f"setting TRACKER_STORE_URL: {parsed.get_backend_name()} is not supported "
                          "(expected sqlite:///path or postgresql://user:password@host:port/database)")
     # Rasa's own environment ships psycopg2, whatever driver the gateway's URL names.
     return {"type": "SQL", "url": parsed.set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)}
-
-
-def _write_ahead_log(path: Path) -> None:
-    # Rasa's SQL tracker store talks to SQLite synchronously, inside its event loop. In SQLite's default
-    # journal mode a reader waits for the other Rasa server's writer (and the reverse), and that wait stops
-    # every conversation of the waiting server; with the write-ahead log readers never wait. The mode is kept
-    # in the file, so setting it once here covers Rasa's own connections.
-    with sqlite3.connect(path) as db:
-        db.execute("PRAGMA journal_mode=WAL")
 
 
 def lock_store(redis_url: str) -> dict | None:
