@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import replace
 from urllib.parse import urlsplit
 
@@ -28,6 +30,7 @@ URL = re.compile(r"https?://[^\s<>\"'()\[\]{}]+")
 TRAILING = ".,;:!?"  # sentence punctuation after a link is not part of it
 TOKEN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 FIRST_ANSWER, FOLLOW_UP = 800, 600
+TOKENS_CACHED = 20_000
 # Link previews fetched by a messenger's servers are not a citizen opening the link.
 # (Not "Zalo": that is also the in-app browser citizens open links with.)
 PREVIEW_AGENTS = re.compile(r"bot|crawl|spider|preview|facebookexternalhit|whatsapp|slurp|curl|wget", re.IGNORECASE)
@@ -46,6 +49,10 @@ class LinkRewriter:
         self._sessions = sessions
         self.base = base_url.rstrip("/") + "/r/"
         self.hosts = tuple(h.lower() for h in hosts)
+        # Tokens this gateway issued or read, so a conversation's later replies need no database: a token never
+        # changes once stored, and another gateway's cache misses only cost it one lookup.
+        self._tokens: OrderedDict[tuple[str, str, str, str], str] = OrderedDict()
+        self._tokens_lock = threading.Lock()
 
     async def __call__(self, incoming: IncomingMessage, reply: Reply) -> Reply:
         if not any(self.counted(u) for m in reply.messages for u in URL.findall(m.text)):
@@ -67,11 +74,21 @@ class LinkRewriter:
             return reply
         turn = reply.turn
         procedure = turn.procedure or next((m.procedure for m in turn.funnel if m.procedure), None)
-        with self._sessions() as db:
-            short = {u: self.base + funnel.token_for(db, url=u, channel=incoming.channel,
-                                                     sender_id=incoming.sender_id, procedure=procedure)
-                     for u in urls}
-            db.commit()
+        keys = {u: (incoming.channel, incoming.sender_id, procedure or "", u) for u in urls}
+        with self._tokens_lock:
+            tokens = {u: self._tokens[k] for u, k in keys.items() if k in self._tokens}
+        if len(tokens) < len(urls):
+            with self._sessions() as db:
+                issued = {u: funnel.token_for(db, url=u, channel=incoming.channel, sender_id=incoming.sender_id,
+                                              procedure=procedure) for u in urls if u not in tokens}
+                db.commit()
+            tokens.update(issued)
+            with self._tokens_lock:
+                for u in issued:
+                    self._tokens[keys[u]] = issued[u]
+                while len(self._tokens) > TOKENS_CACHED:
+                    self._tokens.popitem(last=False)
+        short = {u: self.base + tokens[u] for u in urls}
         length = sum(len(m.text) for m in reply.messages)
         budget = _limit(length) - length
         # Shrinking links first, then growing ones while they fit.
