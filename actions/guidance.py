@@ -13,12 +13,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import buttons
+from actions import answering, buttons
 from actions.deps import knowledge_base
 from actions.texts import render, say
 from actions.focus import entity
 from actions.wording import mentions_ha_giang
 from knowledge_base.choices import acknowledgement
+from knowledge_base.text import fold
 from actions.procedures import answered_as_question, merger_note
 from actions.turns import report_funnel, report_turn
 
@@ -29,6 +30,8 @@ MENU_FILE = Path(__file__).with_name("menu.yml")
 # Words (folded) that confirm what the classifier read, so a procedure named beside them does not override it.
 PAYMENT_WORDS = re.compile(r"\b(?:thanh toan|tra tien|chuyen khoan|paygov|vi dien tu|ngan hang|the atm|nop tien)\b")
 STATUS_WORDS = re.compile(r"\b(?:tra cuu|tinh trang|ma ho so|ma bien nhan|den dau roi|theo doi ho so|ket qua ho so)\b")
+CONTACT_WORDS = re.compile(r"\b(?:dien thoai|sdt|hotline|duong day nong|dia chi|lien he|lien lac|gio lam viec|email|"
+                           r"tru so|o dau|so may)\b")
 HANDOFF_WORDS = re.compile(r"\b(?:can bo|nguoi that|nhan vien|chuyen vien|tong dai|gap nguoi|tu van vien|"
                            r"noi chuyen|nguoi phu trach|lanh dao)\b")
 
@@ -88,6 +91,9 @@ class ActionContact(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         kb = knowledge_base()
+        # A procedure's long name ("thỏa thuận thông số kỹ thuật … luồng đường thủy") read as a contact question.
+        if (events := await answered_as_question(dispatcher, kb, tracker, unless=CONTACT_WORDS)) is not None:
+            return events
         if mentions_ha_giang(tracker.latest_message.get("text") or ""):
             merger_note(dispatcher, kb)
         details = contact_details(kb)
@@ -182,6 +188,9 @@ class ActionOutOfScope(Action):
         return []
 
 
+GUIDE_ME = re.compile(r"\bhuong dan\b|\bchi (?:giup|cho|toi|minh|em)\b")
+
+
 class ActionAcknowledge(Action):
     """A yes, a no or a walkthrough word with nothing open to apply it to ("ok", "thôi", "tiếp"): acknowledged.
     Anything else the classifier read as one (gibberish) gets the honest fallback."""
@@ -192,6 +201,15 @@ class ActionAcknowledge(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         text = tracker.latest_message.get("text") or ""
+        kb = knowledge_base()
+        focus = kb.get(tracker.get_slot("procedure_code") or "") if kb.ready else None
+        if focus is not None and GUIDE_ME.search(fold(text)):
+            # "ừ hướng dẫn đi" with no walkthrough offered: how to file the procedure in focus (online with the
+            # walkthrough offer when it can be, else the ways it is filed).
+            events = answering.aspect(dispatcher, kb, focus, "online", None)
+            say(dispatcher, "ask_feedback", buttons=buttons.feedback())
+            report_turn(dispatcher, "answered", focus.code, reason="asked to be guided")
+            return events
         if text.startswith("/") or acknowledgement(text):
             say(dispatcher, "acknowledged")
             report_turn(dispatcher, "chat", reason="acknowledged")
