@@ -12,13 +12,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import buttons, cases, formatting
+from actions import answering, buttons, cases, formatting
 from actions.deps import knowledge_base
 from actions.texts import render, say
 from actions.focus import entity
 from actions.turns import report_funnel, report_turn
 
 NEXT, BACK, DONE = "next", "back", "done"
+NOT_STARTED = -1  # guide_step of a walkthrough asked for a procedure that cannot be filed online
 
 
 def _document_count(procedure, case: str | None) -> int | str:
@@ -76,7 +77,14 @@ class ActionStartGuide(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        _kb, procedure = _procedure(tracker)
+        kb, procedure = _procedure(tracker)
+        if procedure is not None and not procedure.has_online_channel:
+            # No walkthrough for a procedure that cannot be filed online: how it is filed instead. The form the
+            # rule starts next finds its slot filled and ends at once; guide_step -1 keeps its end silent.
+            events = answering.aspect(dispatcher, kb, procedure, "online", None)
+            say(dispatcher, "ask_feedback", buttons=buttons.feedback())
+            report_turn(dispatcher, "answered", procedure.code, reason="online guide asked, no online filing")
+            return [*events, SlotSet("guide_done", True), SlotSet("guide_step", NOT_STARTED)]
         if procedure is not None:
             say(dispatcher, "guide_intro", title=procedure.short_title, code=procedure.code)
         report_funnel(dispatcher, "started", tracker.get_slot("procedure_code"))
@@ -127,6 +135,8 @@ class ActionGuideFinished(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
+        if int(tracker.get_slot("guide_step") or 0) == NOT_STARTED:
+            return [SlotSet("guide_done", None), SlotSet("guide_step", 0)]
         say(dispatcher, "guide_finished")
         say(dispatcher, "ask_feedback", buttons=buttons.feedback())
         kb, procedure = _procedure(tracker)
