@@ -17,10 +17,10 @@ from actions import answering, buttons
 from actions.deps import knowledge_base
 from actions.texts import render, say
 from actions.focus import entity
-from actions.wording import mentions_ha_giang
+from actions.wording import mentions_ha_giang, names_something
 from knowledge_base.choices import acknowledgement
 from knowledge_base.text import fold
-from actions.procedures import answered_as_question, merger_note
+from actions.procedures import answer_from_search, answered_as_question, merger_note, opening
 from actions.turns import report_funnel, report_turn
 
 logger = logging.getLogger(__name__)
@@ -94,6 +94,10 @@ class ActionContact(Action):
         # A procedure's long name ("thỏa thuận thông số kỹ thuật … luồng đường thủy") read as a contact question.
         if (events := await answered_as_question(dispatcher, kb, tracker, unless=CONTACT_WORDS)) is not None:
             return events
+        text = tracker.latest_message.get("text") or ""
+        if not CONTACT_WORDS.search(fold(text)) and names_something(text) and opening(dispatcher, kb, text):
+            # No contact word at all, and it names something search is unsure of: the candidates, not an address.
+            return await answer_from_search(dispatcher, kb, text)
         if mentions_ha_giang(tracker.latest_message.get("text") or ""):
             merger_note(dispatcher, kb)
         details = contact_details(kb)
