@@ -13,14 +13,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import answering, buttons
+from actions import buttons
 from actions.deps import knowledge_base
 from actions.texts import render, say
 from actions.focus import entity
 from actions.wording import mentions_ha_giang, names_something
 from knowledge_base.choices import acknowledgement
 from knowledge_base.text import fold
-from actions.procedures import answer_from_search, answered_as_question, merger_note, opening
+from actions.procedures import answer_from_search, answered_as_question, aspect_answer, merger_note, opening
 from actions.turns import report_funnel, report_turn
 
 logger = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ class ActionContact(Action):
         if not CONTACT_WORDS.search(fold(text)) and names_something(text) and opening(dispatcher, kb, text):
             # No contact word at all, and it names something search is unsure of: the candidates, not an address.
             return await answer_from_search(dispatcher, kb, text)
-        if mentions_ha_giang(tracker.latest_message.get("text") or ""):
+        if mentions_ha_giang(text):
             merger_note(dispatcher, kb)
         details = contact_details(kb)
         if details:
@@ -210,10 +210,7 @@ class ActionAcknowledge(Action):
         if focus is not None and GUIDE_ME.search(fold(text)):
             # "ừ hướng dẫn đi" with no walkthrough offered: how to file the procedure in focus (online with the
             # walkthrough offer when it can be, else the ways it is filed).
-            events = answering.aspect(dispatcher, kb, focus, "online", None)
-            say(dispatcher, "ask_feedback", buttons=buttons.feedback())
-            report_turn(dispatcher, "answered", focus.code, reason="asked to be guided")
-            return events
+            return aspect_answer(dispatcher, kb, focus, "online", reason="asked to be guided")
         if text.startswith("/") or acknowledgement(text):
             say(dispatcher, "acknowledged")
             report_turn(dispatcher, "chat", reason="acknowledged")

@@ -12,10 +12,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import answering, buttons, cases, formatting
+from actions import buttons, cases, formatting
 from actions.deps import knowledge_base
 from actions.texts import render, say
 from actions.focus import entity
+from actions.procedures import aspect_answer
 from actions.turns import report_funnel, report_turn
 
 NEXT, BACK, DONE = "next", "back", "done"
@@ -81,9 +82,7 @@ class ActionStartGuide(Action):
         if procedure is not None and not procedure.has_online_channel:
             # No walkthrough for a procedure that cannot be filed online: how it is filed instead. The form the
             # rule starts next finds its slot filled and ends at once; guide_step -1 keeps its end silent.
-            events = answering.aspect(dispatcher, kb, procedure, "online", None)
-            say(dispatcher, "ask_feedback", buttons=buttons.feedback())
-            report_turn(dispatcher, "answered", procedure.code, reason="online guide asked, no online filing")
+            events = aspect_answer(dispatcher, kb, procedure, "online", reason="online guide asked, no online filing")
             return [*events, SlotSet("guide_done", True), SlotSet("guide_step", NOT_STARTED)]
         if procedure is not None:
             say(dispatcher, "guide_intro", title=procedure.short_title, code=procedure.code)

@@ -30,6 +30,14 @@ CLARIFY_MIN_SCORE = 0.3
 DETAIL_WORDS = 6
 
 
+def aspect_answer(dispatcher: CollectingDispatcher, kb, procedure, aspect: str, reason: str) -> list:
+    """One aspect of a procedure answered outside the aspect action, with the feedback question and the turn."""
+    events = answering.aspect(dispatcher, kb, procedure, aspect, None)
+    say(dispatcher, "ask_feedback", buttons=buttons.feedback())
+    report_turn(dispatcher, "answered", procedure.code, reason=reason)
+    return events
+
+
 def merger_note(dispatcher: CollectingDispatcher, kb) -> None:
     """Citizens still say "Sở Xây dựng Hà Giang": explain the 2025 merger from the department profile."""
     department = kb.department
@@ -146,10 +154,7 @@ async def answered_as_question(dispatcher: CollectingDispatcher, kb, tracker: Tr
     if focus is not None and mentions_place(text) and not names_something(text):
         # "tôi ở huyện Bắc Quang, Hà Giang": where the citizen lives, said about the procedure in focus.
         opening(dispatcher, kb, text)
-        events = answering.aspect(dispatcher, kb, focus, "where", None)
-        say(dispatcher, "ask_feedback", buttons=buttons.feedback())
-        report_turn(dispatcher, "answered", focus.code, reason="where (a place said)")
-        return events
+        return aspect_answer(dispatcher, kb, focus, "where", reason="where (a place said)")
     if not names_something(text):
         return None
     found = await asyncio.to_thread(kb.search, text, 5)
