@@ -17,6 +17,14 @@ call, which matches its inputs against the traced signature and converts them ag
 about 15 % of a turn. After the first prediction has traced the function, its concrete function is called
 directly with the inputs converted to the traced dtypes; the outputs are the same (same test).
 
+The dialogue policies all predict every next action, and the ensemble keeps the most confident, the higher
+priority winning a tie. When a rule applies (RulePolicy predicts at confidence 1.0, its action not just rejected),
+nothing TED says can change the choice, since TED's priority is the lowest; most of our turns are driven by rules.
+Here TED then returns an all-zero prediction instead of running its network (~3.5 ms each, once per predicted
+action). The rule prediction is computed once per tracker state and shared by the rule node and TED's check, so
+the order in which Rasa runs the two does not matter. The chosen actions, their policy and confidence are those
+of Rasa's own run (same test).
+
 Only this module installs these: `rasa train`, `rasa test` and everything else run Rasa unchanged.
 """
 
@@ -33,6 +41,52 @@ def install() -> None:
     _install_fast_model_load()
     _install_prepared_response_validator()
     _install_direct_predict_call()
+    _install_rule_decides_before_ted()
+
+
+def _install_rule_decides_before_ted() -> None:
+    import weakref
+
+    from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.core.policies.ted_policy import TEDPolicy
+    from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected
+
+    rule_predict = RulePolicy.predict_action_probabilities
+    ted_predict = TEDPolicy.predict_action_probabilities
+    rule_init = RulePolicy.__init__
+    policies: list = []
+    # The last rule prediction: (tracker, its number of events, domain, prediction). Rasa predicts one tracker
+    # state at a time (the graph runs synchronously), so one entry is enough.
+    last: list = [None]
+
+    def __init__(self: RulePolicy, *args: Any, **kwargs: Any) -> None:
+        rule_init(self, *args, **kwargs)
+        policies[:] = [weakref.ref(self)]
+
+    def predict_rule(self: RulePolicy, tracker: Any, domain: Any, rule_only_data: Any = None, **kwargs: Any) -> Any:
+        cached = last[0]
+        if cached and cached[0] is tracker and cached[1] == len(tracker.events) and cached[2] is domain \
+                and cached[3] is self:
+            return cached[4]
+        prediction = rule_predict(self, tracker, domain, rule_only_data, **kwargs)
+        last[0] = (tracker, len(tracker.events), domain, self, prediction)
+        return prediction
+
+    def predict_ted(self: TEDPolicy, tracker: Any, domain: Any, rule_only_data: Any = None, **kwargs: Any) -> Any:
+        rule = policies[0]() if policies else None
+        if rule is not None:
+            decided = predict_rule(rule, tracker, domain, rule_only_data)
+            last_action = next((e for e in reversed(tracker.events)
+                                if isinstance(e, (ActionExecuted, ActionExecutionRejected))), None)
+            # A rejected action's confidence is zeroed by the ensemble, which could let TED win.
+            if decided.max_confidence >= 1.0 and not decided.is_end_to_end_prediction \
+                    and not isinstance(last_action, ActionExecutionRejected):
+                return self._prediction(self._default_predictions(domain))
+        return ted_predict(self, tracker, domain, rule_only_data=rule_only_data, **kwargs)
+
+    RulePolicy.__init__ = __init__
+    RulePolicy.predict_action_probabilities = predict_rule
+    TEDPolicy.predict_action_probabilities = predict_ted
 
 
 def _install_direct_predict_call() -> None:

@@ -19,9 +19,13 @@ SCRIPT = r"""
 import asyncio, json, sys
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.events import ActionExecuted
 
 TEXTS = ["xin cap phep xay dung nha o", "lệ phí bao nhiêu", "ok", "tiếp theo", "nộp ở đâu",
          "trường hợp hai", "tra cứu hồ sơ", "thôi không cần", "cảm ơn nhé"] * 2
+
+CONVERSATION = ["xin cấp phép xây dựng nhà ở riêng lẻ", "lệ phí bao nhiêu", "ok", "tiếp theo", "quay lại",
+                "nộp ở đâu", "cho gặp cán bộ", "không", "tra cứu hồ sơ", "asdkjh qwe", "cảm ơn nhé", "tạm biệt"]
 
 async def predictions(agent):
     out = []
@@ -34,37 +38,61 @@ async def predictions(agent):
     tracker = await agent.processor.fetch_tracker_and_update_session("fast-load")
     for text in TEXTS[:4]:
         await agent.processor._handle_message_with_tracker(UserMessage(text, sender_id="fast-load"), tracker)
-        probabilities = ted.predict_action_probabilities(tracker, agent.domain).probabilities
+        probabilities = RASA_TED(ted, tracker, agent.domain).probabilities
         out.append([text, [round(p, 5) for p in probabilities]])
-    return out
+    # A whole conversation through Rasa's processor (action server unreachable, so custom actions fail the same
+    # way in both runs): which actions were chosen, by which policy, how confidently; and how often TED ran.
+    runs = []
+    inference = ted.model.run_inference
+    ted.model.run_inference = lambda *a, **k: runs.append(1) or inference(*a, **k)
+    for text in CONVERSATION:
+        await agent.handle_text(text, sender_id="whole-conversation")
+    tracker = await agent.tracker_store.retrieve("whole-conversation")
+    chosen = [[e.action_name, e.policy, round(e.confidence or 0, 5)] for e in tracker.events
+              if isinstance(e, ActionExecuted)]
+    return {"parsed": out, "chosen": chosen, "ted_runs": len(runs)}
 
 ours = asyncio.run(predictions(Agent.load(sys.argv[1])))  # loaded with bot.rasa_server's load
 from rasa.utils.tensorflow import models
 models.RasaModel.load = RASA_LOAD
 models.RasaModel._rasa_predict = RASA_PREDICT
+RulePolicy.__init__, RulePolicy.predict_action_probabilities = RASA_RULE
+TEDPolicy.predict_action_probabilities = RASA_TED
 theirs = asyncio.run(predictions(Agent.load(sys.argv[1])))
 print(json.dumps({"ours": ours, "rasa": theirs}, ensure_ascii=False))
 """
+
+CONVERSATION_TURNS = 12
 
 PRELUDE = """
 from rasa.utils.tensorflow import models
 RASA_LOAD = models.RasaModel.__dict__["load"]  # the classmethod itself, to put back
 RASA_PREDICT = models.RasaModel._rasa_predict
+from rasa.core.policies.rule_policy import RulePolicy
+from rasa.core.policies.ted_policy import TEDPolicy
+RASA_RULE = RulePolicy.__init__, RulePolicy.predict_action_probabilities
+RASA_TED = TEDPolicy.predict_action_probabilities
 import bot.rasa_server
 bot.rasa_server.install()
 """
 
 
-def test_fast_load_and_direct_calls_predict_what_rasa_predicts():
+def test_fast_load_direct_calls_and_rules_first_predict_what_rasa_predicts():
     model = training.ensure_model()
     done = subprocess.run([str(training.RASA_PYTHON), "-c", PRELUDE + SCRIPT, str(model)], cwd=training.ROOT,
                           env=training.rasa_env(), capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert len(result["ours"]) == 22
+    ours, theirs = result["ours"], result["rasa"]
+    assert len(ours["parsed"]) == 22
     # The intents must be real predictions, not the near-uniform output of untrained weights.
-    assert max(conf for _, conf in result["ours"][0][1]) > 0.5
-    assert result["ours"] == result["rasa"]
+    assert max(conf for _, conf in ours["parsed"][0][1]) > 0.5
+    assert ours["parsed"] == theirs["parsed"]
+    assert len(ours["chosen"]) > CONVERSATION_TURNS
+    assert {policy for _, policy, _ in ours["chosen"]} >= {"RulePolicy"}
+    assert ours["chosen"] == theirs["chosen"]
+    # Rules decided some of the actions, so TED's network ran less often than in Rasa's own run.
+    assert ours["ted_runs"] < theirs["ted_runs"]
 
 
 def test_action_replies_are_still_checked_against_rasas_response_schema():
