@@ -6,16 +6,15 @@ import asyncio
 
 import httpx
 
+from bot.conversation.rasa_client import RasaStatusError
 from bot.conversation.rasa_pool import RasaPool
 
 
 async def _rasa(rasa: RasaPool) -> dict:
     try:
         status = await rasa.status()
-    except httpx.HTTPStatusError as exc:
-        return {"state": "error", "detail": f"HTTP {exc.response.status_code}"}
-    except httpx.HTTPError as exc:
-        return {"state": "down", "detail": exc.__class__.__name__}
+    except RasaStatusError as exc:
+        return {"state": "error" if exc.answered else "down", "detail": exc.detail}
     if not status.get("model_file"):
         return {"state": "starting", "detail": "no model loaded"}
     return {"state": "ready", "model": status.get("model_file"),

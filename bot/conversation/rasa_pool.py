@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import httpx
 
 from bot.conversation.models import Reply
-from bot.conversation.rasa_client import RasaClient, RasaDropped, RasaNotReached, RasaUnavailable
+from bot.conversation.rasa_client import RasaClient, RasaDropped, RasaNotReached, RasaStatusError, RasaUnavailable
 
 logger = logging.getLogger(__name__)
 PROBE_INTERVAL_S = 1.0
@@ -91,7 +91,7 @@ class RasaPool:
 
     async def status(self) -> dict:
         """Status of the first healthy server, with how many are up (as the background probe last saw them);
-        raises httpx.HTTPError when that server does not answer."""
+        raises RasaStatusError when that server does not answer."""
         up = [s for s in self.servers if s.healthy]
         first = up[0] if up else self.servers[0]
         status = await first.client.status()
@@ -121,11 +121,13 @@ class RasaPool:
             if ok and server.actions_url:
                 actions = await self._http.get(f"{server.actions_url}/kb/status")
                 ok, why = actions.status_code == 200, f"action server answered {actions.status_code}"
-        except httpx.TimeoutException as exc:
-            server.slow_probes += 1
-            if server.slow_probes >= SLOW_PROBES_TO_DOWN:
-                self._mark(server, False, exc.__class__.__name__)
-            return
+        except (RasaStatusError, httpx.TimeoutException) as exc:
+            if isinstance(exc, httpx.TimeoutException) or exc.timed_out:
+                server.slow_probes += 1
+                if server.slow_probes >= SLOW_PROBES_TO_DOWN:
+                    self._mark(server, False, exc.__class__.__name__)
+                return
+            ok, why = False, exc.detail
         except (httpx.HTTPError, ValueError) as exc:
             ok, why = False, exc.__class__.__name__
         server.slow_probes = 0

@@ -94,7 +94,8 @@ class ConversationService:
             return Reply([OutgoingMessage(notices.TEXT_ONLY)], TurnInfo(status="empty"))
         # One sender's turns run in order (Rasa's tracker is per sender); different senders run concurrently.
         async with self._lock(sender):
-            offers = _Offers.from_json(await self._state.aget(self._offers_key(sender)))
+            stored = await self._state.aget(self._offers_key(sender))
+            offers = _Offers.from_json(stored)
             text = masked.text if command else self._defuse(offers, masked.text)
             if not command:
                 # A typed "ok", "tiếp theo" or "trường hợp hai" means the button it names among those just
@@ -108,7 +109,7 @@ class ConversationService:
                 reply = Reply([OutgoingMessage(notices.NO_REPLY)], TurnInfo(status="fallback", reason="empty reply"))
             for reply_filter in self.reply_filters:
                 reply = await reply_filter(seen, reply)
-            await self._remember(sender, offers, reply.messages)
+            await self._remember(sender, offers, reply.messages, stored)
         if masked.had_identity_number:
             reply = Reply([OutgoingMessage(notices.IDENTITY_NOT_KEPT), *reply.messages], reply.turn)
         for observer in self.observers:
@@ -141,7 +142,10 @@ class ConversationService:
     def _offers_key(sender: str) -> str:
         return f"offers:{sender}"[:200]
 
-    async def _remember(self, sender: str, offers: _Offers, messages: list[OutgoingMessage]) -> None:
+    async def _remember(self, sender: str, offers: _Offers, messages: list[OutgoingMessage], stored) -> None:
         offers.latest = [b for m in messages for b in m.buttons]
         offers.issued.extend(p for p in (b.payload for b in offers.latest) if p not in offers.issued)
-        await self._state.aput(self._offers_key(sender), offers.to_json(), OFFERS_KEPT_S)
+        # Follow-ups often end with the same buttons: no write then (offers are kept a week from their last
+        # change), which spares the shared database one write on such turns.
+        if offers.to_json() != stored:
+            await self._state.aput(self._offers_key(sender), offers.to_json(), OFFERS_KEPT_S)

@@ -3,8 +3,8 @@ within their channel limit, one token per link and citizen; and the client's rea
 
 from __future__ import annotations
 
-import httpx
 import pytest
+from aiohttp import web
 
 from bot.console.links import LinkRewriter
 from bot.conversation.models import Button, FunnelMark, IncomingMessage, OutgoingMessage, Reply, TurnInfo
@@ -72,17 +72,28 @@ async def test_a_failing_database_leaves_the_reply_as_it_was(tmp_path):
     engine.dispose()
 
 
-async def test_the_client_reads_funnel_marks_and_never_shows_them():
-    def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json=[
+async def test_the_client_reads_funnel_marks_and_never_shows_them(unused_tcp_port):
+    # A real HTTP server answering as Rasa's REST channel does, so the real client code reads it.
+    async def webhook(request: web.Request) -> web.Response:
+        body = await request.json()
+        assert body == {"sender": "api:1", "message": "/start_guide"}
+        return web.json_response([
             {"text": "Bước 1/6"},
             {"custom": {"funnel": {"event": "started", "procedure": "1.008891"}}},
             {"custom": {"turn": {"status": "answered", "procedure": "1.008891"}}},
             {"custom": {"funnel": {"event": "step", "procedure": "1.008891", "detail": "login"}}}])
 
-    client = RasaClient("http://rasa", "t", client=httpx.AsyncClient(base_url="http://rasa",
-                                                                      transport=httpx.MockTransport(answer)))
-    reply = await client.send("api:1", "/start_guide")
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
+    client = RasaClient(f"http://127.0.0.1:{unused_tcp_port}", "t")
+    try:
+        reply = await client.send("api:1", "/start_guide")
+    finally:
+        await client.aclose()
+        await runner.cleanup()
     assert [m.text for m in reply.messages] == ["Bước 1/6"]
     assert reply.turn.status == "answered" and reply.turn.funnel == (
         FunnelMark("started", "1.008891"), FunnelMark("step", "1.008891", "login"))
