@@ -48,19 +48,27 @@ class TurnRecorder:
         await asyncio.to_thread(self.record, incoming, reply)
 
     def record(self, incoming: IncomingMessage, reply: Reply) -> None:
-        text, turn = incoming.text.strip(), reply.turn
+        self.record_all([(incoming, reply)])
+
+    def record_all(self, turns: list[tuple[IncomingMessage, Reply]]) -> None:
+        """Several turns in one transaction: all are stored, or none."""
         with self._sessions() as db:
-            value = feedback_value(text, reply)
-            if value is not None:
-                rated = repo.record_feedback(db, channel=incoming.channel, sender_id=incoming.sender_id,
-                                             value=value)
-                repo.add_turn(db, channel=incoming.channel, sender_id=incoming.sender_id, text=text,
-                              kind=FEEDBACK, status="feedback", procedure=rated.procedure if rated else None,
-                              reason=value)
-            else:
-                online = text.startswith(ONLINE_GUIDE_PAYLOADS) or turn.reason == ONLINE_GUIDE_REASON
-                repo.add_turn(db, channel=incoming.channel, sender_id=incoming.sender_id, text=text,
-                              kind=turn_kind(text), status=turn.status, procedure=turn.procedure,
-                              confidence=turn.confidence, reason=turn.reason, online_guide=online)
-            funnel.record(db, incoming, reply)
+            for incoming, reply in turns:
+                self._add(db, incoming, reply)
             db.commit()
+
+    @staticmethod
+    def _add(db: Session, incoming: IncomingMessage, reply: Reply) -> None:
+        text, turn = incoming.text.strip(), reply.turn
+        value = feedback_value(text, reply)
+        if value is not None:
+            rated = repo.record_feedback(db, channel=incoming.channel, sender_id=incoming.sender_id, value=value)
+            repo.add_turn(db, channel=incoming.channel, sender_id=incoming.sender_id, text=text,
+                          kind=FEEDBACK, status="feedback", procedure=rated.procedure if rated else None,
+                          reason=value)
+        else:
+            online = text.startswith(ONLINE_GUIDE_PAYLOADS) or turn.reason == ONLINE_GUIDE_REASON
+            repo.add_turn(db, channel=incoming.channel, sender_id=incoming.sender_id, text=text,
+                          kind=turn_kind(text), status=turn.status, procedure=turn.procedure,
+                          confidence=turn.confidence, reason=turn.reason, online_guide=online)
+        funnel.record(db, incoming, reply)
