@@ -27,6 +27,9 @@ class RasaDropped(RasaUnavailable):
     stores a turn only once it is complete, so another server may take the message."""
 
 
+CONNECTIONS = 64
+
+
 class RasaStatusError(Exception):
     """The status probe got no usable answer: `answered` is False when nothing answered (down, or too slow,
     with `timed_out`), True when the server answered with an error (e.g. a wrong token)."""
@@ -42,17 +45,28 @@ class RasaClient:
         self._token = token
         # A connection that cannot be made in a few seconds means the server is down: the pool tries another.
         self._timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=min(timeout_s, 5.0))
+        # Turns beyond this many at once wait here, in order, instead of piling connections onto a server that is
+        # already behind (a full accept queue would look like a dead server).
         self._session: aiohttp.ClientSession | None = None
+        # Status probes have their own connection, so a busy turn pool never makes a server look dead.
+        self._probe_session: aiohttp.ClientSession | None = None
 
     def _http(self) -> aiohttp.ClientSession:
         # Made on first use, inside the event loop that serves the gateway.
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=self._timeout, connector=aiohttp.TCPConnector(limit=256))
+            self._session = aiohttp.ClientSession(timeout=self._timeout,
+                                                  connector=aiohttp.TCPConnector(limit=CONNECTIONS))
         return self._session
 
+    def _probe_http(self) -> aiohttp.ClientSession:
+        if self._probe_session is None:
+            self._probe_session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=2))
+        return self._probe_session
+
     async def aclose(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        for session in (self._session, self._probe_session):
+            if session is not None:
+                await session.close()
 
     async def send(self, sender_id: str, text: str) -> Reply:
         try:
@@ -71,7 +85,7 @@ class RasaClient:
     async def status(self, timeout_s: float = 3.0) -> dict:
         """Model status through the HTTP API; also proves the API token is accepted."""
         try:
-            async with self._http().get(f"{self._base}/status", params={"token": self._token},
+            async with self._probe_http().get(f"{self._base}/status", params={"token": self._token},
                                         timeout=aiohttp.ClientTimeout(total=timeout_s)) as reply:
                 if reply.status >= 400:
                     raise RasaStatusError(f"HTTP {reply.status}", answered=True)
