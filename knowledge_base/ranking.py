@@ -189,6 +189,7 @@ class Ranker:
         self.grades = np.array([sib.procedure_grade(r.name) for r in records])
         self.modes = np.array([sib.procedure_mode(r.name) for r in records])
         self.abroad = np.array([sib.procedure_abroad(r.name) for r in records])
+        self.temporary = np.array([sib.procedure_temporary(r.name) for r in records])
         self.authority = [sib.authority_verb(r.name) for r in records]
         self.families = [sib.family(r.name) for r in records]
         self.dense_scale = self._calibrate()
@@ -436,6 +437,9 @@ class Ranker:
             adjust[moded & (self.modes != cues.mode)] -= self.params.grade_bonus
         if not cues.abroad:
             adjust[self.abroad & self.in_scope] -= self.params.grade_bonus / 2
+        if cues.duration:  # "đấu nối tạm" is the temporary permit, "lâu dài" its permanent namesake
+            adjust[self.temporary] += self.params.grade_bonus if cues.duration == sib.TEMPORARY \
+                else -self.params.grade_bonus
         for row, verb in enumerate(self.authority):
             if verb and not re.search(rf"\b{verb}\b", folded):
                 adjust[row] -= self.params.action_bonus

@@ -71,6 +71,19 @@ _ASK_ABROAD = re.compile(r"\b(?:lao(?! dong)|campuchia|trung quoc|quoc te|gms|as
                          r"|xuat canh|nhap canh|sang nuoc ban)\b")
 
 
+# A temporary permit has a permanent namesake ("đấu nối tạm" / "đấu nối"): read on the accented name, since
+# folded "tam" is also "tâm" (centre) and "tám" (eight).
+_NAME_TEMPORARY = re.compile(r"\btạm(?: thời)?\b", re.IGNORECASE)
+_ASK_TEMPORARY = re.compile(r"\btạm\b", re.IGNORECASE)
+_ASK_TEMPORARY_FOLDED = re.compile(r"\btam thoi\b|\b(?:dau noi|ket noi|nut giao|cong trinh|duong|cau|ben) tam\b")
+_ASK_PERMANENT = re.compile(r"\b(?:lau dai|vinh vien|khong thoi han)\b")
+TEMPORARY, PERMANENT = "temporary", "permanent"
+
+
+def procedure_temporary(name: str) -> bool:
+    return bool(_NAME_TEMPORARY.search(name))
+
+
 def procedure_abroad(name: str) -> bool:
     return bool(_NAME_ABROAD.search(fold(name)))
 
@@ -145,6 +158,7 @@ class Cues:
     grade: str  # LOW, HIGH or "" when the question does not say
     mode: str = ""  # ROAD, WATER, RAIL or "" (none or several)
     abroad: bool = False  # names another country, a border or international transport
+    duration: str = ""  # TEMPORARY, PERMANENT or "" when the question does not say
 
 
 def question_cues(text: str) -> Cues:
@@ -163,4 +177,7 @@ def question_cues(text: str) -> Cues:
     high, low = bool(_ASK_HIGH.search(folded_text)), bool(_ASK_LOW.search(folded_text))
     grade = HIGH if high and not re.search(r"\bcap (?:3|4|iii|iv)\b", folded_text) else LOW if low else ""
     modes = {mode for mode, pattern in _ASK_MODE if pattern.search(folded_text)}
-    return Cues(frozenset(actions), grade, modes.pop() if len(modes) == 1 else "", bool(_ASK_ABROAD.search(folded_text)))
+    temporary = bool(_ASK_TEMPORARY.search(text) or _ASK_TEMPORARY_FOLDED.search(folded_text))
+    duration = PERMANENT if _ASK_PERMANENT.search(folded_text) else TEMPORARY if temporary else ""
+    return Cues(frozenset(actions), grade, modes.pop() if len(modes) == 1 else "", bool(_ASK_ABROAD.search(folded_text)),
+                duration)

@@ -68,3 +68,12 @@ def test_a_change_to_a_granted_permit_and_a_border_named():
     assert not question_cues("xe khách chạy tuyến cố định trong tỉnh").abroad
     assert question_cues("giấy phép liên vận cho xe sang Lào").abroad
     assert not question_cues("hợp đồng lao động của lái xe").abroad
+
+
+def test_temporary_or_permanent():
+    assert question_cues("đấu nối tạm vào đường bộ để thi công").duration == "temporary"
+    assert question_cues("dau noi tam thoi vao quoc lo").duration == "temporary"
+    assert question_cues("còn đấu nối lâu dài thì sao").duration == "permanent"
+    # Folded "tam" is also "tâm" (centre): a training centre is not a temporary permit.
+    assert question_cues("trung tam dao tao lai xe").duration == ""
+    assert question_cues("trung tâm đào tạo lái xe").duration == ""
