@@ -10,6 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.wording import coverage, names_something, own_words, story
+from knowledge_base import siblings as sib
 from knowledge_base.models import Procedure
 from knowledge_base.service import KnowledgeBase, SearchHit, SearchResponse
 from knowledge_base.text import fold, has_accents, words
@@ -30,6 +31,8 @@ REFINE_MARGIN = 0.05
 SWITCH_MARGIN = 0.08
 _VARIANT_WORDS = set("cap moi lai gia han dieu chinh doi chuyen sua chua cai tao di doi".split())
 _FAMILY_END = re.compile(r"\s(?:đối với|cho|của|trong|tại|thuộc)\s|\s?\(|:")
+_VARIANT_HEAD = re.compile(r"^(?:cấp,? cấp lại|cấp mới|cấp lại|cấp điều chỉnh|điều chỉnh|gia hạn|cấp chuyển đổi|"
+                           r"chuyển đổi|cấp đổi|cấp)\s+", re.IGNORECASE)
 
 
 def entity(tracker: Tracker, name: str) -> str | None:
@@ -48,6 +51,15 @@ def siblings(name: str, other: str) -> bool:
     """Two procedures of one family, told apart only by variant or kind of work (new/repair, level III/I)."""
     key = lambda n: " ".join(w for w in words(fold(_head(n))) if w not in _VARIANT_WORDS)  # noqa: E731
     return key(name) == key(other)
+
+
+def family_for(name: str, text: str) -> str:
+    """The family a message refines: without the focus's own variant ("Cấp mới …") when the message names
+    another one ("bị mất", "hết hạn"), so the sibling it names is not outscored by the focus's first words."""
+    head = _head(name)
+    if sib.question_cues(text).actions - {sib.NEW}:
+        return _VARIANT_HEAD.sub("", head, count=1)
+    return head
 
 
 def _head(name: str) -> str:
@@ -119,7 +131,7 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
         if own.confident and top is not None and top.in_scope and (procedure := kb.get(top.code)) is not None:
             return Resolution(procedure, top.score, changed=True)
     else:
-        refined = await asyncio.to_thread(kb.search, f"{family(focused)} {asked}", 5)
+        refined = await asyncio.to_thread(kb.search, f"{family_for(focused.name, asked)} {asked}", 5)
         moved = _moved(own, refined, focused.code)
         if moved is not None and (procedure := kb.get(moved.code)) is not None:
             return Resolution(procedure, moved.score, changed=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.focus import _moved, clearly_other_agency, siblings
+from actions.focus import _moved, clearly_other_agency, family_for, siblings
 from actions.wording import coverage, names_something, story, topic_words
 from knowledge_base.service import SearchHit, SearchResponse
 
@@ -79,3 +79,11 @@ def test_a_new_topic_moves_the_focus():
     own = found(hit("2.002288", BADGE, 0.61))
     refined = found(hit("1.013225", HOUSE, 0.62), hit("1.013236", BIG_WORKS, 0.57))
     assert _moved(own, refined, "1.013225").code == "2.002288"
+
+
+def test_a_loss_or_expiry_refines_without_the_focus_s_own_variant():
+    # "Cấp mới …" in the refined search would outscore the re-issue sibling the citizen is asking about.
+    new = "Cấp mới Giấy chứng nhận đủ điều kiện hoạt động kiểm định xe cơ giới"
+    assert family_for(new, "giấy chứng nhận đó bị mất").startswith("Giấy chứng nhận đủ điều kiện")
+    assert family_for(new, "hết hạn rồi thì sao").startswith("Giấy chứng nhận")
+    assert family_for(new, "lệ phí bao nhiêu").startswith("Cấp mới")
