@@ -31,8 +31,6 @@ REFINE_MARGIN = 0.05
 SWITCH_MARGIN = 0.08
 _VARIANT_WORDS = set("cap moi lai gia han dieu chinh doi chuyen sua chua cai tao di doi".split())
 _FAMILY_END = re.compile(r"\s(?:đối với|cho|của|trong|tại|thuộc)\s|\s?\(|:")
-_VARIANT_HEAD = re.compile(r"^(?:cấp,? cấp lại|cấp mới|cấp lại|cấp điều chỉnh|điều chỉnh|gia hạn|cấp chuyển đổi|"
-                           r"chuyển đổi|cấp đổi|cấp)\s+", re.IGNORECASE)
 
 
 def entity(tracker: Tracker, name: str) -> str | None:
@@ -58,7 +56,7 @@ def family_for(name: str, text: str) -> str:
     another one ("bị mất", "hết hạn"), so the sibling it names is not outscored by the focus's first words."""
     head = _head(name)
     if sib.question_cues(text).actions - {sib.NEW}:
-        return _VARIANT_HEAD.sub("", head, count=1)
+        return sib.without_variant(head)
     return head
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from knowledge_base.text import fold
+from knowledge_base.text import fold, nfc
 
 NEW, RENEW, REISSUE, AMEND, CONVERT = "new", "renew", "reissue", "amend", "convert"
 LOW, HIGH = "grade_3_4", "grade_1_2"  # works of grade III–IV (and houses) / special, I, II
@@ -73,15 +73,14 @@ _ASK_ABROAD = re.compile(r"\b(?:lao(?! dong)|campuchia|trung quoc|quoc te|gms|as
 
 # A temporary permit has a permanent namesake ("đấu nối tạm" / "đấu nối"): read on the accented name, since
 # folded "tam" is also "tâm" (centre) and "tám" (eight).
-_NAME_TEMPORARY = re.compile(r"\btạm(?: thời)?\b", re.IGNORECASE)
-_ASK_TEMPORARY = re.compile(r"\btạm\b", re.IGNORECASE)
+_TEMPORARY = re.compile(r"\btạm\b", re.IGNORECASE)
 _ASK_TEMPORARY_FOLDED = re.compile(r"\btam thoi\b|\b(?:dau noi|ket noi|nut giao|cong trinh|duong|cau|ben) tam\b")
 _ASK_PERMANENT = re.compile(r"\b(?:lau dai|vinh vien|khong thoi han)\b")
 TEMPORARY, PERMANENT = "temporary", "permanent"
 
 
 def procedure_temporary(name: str) -> bool:
-    return bool(_NAME_TEMPORARY.search(name))
+    return bool(_TEMPORARY.search(name))
 
 
 def procedure_abroad(name: str) -> bool:
@@ -112,6 +111,13 @@ _FAMILY_PREFIX = re.compile(
     r"^(?:thu tuc )?(?:cap,? cap lai|cap moi|cap lai|cap dieu chinh|dieu chinh|gia han|cap chuyen doi|chuyen doi|cap doi|cap)\s+"
 )
 _FAMILY_CUT = re.compile(r"\s*(?:\(|\bdoi voi\b|\btrong truong hop\b|\bkhi\b|\bdo\b|\bcho cac\b|,|;|\.).*$")
+
+
+def without_variant(name: str) -> str:
+    """`name` as written, without its leading variant words ("Cấp mới …" → "…"); folding keeps NFC lengths."""
+    name = nfc(name)
+    match = _FAMILY_PREFIX.match(fold(name))
+    return name[match.end():] if match else name
 
 
 def family(name: str) -> str:
@@ -177,7 +183,7 @@ def question_cues(text: str) -> Cues:
     high, low = bool(_ASK_HIGH.search(folded_text)), bool(_ASK_LOW.search(folded_text))
     grade = HIGH if high and not re.search(r"\bcap (?:3|4|iii|iv)\b", folded_text) else LOW if low else ""
     modes = {mode for mode, pattern in _ASK_MODE if pattern.search(folded_text)}
-    temporary = bool(_ASK_TEMPORARY.search(text) or _ASK_TEMPORARY_FOLDED.search(folded_text))
+    temporary = bool(_TEMPORARY.search(text) or _ASK_TEMPORARY_FOLDED.search(folded_text))
     duration = PERMANENT if _ASK_PERMANENT.search(folded_text) else TEMPORARY if temporary else ""
     return Cues(frozenset(actions), grade, modes.pop() if len(modes) == 1 else "", bool(_ASK_ABROAD.search(folded_text)),
                 duration)

@@ -39,8 +39,7 @@ def start(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
     state.console = ConsoleService(sessions, settings, state.outbox, state.http)
     logger.info("staff console: %s", state.console.bootstrap())
     # Off the reply path: the observer only queues the turn (bot/console/turn_queue.py).
-    recorder = TurnRecorder(sessions)
-    state.turn_queue = RecordingQueue(recorder.record, record_all=recorder.record_all)
+    state.turn_queue = RecordingQueue(TurnRecorder(sessions).record_all)
     state.conversation.observers.append(state.turn_queue)
     state.conversation.reply_filters.append(links.LinkRewriter(sessions, settings.public_url,
                                                                settings.funnel_link_hosts))

@@ -2,10 +2,9 @@
 
 The observer only puts the turn on a bounded queue; one background task writes turns in order on a worker
 thread. The turns waiting when the writer comes round are written in one transaction (so a backlog drains
-with one commit per batch, not per turn); if that transaction fails, each turn is retried on its own.
-`gather_s` makes the writer wait that long for a batch to fill; 0 (the default) keeps a turn visible to the
-console as soon as it is written. When the queue is full (the database far behind), the turn waits for room: slower replies, but no
-turn is ever dropped without a word in the log.
+with one commit per batch, not per turn); if that transaction fails, each turn is retried on its own. When the
+queue is full (the database far behind), the turn waits for room: slower replies, but no turn is ever dropped
+without a word in the log.
 """
 
 from __future__ import annotations
@@ -20,18 +19,15 @@ from bot.conversation.models import IncomingMessage, Reply
 logger = logging.getLogger(__name__)
 QUEUE_SIZE = 10_000
 BATCH = 200
-GATHER_S = 0.0
 RETRY_S = 1.0
 CLOSE_WAIT_S = 10.0
 
 
 class RecordingQueue:
-    def __init__(self, record: Callable[[IncomingMessage, Reply], None], maxsize: int = QUEUE_SIZE, *,
-                 record_all: Callable[[list[tuple[IncomingMessage, Reply]]], None] | None = None,
-                 gather_s: float = GATHER_S) -> None:
-        self._record = record
+    def __init__(self, record_all: Callable[[list[tuple[IncomingMessage, Reply]]], None],
+                 maxsize: int = QUEUE_SIZE) -> None:
+        """`record_all(turns)` stores the turns in one transaction: all of them, or none (it raises)."""
         self._record_all = record_all
-        self._gather_s = gather_s
         self._queue: asyncio.Queue[tuple[IncomingMessage, Reply]] | None = None
         self._maxsize = maxsize
         self._writer: asyncio.Task | None = None
@@ -74,8 +70,6 @@ class RecordingQueue:
         assert self._queue is not None
         while True:
             batch = [await self._queue.get()]
-            if self._record_all is not None and self._gather_s:
-                await asyncio.sleep(self._gather_s)
             while len(batch) < BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
@@ -85,7 +79,7 @@ class RecordingQueue:
                     self._queue.task_done()
 
     def _write(self, batch: list[tuple[IncomingMessage, Reply]]) -> None:
-        if self._record_all is not None and len(batch) > 1:
+        if len(batch) > 1:
             try:
                 self._record_all(batch)
                 return
@@ -95,7 +89,7 @@ class RecordingQueue:
         for incoming, reply in batch:
             for attempt in (1, 2):
                 try:
-                    self._record(incoming, reply)
+                    self._record_all([(incoming, reply)])
                     break
                 except Exception:
                     if attempt == 2:

@@ -27,6 +27,8 @@ class RasaDropped(RasaUnavailable):
     stores a turn only once it is complete, so another server may take the message."""
 
 
+# Turns beyond this many at once to one server wait here, in order, instead of piling connections onto a server
+# that is already behind (a full accept queue would look like a dead server).
 CONNECTIONS = 64
 
 
@@ -45,8 +47,6 @@ class RasaClient:
         self._token = token
         # A connection that cannot be made in a few seconds means the server is down: the pool tries another.
         self._timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=min(timeout_s, 5.0))
-        # Turns beyond this many at once wait here, in order, instead of piling connections onto a server that is
-        # already behind (a full accept queue would look like a dead server).
         self._session: aiohttp.ClientSession | None = None
         # Status probes have their own connection, so a busy turn pool never makes a server look dead.
         self._probe_session: aiohttp.ClientSession | None = None
@@ -86,7 +86,7 @@ class RasaClient:
         """Model status through the HTTP API; also proves the API token is accepted."""
         try:
             async with self._probe_http().get(f"{self._base}/status", params={"token": self._token},
-                                        timeout=aiohttp.ClientTimeout(total=timeout_s)) as reply:
+                                              timeout=aiohttp.ClientTimeout(total=timeout_s)) as reply:
                 if reply.status >= 400:
                     raise RasaStatusError(f"HTTP {reply.status}", answered=True)
                 status = await reply.json(content_type=None)

@@ -142,10 +142,12 @@ class ConversationService:
     def _offers_key(sender: str) -> str:
         return f"offers:{sender}"[:200]
 
-    async def _remember(self, sender: str, offers: _Offers, messages: list[OutgoingMessage], stored) -> None:
+    async def _remember(self, sender: str, offers: _Offers, messages: list[OutgoingMessage],
+                        stored: dict | None) -> None:
         offers.latest = [b for m in messages for b in m.buttons]
         offers.issued.extend(p for p in (b.payload for b in offers.latest) if p not in offers.issued)
         # Follow-ups often end with the same buttons: no write then (offers are kept a week from their last
         # change), which spares the shared database one write on such turns.
-        if offers.to_json() != stored:
-            await self._state.aput(self._offers_key(sender), offers.to_json(), OFFERS_KEPT_S)
+        value = offers.to_json()
+        if value != stored:
+            await self._state.aput(self._offers_key(sender), value, OFFERS_KEPT_S)

@@ -31,7 +31,7 @@ def _stored(sessions) -> list[str]:
 async def test_turns_arriving_together_are_stored_in_order_with_fewer_commits(tmp_path):
     engine, sessions, commits = _setup(tmp_path)
     recorder = TurnRecorder(sessions)
-    queue = RecordingQueue(recorder.record, record_all=recorder.record_all, gather_s=0.05)
+    queue = RecordingQueue(recorder.record_all)
     texts = [f"câu hỏi số {i}" for i in range(20)]
     for i, text in enumerate(texts):
         await queue(IncomingMessage("api", f"citizen-{i % 3}", text), REPLY)
@@ -46,11 +46,6 @@ async def test_a_turn_that_cannot_be_stored_does_not_lose_the_others(tmp_path, c
     engine, sessions, _ = _setup(tmp_path)
     recorder = TurnRecorder(sessions)
 
-    def record(incoming, reply):
-        if incoming.text == "hỏng":
-            raise RuntimeError("this one cannot be stored")
-        recorder.record(incoming, reply)
-
     def record_all(turns):
         with sessions() as db:
             for incoming, reply in turns:
@@ -59,7 +54,7 @@ async def test_a_turn_that_cannot_be_stored_does_not_lose_the_others(tmp_path, c
                 recorder._add(db, incoming, reply)
             db.commit()
 
-    queue = RecordingQueue(record, record_all=record_all, gather_s=0.05)
+    queue = RecordingQueue(record_all)
     import bot.console.turn_queue as turn_queue
     turn_queue.RETRY_S, retry = 0.0, turn_queue.RETRY_S
     try:
