@@ -31,13 +31,13 @@ def tracker_store(url: str) -> dict:
     if parsed.get_backend_name() == "sqlite":
         path = Path(parsed.database or DEFAULT_TRACKER_DB).resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Rasa's SQL store with pooled connections and the write-ahead log (see bot/rasa_tracker_store.py).
+        # Rasa's SQL store with pooled connections, the write-ahead log and cheaper saves (bot/rasa_tracker_store.py).
         return {"type": "bot.rasa_tracker_store.SQLTrackerStore", "dialect": "sqlite", "db": str(path)}
     if parsed.get_backend_name() != "postgresql":
         raise SystemExit(f"setting TRACKER_STORE_URL: {parsed.get_backend_name()} is not supported "
                          "(expected sqlite:///path or postgresql://user:password@host:port/database)")
     # Rasa's own environment ships psycopg2, whatever driver the gateway's URL names.
-    return {"type": "SQL", "url": parsed.set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)}
+    return {"type": "bot.rasa_tracker_store.SQLTrackerStore", "dialect": "postgresql", "url": parsed.set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)}
 
 
 def lock_store(redis_url: str) -> dict | None:
@@ -46,7 +46,8 @@ def lock_store(redis_url: str) -> dict | None:
     parts = urlsplit(redis_url)
     if parts.scheme not in ("redis", "rediss") or not parts.hostname:
         raise SystemExit(f"setting REDIS_URL: {redis_url!r} is not a redis://host:port/db URL")
-    config = {"type": "redis", "url": parts.hostname, "port": parts.port or 6379,
+    # Rasa's Redis lock store with an awaited two-call lock (see bot/rasa_lock_store.py).
+    config = {"type": "bot.rasa_lock_store.RedisLockStore", "url": parts.hostname, "port": parts.port or 6379,
               "db": int(parts.path.strip("/") or 1), "key_prefix": "sxd", "use_ssl": parts.scheme == "rediss"}
     if parts.password:
         config["password"] = parts.password

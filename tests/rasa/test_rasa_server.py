@@ -1,5 +1,5 @@
-"""What bot.rasa_server and bot.rasa_tracker_store change in Rasa: a faster model load that predicts the same,
-the same checks on action replies, and a pooled SQLite tracker store two Rasa servers share."""
+"""What bot.rasa_server changes in Rasa: a faster model load that predicts the same, and the same checks on
+action replies."""
 
 from __future__ import annotations
 
@@ -118,35 +118,3 @@ print(json.dumps(results))
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [True, "rejected", "rejected"]
-
-
-def test_sqlite_tracker_store_keeps_a_conversation_for_another_rasa_server(tmp_path):
-    # Two store objects on one file stand for two Rasa servers: what one saves, the other reads back.
-    script = """
-import asyncio, json, sys
-from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet, UserUttered
-from rasa.shared.core.trackers import DialogueStateTracker
-from bot.rasa_tracker_store import SQLTrackerStore
-domain = Domain.load("domain.yml")
-first, second = (SQLTrackerStore(domain, dialect="sqlite", db=sys.argv[1]) for _ in range(2))
-async def go():
-    tracker = DialogueStateTracker("citizen-1", domain.slots)
-    tracker.update(UserUttered("lệ phí bao nhiêu"))
-    tracker.update(SlotSet("procedure_code", "1.013225"))
-    await first.save(tracker)
-    tracker.update(UserUttered("nộp ở đâu"))
-    await first.save(tracker)
-    back = await second.retrieve("citizen-1")
-    mode = second.engine.connect().exec_driver_sql("PRAGMA journal_mode").scalar()
-    users = [e.text for e in back.events if isinstance(e, UserUttered)]
-    return {"slot": back.get_slot("procedure_code"), "users": users, "mode": mode,
-            "pool": type(second.engine.pool).__name__}
-print(json.dumps(asyncio.run(go()), ensure_ascii=False))
-"""
-    done = subprocess.run([str(training.RASA_PYTHON), "-c", script, str(tmp_path / "trackers.db")],
-                          cwd=training.ROOT, env=training.rasa_env(), capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result == {"slot": "1.013225", "users": ["lệ phí bao nhiêu", "nộp ở đâu"], "mode": "wal",
-                      "pool": "QueuePool"}
