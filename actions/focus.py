@@ -52,11 +52,15 @@ def siblings(name: str, other: str) -> bool:
 
 
 def family_for(name: str, text: str) -> str:
-    """The family a message refines: without the focus's own variant ("Cấp mới …") when the message names
-    another one ("bị mất", "hết hạn"), so the sibling it names is not outscored by the focus's first words."""
+    """The family a message refines: without the focus's own variant ("Cấp mới …", "… tạm …") when the message
+    names another one ("bị mất", "hết hạn", "lâu dài"), so the sibling it names is not outscored by the focus's
+    own words."""
     head = _head(name)
-    if sib.question_cues(text).actions - {sib.NEW}:
-        return sib.without_variant(head)
+    cues = sib.question_cues(text)
+    if cues.actions - {sib.NEW}:
+        head = sib.without_variant(head)
+    if cues.duration == sib.PERMANENT:
+        head = sib.without_temporary(head)
     return head
 
 
@@ -101,6 +105,11 @@ def _moved(own: SearchResponse, refined: SearchResponse, focus: str) -> SearchHi
     return None
 
 
+def permanent_of_temporary(name: str, text: str) -> bool:
+    """A question of the permanent kind ("lâu dài") about a temporary procedure ("… tạm …")."""
+    return sib.procedure_temporary(name) and sib.question_cues(text).duration == sib.PERMANENT
+
+
 @dataclass
 class Resolution:
     procedure: Procedure | None = None
@@ -136,9 +145,10 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
     if (other := clearly_other_agency(own, asked)) is not None:
         redirect(dispatcher, other)
         return Resolution(handled=True)
-    if (focused is not None and all(h.code != focused.code for h in own.results)
-            and own_words(asked, has_accents(asked)) and coverage(asked, focused.name) < UNRELATED_COVERAGE):
-        # It names something the focus is not ("còn đổi hộ chiếu thì sao"): searched as a question of its own,
-        # never answered for the focus.
+    if focused is not None and (permanent_of_temporary(focused.name, asked) or (
+            all(h.code != focused.code for h in own.results)
+            and own_words(asked, has_accents(asked)) and coverage(asked, focused.name) < UNRELATED_COVERAGE)):
+        # It names something the focus is not ("còn đổi hộ chiếu thì sao", "còn đấu nối lâu dài" after the
+        # temporary permit): searched as a question of its own, never answered for the focus.
         return Resolution()
     return Resolution(focused)

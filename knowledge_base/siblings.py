@@ -83,6 +83,11 @@ def procedure_temporary(name: str) -> bool:
     return bool(_TEMPORARY.search(name))
 
 
+def without_temporary(name: str) -> str:
+    """`name` without its "tạm (thời)": the permanent namesake's words."""
+    return re.sub(r"\s+", " ", re.sub(r"(?i)\btạm(?:\s+thời)?\b", "", nfc(name))).strip()
+
+
 def procedure_abroad(name: str) -> bool:
     return bool(_NAME_ABROAD.search(fold(name)))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.focus import _moved, clearly_other_agency, family_for, siblings
+from actions.focus import _moved, clearly_other_agency, family_for, permanent_of_temporary, siblings
 from actions.wording import coverage, names_something, story, topic_words
 from knowledge_base.service import SearchHit, SearchResponse
 
@@ -87,3 +87,11 @@ def test_a_loss_or_expiry_refines_without_the_focus_s_own_variant():
     assert family_for(new, "giấy chứng nhận đó bị mất").startswith("Giấy chứng nhận đủ điều kiện")
     assert family_for(new, "hết hạn rồi thì sao").startswith("Giấy chứng nhận")
     assert family_for(new, "lệ phí bao nhiêu").startswith("Cấp mới")
+
+
+def test_permanent_asked_of_a_temporary_focus_leaves_the_focus():
+    junction = "Chấp thuận vị trí đấu nối tạm vào đường bộ đang khai thác"
+    assert family_for(junction, "đấu nối lâu dài") == "Chấp thuận vị trí đấu nối vào đường bộ"
+    assert family_for(junction, "đấu nối tạm thời") == "Chấp thuận vị trí đấu nối tạm vào đường bộ"
+    assert permanent_of_temporary(junction, "còn đấu nối lâu dài thì sao")
+    assert not permanent_of_temporary(junction, "đấu nối tạm mất bao lâu")
