@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.wording import coverage, names_something, own_words, story
+from actions.wording import coverage, names_something, own_words, story, tells_own_situation
 from knowledge_base import siblings as sib
 from knowledge_base.models import Procedure
 from knowledge_base.service import KnowledgeBase, SearchHit, SearchResponse
@@ -142,6 +142,9 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
         moved = _moved(own, refined, focused.code)
         if moved is not None and (procedure := kb.get(moved.code)) is not None:
             return Resolution(procedure, moved.score, changed=True)
+    if focused is not None and tells_own_situation(text):
+        # "công ty tôi mới thành lập" after a certificate: the citizen's case, not a company-registration request.
+        return Resolution(focused)
     if (other := clearly_other_agency(own, asked)) is not None:
         redirect(dispatcher, other)
         return Resolution(handled=True)

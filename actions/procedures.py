@@ -15,7 +15,8 @@ from actions.deps import knowledge_base
 from actions.faq import matching_faq
 from actions.texts import say
 from actions.focus import clearly_other_agency, entity, resolve
-from actions.wording import mentions_ha_giang, mentions_place, names_something, topic_words
+from actions.wording import (mentions_ha_giang, mentions_place, names_something, points_back, story,
+                             tells_own_situation, topic_words, without_pointer)
 from actions.turns import report_turn
 from knowledge_base import short_titles
 from knowledge_base.question import reduce_question
@@ -190,4 +191,15 @@ class ActionAnswerProcedure(Action):
                 return answer(dispatcher, kb, found.procedure.code, found.confidence, text,
                               case=cases.inferred(found.procedure, cases.said_about(tracker, found.procedure.code)),
                               aspects=reduce_question(text).aspects)
+        if (not tracker.get_slot("procedure_code") and (points_back(text) or tells_own_situation(text))
+                and (before := _previous_question(tracker))):
+            # "gia hạn giấy phép đó", "công ty tôi mới thành lập" after a question that got a choice, not an
+            # answer: searched with what that question named.
+            text = f"{story(before)} {without_pointer(story(text))}"
         return await answer_from_search(dispatcher, kb, text)
+
+
+def _previous_question(tracker: Tracker) -> str:
+    """What the citizen typed before the latest message (a tapped button is not typed)."""
+    typed = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"][:-1]
+    return next((t for t in reversed(typed) if t and not t.startswith("/")), "")

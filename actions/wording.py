@@ -101,3 +101,33 @@ def coverage(question: str, name: str) -> float:
     asked = set(own_words(question, accented))
     named = set(words(nfc(name).lower()) if accented else words(fold(name)))
     return len(asked & named) / len(asked) if asked else 0.0
+
+
+# The citizen telling their own situation ("công ty tôi mới thành lập", "nhà mình ở xã"), asking for nothing: with
+# a procedure in focus that is a detail of the case, never a request for another agency's procedure.
+_ABOUT_ME = re.compile(r"\b(?:cong ty|doanh nghiep|nha|gia dinh|ben|xe|tau|don vi|co so|hop tac xa)\s+(?:toi|minh|em|"
+                       r"chung toi|chung em|tui)\b|^\s*(?:toi|minh|em|chung toi|tui)\s+(?:la|co|moi|dang|da|vua)\b")
+_ASKING = re.compile(r"\b(?:xin|lam|dang ky|thu tuc|muon|can|hoi|the nao|nhu nao|o dau|bao nhieu|sao|gi|khong|ko|"
+                     r"duoc|co phai|phai)\b|\?")
+
+
+def tells_own_situation(text: str) -> bool:
+    folded = fold(text)
+    return bool(_ABOUT_ME.search(folded)) and not _ASKING.search(folded)
+
+
+# "gia hạn giấy phép đó", "thủ tục này": the paper or procedure the previous question named.
+_POINTS_BACK = re.compile(r"\b(?:giay phep|thu tuc|chung chi|giay chung nhan|giay|cai|loai|ho so|phu hieu|the|bang)"
+                          r"\s+(do|nay|ay|kia|tren|vua roi)\b")
+
+
+def points_back(text: str) -> bool:
+    return bool(_POINTS_BACK.search(fold(text)))
+
+
+def without_pointer(text: str) -> str:
+    """`text` without its "đó"/"này": searched with what it points at, the pointer only blurs the score."""
+    text = nfc(text)
+    for match in reversed(list(_POINTS_BACK.finditer(fold(text)))):
+        text = text[:match.start(1)] + text[match.end(1):]
+    return " ".join(text.split())

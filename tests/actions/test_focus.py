@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from actions.focus import _moved, clearly_other_agency, family_for, permanent_of_temporary, siblings
-from actions.wording import coverage, names_something, story, topic_words
+from actions.wording import (coverage, names_something, points_back, story, tells_own_situation, topic_words,
+                             without_pointer)
 from knowledge_base.service import SearchHit, SearchResponse
 
 HOUSE = "Cấp giấy phép xây dựng mới đối với công trình cấp III, cấp IV (…/Nhà ở riêng lẻ)"
@@ -95,3 +96,18 @@ def test_permanent_asked_of_a_temporary_focus_leaves_the_focus():
     assert family_for(junction, "đấu nối tạm thời") == "Chấp thuận vị trí đấu nối tạm vào đường bộ"
     assert permanent_of_temporary(junction, "còn đấu nối lâu dài thì sao")
     assert not permanent_of_temporary(junction, "đấu nối tạm mất bao lâu")
+
+
+@pytest.mark.parametrize("text, telling", [
+    ("công ty tôi mới thành lập", True), ("cong ty minh moi thanh lap", True), ("nhà tôi ở xã", True),
+    ("công ty tôi muốn xin chứng chỉ", False), ("thủ tục thành lập công ty", False),
+    ("công ty tôi mới thành lập thì làm thế nào", False), ("tôi là doanh nghiệp mới?", False),
+])
+def test_a_citizen_telling_their_situation_asks_for_nothing(text, telling):
+    assert tells_own_situation(text) is telling
+
+
+def test_a_pointer_word_refers_back_and_is_left_out_of_the_search():
+    assert points_back("gia hạn giấy phép đó thì sao") and points_back("thu tuc nay mat bao lau")
+    assert not points_back("đó là gì") and not points_back("gia hạn giấy phép xây dựng")
+    assert without_pointer("gia hạn giấy phép đó") == "gia hạn giấy phép"
