@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,18 +29,26 @@ def _now() -> datetime:
 class StateStore:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
+        self._engine = sessions.kw["bind"]
+        # Built once: every turn reads and writes a document, and an ORM get or a statement built per call cost
+        # the gateway more CPU than the database work itself.
+        table = GatewayState.__table__
+        self._select = select(table.c.value, table.c.expires_at).where(table.c.key == bindparam("key"))
+        insert = (postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert)(table)
+        self._upsert_statement = insert.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={"value": insert.excluded.value, "expires_at": insert.excluded.expires_at,
+                  "updated_at": insert.excluded.updated_at})
 
     # --- synchronous: for code already on a worker thread ---
 
     def get(self, key: str) -> Any:
-        with self._sessions() as db:
-            row = db.get(GatewayState, _checked(key))
-            return _live_value(row)
+        with self._engine.connect() as connection:
+            return _live_value(connection.execute(self._select, {"key": _checked(key)}).first())
 
     def put(self, key: str, value: Any, ttl_s: float | None = None) -> None:
-        with self._sessions() as db:
-            self._upsert(db, _checked(key), value, ttl_s)
-            db.commit()
+        with self._engine.begin() as connection:
+            connection.execute(self._upsert_statement, _row(_checked(key), value, ttl_s))
 
     def delete(self, key: str) -> None:
         with self._sessions() as db:
@@ -92,18 +100,14 @@ class StateStore:
     async def akeys(self, prefix: str) -> list[str]:
         return await asyncio.to_thread(self.keys, prefix)
 
-    @staticmethod
-    def _upsert(db: Session, key: str, value: Any, ttl_s: float | None) -> None:
-        now = _now()
-        row = {"key": key, "value": json.dumps(value, ensure_ascii=False, separators=(",", ":")),
-               "expires_at": now + timedelta(seconds=ttl_s) if ttl_s else None, "updated_at": now}
-        dialect = db.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(GatewayState).values(**row)
-        db.execute(statement.on_conflict_do_update(
-            index_elements=[GatewayState.key],
-            set_={"value": statement.excluded.value, "expires_at": statement.excluded.expires_at,
-                  "updated_at": statement.excluded.updated_at}))
+    def _upsert(self, db: Session, key: str, value: Any, ttl_s: float | None) -> None:
+        db.execute(self._upsert_statement, _row(key, value, ttl_s))
+
+
+def _row(key: str, value: Any, ttl_s: float | None) -> dict:
+    now = _now()
+    return {"key": key, "value": json.dumps(value, ensure_ascii=False, separators=(",", ":")),
+            "expires_at": now + timedelta(seconds=ttl_s) if ttl_s else None, "updated_at": now}
 
 
 def _checked(key: str) -> str:
@@ -112,7 +116,7 @@ def _checked(key: str) -> str:
     return key
 
 
-def _live_value(row: GatewayState | None) -> Any:
+def _live_value(row: Any) -> Any:
     if row is None or (row.expires_at is not None and row.expires_at <= _now()):
         return None
     return json.loads(row.value)
