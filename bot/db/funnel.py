@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -24,12 +25,16 @@ def record_step(db: Session, *, step: str, channel: str, sender_id: str, procedu
     at = at or utcnow()
     values = {"day": at.astimezone(LOCAL_TZ).date(), "step": step, "procedure": procedure or "",
               "channel": channel, "sender_id": sender_id, "at": at, "last_at": at}
-    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(FunnelEvent).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=["day", "step", "procedure", "channel", "sender_id"],
-        set_={"last_at": statement.excluded.last_at})
-    db.execute(statement)
+    db.execute(_step_upsert(db.get_bind().dialect.name), values)
+
+
+@functools.cache
+def _step_upsert(dialect: str):
+    # Built once per dialect, on the table (not the ORM class): every turn of a walkthrough records a step.
+    table = FunnelEvent.__table__
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return insert.on_conflict_do_update(index_elements=["day", "step", "procedure", "channel", "sender_id"],
+                                        set_={"last_at": insert.excluded.last_at})
 
 
 def last_started(db: Session, *, channel: str, sender_id: str) -> str | None:
@@ -43,15 +48,19 @@ def last_started(db: Session, *, channel: str, sender_id: str) -> str | None:
 def token_for(db: Session, *, url: str, channel: str, sender_id: str, procedure: str | None) -> str:
     """The token of this link for this citizen: the one issued before, or a new random one."""
     procedure = procedure or ""
-    existing = db.scalar(select(LinkToken.token).where(LinkToken.channel == channel,
-                                                       LinkToken.sender_id == sender_id,
-                                                       LinkToken.procedure == procedure, LinkToken.url == url)
-                         .limit(1))
+    row = {"channel": channel, "sender_id": sender_id, "procedure": procedure, "url": url}
+    existing = db.execute(_TOKEN_OF, row).scalar()
     if existing is not None:
         return existing
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    db.add(LinkToken(token=token, url=url, channel=channel, sender_id=sender_id, procedure=procedure))
+    db.execute(LinkToken.__table__.insert(), {**row, "token": token})
     return token
+
+
+_tokens = LinkToken.__table__.c
+_TOKEN_OF = select(_tokens.token).where(
+    _tokens.channel == bindparam("channel"), _tokens.sender_id == bindparam("sender_id"),
+    _tokens.procedure == bindparam("procedure"), _tokens.url == bindparam("url")).limit(1)
 
 
 def link(db: Session, token: str) -> LinkToken | None:
