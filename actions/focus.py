@@ -75,7 +75,9 @@ def _head(name: str) -> str:
 def clearly_other_agency(found: SearchResponse, text: str) -> SearchHit | None:
     """The top hit when it is another agency's procedure that the question names (nearly all its words are in
     that procedure's name, and search scores it high), else None."""
-    if not (found.confident and found.results):
+    if not (found.confident and found.results) or tells_own_situation(text):
+        # "công ty tôi mới thành lập", "xe tôi bị mất đăng kiểm": the citizen's case, asking for nothing, is not
+        # a request for the other agency's procedure its words match.
         return None
     top = found.results[0]
     # Typed without accents, words collide ("tang": tầng / tặng), so the words are weaker evidence.
@@ -142,10 +144,7 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
         moved = _moved(own, refined, focused.code)
         if moved is not None and (procedure := kb.get(moved.code)) is not None:
             return Resolution(procedure, moved.score, changed=True)
-    if focused is not None and tells_own_situation(text):
-        # "công ty tôi mới thành lập" after a certificate: the citizen's case, not a company-registration request.
-        return Resolution(focused)
-    if (other := clearly_other_agency(own, asked)) is not None:
+    if not tells_own_situation(text) and (other := clearly_other_agency(own, asked)) is not None:
         redirect(dispatcher, other)
         return Resolution(handled=True)
     if focused is not None and (permanent_of_temporary(focused.name, asked) or (

@@ -111,3 +111,9 @@ def test_a_pointer_word_refers_back_and_is_left_out_of_the_search():
     assert points_back("gia hạn giấy phép đó thì sao") and points_back("thu tuc nay mat bao lau")
     assert not points_back("đó là gì") and not points_back("gia hạn giấy phép xây dựng")
     assert without_pointer("gia hạn giấy phép đó") == "gia hạn giấy phép"
+
+
+def test_a_told_situation_is_never_a_clear_request_for_another_agency():
+    inspector = hit("1.013070", "Cấp lại Chứng chỉ đăng kiểm viên thực hiện công việc chuyên môn", 0.96, False)
+    assert clearly_other_agency(found(inspector), "cấp lại chứng chỉ đăng kiểm viên") is not None
+    assert clearly_other_agency(found(inspector), "xe tôi bị mất đăng kiểm") is None
