@@ -103,8 +103,8 @@ def coverage(question: str, name: str) -> float:
     return len(asked & named) / len(asked) if asked else 0.0
 
 
-# The citizen telling their own situation ("công ty tôi mới thành lập", "nhà mình ở xã"), asking for nothing: with
-# a procedure in focus that is a detail of the case, never a request for another agency's procedure.
+# The citizen telling their own situation ("công ty tôi mới thành lập", "nhà mình ở xã"), asking for nothing: a
+# detail of their case, never a request for another agency's procedure.
 _ABOUT_ME = re.compile(r"\b(?:cong ty|doanh nghiep|nha|gia dinh|ben|xe|tau|don vi|co so|hop tac xa)\s+(?:toi|minh|em|"
                        r"chung toi|chung em|tui)\b|^\s*(?:toi|minh|em|chung toi|tui)\s+(?:la|co|moi|dang|da|vua)\b")
 _ASKING = re.compile(r"\b(?:xin|lam|dang ky|thu tuc|muon|can|hoi|the nao|nhu nao|o dau|bao nhieu|sao|gi|khong|ko|"

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.db.engine import upsert_insert
 from bot.db.models import GatewayState
 
 KEY_MAX = 200
@@ -34,7 +34,7 @@ class StateStore:
         # the gateway more CPU than the database work itself.
         table = GatewayState.__table__
         self._select = select(table.c.value, table.c.expires_at).where(table.c.key == bindparam("key"))
-        insert = (postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert)(table)
+        insert = upsert_insert(self._engine.dialect.name, table)
         self._upsert_statement = insert.on_conflict_do_update(
             index_elements=[table.c.key],
             set_={"value": insert.excluded.value, "expires_at": insert.excluded.expires_at,

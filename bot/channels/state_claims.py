@@ -13,9 +13,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.db.engine import upsert_insert
 from bot.db.models import GatewayState
 from bot.state import KEY_MAX
 
@@ -42,8 +42,8 @@ class StateClaims:
         now = _now()
         _check(key)
         with self._sessions() as db:
-            insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-            done = db.execute(insert(GatewayState).values(
+            insert = upsert_insert(db.get_bind().dialect.name, GatewayState)
+            done = db.execute(insert.values(
                 key=key, value=_dump(value), expires_at=now + timedelta(seconds=ttl_s), updated_at=now,
             ).on_conflict_do_nothing(index_elements=[GatewayState.key]))
             db.commit()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -56,3 +58,8 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def upsert_insert(dialect: str, table: Any) -> Any:
+    """An INSERT on `table` that can take ON CONFLICT DO UPDATE: SQLite's and PostgreSQL's are separate constructs."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)

@@ -7,9 +7,9 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.db.engine import upsert_insert
 from bot.db.models import FUNNEL_STEPS, FunnelEvent, LinkToken, utcnow
 from bot.db.stats import LOCAL_TZ
 
@@ -32,7 +32,7 @@ def record_step(db: Session, *, step: str, channel: str, sender_id: str, procedu
 def _step_upsert(dialect: str):
     # Built once per dialect, on the table (not the ORM class): every turn of a walkthrough records a step.
     table = FunnelEvent.__table__
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    insert = upsert_insert(dialect, table)
     return insert.on_conflict_do_update(index_elements=["day", "step", "procedure", "channel", "sender_id"],
                                         set_={"last_at": insert.excluded.last_at})
 
