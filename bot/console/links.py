@@ -58,7 +58,10 @@ class LinkRewriter:
         if not any(self.counted(u) for m in reply.messages for u in URL.findall(m.text)):
             return reply  # most replies: no database, no worker thread
         try:
-            return await asyncio.to_thread(self.rewrite, incoming, reply)
+            # A conversation's later replies carry links whose tokens this gateway already holds: no worker
+            # thread then. A token still to be read or issued is a database call, made on a worker thread.
+            return self.rewrite(incoming, reply, cached_only=True) or \
+                await asyncio.to_thread(self.rewrite, incoming, reply)
         except Exception:  # a counting failure must never cost the citizen the answer
             logger.exception("links not rewritten for %s:%s", incoming.channel, incoming.sender_id)
             return reply
@@ -67,7 +70,8 @@ class LinkRewriter:
         host = (urlsplit(url).hostname or "").lower()
         return any(host == h or host.endswith("." + h) for h in self.hosts)
 
-    def rewrite(self, incoming: IncomingMessage, reply: Reply) -> Reply:
+    def rewrite(self, incoming: IncomingMessage, reply: Reply, cached_only: bool = False) -> Reply | None:
+        """The reply with counted links; None when `cached_only` and a token is not in this gateway's cache."""
         urls = {u.rstrip(TRAILING) for m in reply.messages for u in URL.findall(m.text)}
         urls = sorted((u for u in urls if self.counted(u)), key=len, reverse=True)
         if not urls:
@@ -78,6 +82,8 @@ class LinkRewriter:
         with self._tokens_lock:
             tokens = {u: self._tokens[k] for u, k in keys.items() if k in self._tokens}
         if len(tokens) < len(urls):
+            if cached_only:
+                return None
             with self._sessions() as db:
                 issued = {u: funnel.token_for(db, url=u, channel=incoming.channel, sender_id=incoming.sender_id,
                                               procedure=procedure) for u in urls if u not in tokens}

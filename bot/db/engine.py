@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
+import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "assistant.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Statements that take SQLite's one write lock (a deferred transaction takes it at its first write).
+_WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|BEGIN IMMEDIATE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+SQLITE_BUSY_S = 15
 
 
 def database_url(env: dict[str, str] | None = None) -> str:
@@ -33,7 +39,14 @@ def create_db_engine(url: str) -> Engine:
         return create_engine(parsed, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 15})
+    queued = _queued_writes()
+    engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_S,
+                                                 "factory": queued})
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _take(connection, _cursor, statement, _parameters, _context, _executemany) -> None:
+        if _WRITES.match(statement):
+            connection.connection.dbapi_connection.take()
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record) -> None:
@@ -45,6 +58,53 @@ def create_db_engine(url: str) -> Engine:
         cursor.close()
 
     return engine
+
+
+def _queued_writes() -> type[sqlite3.Connection]:
+    """SQLite connections that write one transaction at a time in this process, queued on a lock.
+
+    SQLite has one writer; another one waits in SQLite's busy handler, which sleeps 1, 2, 5, 10, 15 … ms between
+    tries, so a state write that met the recorder's batch cost a citizen's reply tens of milliseconds. Queued
+    here, the next writer starts the moment the last one has committed. Other processes (a CLI command) are
+    still handled by SQLite's busy timeout."""
+    lock = threading.Lock()
+    owner: list[int | None] = [None]
+
+    class QueuedWrites(sqlite3.Connection):
+        writing = False
+
+        def take(self) -> None:
+            if self.writing or owner[0] == threading.get_ident():
+                return  # already this thread's turn (a second connection of one unit of work)
+            # Bounded like SQLite's own wait: past it, SQLite's busy handler decides, as without the queue.
+            if lock.acquire(timeout=SQLITE_BUSY_S):
+                self.writing, owner[0] = True, threading.get_ident()
+
+        def release(self) -> None:
+            if self.writing:
+                self.writing, owner[0] = False, None
+                lock.release()
+
+        # Released after the database has ended the transaction, whichever way it ends.
+        def commit(self) -> None:
+            try:
+                super().commit()
+            finally:
+                self.release()
+
+        def rollback(self) -> None:
+            try:
+                super().rollback()
+            finally:
+                self.release()
+
+        def close(self) -> None:
+            try:
+                super().close()
+            finally:
+                self.release()
+
+    return QueuedWrites
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -53,7 +53,7 @@ def add_turn(session: Session, *, channel: str, sender_id: str, text: str, kind:
     why = review_reason(kind=kind, status=status)
     if why:
         file_for_review(session, turn=turn, reason=why)
-    session.flush()
+    # Not flushed here: the recorder adds a batch of turns, and one flush at its commit inserts them together.
     return turn
 
 
