@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.wording import coverage, names_something, own_words, story, tells_own_situation
+from actions.wording import coverage, names_something, own_words, points_back, story, tells_own_situation
 from knowledge_base import siblings as sib
 from knowledge_base.models import Procedure
 from knowledge_base.service import KnowledgeBase, SearchHit, SearchResponse
@@ -86,8 +86,9 @@ def clearly_other_agency(found: SearchResponse, text: str) -> SearchHit | None:
     return top if top.score >= CERTAIN_OTHER_AGENCY or coverage(text, top.name) >= CLEAR_COVERAGE else None
 
 
-def _moved(own: SearchResponse, refined: SearchResponse, focus: str) -> SearchHit | None:
-    """The department procedure a message moves the focus to, or None to stay."""
+def _moved(own: SearchResponse, refined: SearchResponse, focus: str, new_topic: bool = True) -> SearchHit | None:
+    """The department procedure a message moves the focus to, or None to stay; with `new_topic` False (the
+    message points back at the focus) only to a sibling of the focus."""
     o = own.results[0] if own.results else None
     r = refined.results[0] if refined.results else None
     sibling = r if (r is not None and refined.confident and r.in_scope and r.code != focus) else None
@@ -95,7 +96,7 @@ def _moved(own: SearchResponse, refined: SearchResponse, focus: str) -> SearchHi
     # With the focus's name added, a detail of the citizen's case still ranks the focus first ("nhà 3 tầng ở
     # xã" → the house permit over its repair sibling); a new topic does not.
     detail_fits_focus = r is not None and r.code == focus and o is not None and siblings(o.name, r.name)
-    if (own.confident and o is not None and o.in_scope and o.code != focus and not detail_fits_focus
+    if (new_topic and own.confident and o is not None and o.in_scope and o.code != focus and not detail_fits_focus
             and (focus_score is None or o.score - focus_score >= SWITCH_MARGIN)):
         # A new topic of its own ("còn phù hiệu xe tải thì sao"), unless a sibling of the focus fits better.
         return sibling if sibling is not None and sibling.code != o.code and sibling.score > o.score else o
@@ -134,6 +135,8 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
     # Searched without the asks and the places ("còn làm hộ chiếu thì ở đâu" → "làm hộ chiếu"): they only
     # blur the score of what is named.
     asked = story(text)
+    # "mất giấy đó thì sao": the paper in focus, whatever else its few words resemble.
+    pointing = focused is not None and points_back(text)
     own = await asyncio.to_thread(kb.search, asked, 5)
     if focused is None:
         top = own.results[0] if own.results else None
@@ -141,14 +144,14 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
             return Resolution(procedure, top.score, changed=True)
     else:
         refined = await asyncio.to_thread(kb.search, f"{family_for(focused.name, asked)} {asked}", 5)
-        moved = _moved(own, refined, focused.code)
+        moved = _moved(own, refined, focused.code, new_topic=not pointing)
         if moved is not None and (procedure := kb.get(moved.code)) is not None:
             return Resolution(procedure, moved.score, changed=True)
-    if not tells_own_situation(text) and (other := clearly_other_agency(own, asked)) is not None:
+    if not (pointing or tells_own_situation(text)) and (other := clearly_other_agency(own, asked)) is not None:
         redirect(dispatcher, other)
         return Resolution(handled=True)
     if focused is not None and (permanent_of_temporary(focused.name, asked) or (
-            all(h.code != focused.code for h in own.results)
+            not pointing and all(h.code != focused.code for h in own.results)
             and own_words(asked, has_accents(asked)) and coverage(asked, focused.name) < UNRELATED_COVERAGE)):
         # It names something the focus is not ("còn đổi hộ chiếu thì sao", "còn đấu nối lâu dài" after the
         # temporary permit): searched as a question of its own, never answered for the focus.

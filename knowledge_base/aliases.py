@@ -139,7 +139,8 @@ _COLLOQUIAL: list[tuple[str, tuple[str, ...]]] = [
     (r"giam dinh vien tu phap xay dung", ("giám định viên xây dựng",)),
     # roads and transport: how citizens and contractors describe the works or the vehicle
     (r"^cap giay phep thi cong cong trinh tren duong bo dang khai thac", (
-        "đào đường, đào vỉa hè để lắp đặt đường ống, cáp ngầm", "thi công trong hành lang an toàn đường bộ",
+        "đào đường, đào vỉa hè để lắp đặt đường ống nước, cáp ngầm", "thi công trong hành lang an toàn đường bộ",
+        "thi công trên đường tỉnh, đường huyện đang sử dụng",
         "lắp đặt đường dây, đường ống, cáp quang dọc hoặc băng qua quốc lộ")),
     (r"dau noi tam", ("làm đường ra vào tạm thời nối vào quốc lộ", "lối ra vào tạm phục vụ thi công")),
     (r"nut giao dau noi vao duong quoc lo", ("đường nhánh đấu nối vào quốc lộ", "mở nút giao nối vào quốc lộ")),
@@ -149,6 +150,7 @@ _COLLOQUIAL: list[tuple[str, tuple[str, ...]]] = [
     (r"phu hieu", ("phù hiệu xe tải, xe khách, xe taxi, xe hợp đồng", "dán phù hiệu xe kinh doanh vận tải")),
     (r"^cap giay phep kinh doanh van tai", ("mở công ty vận tải", "kinh doanh vận tải hàng hóa, hành khách bằng ô tô")),
     (r"giay phep dao tao lai xe", ("mở trung tâm dạy lái xe", "cơ sở đào tạo lái xe ô tô")),
+    (r"^cap bo sung xe tap lai", ("trung tâm dạy lái xe có thêm xe tập lái", "đăng ký thêm xe tập lái cho cơ sở đào tạo")),
     (r"giao vien day thuc hanh lai xe", ("làm giáo viên dạy lái xe",)),
     (r"^dang ky khai thac tuyen van tai hanh khach co dinh$", ("mở tuyến xe khách cố định trong nước", "đăng ký chạy tuyến xe khách liên tỉnh")),
     (r"du dieu kien hoat dong kiem dinh xe co gioi", ("trung tâm đăng kiểm, trạm đăng kiểm xe", "mở trạm đăng kiểm")),

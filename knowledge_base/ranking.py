@@ -189,6 +189,7 @@ class Ranker:
         self.grades = np.array([sib.procedure_grade(r.name) for r in records])
         self.modes = np.array([sib.procedure_mode(r.name) for r in records])
         self.abroad = np.array([sib.procedure_abroad(r.name) for r in records])
+        self.countries = [sib.countries(r.name) if a else frozenset() for r, a in zip(records, self.abroad)]
         self.temporary = np.array([sib.procedure_temporary(r.name) for r in records])
         self.authority = [sib.authority_verb(r.name) for r in records]
         self.families = [sib.family(r.name) for r in records]
@@ -437,6 +438,14 @@ class Ranker:
             adjust[moded & (self.modes != cues.mode)] -= self.params.grade_bonus
         if not cues.abroad:
             adjust[self.abroad & self.in_scope] -= self.params.grade_bonus / 2
+        elif cues.countries:
+            # the permit for exactly the countries named; one for other countries (or a group) is not meant
+            for row in np.flatnonzero(self.abroad & self.in_scope):
+                named = self.countries[row]
+                if named == cues.countries:
+                    adjust[row] += self.params.grade_bonus
+                elif not named & cues.countries:
+                    adjust[row] -= self.params.grade_bonus
         if cues.duration:  # "đấu nối tạm" is the temporary permit, "lâu dài" its permanent namesake
             adjust[self.temporary] += self.params.grade_bonus if cues.duration == sib.TEMPORARY \
                 else -self.params.grade_bonus

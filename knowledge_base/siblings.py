@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from knowledge_base.text import fold, nfc
 
-NEW, RENEW, REISSUE, AMEND, CONVERT = "new", "renew", "reissue", "amend", "convert"
+NEW, RENEW, REISSUE, AMEND, CONVERT, ADD = "new", "renew", "reissue", "amend", "convert", "add"
 LOW, HIGH = "grade_3_4", "grade_1_2"  # works of grade III–IV (and houses) / special, I, II
 ROAD, WATER, RAIL = "road", "water", "rail"  # the same permit exists per mode of transport
 
@@ -24,7 +24,9 @@ _NAME_ACTION = (
     (CONVERT, re.compile(r"^(?:thu tuc )?(?:cap )?(?:chuyen doi|cap doi|doi)\b")),
 )
 # "Cấp, cấp lại X" serves both a first and a lost one: no variant to prefer or avoid.
-_BOTH = re.compile(r"^(?:thu tuc )?cap,? (?:cap lai|cap bo sung)|^cap bo sung")
+_BOTH = re.compile(r"^(?:thu tuc )?cap,? (?:cap lai|cap bo sung)")
+# "Cấp bổ sung xe tập lái, cấp lại …": more of what a permit already covers (and a lost one), not a first permit.
+_NAME_ADD = re.compile(r"^(?:thu tuc )?cap bo sung\b")
 # What a "cấp lại" really covers is in its qualifier ("… khi có sự thay đổi nội dung", "… đã hết hạn").
 _QUAL_LOST = re.compile(r"\b(?:mat|hong|rach|chay|tieu huy|huy hoai|ghi sai)\b")
 _QUAL_EXPIRED = re.compile(r"\bhet han\b")
@@ -38,6 +40,8 @@ def procedure_actions(name: str) -> frozenset[str]:
     folded = fold(name)
     if _BOTH.search(folded):
         return frozenset()
+    if _NAME_ADD.search(folded):
+        return frozenset({ADD, REISSUE} if re.search(r"\bcap lai\b", folded) else {ADD})
     action = next((a for a, pattern in _NAME_ACTION if pattern.search(folded)), "")
     if action != REISSUE:
         return frozenset({action}) if action else frozenset()
@@ -90,6 +94,20 @@ def without_temporary(name: str) -> str:
 
 def procedure_abroad(name: str) -> bool:
     return bool(_NAME_ABROAD.search(fold(name)))
+
+
+# The country (or group) a cross-border permit is for: "sang Lào" is the Viet Nam–Laos permit, not the GMS one.
+_COUNTRIES = (
+    ("lao", re.compile(r"\blao\b(?! dong)")), ("campuchia", re.compile(r"\bcam ?pu ?chia\b")),
+    ("trung quoc", re.compile(r"\btrung quoc\b")), ("asean", re.compile(r"\basean\b")),
+    ("gms", re.compile(r"\bgms\b|\btieu vung (?:song )?me ?kong\b")),
+)
+
+
+def countries(text: str) -> frozenset[str]:
+    """Countries and groups named in a folded or unfolded text."""
+    folded = fold(text)
+    return frozenset(country for country, pattern in _COUNTRIES if pattern.search(folded))
 
 
 # Procedures a citizen does not start by naming their object: recognising an organisation, revoking, dismissing,
@@ -148,6 +166,8 @@ _ASK_ACTION = (
         # "đã có giấy phép 2 tầng, giờ muốn xây lên 3 tầng": a change to a permit already granted
         r"|(?:da co|da duoc cap|duoc cap) (?:giay )?phep[^.?!]{0,60}?(?:xay (?:them|len)|nang (?:them|len)|them \w+ tang))\b")),
     (CONVERT, re.compile(r"\b(?:chuyen doi|cap doi|doi (?:sang |lai )?(?:chung chi|giay phep|bang|phu hieu))\b")),
+    # more vehicles on a permit the citizen holds ("bổ sung thêm xe tập lái"); not "bổ sung hồ sơ"
+    (ADD, re.compile(r"\b(?:bo sung|them) (?:them )?(?:xe|phuong tien|tau)\b")),
     (NEW, re.compile(r"\b(?:thanh lap|lan dau|cap moi|xin moi|lam moi|chua co|mo (?:san|trung tam|co so|them))\b")),
 )
 _ASK_LOW = re.compile(
@@ -158,7 +178,7 @@ _ASK_MODE = (
     (WATER, re.compile(r"\b(?:tau|thuyen|sa lan|ghe|xa lan|phuong tien thuy|duong song|tren song|ben thuy|cang thuy|thuy noi dia)\b")),
     (RAIL, re.compile(r"\b(?:duong sat|tau hoa|duong ngang|lai tau)\b")),
     (ROAD, re.compile(r"\b(?:xe (?:tai|khach|bon|o to|con|container|dau keo|buyt|cau|taxi|hop dong|tap lai|co gioi)|o to|oto"
-                      r"|duong bo|quoc lo|tinh lo|cao toc)\b")),
+                      r"|duong bo|quoc lo|tinh lo|duong tinh|duong huyen|cao toc)\b")),
 )
 _ASK_HIGH = re.compile(r"\bcap (?:1|2|i|ii|mot|hai|dac biet)\b(?! (?:lan|nam|thang|ngay))")
 
@@ -170,6 +190,7 @@ class Cues:
     mode: str = ""  # ROAD, WATER, RAIL or "" (none or several)
     abroad: bool = False  # names another country, a border or international transport
     duration: str = ""  # TEMPORARY, PERMANENT or "" when the question does not say
+    countries: frozenset[str] = frozenset()  # see countries()
 
 
 def question_cues(text: str) -> Cues:
@@ -191,4 +212,4 @@ def question_cues(text: str) -> Cues:
     temporary = bool(_TEMPORARY.search(text) or _ASK_TEMPORARY_FOLDED.search(folded_text))
     duration = PERMANENT if _ASK_PERMANENT.search(folded_text) else TEMPORARY if temporary else ""
     return Cues(frozenset(actions), grade, modes.pop() if len(modes) == 1 else "", bool(_ASK_ABROAD.search(folded_text)),
-                duration)
+                duration, countries(folded_text))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge_base.question import reduce_question
-from knowledge_base.siblings import HIGH, LOW, RENEW, REISSUE, ROAD, question_cues
+from knowledge_base.siblings import HIGH, LOW, RENEW, REISSUE, ROAD, procedure_actions, question_cues
 
 
 def test_story_kept_asks_listed_politeness_and_places_dropped():
@@ -77,3 +77,13 @@ def test_temporary_or_permanent():
     # Folded "tam" is also "tâm" (centre): a training centre is not a temporary permit.
     assert question_cues("trung tam dao tao lai xe").duration == ""
     assert question_cues("trung tâm đào tạo lái xe").duration == ""
+
+
+def test_the_country_of_a_cross_border_permit_and_more_vehicles_on_a_permit():
+    assert question_cues("xe tai muon chay sang ben lao").countries == {"lao"}
+    assert question_cues("liên vận Việt Nam – Cam pu chia").countries == {"campuchia"}
+    assert question_cues("hợp đồng lao động của lái xe").countries == set()
+    assert procedure_actions("Cấp bổ sung xe tập lái, cấp lại Giấy phép xe tập lái") == {"add", "reissue"}
+    assert question_cues("trung tâm muốn bổ sung thêm xe tập lái").actions == {"add"}
+    # Adding papers to a file is not adding vehicles.
+    assert "add" not in question_cues("hồ sơ bị trả về, bổ sung giấy tờ thế nào").actions
