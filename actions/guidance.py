@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from functools import lru_cache
@@ -64,15 +63,6 @@ class ActionAnswerPayment(Action):
         return []
 
 
-async def asks_about_a_procedure(kb, text: str) -> bool:
-    """A message that names one of the department's procedures and asks what it takes (where, fee, papers,
-    time), with no word of looking up a file already filed."""
-    if not kb.ready or STATUS_WORDS.search(fold(text)) or not names_something(text):
-        return False
-    found = await asyncio.to_thread(kb.search, text, 5)
-    return bool(found.aspects and found.results and found.results[0].in_scope)
-
-
 class ActionStatusLookup(Action):
     def name(self) -> str:
         return "action_status_lookup"
@@ -86,11 +76,10 @@ class ActionStatusLookup(Action):
             say(dispatcher, "status_lookup", receipt=match.group(0).upper(), portal=portal)
             # Funnel step 6 (reported, not verified): attributed to the procedure in focus, if any.
             report_funnel(dispatcher, "receipt", tracker.get_slot("procedure_code"))
-        elif (events := await answered_as_question(dispatcher, kb, tracker, unless=STATUS_WORDS)) is not None:
-            return events
-        elif await asks_about_a_procedure(kb, text) and opening(dispatcher, kb, text):
+        elif (events := await answered_as_question(dispatcher, kb, tracker, unless=STATUS_WORDS,
+                                                   asking=True)) is not None:
             # "… định xây nhà, nộp hồ sơ ở đâu, lệ phí bao nhiêu?": "nộp hồ sơ" is not a file to look up.
-            return await answer_from_search(dispatcher, kb, text)
+            return events
         else:
             say(dispatcher, "status_lookup_no_code", portal=portal)
         report_turn(dispatcher, "answered", reason="status lookup")

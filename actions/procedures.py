@@ -20,6 +20,7 @@ from actions.wording import (mentions_ha_giang, mentions_place, names_something,
 from actions.turns import report_turn
 from knowledge_base import short_titles
 from knowledge_base.question import reduce_question
+from knowledge_base.service import SearchResponse
 from knowledge_base.text import fold
 
 CHOICES = 3
@@ -116,10 +117,11 @@ def opening(dispatcher: CollectingDispatcher, kb, text: str) -> bool:
 
 
 async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str,
-                             asked: str | None = None) -> list[dict[str, Any]]:
+                             asked: str | None = None, found: SearchResponse | None = None) -> list[dict[str, Any]]:
     """The answer to a question naming a procedure: it, a choice between close candidates, or a redirect.
-    `asked`: the aspect the classifier read in the question, answered with those search found in its words."""
-    found = await asyncio.to_thread(kb.search, text, 5)
+    `asked`: the aspect the classifier read in the question, answered with those search found in its words;
+    `found`: the search of `text` when the caller already made it."""
+    found = found or await asyncio.to_thread(kb.search, text, 5)
     if asked and asked not in found.aspects:
         found.aspects = [asked, *found.aspects]
     if not found.results:
@@ -144,10 +146,12 @@ async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str,
 
 
 async def answered_as_question(dispatcher: CollectingDispatcher, kb, tracker: Tracker,
-                               unless: re.Pattern | None = None) -> list | None:
+                               unless: re.Pattern | None = None, asking: bool = False) -> list | None:
     """The answer to a typed message the classifier took for something else (feedback, small talk, payment,
     hand-over...) although it clearly names one of the department's procedures ("phù hiệu xe taxi" is not
-    "hữu ích"); None when it names none, or when its words match `unless` (what the classifier saw is said)."""
+    "hữu ích"); None when it names none, or when its words match `unless` (what the classifier saw is said).
+    With `asking`, a message that asks what a department procedure takes (where, fee, papers, time) is answered
+    even when search is unsure which procedure it names: with the close candidates to choose from."""
     text = tracker.latest_message.get("text") or ""
     if not text or text.startswith("/") or not kb.ready or (unless is not None and unless.search(fold(text))):
         return None
@@ -160,8 +164,13 @@ async def answered_as_question(dispatcher: CollectingDispatcher, kb, tracker: Tr
         return None
     found = await asyncio.to_thread(kb.search, text, 5)
     top = found.results[0] if found.results else None
-    if not (found.confident and top is not None and top.in_scope):
+    if top is None or not top.in_scope:
         return None
+    if not found.confident:
+        if not (asking and found.aspects):
+            return None
+        opening(dispatcher, kb, text)
+        return await answer_from_search(dispatcher, kb, text, found=found)
     opening(dispatcher, kb, text)
     return answer(dispatcher, kb, top.code, top.score, text, case=cases.inferred(kb.get(top.code), [text]),
                   aspects=found.aspects)

@@ -85,24 +85,21 @@ def _queued_writes() -> type[sqlite3.Connection]:
                 self.writing, owner[0] = False, None
                 lock.release()
 
-        # Released after the database has ended the transaction, whichever way it ends.
-        def commit(self) -> None:
+        def _ending(self, end) -> None:
+            # Released after the database has ended the transaction, whichever way it ends.
             try:
-                super().commit()
+                end()
             finally:
                 self.release()
+
+        def commit(self) -> None:
+            self._ending(super().commit)
 
         def rollback(self) -> None:
-            try:
-                super().rollback()
-            finally:
-                self.release()
+            self._ending(super().rollback)
 
         def close(self) -> None:
-            try:
-                super().close()
-            finally:
-                self.release()
+            self._ending(super().close)
 
     return QueuedWrites
 
