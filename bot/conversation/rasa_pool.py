@@ -1,8 +1,11 @@
 """RasaPool: turns spread over several Rasa servers that share one tracker store and one lock store.
 
-Each conversation goes to the same healthy server while it stays healthy (rendezvous hashing), so the load
-spreads evenly and a server's death moves only its own conversations. A server counts as healthy while it
-answers its status probe with a model loaded and the action server it calls answers too.
+A turn goes to the healthy server with the fewest turns of this gateway in flight; among equally busy servers,
+to the conversation's own one (rendezvous hashing), so on a quiet stack a conversation stays on one server.
+Any server may take any turn because trackers and locks are shared, and a Rasa server works one turn at a
+time on its CPU, so a turn sent to a busy server waits behind the others while an idle one could answer it at
+once: hashing alone leaves bursts queued on one server while the other idles. A server counts as healthy
+while it answers its status probe with a model loaded and the action server it calls answers too.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ class RasaServer:
     client: RasaClient
     healthy: bool = True
     slow_probes: int = 0
+    in_flight: int = 0
 
 
 class RasaPool:
@@ -69,6 +73,7 @@ class RasaPool:
         last: RasaUnavailable | None = None
         dropped = 0
         for server in self._preference(sender_id):
+            server.in_flight += 1
             try:
                 return await server.client.send(sender_id, text)
             except RasaNotReached as exc:
@@ -87,6 +92,8 @@ class RasaPool:
                 # A timeout or an error reply: the server may still apply the message; retrying elsewhere
                 # could answer it twice.
                 raise
+            finally:
+                server.in_flight -= 1
         raise last or RasaUnavailable("no Rasa server")
 
     async def status(self) -> dict:
@@ -99,7 +106,7 @@ class RasaPool:
 
     def _preference(self, sender_id: str) -> list[RasaServer]:
         order = preferred_order([s.url for s in self.servers], sender_id)
-        ranked = sorted(self.servers, key=lambda s: order.index(s.url))
+        ranked = sorted(self.servers, key=lambda s: (s.in_flight, order.index(s.url)))
         # Servers believed down are still tried last: a probe may lag behind a recovery.
         return [s for s in ranked if s.healthy] + [s for s in ranked if not s.healthy]
 
