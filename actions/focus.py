@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.wording import coverage, names_something, own_words, points_back, story, tells_own_situation
+from actions.wording import GENERIC_WORDS, coverage, names_something, own_words, points_back, story, tells_own_situation
 from knowledge_base import siblings as sib
 from knowledge_base.models import Procedure
 from knowledge_base.service import KnowledgeBase, SearchHit, SearchResponse
@@ -108,6 +108,29 @@ def _moved(own: SearchResponse, refined: SearchResponse, focus: str, new_topic: 
     return None
 
 
+# "còn miễn nhiệm thì sao" after the appointment of an assessor: a few words the focus's name lacks, which name
+# another act on the same object. The relative shares this much of the focus's name and holds all those words.
+RELATIVE_MAX_WORDS = 3
+RELATIVE_SHARED = 0.6
+
+
+async def relative(kb: KnowledgeBase, asked: str, focused: Procedure) -> SearchHit | None:
+    """The department procedure on the focus's object that a short follow-up names by its act, or None."""
+    # As a phrase: "miễn nhiệm" is not in "Bổ nhiệm …" although each of its words may be.
+    phrase = " ".join(w for w in words(fold(asked)) if w not in GENERIC_WORDS)
+    if (not own_words(asked, False) or len(phrase.split()) > RELATIVE_MAX_WORDS
+            or f" {phrase} " in f" {fold(focused.name)} "):
+        return None
+    found = await asyncio.to_thread(kb.search, f"{asked} {focused.name}", 5)
+    focus_words = set(words(fold(focused.name)))
+    for hit in found.results:
+        # In the head of its name, where the act is ("Miễn nhiệm …"), not in a list of kinds of works.
+        if (hit.in_scope and hit.code != focused.code and f" {phrase} " in f" {' '.join(words(fold(_head(hit.name))))} "
+                and len(focus_words & set(words(fold(hit.name)))) >= RELATIVE_SHARED * len(focus_words)):
+            return hit
+    return None
+
+
 def permanent_of_temporary(name: str, text: str) -> bool:
     """A question of the permanent kind ("lâu dài") about a temporary procedure ("… tạm …")."""
     return sib.procedure_temporary(name) and sib.question_cues(text).duration == sib.PERMANENT
@@ -130,8 +153,12 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
         return Resolution(procedure, 1.0, changed=chosen != focus)
     text = tracker.latest_message.get("text") or ""
     focused = kb.get(focus) if focus else None
-    if text.startswith("/") or not names_something(text):  # a tapped button names nothing to search
+    if text.startswith("/"):  # a tapped button names nothing to search
         return Resolution(focused)
+    if not names_something(text):
+        near = await relative(kb, story(text), focused) if focused is not None else None
+        procedure = kb.get(near.code) if near is not None else None
+        return Resolution(procedure, near.score, changed=True) if procedure is not None else Resolution(focused)
     # Searched without the asks and the places ("còn làm hộ chiếu thì ở đâu" → "làm hộ chiếu"): they only
     # blur the score of what is named.
     asked = story(text)
@@ -145,6 +172,8 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
     else:
         refined = await asyncio.to_thread(kb.search, f"{family_for(focused.name, asked)} {asked}", 5)
         moved = _moved(own, refined, focused.code, new_topic=not pointing)
+        if moved is None and not pointing and not (own.confident and own.results and own.results[0].in_scope):
+            moved = await relative(kb, asked, focused)
         if moved is not None and (procedure := kb.get(moved.code)) is not None:
             return Resolution(procedure, moved.score, changed=True)
     if not (pointing or tells_own_situation(text)) and (other := clearly_other_agency(own, asked)) is not None:

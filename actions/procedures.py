@@ -14,7 +14,7 @@ from actions import answering, answers, buttons, cases, paging
 from actions.deps import knowledge_base
 from actions.faq import matching_faq
 from actions.texts import say
-from actions.focus import clearly_other_agency, entity, resolve
+from actions.focus import clearly_other_agency, entity, relative, resolve
 from actions.wording import (mentions_ha_giang, mentions_place, names_something, points_back, story,
                              tells_own_situation, topic_words, without_pointer)
 from actions.turns import report_turn
@@ -160,10 +160,15 @@ async def answered_as_question(dispatcher: CollectingDispatcher, kb, tracker: Tr
         # "tôi ở huyện Bắc Quang, Hà Giang": where the citizen lives, said about the procedure in focus.
         opening(dispatcher, kb, text)
         return aspect_answer(dispatcher, kb, focus, "where", reason="where (a place said)")
-    if not names_something(text):
-        return None
-    found = await asyncio.to_thread(kb.search, text, 5)
-    top = found.results[0] if found.results else None
+    named = names_something(text)
+    found = await asyncio.to_thread(kb.search, text, 5) if named else None
+    top = found.results[0] if found and found.results else None
+    sure = found is not None and found.confident and top is not None and top.in_scope
+    if focus is not None and not sure and (near := await relative(kb, story(text), focus)) is not None:
+        # "còn miễn nhiệm thì sao" after the appointment: another act on the object in focus.
+        opening(dispatcher, kb, text)
+        return answer(dispatcher, kb, near.code, near.score, text, case=cases.inferred(kb.get(near.code), [text]),
+                      aspects=reduce_question(text).aspects)
     if top is None or not top.in_scope:
         return None
     if not found.confident:

@@ -62,6 +62,18 @@ def _bigrams(tokens: list[str]) -> set[str]:
     return {f"{a} {b}" for a, b in zip(tokens, tokens[1:])}
 
 
+def first_holding(text: str, titles: list[str]) -> int | None:
+    """Index of the first title that holds every word of the reply, when more than one does; else None.
+
+    For options ranked by search (a did-you-mean list): search has already weighed the question's own words
+    ("xin cấp lại"), so a reply that several titles fit ("đường bộ") means the best ranked of them, not the
+    shortest title, which is what :func:`match_title` would prefer."""
+    accented = has_accents(text)
+    reply = set(_content(text, accented))
+    holding = [i for i, title in enumerate(titles) if reply and reply <= set(_content(title, accented))]
+    return holding[0] if len(holding) > 1 else None
+
+
 def match_title(text: str, titles: list[str], *, min_coverage: float = 0.5,
                 reply_coverage: float = 0.0) -> int | None:
     """Index of the one title a reply describes by its words, or None when none or several fit.

@@ -331,7 +331,11 @@ class Ranker:
         # A national code decides: known -> that record, unknown -> say so rather than guess.
         confident = confident_code is not None
         ambiguous = [] if q["codes"] else self._ambiguous(hits, q["cues"])
-        features = self._features(hits, ambiguous, lex.scores + adjust, dense + adjust, lex) if hits and not q["codes"] else {}
+        # Each signal on its own, with the blend's preferences: the department's procedure over another agency's
+        # namesake ("cán bộ" folds to the "Bộ" of a ministry's copy), the variant the question names.
+        prefer = prior * self.in_scope + adjust
+        features = (self._features(hits, ambiguous, lex.scores + (lex.scores > 0) * prefer, dense + (dense > 0) * prefer, lex)
+                    if hits and not q["codes"] else {})
         if q["codes"]:
             pass
         elif hits and (verb := self.authority[self.by_code[hits[0].code]]) and verb not in fold(q["expanded"]):

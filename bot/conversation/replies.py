@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 
 from bot.conversation.models import Button
-from knowledge_base.choices import match_title, navigation, ordinal, yes_no
+from knowledge_base.choices import first_holding, match_title, navigation, ordinal, yes_no
 from knowledge_base.text import fold, words
 
 # A yes picks, in this order, the button that acts on the offer.
@@ -67,6 +67,9 @@ def resolve(text: str, offered: Sequence[Button] | None) -> str | None:
     choices = [button for button, intent, _entities in parsed if intent in CHOICE_INTENTS]
     if choices:
         index = ordinal(text, len(choices))
+        ranked = all(_parse(b.payload)[0] == "ask_procedure" for b in choices)
+        if index is None and ranked:
+            index = first_holding(text, [b.title for b in choices])
         if index is None:
             index = match_title(text, [b.title for b in choices], reply_coverage=0.5)
         if index is not None:

@@ -70,3 +70,16 @@ SIBLINGS = [Button("Gia hạn GPXD – nhà ở riêng lẻ, công trình cấp 
 def test_a_sibling_is_chosen_by_the_grade_or_kind_of_work(text, code):
     assert resolve(text, SIBLINGS) == '/ask_procedure{"procedure_code": "%s"}' % code
 
+
+
+DID_YOU_MEAN = [Button("Cấp lại Giấy phép vận chuyển hàng hóa nguy hiểm trên đường bộ", '/ask_procedure{"procedure_code": "1.013261"}'),
+                Button("Cấp lại Giấy phép vận chuyển hàng hóa nguy hiểm bằng phương tiện…", '/ask_procedure{"procedure_code": "2.002617"}'),
+                Button("Cấp Giấy phép vận chuyển hàng hóa nguy hiểm trên đường bộ", '/ask_procedure{"procedure_code": "1.013259"}')]
+
+
+@pytest.mark.parametrize("text, code", [("đường bộ", "1.013261"), ("duong bo", "1.013261"),
+                                        ("phương tiện", "2.002617"), ("cái thứ 3", "1.013259")])
+def test_a_reply_that_fits_several_procedures_offered_means_the_best_ranked(text, code):
+    # Search ranked the re-issue first because the question said the permit was torn; "đường bộ" fits the
+    # first and the third title, and the citizen did not ask for a first permit.
+    assert resolve(text, DID_YOU_MEAN) == '/ask_procedure{"procedure_code": "%s"}' % code
