@@ -98,8 +98,11 @@ def _moved(own: SearchResponse, refined: SearchResponse, focus: str, new_topic: 
     detail_fits_focus = r is not None and r.code == focus and o is not None and siblings(o.name, r.name)
     if (new_topic and own.confident and o is not None and o.in_scope and o.code != focus and not detail_fits_focus
             and (focus_score is None or o.score - focus_score >= SWITCH_MARGIN)):
-        # A new topic of its own ("còn phù hiệu xe tải thì sao"), unless a sibling of the focus fits better.
-        return sibling if sibling is not None and sibling.code != o.code and sibling.score > o.score else o
+        # A new topic of its own ("còn phù hiệu xe tải thì sao"), unless a sibling of the focus fits better; only
+        # a sibling of that topic too, since the focus's words in the refined search lift its family's scores
+        # whatever the message names.
+        related = sibling is not None and sibling.code != o.code and siblings(o.name, sibling.name)
+        return sibling if related and sibling.score > o.score else o
     if sibling is not None:
         # A detail of the citizen's case ("công trình cấp II của công ty") that points to a sibling.
         staying = next((h.score for h in refined.results if h.code == focus), 0.0)

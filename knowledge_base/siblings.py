@@ -13,15 +13,19 @@ from dataclasses import dataclass
 from knowledge_base.text import fold, nfc
 
 NEW, RENEW, REISSUE, AMEND, CONVERT, ADD = "new", "renew", "reissue", "amend", "convert", "add"
+REPAIR, RELOCATE = "repair", "relocate"  # the building permit's other kinds of works: repair / renovate, move
 LOW, HIGH = "grade_3_4", "grade_1_2"  # works of grade III–IV (and houses) / special, I, II
 ROAD, WATER, RAIL = "road", "water", "rail"  # the same permit exists per mode of transport
 
 # --- procedures ----------------------------------------------------------------------------------------
 _NAME_ACTION = (
-    (REISSUE, re.compile(r"^(?:thu tuc )?cap lai\b")),
+    # "Công bố lại" a bus station or port: announced again after a change, never the first announcement.
+    (REISSUE, re.compile(r"^(?:thu tuc )?(?:cap|cong bo) lai\b")),
     (RENEW, re.compile(r"^(?:thu tuc )?gia han\b")),
     (AMEND, re.compile(r"^(?:thu tuc )?(?:cap )?dieu chinh\b")),
     (CONVERT, re.compile(r"^(?:thu tuc )?(?:cap )?(?:chuyen doi|cap doi|doi)\b")),
+    (REPAIR, re.compile(r"^(?:thu tuc )?cap giay phep xay dung sua chua\b")),
+    (RELOCATE, re.compile(r"^(?:thu tuc )?cap giay phep di doi\b")),
 )
 # "Cấp, cấp lại X" serves both a first and a lost one: no variant to prefer or avoid.
 _BOTH = re.compile(r"^(?:thu tuc )?cap,? (?:cap lai|cap bo sung)")
@@ -159,7 +163,7 @@ _ASK_ACTION = (
         r"|keo dai (?:them )?(?:thoi han|hieu luc)(?! su dung)(?: (?:cua )?(?:giay phep|chung chi|phu hieu))?)\b")),
     (REISSUE, re.compile(
         r"\b(?:mat(?! (?:phi|tien|bao|may|thoi|nhieu|ngay|cong|lon|thang|bang|duong|dat|nuoc|hang|truoc|sau|ngoai))|that lac|bi hong|hu hong|hong mat|rach|bi chay"
-        r"|chay mat|uot|nat|mo het chu|bi ghi sai|cap lai|xin lai|lam lai (?:giay|chung chi|phu hieu|the|ban|bang))\b")),
+        r"|chay mat|uot|nat|mo het chu|bi ghi sai|cap lai|xin lai|cong bo lai|lam lai (?:giay|chung chi|phu hieu|the|ban|bang))\b")),
     (AMEND, re.compile(
         r"\b(?:dieu chinh|sua doi|doi ten|thay doi (?:thiet ke|noi dung|thong tin|ten|dia chi|tru so|hang|quy mo|dien tich"
         r"|so tang|cong nang|chieu cao|bo tri|mat bang|ket cau chinh)|so voi giay phep(?: da| duoc)? cap"
@@ -168,7 +172,12 @@ _ASK_ACTION = (
     (CONVERT, re.compile(r"\b(?:chuyen doi|cap doi|doi (?:sang |lai )?(?:chung chi|giay phep|bang|phu hieu))\b")),
     # more vehicles on a permit the citizen holds ("bổ sung thêm xe tập lái"); not "bổ sung hồ sơ"
     (ADD, re.compile(r"\b(?:bo sung|them) (?:them )?(?:xe|phuong tien|tau)\b")),
-    (NEW, re.compile(r"\b(?:thanh lap|lan dau|cap moi|xin moi|lam moi|chua co|mo (?:san|trung tam|co so|them))\b")),
+    (REPAIR, re.compile(r"\b(?:sua chua|sua lai|sua nha|cai tao|nang cap|coi noi)\b")),
+    (RELOCATE, re.compile(r"\b(?:di doi|di chuyen (?:nha|cong trinh))\b")),
+    # building a house is new works, whatever stood there before ("phá nhà cũ để xây nhà 3 tầng"); "giấy phép
+    # xây nhà" is only the permit's name
+    (NEW, re.compile(r"\b(?:thanh lap|lan dau|cap moi|xin moi|lam moi|chua co|mo (?:san|trung tam|co so|them)"
+                     r"|(?<!phep )xay (?:moi|lai|dung moi|nha|can nha|ngoi nha))\b")),
 )
 _ASK_LOW = re.compile(
     r"\bcap (?:3|4|iii|iv|ba|bon)\b|\bnha (?:o|dan|ong|go|cu|tam|cap 4|rieng le|\d+ tang|(?:mot|hai|ba|bon) tang"

@@ -82,6 +82,16 @@ def test_a_new_topic_moves_the_focus():
     assert _moved(own, refined, "1.013225").code == "2.002288"
 
 
+def test_a_new_topic_is_not_taken_for_a_sibling_of_the_focus():
+    # The focus's words lift its own family in the refined search: "phù hiệu xe taxi" after a broker certificate
+    # is the badge, not the broker certificate's other re-issue.
+    broker_lost = "Cấp lại chứng chỉ hành nghề môi giới bất động sản (trong trường hợp chứng chỉ bị mất)"
+    broker_expired = "Cấp lại chứng chỉ hành nghề môi giới bất động sản (trong trường hợp chứng chỉ hết hạn)"
+    own = found(hit("2.002288", BADGE, 0.72))
+    refined = found(hit("1.012910", broker_expired, 0.8), hit("1.012907", broker_lost, 0.79))
+    assert _moved(own, refined, "1.012907").code == "2.002288"
+
+
 def test_a_loss_or_expiry_refines_without_the_focus_s_own_variant():
     # "Cấp mới …" in the refined search would outscore the re-issue sibling the citizen is asking about.
     new = "Cấp mới Giấy chứng nhận đủ điều kiện hoạt động kiểm định xe cơ giới"
