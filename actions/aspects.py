@@ -14,7 +14,7 @@ from actions.deps import knowledge_base
 from actions.texts import say
 from actions.focus import entity, resolve
 from actions.wording import names_something
-from actions.procedures import answer_from_search, opening, redirect
+from actions.procedures import answer_from_search, answered_as_question, opening, redirect
 from actions.turns import report_turn
 from knowledge_base.question import reduce_question
 
@@ -66,6 +66,9 @@ class ActionMore(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         kb = knowledge_base()
+        # "còn gia hạn thì sao" read as "xem thêm": a typed message that names a procedure is that question.
+        if (events := await answered_as_question(dispatcher, kb, tracker)) is not None:
+            return events
         try:
             listing = json.loads(tracker.get_slot("listing") or "null")
         except ValueError:

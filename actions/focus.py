@@ -121,7 +121,9 @@ async def relative(kb: KnowledgeBase, asked: str, focused: Procedure) -> SearchH
     """The department procedure on the focus's object that a short follow-up names by its act, or None."""
     # As a phrase: "miễn nhiệm" is not in "Bổ nhiệm …" although each of its words may be.
     phrase = " ".join(w for w in words(fold(asked)) if w not in GENERIC_WORDS)
-    if (not own_words(asked, False) or len(phrase.split()) > RELATIVE_MAX_WORDS
+    # Its words must name something beyond the asks; a variant ("gia hạn") does, though made of aspect words.
+    names = own_words(asked, False) or sib.question_cues(asked).actions - {sib.NEW}
+    if (not names or len(phrase.split()) > RELATIVE_MAX_WORDS
             or f" {phrase} " in f" {fold(focused.name)} "):
         return None
     found = await asyncio.to_thread(kb.search, f"{asked} {focused.name}", 5)

@@ -345,7 +345,7 @@ class Ranker:
         elif hits:
             row = self.by_code[hits[0].code]
             # keywords must account for most of the question: the dense model finds *something* for any text
-            support = lex.coverage[row] if stages != "dense" else 1.0
+            support = lex.coverage[row] + self._said_by_variant(q, row, lex) if stages != "dense" else 1.0
             evidence = lex.coverage[row] * lex.query_mass if stages != "dense" else np.inf
             confident = (hits[0].score >= p.confident_threshold and support >= p.min_coverage
                          and evidence >= p.min_evidence)
@@ -354,6 +354,19 @@ class Ranker:
         debug = {"analysis": q, "lexical_unknown": lex.unknown, "features": features}
         return Ranked(query=query, confident=bool(confident), hits=hits, debug=debug, ambiguous_between=ambiguous,
                       aspects=q["aspects"], story=q["expanded"])
+
+    def _said_by_variant(self, q: dict, row: int, lex) -> float:
+        """Share of the question's information that says the variant this procedure is ("giấy phép … bị thất
+        lạc" of a re-issue) although its texts word it otherwise ("mất"): accounted for, not unmatched."""
+        wanted = (q["cues"].actions - {sib.NEW}) & self.actions[row]
+        if not wanted or not lex.query_mass:
+            return 0.0
+        vocab, idf = self.lexical.vocab, self.lexical.idf
+        doc = self.lexical.doc_matrix[row]
+        held = set(doc.indices[doc.data > 0])
+        said = (w for w in sib.cue_words(q["expanded"], wanted) if w in lex.query_terms)
+        return sum(float(idf[vocab[w]]) if w in vocab else self.lexical.max_idf
+                   for w in said if vocab.get(w) not in held) / lex.query_mass
 
     def _dense_scores(self, text: str) -> np.ndarray:
         p = self.params

@@ -192,6 +192,13 @@ _ASK_MODE = (
 _ASK_HIGH = re.compile(r"\bcap (?:1|2|i|ii|mot|hai|dac biet)\b(?! (?:lan|nam|thang|ngay))")
 
 
+def cue_words(text: str, actions: frozenset[str] | set[str]) -> set[str]:
+    """The folded words of a question that say one of `actions` ("bị thất lạc" for a re-issue)."""
+    folded = fold(re.sub(r"(?i)\bmặt\b", "mặtt", text))
+    return {word for action, pattern in _ASK_ACTION if action in actions
+            for match in pattern.finditer(folded) for word in match.group(0).split()}
+
+
 @dataclass(frozen=True)
 class Cues:
     actions: frozenset[str]

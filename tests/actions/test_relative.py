@@ -31,6 +31,7 @@ def near(kb, focus: str, text: str) -> str | None:
 @pytest.mark.parametrize("focus, text, expected", [
     (APPOINT, "con mien nhiem thi sao", DISMISS), (APPOINT, "còn miễn nhiệm thì sao", DISMISS),
     (DISMISS, "thế bổ nhiệm thì sao", APPOINT), (HOUSE, "cấp lại", HOUSE_REISSUE),
+    ("1.008891", "còn gia hạn thì sao", "1.008991"),
 ])
 def test_another_act_on_the_focus_moves_to_it(kb, focus, text, expected):
     assert near(kb, focus, text) == expected

@@ -18,7 +18,8 @@ CASES = [Button(title, '/choose_case{"case_index": "%d"}' % (i + 1)) for i, titl
 
 
 @pytest.mark.parametrize("text", ["ok", "ừ", "ừm", "có", "vâng", "dạ", "được", "đồng ý", "hướng dẫn đi",
-                                  "ok hướng dẫn tôi", "u", "co", "vang", "dong y", "ok huong dan toi", "Dạ vâng ạ"])
+                                  "ok hướng dẫn tôi", "u", "co", "vang", "dong y", "ok huong dan toi", "Dạ vâng ạ",
+                                  "okee", "vangg"])
 def test_yes_to_an_offer_takes_it(text):
     assert resolve(text, GUIDE_OFFER) == "/start_guide"
 
