@@ -136,6 +136,16 @@ async def relative(kb: KnowledgeBase, asked: str, focused: Procedure) -> SearchH
     return None
 
 
+def settled_by_focus(found: SearchResponse, focused: Procedure | None) -> SearchHit | None:
+    """Of siblings a question leaves open, the one of the focus's grade ("sắp hết hạn" after the level II works
+    permit: its extension, not the house's), when that leaves exactly one."""
+    grade = sib.procedure_grade(focused.name) if focused is not None else ""
+    if not grade or len(found.ambiguous_between) < 2:
+        return None
+    same = [h for h in found.results if h.code in found.ambiguous_between and sib.procedure_grade(h.name) == grade]
+    return same[0] if len(same) == 1 else None
+
+
 def permanent_of_temporary(name: str, text: str) -> bool:
     """A question of the permanent kind ("lâu dài") about a temporary procedure ("… tạm …")."""
     return sib.procedure_temporary(name) and sib.question_cues(text).duration == sib.PERMANENT

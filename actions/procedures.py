@@ -14,8 +14,8 @@ from actions import answering, answers, buttons, cases, paging
 from actions.deps import knowledge_base
 from actions.faq import matching_faq
 from actions.texts import say
-from actions.focus import clearly_other_agency, entity, relative, resolve
-from actions.wording import (mentions_ha_giang, mentions_place, names_something, points_back, story,
+from actions.focus import clearly_other_agency, entity, relative, resolve, settled_by_focus
+from actions.wording import (mentions_ha_giang, names_something, only_a_place, points_back, story,
                              tells_own_situation, topic_words, without_pointer)
 from actions.turns import report_turn
 from knowledge_base import short_titles
@@ -156,7 +156,7 @@ async def answered_as_question(dispatcher: CollectingDispatcher, kb, tracker: Tr
     if not text or text.startswith("/") or not kb.ready or (unless is not None and unless.search(fold(text))):
         return None
     focus = kb.get(tracker.get_slot("procedure_code") or "")
-    if focus is not None and mentions_place(text) and not names_something(text):
+    if focus is not None and only_a_place(text):
         # "tôi ở huyện Bắc Quang, Hà Giang": where the citizen lives, said about the procedure in focus.
         opening(dispatcher, kb, text)
         return aspect_answer(dispatcher, kb, focus, "where", reason="where (a place said)")
@@ -210,7 +210,11 @@ class ActionAnswerProcedure(Action):
             # "gia hạn giấy phép đó", "công ty tôi mới thành lập" after a question that got a choice, not an
             # answer: searched with what that question named.
             text = f"{story(before)} {without_pointer(story(text))}"
-        return await answer_from_search(dispatcher, kb, text)
+        found = await asyncio.to_thread(kb.search, text, 5)
+        if (settled := settled_by_focus(found, kb.get(tracker.get_slot("procedure_code") or ""))) is not None:
+            return answer(dispatcher, kb, settled.code, settled.score, text,
+                          case=cases.inferred(kb.get(settled.code), [text]), aspects=found.aspects)
+        return await answer_from_search(dispatcher, kb, text, found=found)
 
 
 def _previous_question(tracker: Tracker) -> str:

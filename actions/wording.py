@@ -34,7 +34,7 @@ HA_GIANG = re.compile(r"\bha giang\b")
 # topic of its own ("tôi ở Đồng Văn, Hà Giang thì nộp ở đâu").
 PLACES = re.compile(r"\b(?:ha giang|tuyen quang|dong van|meo vac|yen minh|quan ba|bac me|hoang su phi|xin man|"
                     r"vi xuyen|bac quang|quang binh|na hang|lam binh|chiem hoa|ham yen|yen son|son duong|"
-                    r"(?:xa|phuong|thon|huyen|tinh|thi tran|thanh pho|tp|to dan pho|ban)(?= |$))\b")
+                    r"(?:xa(?! hoi)|phuong|thon|huyen|tinh|thi tran|thanh pho|tp|to dan pho|ban)(?=[ ,.;:!?]|$))\b")
 # Around what is named: "còn … thì sao", "thế còn", and the office a where-question names ("văn phòng nộp ở
 # đâu" asks where, it does not name a notary office).
 FRAME = re.compile(r"^\s*(?:(?:the|vay|con|a|ua|oi|hoi|cho hoi|quay lai|tro lai|quay ve)\s+)+|(?:\s+(?:thi|thi sao|sao|vay|nhi|a|nhe))+\s*$|"
@@ -83,6 +83,15 @@ def names_something(text: str, at_least: int = 2) -> bool:
 
 def mentions_place(text: str) -> bool:
     return bool(PLACES.search(fold(text)))
+
+
+# What a citizen says around a place ("công trình ở xã Bắc Mê", "nhà tôi ở phường …, Hà Giang cũ").
+_AROUND_PLACE = set("cong trinh nha dat thua khu o tai cu cua toi minh em chung chau".split())
+
+
+def only_a_place(text: str) -> bool:
+    """The message says where the citizen or their works are, and nothing else a procedure could be named by."""
+    return mentions_place(text) and all(w in _AROUND_PLACE | GENERIC_WORDS for w in topic_words(text))
 
 
 def mentions_ha_giang(text: str) -> bool:

@@ -164,4 +164,8 @@ def yes_no(tokens: list[str], yes_words: set[str] | frozenset[str] = frozenset()
 def acknowledgement(text: str) -> bool:
     """A bare yes, no or walkthrough word ("ok", "thôi", "tiếp"), said with nothing open to apply it to."""
     tokens = words(fold(text))
-    return yes_no(tokens) is not None or navigation(tokens) is not None
+    # "không cần hướng dẫn", "ok kiểm tra": the words of an offer the citizen thinks was made
+    return yes_no(tokens, _OFFERED) is not None or navigation(tokens) is not None
+
+
+_OFFERED = frozenset("huong dan tung buoc kiem tra giay to".split())

@@ -62,7 +62,7 @@ _FILLER = re.compile(
 )
 # Places: the level word stays (it may tell a commune procedure from a provincial one), the name goes.
 _PLACE_WORD = re.compile(r"\b(?:(?<!nong )thon|xom|ban|(?<!o )to|phuong|xa|huyen|thi tran|thanh pho|tp|tinh|quan|khu pho|to dan pho)\s+")
-_PLACE_NAME = re.compile(r"(?:[A-ZĐ][^\W\d_]*(?:\s+|$)){1,3}|\d+\b(?!\s*(?:tầng|m|m2|tấn|chỗ|xe|năm|tháng|ngày)\b)")
+_PLACE_NAME = re.compile(r"(?:[A-ZĐ][^\W\d_]*(?:\s+|$|(?=[,.;:!?)]))){1,3}|\d+\b(?!\s*(?:tầng|m|m2|tấn|chỗ|xe|năm|tháng|ngày)\b)")
 _KNOWN_PLACES = re.compile(r"\b(?:ha giang|tuyen quang|viet nam|ha noi)\b")
 _DATES = re.compile(r"\b(?:(?:ngay|thang|nam) \d{1,4}(?:/\d{1,4}){0,2}|\d{1,2}/\d{1,2}/\d{2,4}|nam (?:ngoai|truoc|nay|roi))\b")
 _SENTENCES = re.compile(r"(?<=[.!?;\n])\s+|\s*\n\s*")

@@ -186,6 +186,7 @@ class Ranker:
         self.in_scope = np.array([r.in_scope for r in records], dtype=bool)
         self.actions = [sib.procedure_actions(r.name) for r in records]
         self.variant = np.array([bool(a) for a in self.actions])
+        self.plain = np.array([not a and not sib.serves_first_and_more(r.name) for r, a in zip(records, self.actions)])
         self.grades = np.array([sib.procedure_grade(r.name) for r in records])
         self.modes = np.array([sib.procedure_mode(r.name) for r in records])
         self.abroad = np.array([sib.procedure_abroad(r.name) for r in records])
@@ -357,8 +358,14 @@ class Ranker:
 
     def _said_by_variant(self, q: dict, row: int, lex) -> float:
         """Share of the question's information that says the variant this procedure is ("giấy phép … bị thất
-        lạc" of a re-issue) although its texts word it otherwise ("mất"): accounted for, not unmatched."""
-        wanted = (q["cues"].actions - {sib.NEW}) & self.actions[row]
+        lạc" of a re-issue, "lần đầu" of a first one) although its texts word it otherwise ("mất"): accounted
+        for, not unmatched."""
+        cues = q["cues"]
+        wanted = (cues.actions - {sib.NEW}) & self.actions[row]
+        if sib.NEW in cues.actions and not cues.actions - {sib.NEW} and self.plain[row]:
+            wanted = {sib.NEW}
+        # Not the mode of transport: it rarely sets one procedure apart ("thuyền" fits every waterway
+        # re-registration), and a short question needs no lead over the next for confidence.
         if not wanted or not lex.query_mass:
             return 0.0
         vocab, idf = self.lexical.vocab, self.lexical.idf
@@ -441,6 +448,8 @@ class Ranker:
         if not wanted:
             adjust[self.variant] = -bonus if sib.NEW in cues.actions else -bonus / 2
         else:
+            # nor, when it asks for one ("xây lên 3 tầng" of a granted permit), the plain procedure
+            adjust[self.plain] = -bonus / 2
             for row, actions in enumerate(self.actions):
                 if actions & wanted:
                     adjust[row] = bonus
@@ -452,7 +461,10 @@ class Ranker:
             adjust[graded & (self.grades != cues.grade)] -= self.params.grade_bonus
         if cues.mode:  # "xe bồn" is a road vehicle: the inland-waterway namesake is not meant
             moded = self.modes != ""
-            adjust[moded & (self.modes != cues.mode)] -= self.params.grade_bonus
+            # a mode named is categorical ("xe tải" is never a boat), unlike a variant word that may be loose
+            adjust[moded & (self.modes != cues.mode)] -= 2 * self.params.grade_bonus
+        else:  # the province has no railway: a railway namesake is meant only when the question says so
+            adjust[self.modes == sib.RAIL] -= self.params.grade_bonus / 2
         if not cues.abroad:
             adjust[self.abroad & self.in_scope] -= self.params.grade_bonus / 2
         elif cues.countries:

@@ -39,6 +39,11 @@ _NAME_LOW = re.compile(r"\bcap iii, cap iv\b")
 _NAME_HIGH = re.compile(r"\bcap dac biet, cap i\b")
 
 
+def serves_first_and_more(name: str) -> bool:
+    """"Cấp, cấp lại X": the first paper and a lost one alike, so no variant asked makes it the wrong one."""
+    return bool(_BOTH.search(fold(name)))
+
+
 def procedure_actions(name: str) -> frozenset[str]:
     """Variants a procedure serves; empty = the plain (first-time) procedure."""
     folded = fold(name)
@@ -193,10 +198,15 @@ _ASK_HIGH = re.compile(r"\bcap (?:1|2|i|ii|mot|hai|dac biet)\b(?! (?:lan|nam|tha
 
 
 def cue_words(text: str, actions: frozenset[str] | set[str]) -> set[str]:
-    """The folded words of a question that say one of `actions` ("bị thất lạc" for a re-issue)."""
+    """The folded words (and pairs of words) of a question that say one of `actions` ("bị thất lạc" for a
+    re-issue, "lần đầu" for a first one)."""
     folded = fold(re.sub(r"(?i)\bmặt\b", "mặtt", text))
-    return {word for action, pattern in _ASK_ACTION if action in actions
-            for match in pattern.finditer(folded) for word in match.group(0).split()}
+    patterns = [p for action, p in _ASK_ACTION if action in actions]
+    found = set()
+    for match in (m for pattern in patterns for m in pattern.finditer(folded)):
+        said = match.group(0).split()
+        found.update(said, (f"{a} {b}" for a, b in zip(said, said[1:])))  # the index's terms are pairs too
+    return found
 
 
 @dataclass(frozen=True)

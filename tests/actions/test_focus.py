@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from actions.focus import _moved, clearly_other_agency, family_for, permanent_of_temporary, siblings
+from actions.focus import _moved, clearly_other_agency, family_for, permanent_of_temporary, settled_by_focus, siblings
 from actions.wording import (coverage, names_something, points_back, story, tells_own_situation, topic_words,
                              without_pointer)
 from knowledge_base.service import SearchHit, SearchResponse
@@ -129,3 +131,13 @@ def test_a_told_situation_is_never_a_clear_request_for_another_agency():
     inspector = hit("1.013070", "Cấp lại Chứng chỉ đăng kiểm viên thực hiện công việc chuyên môn", 0.96, False)
     assert clearly_other_agency(found(inspector), "cấp lại chứng chỉ đăng kiểm viên") is not None
     assert clearly_other_agency(found(inspector), "xe tôi bị mất đăng kiểm") is None
+
+
+def test_the_focus_s_grade_settles_siblings_left_open():
+    big, house = "Gia hạn giấy phép xây dựng đối với công trình cấp đặc biệt, cấp I, cấp II", \
+        "Gia hạn giấy phép xây dựng đối với công trình cấp III, cấp IV (nhà ở riêng lẻ)"
+    open_ = SearchResponse("sắp hết hạn", True, [hit("1.013227", house, 0.77), hit("1.013233", big, 0.77)],
+                           ambiguous_between=["1.013227", "1.013233"])
+    lost_big = SimpleNamespace(name="Cấp lại giấy phép xây dựng đối với công trình cấp đặc biệt, cấp I, cấp II")
+    assert settled_by_focus(open_, lost_big).code == "1.013233"
+    assert settled_by_focus(open_, None) is None

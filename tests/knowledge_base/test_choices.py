@@ -2,7 +2,7 @@
 
 import pytest
 
-from knowledge_base.choices import match_title, ordinal
+from knowledge_base.choices import acknowledgement, match_title, ordinal
 
 CASES = ["(1.1) Đối với công trình không theo tuyến", "(1.2) Đối với công trình theo tuyến",
          "(1.3) Đối với công trình tôn giáo", "(1.4) Đối với công trình tín ngưỡng",
@@ -32,3 +32,10 @@ def test_words_of_an_option(text, index):
 @pytest.mark.parametrize("text", ["lệ phí bao nhiêu", "le phi bao nhieu", "công trình cấp II của công ty"])
 def test_words_of_no_option(text):
     assert match_title(text, CASES) is None
+
+
+@pytest.mark.parametrize("text, acknowledged", [("ok", True), ("không cần hướng dẫn", True), ("thôi khỏi kiểm tra", True),
+                                                ("tiếp", True), ("hướng dẫn xin phép xây nhà", False),
+                                                ("kiểm tra hồ sơ mã 123", False)])
+def test_a_bare_answer_to_an_offer_is_acknowledged(text, acknowledged):
+    assert acknowledgement(text) is acknowledged
