@@ -146,6 +146,22 @@ def settled_by_focus(found: SearchResponse, focused: Procedure | None) -> Search
     return same[0] if len(same) == 1 else None
 
 
+_GOING_BACK = re.compile(r"^\s*(?:(?:a|thoi|the)\s+)?(?:quay lai|tro lai|quay ve|ve lai)\b")
+
+
+def earlier_sibling(kb: KnowledgeBase, tracker: Tracker, procedure: Procedure, text: str) -> Procedure | None:
+    """"về lại giấy phép xây dựng": the one of that family the conversation was on before (the level I works
+    permit), not whichever sibling the few words fit best."""
+    if not _GOING_BACK.search(fold(text)):
+        return None
+    before = [e.get("value") for e in tracker.events if e.get("event") == "slot" and e.get("name") == "procedure_code"]
+    for code in reversed(before[:-1] if before and before[-1] == tracker.get_slot("procedure_code") else before):
+        earlier = kb.get(code) if code else None
+        if earlier is not None and (earlier.code == procedure.code or siblings(earlier.name, procedure.name)):
+            return earlier
+    return None
+
+
 def permanent_of_temporary(name: str, text: str) -> bool:
     """A question of the permanent kind ("lâu dài") about a temporary procedure ("… tạm …")."""
     return sib.procedure_temporary(name) and sib.question_cues(text).duration == sib.PERMANENT
@@ -190,7 +206,7 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
         if moved is None and not pointing and not (own.confident and own.results and own.results[0].in_scope):
             moved = await relative(kb, asked, focused)
         if moved is not None and (procedure := kb.get(moved.code)) is not None:
-            return Resolution(procedure, moved.score, changed=True)
+            return Resolution(earlier_sibling(kb, tracker, procedure, text) or procedure, moved.score, changed=True)
     if not (pointing or tells_own_situation(text)) and (other := clearly_other_agency(own, asked)) is not None:
         redirect(dispatcher, other)
         return Resolution(handled=True)

@@ -37,7 +37,7 @@ PLACES = re.compile(r"\b(?:ha giang|tuyen quang|dong van|meo vac|yen minh|quan b
                     r"(?:xa(?! hoi)|phuong|thon|huyen|tinh|thi tran|thanh pho|tp|to dan pho|ban)(?=[ ,.;:!?]|$))\b")
 # Around what is named: "còn … thì sao", "thế còn", and the office a where-question names ("văn phòng nộp ở
 # đâu" asks where, it does not name a notary office).
-FRAME = re.compile(r"^\s*(?:(?:the|vay|con|a|ua|oi|hoi|cho hoi|quay lai|tro lai|quay ve)\s+)+|(?:\s+(?:thi|thi sao|sao|vay|nhi|a|nhe))+\s*$|"
+FRAME = re.compile(r"^\s*(?:(?:the|vay|con|a|ua|oi|hoi|cho hoi|quay lai|tro lai|quay ve|ve lai)\s+)+|(?:\s+(?:thi|thi sao|sao|vay|nhi|a|nhe))+\s*$|"
                    r"\b(?:van phong|bo phan|tru so|phong ban|noi nop|cho nao)\b")
 # What happened to a paper: made of aspect words ("mất" as in "mất bao lâu"), yet a detail that picks a sibling
 # (reissue, renewal, adjustment).

@@ -6,7 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from actions.focus import _moved, clearly_other_agency, family_for, permanent_of_temporary, settled_by_focus, siblings
+from actions.focus import (_moved, clearly_other_agency, earlier_sibling, family_for, permanent_of_temporary,
+                           settled_by_focus, siblings)
 from actions.wording import (coverage, names_something, points_back, story, tells_own_situation, topic_words,
                              without_pointer)
 from knowledge_base.service import SearchHit, SearchResponse
@@ -141,3 +142,14 @@ def test_the_focus_s_grade_settles_siblings_left_open():
     lost_big = SimpleNamespace(name="Cấp lại giấy phép xây dựng đối với công trình cấp đặc biệt, cấp I, cấp II")
     assert settled_by_focus(open_, lost_big).code == "1.013233"
     assert settled_by_focus(open_, None) is None
+
+
+def test_going_back_returns_to_the_sibling_the_conversation_was_on():
+    big = SimpleNamespace(code="1.013236", name=BIG_WORKS)
+    house = SimpleNamespace(code="1.013225", name=HOUSE)
+    broker = SimpleNamespace(code="1.012906", name="Cấp mới chứng chỉ hành nghề môi giới bất động sản")
+    kb = SimpleNamespace(get={p.code: p for p in (big, house, broker)}.get)
+    events = [{"event": "slot", "name": "procedure_code", "value": code} for code in ("1.013236", "1.012906")]
+    tracker = SimpleNamespace(events=events, get_slot=lambda name: "1.012906")
+    assert earlier_sibling(kb, tracker, house, "về lại giấy phép xây dựng, mất bao lâu") is big
+    assert earlier_sibling(kb, tracker, house, "giấy phép xây dựng mất bao lâu") is None
