@@ -116,17 +116,21 @@ def opening(dispatcher: CollectingDispatcher, kb, text: str) -> bool:
     return True
 
 
-async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str,
-                             asked: str | None = None, found: SearchResponse | None = None) -> list[dict[str, Any]]:
+async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str, asked: str | None = None,
+                             found: SearchResponse | None = None, focus=None) -> list[dict[str, Any]]:
     """The answer to a question naming a procedure: it, a choice between close candidates, or a redirect.
     `asked`: the aspect the classifier read in the question, answered with those search found in its words;
-    `found`: the search of `text` when the caller already made it."""
+    `found`: the search of `text` when the caller already made it; `focus`: the procedure in focus, whose
+    grade settles siblings the question leaves open."""
     found = found or await asyncio.to_thread(kb.search, text, 5)
     if asked and asked not in found.aspects:
         found.aspects = [asked, *found.aspects]
     if not found.results:
         not_found(dispatcher, kb, "no search result")
         return []
+    if (settled := settled_by_focus(found, focus)) is not None:
+        return answer(dispatcher, kb, settled.code, settled.score, text,
+                      case=cases.inferred(kb.get(settled.code), [text]), aspects=found.aspects)
     top = found.results[0]
     if (other := clearly_other_agency(found, text)) is not None:
         redirect(dispatcher, kb, other)
@@ -210,11 +214,7 @@ class ActionAnswerProcedure(Action):
             # "gia hạn giấy phép đó", "công ty tôi mới thành lập" after a question that got a choice, not an
             # answer: searched with what that question named.
             text = f"{story(before)} {without_pointer(story(text))}"
-        found = await asyncio.to_thread(kb.search, text, 5)
-        if (settled := settled_by_focus(found, kb.get(tracker.get_slot("procedure_code") or ""))) is not None:
-            return answer(dispatcher, kb, settled.code, settled.score, text,
-                          case=cases.inferred(kb.get(settled.code), [text]), aspects=found.aspects)
-        return await answer_from_search(dispatcher, kb, text, found=found)
+        return await answer_from_search(dispatcher, kb, text, focus=kb.get(tracker.get_slot("procedure_code") or ""))
 
 
 def _previous_question(tracker: Tracker) -> str:

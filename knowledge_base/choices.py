@@ -152,9 +152,10 @@ def navigation(tokens: list[str]) -> str | None:
 
 def yes_no(tokens: list[str], yes_words: set[str] | frozenset[str] = frozenset()) -> bool | None:
     """True for a yes, False for a no, None when the reply says more than either."""
+    known = YES | NO | REPLY_FILLER | yes_words
     # Letters typed twice for warmth ("okee", "vangg", "uhhh") say the same.
-    tokens = [t if t in YES | NO | REPLY_FILLER | yes_words else re.sub(r"(.)\1+", r"\1", t) for t in tokens]
-    if not tokens or any(t not in YES | NO | REPLY_FILLER | yes_words for t in tokens):
+    tokens = [t if t in known else re.sub(r"(.)\1+", r"\1", t) for t in tokens]
+    if not tokens or any(t not in known for t in tokens):
         return None
     if any(t in NO for t in tokens):
         return False
