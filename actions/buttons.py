@@ -11,13 +11,15 @@ def payload(intent: str, **entities: str) -> str:
     return f"/{intent}" + (json.dumps(entities, ensure_ascii=False) if entities else "")
 
 
-def choose_procedure(code: str, name: str) -> dict:
-    """A button naming a procedure by its short title (staff may have edited it); the name cut as fallback."""
+def choose_procedure(code: str, name: str, title: str | None = None) -> dict:
+    """A button naming a procedure by `title`, else its short title (staff may have edited it), else the name
+    cut."""
     from actions.deps import knowledge_base  # late: deps builds the knowledge base on first use
 
-    kb = knowledge_base()
-    procedure = kb.get(code) if kb.ready else None
-    title = procedure.short_title if procedure is not None else short_title(name)
+    if title is None:
+        kb = knowledge_base()
+        procedure = kb.get(code) if kb.ready else None
+        title = procedure.short_title if procedure is not None else short_title(name)
     return {"title": title, "payload": payload("ask_procedure", procedure_code=code)}
 
 

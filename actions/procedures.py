@@ -97,8 +97,18 @@ def which_sibling(dispatcher: CollectingDispatcher, kb, found, aspects: list[str
     """Siblings the question leaves open (new / renewal / reissue, commune / department level): one short
     question with them as choices; what was asked is answered for the one chosen."""
     siblings = [kb.get(code) for code in found.ambiguous_between if kb.get(code) is not None][:CHOICES + 1]
-    say(dispatcher, "procedure_which_sibling",
-        buttons=[buttons.choose_procedure(p.code, p.short_title) for p in siblings])
+    titles = [p.short_title for p in siblings]
+    contrast = None
+    if any(t.endswith("…") for t in titles) and not any(p.short_title_by_staff for p in siblings):
+        # Titles cut before their difference ("…đồng thời…", "…nhưng…") give nothing to choose by.
+        contrast = short_titles.contrasted([p.name for p in siblings])
+    if contrast is not None:
+        head, titles = contrast
+        say(dispatcher, "procedure_which_case_of", head=head,
+            buttons=[buttons.choose_procedure(p.code, p.name, title) for p, title in zip(siblings, titles)])
+    else:
+        say(dispatcher, "procedure_which_sibling",
+            buttons=[buttons.choose_procedure(p.code, p.name) for p in siblings])
     report_turn(dispatcher, "clarified", siblings[0].code, found.results[0].score, reason="siblings")
     # The likeliest sibling is in focus meanwhile: a detail typed instead of a choice refines within the family.
     return [SlotSet("procedure_code", siblings[0].code), SlotSet("case", None),

@@ -155,6 +155,12 @@ _COLLOQUIAL: list[tuple[str, tuple[str, ...]]] = [
     (r"^dang ky khai thac tuyen van tai hanh khach co dinh$", ("mở tuyến xe khách cố định trong nước", "đăng ký chạy tuyến xe khách liên tỉnh")),
     (r"du dieu kien hoat dong kiem dinh xe co gioi", ("trung tâm đăng kiểm, trạm đăng kiểm xe", "mở trạm đăng kiểm")),
     (r"^cap giay chung nhan kiem dinh, tem kiem dinh", ("đăng kiểm xe ô tô", "đi đăng kiểm định kỳ")),
+    # inland-waterway vehicle registration: the case is said as what happened to the boat
+    (r"^dang ky lai phuong tien.*chuyen quyen so huu", ("mua lại tàu, thuyền của người khác", "sang tên tàu thuyền, phương tiện thủy")),
+    (r"^dang ky lai phuong tien.*thay doi ten, tinh nang", ("đổi tên tàu thuyền", "hoán cải tàu, thuyền, thay máy")),
+    (r"^dang ky lai phuong tien.*thay doi tru so", ("chủ tàu thuyền chuyển chỗ ở, chuyển hộ khẩu",)),
+    (r"^dang ky phuong tien lan dau.*chua khai thac", ("đăng ký tàu thuyền mới đóng, mới mua chưa chạy",)),
+    (r"^dang ky phuong tien lan dau.*dang khai thac", ("đăng ký tàu thuyền đang chạy mà chưa có giấy đăng ký",)),
     # other agencies' everyday procedures, so those questions resolve to the right catalogue entry
     (r"giay chung nhan quyen su dung dat", ("sổ đỏ", "sổ hồng", "làm sổ đỏ")),
     (r"^dang ky bien dong quyen su dung dat.*tang cho", ("sang tên sổ đỏ", "sang tên nhà đất")),

@@ -77,6 +77,9 @@ class Params:
     grade_bonus: float = 0.06
     # siblings closer than this to the first are offered as a choice when the question does not tell them apart
     sibling_margin: float = 0.08
+    # Siblings told apart only by their case, not by a variant or grade the question could name: offered
+    # only when search cannot tell them apart at all.
+    case_margin: float = 0.03
     unconfirmed: float = 0.85
     dense_k: int = 256
     # long questions (see Ranker._confident_long)
@@ -194,6 +197,7 @@ class Ranker:
         self.temporary = np.array([sib.procedure_temporary(r.name) for r in records])
         self.authority = [sib.authority_verb(r.name) for r in records]
         self.families = [sib.family(r.name) for r in records]
+        self.subjects = [fold(sib.without_variant(r.name)) for r in records]
         self.dense_scale = self._calibrate()
 
     def _text_indexes(self, texts: list[list[al.Alias]]) -> tuple[LexicalIndex, AccentRestorer]:
@@ -499,7 +503,11 @@ class Ranker:
             same_action = self.actions[row] == self.actions[first]
             same_grade = self.grades[row] == self.grades[first]
             if same_action and same_grade:
-                continue  # namesakes (a ministry's and the province's copy): nothing a citizen could choose
+                if self.subjects[row] == self.subjects[first]:
+                    continue  # namesakes (a ministry's and the province's copy): nothing a citizen could choose
+                if hits[0].score - hit.score <= self.params.case_margin:
+                    out.append(hit.code)  # two cases of one act ("…đồng thời thay đổi…", "…nhưng không…")
+                continue
             grade_open = not cues.grade and bool(self.grades[row]) and bool(self.grades[first])
             # a question without a variant word means the plain procedure, so only a variant word that fits
             # both ("cấp lại": lost or expired) leaves the variant open

@@ -171,3 +171,22 @@ def assign(procedures, reserved: dict[str, str] | None = None) -> dict[str, str]
         taken[fold(chosen)] = code
         titles[code] = chosen
     return titles
+
+
+def contrasted(names: list[str], limit: int = TITLE_MAX) -> tuple[str, list[str]] | None:
+    """What the names share, and titles that keep only what sets each apart ("…nhưng không thay đổi cơ quan
+    đăng ký"), for a choice between siblings whose short titles are cut before their difference; None when
+    the names share too little for that to read well, or one of them is all shared."""
+    words = [_base(name).split() for name in names]
+    if len(words) < 2:
+        return None
+    shared = 0
+    while all(len(w) > shared for w in words) and len({fold(w[shared]) for w in words}) == 1:
+        shared += 1
+    if shared < 3:
+        return None
+    rests = [" ".join(w[shared:]).strip(" ,;:–-") for w in words]
+    if not all(rests):
+        return None
+    head = " ".join(words[0][:shared]).strip(" ,;:–-")
+    return clip(head, 2 * limit), [clip("…" + rest, limit) for rest in rests]

@@ -59,6 +59,8 @@ def test_every_ask_of_a_long_question_is_listed(kb):
         ("Giấy phép xây dựng của công trình bị thất lạc, xin cấp lại ở đâu?", {"1.013228", "1.013235"}),
         ("Được cấp phép xây dựng hơn 11 tháng vẫn chưa khởi công, có kéo dài được không?", {"1.013227", "1.013233"}),
         ("di dời công trình sang vị trí khác có cần giấy phép", {"1.013230", "1.013232"}),
+        # same act, two cases the question does not settle (the registering office changes or not)
+        ("mua lại ghe của người quen thì đăng ký lại phương tiện sao", {"1.003970", "1.004002"}),
     ],
 )
 def test_siblings_offered_when_the_question_does_not_say_which(kb, question, siblings):

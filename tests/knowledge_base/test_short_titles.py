@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from knowledge_base.kb_import import import_national
 from knowledge_base.kb_xlsx import export_xlsx, import_xlsx
-from knowledge_base.short_titles import TITLE_MAX, assign, candidates, derive
+from knowledge_base.short_titles import TITLE_MAX, assign, candidates, contrasted, derive
 from knowledge_base.store import KnowledgeBaseError, load_knowledge_base
 from knowledge_base.text import fold
 
@@ -55,6 +55,19 @@ def test_same_name_at_two_levels_gets_two_titles():
                                   "khả thi đầu tư xây dựng điều chỉnh", "province_and_commune")])
     assert titles["1.000001"] != titles["1.000002"]
     assert all(len(t) <= TITLE_MAX for t in titles.values())
+
+
+def test_siblings_cut_before_their_difference_are_contrasted_by_it(committed):
+    # The two boat re-registrations after a sale differ only past the 70th character.
+    first, second = committed.procedures["1.003970"], committed.procedures["1.004002"]
+    assert first.short_title.endswith("…") and second.short_title.endswith("…")
+    head, titles = contrasted([first.name, second.name])
+    assert "chuyển quyền sở hữu" in head
+    assert "đồng thời thay đổi cơ quan" in titles[0] and "nhưng không thay đổi cơ quan" in titles[1]
+    assert all(len(t) <= TITLE_MAX for t in titles)
+    # Names that share less than a phrase, or where one is all shared, are left to their short titles.
+    assert contrasted(["Cấp giấy phép lái tàu", "Đổi giấy phép lái tàu"]) is None
+    assert contrasted(["Công bố hoạt động cảng", "Công bố hoạt động cảng thủy nội địa"]) is None
 
 
 def test_short_names_stay_as_they_are():
