@@ -32,6 +32,9 @@ PAYMENT_WORDS = re.compile(r"\b(?:thanh toan|tra tien|chuyen khoan|paygov|vi die
 STATUS_WORDS = re.compile(r"\b(?:tra cuu|tinh trang|ma ho so|ma bien nhan|den dau roi|theo doi ho so|ket qua ho so)\b")
 CONTACT_WORDS = re.compile(r"\b(?:dien thoai|sdt|hotline|duong day nong|dia chi|lien he|lien lac|gio lam viec|email|"
                            r"tru so|o dau|so may)\b")
+# "có những thủ tục nào", "bạn giúp được gì": the menu asked for, not a procedure named.
+MENU_WORDS = re.compile(r"\b(?:menu|danh muc|danh sach|thu tuc (?:nao|hay|thuong|pho bien)|nhung muc|lua chon"
+                        r"|giup (?:duoc |dc )?gi|lam (?:duoc|dc) gi|huong dan su dung|bat dau lai|hoi gi)\b")
 HANDOFF_WORDS = re.compile(r"\b(?:can bo|nguoi that|nhan vien|chuyen vien|tong dai|gap nguoi|tu van vien|"
                            r"noi chuyen|nguoi phu trach|lanh dao)\b")
 
@@ -119,6 +122,8 @@ class ActionShowMenu(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         kb = knowledge_base()
+        if (events := await answered_as_question(dispatcher, kb, tracker, unless=MENU_WORDS)) is not None:
+            return events  # "thủ tục bãi bỏ đường ngang" read as the menu: it names a procedure
         choices = []
         for code in menu_codes():
             procedure = kb.get(code) if kb.ready else None

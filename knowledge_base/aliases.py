@@ -155,6 +155,11 @@ _COLLOQUIAL: list[tuple[str, tuple[str, ...]]] = [
     (r"^dang ky khai thac tuyen van tai hanh khach co dinh$", ("mở tuyến xe khách cố định trong nước", "đăng ký chạy tuyến xe khách liên tỉnh")),
     (r"du dieu kien hoat dong kiem dinh xe co gioi", ("trung tâm đăng kiểm, trạm đăng kiểm xe", "mở trạm đăng kiểm")),
     (r"^cap giay chung nhan kiem dinh, tem kiem dinh", ("đăng kiểm xe ô tô", "đi đăng kiểm định kỳ")),
+    # "đóng" (close) folds to "động" (of "hoạt động"): citizens' ways of saying a closure keep it apart
+    (r"^cong bo dong cang, ben", ("đóng cửa bến thủy, cảng thủy", "ngừng khai thác bến, cảng thủy nội địa",
+                                        "bến, cảng thủy ngừng hoạt động, không hoạt động nữa")),
+    (r"^cong bo dong khu neo dau", ("đóng cửa khu neo đậu", "ngừng khai thác khu neo đậu")),
+    (r"^cong bo dong luong", ("ngừng khai thác luồng đường thủy",)),
     # inland-waterway vehicle registration: the case is said as what happened to the boat
     (r"^dang ky lai phuong tien.*chuyen quyen so huu", ("mua lại tàu, thuyền của người khác", "sang tên tàu thuyền, phương tiện thủy")),
     (r"^dang ky lai phuong tien.*thay doi ten, tinh nang", ("đổi tên tàu thuyền", "hoán cải tàu, thuyền, thay máy")),
