@@ -19,8 +19,11 @@ from actions.texts import render, say
 from actions.focus import entity
 from actions.wording import mentions_ha_giang, names_something
 from knowledge_base.choices import acknowledgement
+from knowledge_base.question import reduce_question
+from knowledge_base.siblings import question_cues
 from knowledge_base.text import fold
-from actions.procedures import answer_from_search, answered_as_question, aspect_answer, merger_note, opening
+from actions.procedures import (ActionAnswerProcedure, answer_from_search, answered_as_question, aspect_answer,
+                                merger_note, opening)
 from actions.turns import report_funnel, report_turn
 
 logger = logging.getLogger(__name__)
@@ -61,6 +64,11 @@ class ActionAnswerPayment(Action):
         kb = knowledge_base()
         if (events := await answered_as_question(dispatcher, kb, tracker, unless=PAYMENT_WORDS)) is not None:
             return events
+        text = tracker.latest_message.get("text") or ""
+        focus = kb.get(tracker.get_slot("procedure_code") or "") if kb.ready else None
+        if focus is not None and not PAYMENT_WORDS.search(fold(text)) and "fee" in reduce_question(text).aspects:
+            # "lệ phí thế nào" after an answer asks how much, not how to pay.
+            return aspect_answer(dispatcher, kb, focus, "fee", reason="fee (read as payment)")
         say(dispatcher, "payment", paygov=kb.department.paygov)
         report_turn(dispatcher, "answered", tracker.get_slot("procedure_code"), reason="payment")
         return []
@@ -178,6 +186,10 @@ class ActionFeedback(Action):
         value = entity(tracker, "value")
         if (events := await answered_as_question(dispatcher, knowledge_base(), tracker)) is not None:
             return events
+        text = tracker.latest_message.get("text") or ""
+        if value is None and tracker.get_slot("procedure_code") and question_cues(fold(text)).actions:
+            # "bị mất rồi thì sao" typed after an answer: the citizen's case, not a verdict on the answer.
+            return await ActionAnswerProcedure().run(dispatcher, tracker, domain)
         good = value == "good"
         say(dispatcher, "feedback_good" if good else "feedback_bad")
         report_turn(dispatcher, "feedback", tracker.get_slot("procedure_code"), reason="good" if good else "bad")

@@ -210,6 +210,10 @@ class ActionAnswerProcedure(Action):
             # A choice among candidates or siblings: what the question asked is answered for the one chosen.
             return answer(dispatcher, kb, chosen, 1.0, case=cases.inferred(kb.get(chosen), cases.said_about(
                 tracker, chosen)), aspects=tracker.get_slot("asked_aspects"))
+        focus = kb.get(tracker.get_slot("procedure_code") or "")
+        if focus is not None and only_a_place(text):
+            # "công trình ở xã Bắc Mê, Hà Giang cũ": where the works are, said about the procedure in focus.
+            return aspect_answer(dispatcher, kb, focus, "where", reason="where (a place said)")
         if tracker.get_slot("procedure_code") and len(topic_words(text)) <= DETAIL_WORDS:
             # A short message while a procedure is in focus is read as a detail of the citizen's case first.
             found = await resolve(kb, tracker, dispatcher, lambda d, hit: redirect(d, kb, hit))
