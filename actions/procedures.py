@@ -159,6 +159,17 @@ async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str, as
     return [SlotSet("asked_aspects", found.aspects or None)]
 
 
+def place_said(dispatcher: CollectingDispatcher, kb, focus, text: str, opened: bool = True) -> list | None:
+    """Where to file the procedure in focus, when the message only says a place ("tôi ở huyện Bắc Quang, Hà
+    Giang", "công trình ở xã Bắc Mê"): where the citizen lives or builds is a detail, not a new topic.
+    `opened`: the caller has already said what every answer starts with (the merger note)."""
+    if focus is None or not only_a_place(text):
+        return None
+    if not opened:
+        opening(dispatcher, kb, text)
+    return aspect_answer(dispatcher, kb, focus, "where", reason="where (a place said)")
+
+
 async def answered_as_question(dispatcher: CollectingDispatcher, kb, tracker: Tracker,
                                unless: re.Pattern | None = None, asking: bool = False) -> list | None:
     """The answer to a typed message the classifier took for something else (feedback, small talk, payment,
@@ -170,10 +181,8 @@ async def answered_as_question(dispatcher: CollectingDispatcher, kb, tracker: Tr
     if not text or text.startswith("/") or not kb.ready or (unless is not None and unless.search(fold(text))):
         return None
     focus = kb.get(tracker.get_slot("procedure_code") or "")
-    if focus is not None and only_a_place(text):
-        # "tôi ở huyện Bắc Quang, Hà Giang": where the citizen lives, said about the procedure in focus.
-        opening(dispatcher, kb, text)
-        return aspect_answer(dispatcher, kb, focus, "where", reason="where (a place said)")
+    if (events := place_said(dispatcher, kb, focus, text, opened=False)) is not None:
+        return events
     named = names_something(text)
     found = await asyncio.to_thread(kb.search, text, 5) if named else None
     top = found.results[0] if found and found.results else None
@@ -211,9 +220,8 @@ class ActionAnswerProcedure(Action):
             return answer(dispatcher, kb, chosen, 1.0, case=cases.inferred(kb.get(chosen), cases.said_about(
                 tracker, chosen)), aspects=tracker.get_slot("asked_aspects"))
         focus = kb.get(tracker.get_slot("procedure_code") or "")
-        if focus is not None and only_a_place(text):
-            # "công trình ở xã Bắc Mê, Hà Giang cũ": where the works are, said about the procedure in focus.
-            return aspect_answer(dispatcher, kb, focus, "where", reason="where (a place said)")
+        if (events := place_said(dispatcher, kb, focus, text)) is not None:
+            return events
         if tracker.get_slot("procedure_code") and len(topic_words(text)) <= DETAIL_WORDS:
             # A short message while a procedure is in focus is read as a detail of the citizen's case first.
             found = await resolve(kb, tracker, dispatcher, lambda d, hit: redirect(d, kb, hit))
@@ -228,7 +236,7 @@ class ActionAnswerProcedure(Action):
             # "gia hạn giấy phép đó", "công ty tôi mới thành lập" after a question that got a choice, not an
             # answer: searched with what that question named.
             text = f"{story(before)} {without_pointer(story(text))}"
-        return await answer_from_search(dispatcher, kb, text, focus=kb.get(tracker.get_slot("procedure_code") or ""))
+        return await answer_from_search(dispatcher, kb, text, focus=focus)
 
 
 def _previous_question(tracker: Tracker) -> str:

@@ -64,11 +64,11 @@ def resolve(text: str, offered: Sequence[Button] | None) -> str | None:
             return yes_button.payload
         if answer is False and no_button is not None:
             return no_button.payload
-    choice_intents = [intent for _button, intent, _entities in parsed if intent in CHOICE_INTENTS]
-    choices = [button for button, intent, _entities in parsed if intent in CHOICE_INTENTS]
+    choosable = [(button, intent) for button, intent, _entities in parsed if intent in CHOICE_INTENTS]
+    choices = [button for button, _intent in choosable]
     if choices:
         index = ordinal(text, len(choices))
-        if index is None and set(choice_intents) == {"ask_procedure"}:  # ranked by search
+        if index is None and all(intent == "ask_procedure" for _b, intent in choosable):  # ranked by search
             index = first_holding(text, [b.title for b in choices])
         if index is None:
             index = match_title(text, [b.title for b in choices], reply_coverage=0.5)
