@@ -4,6 +4,11 @@ export RASA_TELEMETRY_ENABLED = false
 
 .PHONY: env run test test-fast bench fuzz validate nlu-eval
 
+# The stack's processes get one numeric-library thread each from the supervisor (NUMERIC_THREADS, see
+# bot/numeric_threads.py); the test runner and the load generator share the same two cores, so they use one too.
+ONE_THREAD = OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMEXPR_NUM_THREADS=1 \
+	TF_INTRA_OP_PARALLELISM_THREADS=1 TF_INTER_OP_PARALLELISM_THREADS=1
+
 env:
 	$(PYTHON) scripts/bootstrap.py
 
@@ -15,18 +20,20 @@ run: env
 
 test: env
 	$(PYTHON) scripts/system_packages.py
-	.venv/bin/python -m pytest -ra
+	@start=$$(date +%s); $(ONE_THREAD) .venv/bin/python -m pytest -ra; status=$$?; \
+		echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
 
 # Without the real-stack tests (they train a model on first use and start three servers).
 test-fast: env
-	.venv/bin/python -m pytest -ra -m "not e2e"
+	$(ONE_THREAD) .venv/bin/python -m pytest -ra -m "not e2e"
 
-# Open-loop load, gateway and bare Rasa side by side (30 turns/s, 10 minutes each), a Rasa server killed under
-# load, the gateway killed and restarted; then the fuzz figures. About 25 minutes.
+# The stack as shipped under open-loop load, gateway and bare Rasa side by side at 10, 30 and 45 turns/s; twice
+# its capacity; a Rasa server killed under load; the gateway killed and restarted; Redis and PostgreSQL
+# restarted under load (scripts/bench_load.py); then the fuzz figures. About 25 minutes; run it on a quiet machine.
 bench: env
-	$(PYTHON) scripts/system_packages.py redis-server
-	.venv/bin/python scripts/bench_load.py --rate 30 --minutes 10 --kill
-	.venv/bin/python scripts/bench_fuzz.py
+	$(PYTHON) scripts/system_packages.py
+	$(ONE_THREAD) .venv/bin/python scripts/bench_load.py --kill --outages
+	$(ONE_THREAD) .venv/bin/python scripts/bench_fuzz.py
 
 # 10,000 hostile requests over every public route of the gateway (fake Rasa and channel APIs; about 2 minutes).
 fuzz: env

@@ -11,7 +11,7 @@ from bot import health, openapi_bodies
 from bot.client_address import client_address
 from bot.conversation import notices
 from bot.conversation.models import IncomingMessage
-from bot.conversation.rasa_client import RasaUnavailable
+from bot.conversation.rasa_client import RasaBusy, RasaUnavailable
 from bot.conversation.sanitise import sanitise
 from bot.json_body import parse_json
 from bot.limits import window
@@ -19,6 +19,8 @@ from bot.settings import Settings
 
 router = APIRouter()
 SENDER_ID_MAX = 128
+# A burst past capacity drains in about the queue limit (RASA_QUEUE_LIMIT_S, 1 s by default).
+BUSY_RETRY_AFTER_S = 2
 
 
 class ApiLimits:
@@ -89,6 +91,11 @@ async def post_chat(request: Request) -> JSONResponse:
     try:
         reply = await request.app.state.conversation.handle(
             IncomingMessage(channel="api", sender_id=sender_id.strip(), text=text))
+    except RasaBusy:
+        # Refused before it reached Rasa (nothing stored): the integration may send the same message again.
+        body = {"error": "the assistant is at capacity; send the message again in a few seconds",
+                "messages": [{"text": notices.BUSY, "buttons": []}]}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": str(BUSY_RETRY_AFTER_S)})
     except RasaUnavailable:
         # An integration shows this to a citizen: Vietnamese, and the same words the other channels use.
         body = {"error": "the assistant is starting or unavailable; try again shortly",

@@ -40,7 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.http = httpx.AsyncClient(timeout=5.0)
         rasa_servers = settings.rasa_endpoints
         app.state.rasa = RasaPool(rasa_servers, settings.rasa_token, settings.rasa_timeout_s,
-                                  actions_urls=[settings.actions_url_for(i) for i in range(len(rasa_servers))])
+                                  actions_urls=[settings.actions_url_for(i) for i in range(len(rasa_servers))],
+                                  queue_limit_s=settings.rasa_queue_limit_s)
         app.state.rasa.start()
         app.state.conversation = ConversationService(app.state.rasa, state=app.state.state_store,
                                                      max_text_chars=settings.max_text_chars,

@@ -25,6 +25,13 @@ def _int(name: str, default: int) -> int:
         raise SystemExit(f"setting {name} must be a whole number, got {raw!r}") from None
 
 
+def _positive_int(name: str, default: int) -> int:
+    value = _int(name, default)
+    if value < 1:
+        raise SystemExit(f"setting {name} must be 1 or more, got {value}")
+    return value
+
+
 def _float(name: str, default: float) -> float:
     raw = os.environ.get(name, "")
     try:
@@ -97,6 +104,11 @@ class Settings:
     redis_url: str = ""
     # A turn whose Rasa server died keeps its conversation locked this long, then another server may go on.
     rasa_lock_lifetime_s: int = 20
+    # Threads of the numeric libraries (OpenMP, BLAS, TensorFlow) in each server process (bot/numeric_threads.py).
+    numeric_threads: int = 1
+    # Past capacity the gateway answers "busy" at once rather than queue a turn longer than this for a Rasa
+    # server (bot/conversation/admission.py).
+    rasa_queue_limit_s: float = 1.0
     # --- action server ---
     # Shared by the gateway and the action servers: POST /kb/reload after a staff edit.
     actions_admin_token: str = ""
@@ -169,6 +181,8 @@ class Settings:
             tracker_store_url=os.environ.get("TRACKER_STORE_URL", "").strip(),
             redis_url=os.environ.get("REDIS_URL", "").strip(),
             rasa_lock_lifetime_s=_int("RASA_LOCK_LIFETIME_S", 20),
+            numeric_threads=_positive_int("NUMERIC_THREADS", 1),
+            rasa_queue_limit_s=_float("RASA_QUEUE_LIMIT_S", 1.0),
             actions_admin_token=os.environ.get("ACTIONS_ADMIN_TOKEN", "").strip(),
             kb_reload_interval_s=_float("KB_RELOAD_INTERVAL", 2.0),
             log_level=os.environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",

@@ -25,6 +25,7 @@ import httpx
 
 from bot import topology as topology_files
 from bot import training
+from bot.numeric_threads import thread_env
 from bot.settings import Settings
 
 ROOT = training.ROOT
@@ -32,11 +33,16 @@ APP_PY = ROOT / ".venv" / "bin" / "python"
 BACKOFF_MAX_S = 30.0
 STABLE_AFTER_S = 60.0
 STOP_GRACE_S = 10.0
-# A busy Rasa server answers its probe late, not never: only about a minute of silence counts as hung, or an
-# overloaded server would be killed and its load would crush the next one.
+# A busy server answers its probe late, not never: a child counts as hung only after this many failed probes in
+# a row during which it used (almost) no CPU. A server that works through a queue of turns is making progress,
+# and killing it would throw that work away and crush the next server with its load (issue 25).
 PROBE_EVERY_S = 5.0
 PROBE_TIMEOUT_S = 10.0
 PROBE_FAILURES_TO_RESTART = 6
+# CPU seconds between two probes below which a child that fails its probe made no progress: a deadlocked or
+# stopped process uses none; an idle asyncio server a few milliseconds.
+IDLE_CPU_S = 0.05
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # Rasa loads its model in about 45 s on the reference machine, and several times that with both cores busy.
 STARTUP_GRACE_S = 600.0
 # Keeps Rasa's loggers that dump trackers (the citizen's words, every slot) at INFO.
@@ -57,6 +63,15 @@ def _probe_client() -> httpx.Client:
 
 def log(msg: str) -> None:
     print(f"[run] {msg}", flush=True)
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system, all threads) a process has used; None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
 
 def _die_with_parent() -> None:
@@ -85,12 +100,15 @@ class Child:
     answered: bool = False
     probe_failures: int = 0
     last_probe: float = 0.0
+    cpu_at_last_probe: float | None = None
+    busy_noted: bool = False
     _pump: threading.Thread | None = field(default=None, repr=False)
 
     def start(self) -> bool:
         self.started_at = time.monotonic()
         self.restart_at = None
         self.answered, self.probe_failures = False, 0
+        self.cpu_at_last_probe, self.busy_noted = None, False
         try:
             self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
                                          stderr=subprocess.STDOUT, start_new_session=True,
@@ -105,8 +123,9 @@ class Child:
         return True
 
     def probe(self, now: float) -> None:
-        """Health probe; after PROBE_FAILURES_TO_RESTART failures in a row (or no answer within
-        STARTUP_GRACE_S of starting) the child counts as hung and is killed."""
+        """Health probe. A child counts as hung, and is killed, when it has not answered within STARTUP_GRACE_S
+        of starting, or has failed `probe_failures_to_restart` probes in a row without using CPU in between:
+        a busy child (probe slow, CPU used) is left to work."""
         if self.probe_url is None or self.proc is None or self.proc.poll() is not None:
             return
         if now - self.last_probe < self.probe_every_s:
@@ -116,17 +135,26 @@ class Child:
             ok = _probe_client().get(self.probe_url, timeout=self.probe_timeout_s).status_code < 500
         except httpx.HTTPError:
             ok = False
+        cpu, cpu_before = cpu_seconds(self.proc.pid), self.cpu_at_last_probe
+        self.cpu_at_last_probe = cpu
         if ok:
-            self.answered, self.probe_failures = True, 0
+            self.answered, self.probe_failures, self.busy_noted = True, 0, False
             return
         if not self.answered:
             if now - self.started_at > self.startup_grace_s:
                 log(f"{self.name} did not answer within {self.startup_grace_s:.0f} s of starting; killing it")
                 self.kill()
             return
+        if cpu is not None and cpu_before is not None and cpu - cpu_before > IDLE_CPU_S:
+            if not self.busy_noted:
+                log(f"{self.name} answers its health probe late but is working "
+                    f"({cpu - cpu_before:.1f} s of CPU since the last probe): busy, not hung")
+                self.busy_noted = True
+            self.probe_failures = 0
+            return
         self.probe_failures += 1
         if self.probe_failures >= self.probe_failures_to_restart:
-            log(f"{self.name} stopped answering its health probe; killing it")
+            log(f"{self.name} failed {self.probe_failures} health probes in a row without using CPU: hung; killing it")
             self.kill()
 
     def kill(self) -> None:
@@ -166,11 +194,12 @@ def _redis(settings: Settings) -> tuple[str, list[Child]]:
     port = _free_port()
     # Only locks live there (each a few seconds long): nothing to persist.
     cmd = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
-    return f"redis://127.0.0.1:{port}/1", [Child("redis", cmd, dict(os.environ))]
+    return f"redis://127.0.0.1:{port}/1", [Child("redis", cmd, {**os.environ, **thread_env(settings.numeric_threads)})]
 
 
 def _children(settings: Settings, model: Path | None, token: str, redis_url: str) -> list[Child]:
-    base = {**training.rasa_env(), "PYTHONUNBUFFERED": "1"}
+    # Every child's numeric libraries on NUMERIC_THREADS threads (one by default; see bot/numeric_threads.py).
+    base = {**training.rasa_env(), "PYTHONUNBUFFERED": "1", **thread_env(settings.numeric_threads)}
     # Every part reads the same settings: the supervisor hands the topology down explicitly.
     topology = {"RASA_HOST": settings.rasa_host, "RASA_PORT": str(settings.rasa_port),
                 "RASA_PROCESSES": str(settings.rasa_processes), "ACTIONS_HOST": settings.actions_host,
@@ -189,10 +218,7 @@ def _children(settings: Settings, model: Path | None, token: str, redis_url: str
                                   {**base, "ACTIONS_PORT": str(port)},
                                   probe_url=f"http://{settings.actions_host}:{port}/health"))
     if "rasa" in settings.roles:
-        # One TensorFlow thread per Rasa server: a turn's tensors are tiny, and with a server per core the default
-        # pools (one thread per core in each server) only add hand-offs and spinning between the servers.
-        rasa_env = {**base, "TICKET_LOCK_LIFETIME": str(settings.rasa_lock_lifetime_s),
-                    "TF_INTRA_OP_PARALLELISM_THREADS": "1", "TF_INTER_OP_PARALLELISM_THREADS": "1"}
+        rasa_env = {**base, "TICKET_LOCK_LIFETIME": str(settings.rasa_lock_lifetime_s)}
         for i in range(settings.rasa_processes):
             port = settings.rasa_port + i
             # "--auth-token=" keeps a token starting with "-" from being read as another option.

@@ -8,6 +8,8 @@ import os
 import subprocess
 from pathlib import Path
 
+from bot.numeric_threads import thread_env
+
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -57,7 +59,9 @@ def ensure_model(log=print) -> Path:
         log("training the Rasa model (inputs changed; about 2-4 minutes on 2 cores)...")
         cmd = [str(RASA_BIN), "train", "--data", "nlu_data", "--config", "config.yml", "--domain",
                "domain.yml", "--out", str(MODELS), "--fixed-model-name", target.name.removesuffix(".tar.gz")]
-        done = subprocess.run(cmd, cwd=ROOT, env=rasa_env(), capture_output=True, text=True)
+        # Training is a batch job with the machine to itself: every core, whatever a server process may use.
+        env = {**rasa_env(), **thread_env(os.cpu_count() or 1)}
+        done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
         if done.returncode != 0 or not target.exists():
             tail = "\n".join((done.stdout + done.stderr).splitlines()[-30:])
             raise RuntimeError(f"rasa train failed (exit {done.returncode}):\n{tail}")

@@ -24,8 +24,8 @@ class HTTPError(Exception):
 
 
 class Response:
-    def __init__(self, status_code: int, body: bytes) -> None:
-        self.status_code, self.body = status_code, body
+    def __init__(self, status_code: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.status_code, self.body, self.headers = status_code, body, headers or {}
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -36,24 +36,25 @@ class Client:
         self.timeout = timeout
         self._idle: dict[tuple[str, int], list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]]] = {}
 
-    async def post(self, url: str, json_body: Any) -> Response:
-        return await self.request("POST", url, json.dumps(json_body).encode())
+    async def post(self, url: str, json_body: Any, headers: dict[str, str] | None = None) -> Response:
+        return await self.request("POST", url, json.dumps(json_body).encode(), headers)
 
     async def get(self, url: str, params: dict[str, str] | None = None) -> Response:
         return await self.request("GET", url + ("?" + urlencode(params) if params else ""), b"")
 
-    async def request(self, method: str, url: str, body: bytes) -> Response:
+    async def request(self, method: str, url: str, body: bytes, headers: dict[str, str] | None = None) -> Response:
         try:
-            return await asyncio.wait_for(self._request(method, url, body), self.timeout)
+            return await asyncio.wait_for(self._request(method, url, body, headers or {}), self.timeout)
         except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as e:
             raise HTTPError(f"{method} {url}: {e!r}") from e
 
-    async def _request(self, method: str, url: str, body: bytes) -> Response:
+    async def _request(self, method: str, url: str, body: bytes, extra: dict[str, str]) -> Response:
         parts = urlsplit(url)
         key = (parts.hostname or "127.0.0.1", parts.port or 80)
         target = parts.path + ("?" + parts.query if parts.query else "")
         # A GET with a body (even an empty declared one) makes Sanic log "body not consumed".
         framing = f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n" if body else ""
+        framing += "".join(f"{name}: {value}\r\n" for name, value in extra.items())
         head = (f"{method} {target} HTTP/1.1\r\nHost: {key[0]}:{key[1]}\r\n{framing}"
                 "Connection: keep-alive\r\n\r\n").encode()
         idle = self._idle.setdefault(key, [])
@@ -74,7 +75,7 @@ class Client:
             writer.close()
         else:
             idle.append((reader, writer, time.monotonic()))
-        return Response(status, payload)
+        return Response(status, payload, headers)
 
     @staticmethod
     async def _read_head(reader: asyncio.StreamReader) -> tuple[int, dict[str, str]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -49,25 +50,49 @@ def postgres_server() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+class RedisServer:
+    """A private, unsaved redis-server on a fixed port, which can be restarted on the same port."""
+
+    def __init__(self, port: int | None = None) -> None:
+        if not Path(REDIS_SERVER).exists():
+            raise RuntimeError("redis-server not found: install Debian's redis-server (`make test` does)")
+        self.port = port or free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/1"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen([REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+                                         "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+
 @contextmanager
 def redis_server() -> Iterator[str]:
     """Yields redis://127.0.0.1:<port>/1 of a private, unsaved Redis."""
-    if not Path(REDIS_SERVER).exists():
-        raise RuntimeError("redis-server not found: install Debian's redis-server (`make test` does)")
-    port = free_port()
-    process = subprocess.Popen([REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = RedisServer()
+    server.start()
     try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            import socket
-
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/1"
+        yield server.url
     finally:
-        process.terminate()
-        process.wait(10)
+        server.stop()
+
+
+def restart_postgres(url: str) -> None:
+    """Restarts (fast shutdown, then start) the server of a URL that postgres_server() yielded."""
+    folder = Path(url.split("host=", 1)[1].split("&", 1)[0])
+    # -l again: without it the restarted server would write to (and hold open) our captured pipe.
+    subprocess.run(_as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(folder / "data"), "-l",
+                                    str(folder / "server.log"), "-m", "fast", "-w", "restart"]),
+                   check=True, capture_output=True)

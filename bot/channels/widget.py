@@ -14,7 +14,7 @@ from bot.client_address import client_address
 from bot.conversation import notices
 from bot.conversation.edge import clean_citizen_text
 from bot.conversation.models import IncomingMessage
-from bot.conversation.rasa_client import RasaUnavailable
+from bot.conversation.rasa_client import RasaBusy, RasaUnavailable
 from bot.json_body import parse_json
 
 router = APIRouter()
@@ -127,6 +127,9 @@ async def _turn(request: Request, session: WidgetSession, text: str, shown: str,
     asked = await session.add("user", clean_citizen_text(shown).text or "?")
     try:
         reply = await request.app.state.conversation.handle(IncomingMessage("widget", session.id, text))
+    except RasaBusy:
+        return _json({"error": notices.BUSY, "entries": [asked.to_dict()]}, 503,
+                     {**cors, "Retry-After": "2"})
     except RasaUnavailable:
         return _json({"error": notices.UNAVAILABLE, "entries": [asked.to_dict()]}, 503, cors)
     answers = await session.add_replies(reply.messages)

@@ -4,6 +4,8 @@ RATE_LIMITED = ("Bạn đang gửi tin nhắn hơi nhanh. Vui lòng đợi kho�
                 "chúng tôi vẫn đang ở đây để hỗ trợ bạn.")
 TOO_LONG = "Tin nhắn dài quá {limit} ký tự. Bạn vui lòng rút gọn câu hỏi và gửi lại."
 UNAVAILABLE = "Hệ thống đang bận hoặc đang khởi động. Bạn vui lòng thử lại sau ít phút."
+# Past capacity (bot/conversation/admission.py): the widget and /api/chat answer at once with this.
+BUSY = "Hiện có nhiều người hỏi cùng lúc. Bạn vui lòng gửi lại câu hỏi sau vài giây."
 # Telegram and Zalo keep a message that arrived while the assistant was down and answer it when it is back.
 ANSWER_LATER = ("Hệ thống đang bận nên chưa trả lời ngay được. Câu hỏi của bạn đã được ghi lại, "
                 "chúng tôi sẽ trả lời ngay khi hệ thống sẵn sàng.")

@@ -18,6 +18,11 @@ class RasaUnavailable(Exception):
     """Rasa did not answer in time or answered with an error; the caller tells the citizen to retry."""
 
 
+class RasaBusy(RasaUnavailable):
+    """Every Rasa server has as many turns in flight as it can answer in time: the turn was not sent (nothing
+    of it is stored), and the citizen is told to try again in a moment (bot/conversation/admission.py)."""
+
+
 class RasaNotReached(RasaUnavailable):
     """No connection could be made: the message never reached Rasa, so another server may take it."""
 

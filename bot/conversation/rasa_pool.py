@@ -5,7 +5,9 @@ to the conversation's own one (rendezvous hashing), so on a quiet stack a conver
 Any server may take any turn because trackers and locks are shared, and a Rasa server works one turn at a
 time on its CPU, so a turn sent to a busy server waits behind the others while an idle one could answer it at
 once: hashing alone leaves bursts queued on one server while the other idles. A server counts as healthy
-while it answers its status probe with a model loaded and the action server it calls answers too.
+while it answers its status probe with a model loaded and the action server it calls answers too; a turn it
+answers is a sign of life as good as a probe, so a server whose probe is slow because it is busy stays up.
+Past every healthy server's capacity (bot/conversation/admission.py) a turn is refused with RasaBusy.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import httpx
 
+from bot.conversation.admission import Capacity
 from bot.conversation.models import Reply
-from bot.conversation.rasa_client import RasaClient, RasaDropped, RasaNotReached, RasaStatusError, RasaUnavailable
+from bot.conversation.rasa_client import (RasaBusy, RasaClient, RasaDropped, RasaNotReached, RasaStatusError,
+                                          RasaUnavailable)
 
 logger = logging.getLogger(__name__)
 PROBE_INTERVAL_S = 1.0
@@ -45,15 +50,22 @@ class RasaServer:
     healthy: bool = True
     slow_probes: int = 0
     in_flight: int = 0
+    capacity: Capacity = field(default_factory=lambda: Capacity(0.0))
+    # When this server last answered a turn (time.monotonic()).
+    answered_at: float = float("-inf")
 
 
 class RasaPool:
     def __init__(self, urls: tuple[str, ...] | list[str], token: str, timeout_s: float = 30.0, *,
-                 actions_urls: tuple[str, ...] | list[str] = (), probe_interval_s: float = PROBE_INTERVAL_S) -> None:
+                 actions_urls: tuple[str, ...] | list[str] = (), probe_interval_s: float = PROBE_INTERVAL_S,
+                 queue_limit_s: float = 0.0) -> None:
+        """`queue_limit_s`: the longest a turn may be expected to wait for a server before it is refused as
+        busy; 0 never refuses."""
         if not urls:
             raise ValueError("RasaPool needs at least one Rasa URL")
         self.servers = [RasaServer(url, actions_urls[i % len(actions_urls)] if actions_urls else None,
-                                   RasaClient(url, token, timeout_s)) for i, url in enumerate(urls)]
+                                   RasaClient(url, token, timeout_s), capacity=Capacity(queue_limit_s))
+                        for i, url in enumerate(urls)]
         self._probe_interval_s = probe_interval_s
         self._http = httpx.AsyncClient(timeout=PROBE_TIMEOUT_S)
         self._prober: asyncio.Task | None = None
@@ -69,17 +81,31 @@ class RasaPool:
         await asyncio.gather(*(s.client.aclose() for s in self.servers))
         await self._http.aclose()
 
+    def admit(self) -> None:
+        """Raises RasaBusy when every healthy server is full. With no healthy server the turn is still tried
+        (a probe may lag behind a recovery), and fails as unreachable if they are really down."""
+        healthy = [s for s in self.servers if s.healthy]
+        if healthy and not any(s.capacity.admits(s.in_flight) for s in healthy):
+            raise RasaBusy("every Rasa server is at capacity")
+
     async def send(self, sender_id: str, text: str) -> Reply:
+        self.admit()
         last: RasaUnavailable | None = None
         dropped = 0
-        for server in self._preference(sender_id):
+        ranked = self._preference(sender_id)
+        # Full servers only as a last resort, after the ones with room failed.
+        ranked = [s for s in ranked if s.capacity.admits(s.in_flight)] + \
+                 [s for s in ranked if not s.capacity.admits(s.in_flight)]
+        for server in ranked:
             server.in_flight += 1
+            with_it, started = server.in_flight, time.monotonic()
             try:
-                return await server.client.send(sender_id, text)
+                reply = await server.client.send(sender_id, text)
             except RasaNotReached as exc:
                 # Nothing reached this server, so the next one may take the message without answering it twice.
                 self._mark(server, False, str(exc))
                 last = exc
+                continue
             except RasaDropped as exc:
                 # The server died: it stored nothing of an unfinished turn, so one other server may take it
                 # (after Rasa's lock on the conversation, if the dead server held it, expires).
@@ -88,12 +114,19 @@ class RasaPool:
                 dropped += 1
                 if dropped > 1:
                     raise
-            except RasaUnavailable as exc:
+                continue
+            except RasaUnavailable:
                 # A timeout or an error reply: the server may still apply the message; retrying elsewhere
                 # could answer it twice.
                 raise
             finally:
                 server.in_flight -= 1
+            server.answered_at = time.monotonic()
+            server.capacity.observe(server.answered_at - started, with_it)
+            server.slow_probes = 0
+            if reply.messages:   # an empty reply may mean its action server is down: only the probe says
+                self._mark(server, True)
+            return reply
         raise last or RasaUnavailable("no Rasa server")
 
     async def status(self) -> dict:
@@ -130,6 +163,8 @@ class RasaPool:
                 ok, why = actions.status_code == 200, f"action server answered {actions.status_code}"
         except (RasaStatusError, httpx.TimeoutException) as exc:
             if isinstance(exc, httpx.TimeoutException) or exc.timed_out:
+                if time.monotonic() - server.answered_at < PROBE_TIMEOUT_S + self._probe_interval_s:
+                    return   # slow to answer its probe, but it answers turns: busy, not down
                 server.slow_probes += 1
                 if server.slow_probes >= SLOW_PROBES_TO_DOWN:
                     self._mark(server, False, exc.__class__.__name__)

@@ -92,6 +92,9 @@ class ConversationService:
         masked = clean_citizen_text(message.text)
         if not masked.text:
             return Reply([OutgoingMessage(notices.TEXT_ONLY)], TurnInfo(status="empty"))
+        # Past capacity the citizen hears "busy" now, before this turn waits for the sender's lock or the state
+        # store; raises RasaBusy, which the channels answer like an unavailable assistant.
+        self._rasa.admit()
         # One sender's turns run in order (Rasa's tracker is per sender); different senders run concurrently.
         async with self._lock(sender):
             stored = await self._state.aget(self._offers_key(sender))

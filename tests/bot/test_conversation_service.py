@@ -16,6 +16,9 @@ class RecordingRasa:
         self.active: dict[str, int] = {}
         self.max_active_per_sender = 0
 
+    def admit(self):
+        pass   # never full
+
     async def send(self, sender_id, text):
         self.active[sender_id] = self.active.get(sender_id, 0) + 1
         self.max_active_per_sender = max(self.max_active_per_sender, self.active[sender_id])

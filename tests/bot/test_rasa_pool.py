@@ -1,6 +1,7 @@
 """How the gateway spreads turns over Rasa servers, against two local servers speaking Rasa's REST channel: a
 quiet stack keeps each conversation on its own server; a server busy with a slow turn does not make the next
-citizen wait behind it while the other server is idle."""
+citizen wait behind it while the other server is idle; past every server's capacity a turn is refused at once;
+a server that answers turns but not its probe stays up."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import asyncio
 import pytest
 from aiohttp import web
 
+from bot.conversation.admission import MIN_SLOTS
+from bot.conversation.rasa_client import RasaBusy
 from bot.conversation.rasa_pool import RasaPool, preferred_order
 
 
@@ -20,6 +23,7 @@ class FakeRasa:
         self.name = name
         self.senders: list[str] = []
         self.release = asyncio.Event()
+        self.status_answers = True
         self.url = ""
         self._runner: web.AppRunner | None = None
 
@@ -30,9 +34,15 @@ class FakeRasa:
             await self.release.wait()
         return web.json_response([{"recipient_id": body["sender"], "text": self.name}])
 
+    async def _status(self, request: web.Request) -> web.Response:
+        if not self.status_answers:
+            await asyncio.sleep(3)   # as a server whose event loop is busy with turns answers its probe
+        return web.json_response({"model_file": "model.tar.gz"})
+
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/webhooks/rest/webhook", self._webhook)
+        app.router.add_get("/status", self._status)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -84,5 +94,43 @@ async def test_a_turn_does_not_queue_behind_a_busy_server_while_another_is_idle(
         assert (await slow).messages[0].text == "A"
         # Once A is free again, the conversation goes back to its own server.
         assert (await pool.send(own_a[1], "xin chào")).messages[0].text == "A"
+    finally:
+        await pool.aclose()
+
+
+async def test_past_every_servers_capacity_a_turn_is_refused_at_once_and_nothing_admitted_is_lost(servers):
+    urls = [s.url for s in servers]
+    pool = RasaPool(urls, token="t", timeout_s=10, queue_limit_s=0.001)   # room for MIN_SLOTS turns a server
+    try:
+        held = [asyncio.create_task(pool.send(f"citizen-{i}", "slow")) for i in range(2 * MIN_SLOTS)]
+        while sum(len(s.senders) for s in servers) < 2 * MIN_SLOTS:
+            await asyncio.sleep(0.01)
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(RasaBusy):
+            await pool.send("one-more", "xin chào")
+        assert asyncio.get_running_loop().time() - started < 0.1
+        assert "one-more" not in servers[0].senders + servers[1].senders   # refused, not sent
+        for server in servers:
+            server.release.set()
+        answered = await asyncio.gather(*held)
+        assert sorted(r.messages[0].text for r in answered) == ["A"] * MIN_SLOTS + ["B"] * MIN_SLOTS
+        # With room again, the next turn is answered.
+        assert (await pool.send("one-more", "xin chào")).messages
+    finally:
+        await pool.aclose()
+
+
+async def test_a_server_that_answers_turns_but_not_its_probe_stays_up(servers, monkeypatch):
+    monkeypatch.setattr("bot.conversation.rasa_pool.PROBE_TIMEOUT_S", 0.3)
+    urls = [s.url for s in servers]
+    pool = RasaPool(urls, token="t", timeout_s=5)
+    try:
+        servers[0].status_answers = False
+        owner_a = next(s for s in (f"citizen-{i}" for i in range(50)) if preferred_order(urls, s)[0] == urls[0])
+        await pool.send(owner_a, "xin chào")
+        for _ in range(4):   # more slow probes in a row than it takes to count a silent server down
+            await asyncio.wait_for(pool.probe_all(), timeout=10)
+        assert pool.servers[0].healthy
+        assert (await pool.send(owner_a, "xin chào")).messages[0].text == "A"
     finally:
         await pool.aclose()

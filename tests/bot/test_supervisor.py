@@ -9,6 +9,7 @@ import threading
 import time
 
 import httpx
+import pytest
 
 from bot.supervisor import Child, Supervisor
 from tests.fakes.servers import free_port
@@ -60,3 +61,68 @@ def test_a_hung_child_is_killed_and_restarted():
     finally:
         supervisor.stopping.set()
         thread.join(30)
+
+
+# A server that accepts its probe's connection but never answers, while a thread of it works: what a Rasa
+# server looks like when its event loop is busy with a queue of turns.
+_BUSY_SERVER = """
+import socket, sys, threading
+def work():
+    while True:
+        sum(i * i for i in range(10_000))
+threading.Thread(target=work, daemon=True).start()
+server = socket.socket()
+server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.bind(("127.0.0.1", int(sys.argv[1])))
+server.listen(64)
+held = []
+while True:
+    held.append(server.accept()[0])
+"""
+
+
+def test_a_busy_child_is_not_killed_but_a_stopped_one_is():
+    port = free_port()
+    server = Child("busy", [sys.executable, "-c", _BUSY_SERVER, str(port)], dict(os.environ),
+                   probe_url=f"http://127.0.0.1:{port}/", probe_every_s=0.3, probe_timeout_s=0.3,
+                   probe_failures_to_restart=3)
+    supervisor = Supervisor([server], None)
+    server.answered = True   # as if it had answered before it got busy
+    thread = _run_in_background(supervisor)
+    try:
+        assert _until(lambda: server.proc is not None and server.last_probe > 0)
+        busy = server.proc.pid
+        server.answered = True
+        # Well past three failed probes (each 0.3 s apart and 0.3 s long): working, so left alone.
+        time.sleep(5)
+        assert server.proc.pid == busy and server.proc.poll() is None, "a busy child was killed"
+        assert server.restarts == 0
+        os.kill(busy, signal.SIGSTOP)   # now it makes no progress at all
+        assert _until(lambda: server.proc.pid != busy or server.proc.poll() is not None, 20), \
+            "a child that failed its probes without using CPU was not killed"
+    finally:
+        supervisor.stopping.set()
+        thread.join(30)
+
+
+def test_every_child_runs_its_numeric_libraries_on_the_configured_threads(monkeypatch):
+    from bot.numeric_threads import VARIABLES
+    from bot.settings import Settings
+    from bot.supervisor import _children
+
+    for threads in (1, 4):
+        monkeypatch.setenv("NUMERIC_THREADS", str(threads))
+        monkeypatch.setenv("OMP_NUM_THREADS", "16")   # a developer's shell setting does not leak through
+        settings = Settings.from_env()
+        children = _children(settings, None, "token", "redis://127.0.0.1:1/1")
+        assert {c.name.split("-")[0] for c in children} == {"actions", "rasa", "gateway"}
+        for child in children:
+            assert {name: child.env[name] for name in VARIABLES} == {name: str(threads) for name in VARIABLES}, child.name
+
+
+def test_numeric_threads_below_one_is_refused(monkeypatch):
+    from bot.settings import Settings
+
+    monkeypatch.setenv("NUMERIC_THREADS", "0")
+    with pytest.raises(SystemExit, match="NUMERIC_THREADS"):
+        Settings.from_env()

@@ -10,6 +10,9 @@ class RecordingRasa:
     def __init__(self):
         self.sent: list[tuple[str, str]] = []
 
+    def admit(self):
+        pass   # never full
+
     async def send(self, sender_id, text):
         self.sent.append((sender_id, text))
         return Reply([OutgoingMessage(f"trả lời: {text}")])
