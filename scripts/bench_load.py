@@ -337,6 +337,29 @@ def outage_phase(rate: float) -> None:
         redis.stop()
 
 
+def main_stack(rates: list[float], args) -> None:
+    bench_dir = ROOT / "build" / "bench"
+    stack = Stack("stack", {"DATABASE_URL": f"sqlite:///{bench_dir / 'assistant.db'}",
+                            "TRACKER_STORE_URL": f"sqlite:///{bench_dir / 'trackers.db'}"})
+    try:
+        cold = stack.start()
+        print(f"cold start (run command to healthy with {stack.n} Rasa servers, model and index cached): {cold:.1f} s")
+        threads = {name: value for name, value in (line.split("=", 1) for line in Path(
+            f"/proc/{max(descendants(stack.proc.pid))}/environ").read_bytes().decode().split("\0") if "=" in line)
+            if name == "OMP_NUM_THREADS"}
+        print(f"numeric threads per server process: {threads}")
+        results = [rate_phase(stack, rate, args.minutes) for rate in rates]
+        memory(stack)
+        if args.overload:
+            normal = min(r["p95"]["gateway"] for r in results) if results else 100.0
+            overload_phase(stack, args.overload, args.overload_minutes * 60, normal)
+        if args.kill:
+            kill_phase(stack, 30.0)
+        gateway_restart(stack)
+    finally:
+        stack.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rates", default="10,30,45", help="turns per second offered, one phase each")
@@ -350,25 +373,9 @@ def main() -> int:
     bench_dir.mkdir(parents=True, exist_ok=True)
     for old in bench_dir.glob("*.db*"):
         old.unlink()
-    stack = Stack("stack", {"DATABASE_URL": f"sqlite:///{bench_dir / 'assistant.db'}",
-                            "TRACKER_STORE_URL": f"sqlite:///{bench_dir / 'trackers.db'}"})
-    try:
-        cold = stack.start()
-        print(f"cold start (run command to healthy with {stack.n} Rasa servers, model and index cached): {cold:.1f} s")
-        threads = {name: value for name, value in (line.split("=", 1) for line in Path(
-            f"/proc/{max(descendants(stack.proc.pid))}/environ").read_bytes().decode().split("\0") if "=" in line)
-            if name == "OMP_NUM_THREADS"}
-        print(f"numeric threads per server process: {threads}")
-        results = [rate_phase(stack, float(r), args.minutes) for r in args.rates.split(",") if r.strip()]
-        memory(stack)
-        if args.overload:
-            normal = min(r["p95"]["gateway"] for r in results) if results else 100.0
-            overload_phase(stack, args.overload, args.overload_minutes * 60, normal)
-        if args.kill:
-            kill_phase(stack, 30.0)
-        gateway_restart(stack)
-    finally:
-        stack.stop()
+    rates = [float(r) for r in args.rates.split(",") if r.strip()]
+    if rates or args.overload or args.kill:
+        main_stack(rates, args)
     if args.outages:
         outage_phase(20.0)
     return 0

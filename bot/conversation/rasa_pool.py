@@ -82,10 +82,10 @@ class RasaPool:
         await self._http.aclose()
 
     def admit(self) -> None:
-        """Raises RasaBusy when every healthy server is full. With no healthy server the turn is still tried
-        (a probe may lag behind a recovery), and fails as unreachable if they are really down."""
-        healthy = [s for s in self.servers if s.healthy]
-        if healthy and not any(s.capacity.admits(s.in_flight) for s in healthy):
+        """Raises RasaBusy when every healthy server is full (every server, when none looks healthy: a turn is
+        then still tried, since a probe may lag behind a recovery)."""
+        candidates = [s for s in self.servers if s.healthy] or self.servers
+        if not any(s.capacity.admits(s.in_flight) for s in candidates):
             raise RasaBusy("every Rasa server is at capacity")
 
     async def send(self, sender_id: str, text: str) -> Reply:
