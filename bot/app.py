@@ -10,10 +10,12 @@ import httpx
 from redis.asyncio import from_url as redis_from_url
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot import api, channels, web
 from bot.body_limit import BodyLimit
 from bot.console import setup as console
+from bot.conversation import notices
 from bot.conversation.outbox import Outbox
 from bot.conversation.rasa_pool import RasaPool
 from bot.conversation.service import ConversationService
@@ -73,6 +75,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web.router)
     app.include_router(channels.router)
     console.install(app)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def database_unreachable(request: Request, exc: Exception) -> JSONResponse:
+        # The database stayed unreachable past the wait (bot/db/outage.py): the citizen is told to try again.
+        logger.error("database unreachable on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
+        return JSONResponse({"error": "the assistant is unavailable; try again shortly",
+                             "messages": [{"text": notices.UNAVAILABLE, "buttons": []}]},
+                            status_code=503, headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

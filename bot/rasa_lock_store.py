@@ -32,6 +32,7 @@ return 0
 """
 FIRST_WAIT_S = 0.005
 LONGEST_WAIT_S = 0.1
+UNREACHABLE_WAIT_S = 0.2
 
 
 class RedisLockStore(lock_store.RedisLockStore):
@@ -73,9 +74,17 @@ class RedisLockStore(lock_store.RedisLockStore):
             try:
                 if await self._redis().set(key, token, nx=True, px=max(1, int(lifetime_s * 1000))):
                     return
+                unreachable = None
+            except (redis.ConnectionError, redis.TimeoutError) as error:
+                # Redis restarting: the turn waits for it (within the lock's own deadline) instead of failing,
+                # and the next try takes a new connection. Locks held before are gone with an unsaved Redis,
+                # like locks of a killed server after their lifetime.
+                unreachable = error
             except redis.RedisError as error:
                 raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
             if time.monotonic() > deadline:
+                if unreachable is not None:
+                    raise LockError(f"Error while acquiring lock. Error:\n{unreachable}") from unreachable
                 raise LockError(f"Could not acquire lock for conversation_id '{key}'.")
-            await asyncio.sleep(wait)
+            await asyncio.sleep(wait if unreachable is None else UNREACHABLE_WAIT_S)
             wait = min(wait * 2, longest_wait_s)

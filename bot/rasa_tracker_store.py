@@ -10,6 +10,10 @@ What a turn cost in Rasa's own store, and what is done instead (same table, same
   A tracker this store read back already says how many of its events are stored; that number rides on the tracker
   object and is kept current by each save. Rasa's count is still used for a tracker that did not come from here
   and once a session start is stored after the first event (see `_known_stored`).
+- A database restart (PostgreSQL's takes a second or two) made a save fail, and Rasa then kept the turn in memory
+  only (its fail-safe store): the citizen was answered and the turn was lost for every other server. Reads and
+  saves here wait for the database, up to OUTAGE_WAIT_S, and a save retried counts what is stored again, so a
+  commit that went through before its connection dropped is not written twice.
 - The queries were ORM queries, rebuilt and compiled on every call and read as ORM objects: they are built once
   here, read the JSON column only, and new events are written with one multi-row insert. Together about a fifth of
   a Rasa server's CPU per turn under load, with the lock store's share (bot/rasa_lock_store.py).
@@ -17,7 +21,10 @@ What a turn cost in Rasa's own store, and what is done instead (same table, same
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,6 +36,23 @@ from sqlalchemy.pool import QueuePool
 
 # Attribute on a tracker object: how many of its events (from the first) are in the table.
 STORED = "_sxd_stored_events"
+# Longer than a database restart, well within the gateway's 30 s wait for a turn.
+OUTAGE_WAIT_S = 10.0
+logger = logging.getLogger(__name__)
+
+
+async def _outlasting_outage(call: Any) -> Any:
+    """call() again while the database cannot be reached, for up to OUTAGE_WAIT_S."""
+    deadline, wait = time.monotonic() + OUTAGE_WAIT_S, 0.05
+    while True:
+        try:
+            return call()
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+            if time.monotonic() + wait > deadline:
+                raise
+            logger.warning("tracker store: database unreachable (%s); retrying", error.__class__.__name__)
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, 1.0)
 
 
 class SQLTrackerStore(tracker_store.SQLTrackerStore):
@@ -60,8 +84,12 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         query = self._all_sessions if fetch_events_from_all_sessions else self._last_session
-        with self.engine.connect() as connection:
-            rows = connection.execute(query, {"sender_id": sender_id}).all()
+
+        def read() -> list:
+            with self.engine.connect() as connection:
+                return connection.execute(query, {"sender_id": sender_id}).all()
+
+        rows = await _outlasting_outage(read)
         if not self.domain or not rows:
             return None
         events = [json.loads(data) for (data,) in rows]
@@ -73,13 +101,20 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
         events = list(tracker.events)
-        with self.engine.begin() as connection:
-            stored = _known_stored(tracker, events)
-            if stored is None:
-                stored = connection.execute(self._count_last_session, {"sender_id": tracker.sender_id}).scalar()
-            rows = [self._row(tracker.sender_id, e) for e in events[stored:]]
-            if rows:
-                connection.execute(self._insert, rows)
+        tries = 0
+
+        def write() -> None:
+            nonlocal tries
+            tries += 1
+            with self.engine.begin() as connection:
+                stored = _known_stored(tracker, events) if tries == 1 else None
+                if stored is None:
+                    stored = connection.execute(self._count_last_session, {"sender_id": tracker.sender_id}).scalar()
+                rows = [self._row(tracker.sender_id, e) for e in events[stored:]]
+                if rows:
+                    connection.execute(self._insert, rows)
+
+        await _outlasting_outage(write)
         setattr(tracker, STORED, len(events))
 
     @staticmethod

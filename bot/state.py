@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.engine import upsert_insert
 from bot.db.models import GatewayState
+from bot.db.outage import outlasting_outage
 
 KEY_MAX = 200
 LOOP_READ_WAIT_MS = 20
@@ -92,9 +93,10 @@ class StateStore:
 
     # --- asynchronous: the event loop serving citizens never waits on the database itself ---
 
+    # Each waits out a database restart (bot/db/outage.py).
     async def aget(self, key: str) -> Any:
         if not self._read_inline:
-            return await asyncio.to_thread(self.get, key)
+            return await outlasting_outage(self.get, key)
         if self._loop_reader is None:
             self._loop_reader = self._engine.connect()
             # A WAL reader is almost never told to wait; when it is, it must not hold up the event loop.
@@ -102,21 +104,21 @@ class StateStore:
         try:
             return _live_value(self._loop_reader.execute(self._select, {"key": _checked(key)}).first())
         except OperationalError:
-            return await asyncio.to_thread(self.get, key)
+            return await outlasting_outage(self.get, key)
         finally:
             self._loop_reader.rollback()  # ends the read: no snapshot is kept between turns
 
     async def aput(self, key: str, value: Any, ttl_s: float | None = None) -> None:
-        await asyncio.to_thread(self.put, key, value, ttl_s)
+        await outlasting_outage(self.put, key, value, ttl_s)
 
     async def adelete(self, key: str) -> None:
-        await asyncio.to_thread(self.delete, key)
+        await outlasting_outage(self.delete, key)
 
     async def aupdate(self, key: str, change: Callable[[Any], Any], ttl_s: float | None = None) -> Any:
-        return await asyncio.to_thread(self.update, key, change, ttl_s)
+        return await outlasting_outage(self.update, key, change, ttl_s)
 
     async def akeys(self, prefix: str) -> list[str]:
-        return await asyncio.to_thread(self.keys, prefix)
+        return await outlasting_outage(self.keys, prefix)
 
     def _upsert(self, db: Session, key: str, value: Any, ttl_s: float | None) -> None:
         db.execute(self._upsert_statement, _row(key, value, ttl_s))

@@ -20,10 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.conversation import notices
 from scripts.bench_http import Client, HTTPError
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLLOW_UPS = ["lệ phí bao nhiêu", "nộp ở đâu"]
+# What the gateway says when the assistant did not answer (an action or a store failed): not an answer.
+NOT_ANSWERS = {notices.NO_REPLY, notices.UNAVAILABLE, notices.BUSY}
 
 
 def questions() -> list[tuple[str, str]]:
@@ -53,7 +56,7 @@ class Turn:
 
     @property
     def ok(self) -> bool:
-        return self.status == 200 and bool(self.text)
+        return self.status == 200 and bool(self.text) and self.text not in NOT_ANSWERS
 
     @property
     def shed(self) -> bool:

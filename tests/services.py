@@ -89,10 +89,13 @@ def redis_server() -> Iterator[str]:
         server.stop()
 
 
-def restart_postgres(url: str) -> None:
-    """Restarts (fast shutdown, then start) the server of a URL that postgres_server() yielded."""
+def restart_postgres_command(url: str) -> list[str]:
+    """The command that restarts (fast shutdown, then start) the server of a URL postgres_server() yielded."""
     folder = Path(url.split("host=", 1)[1].split("&", 1)[0])
-    # -l again: without it the restarted server would write to (and hold open) our captured pipe.
-    subprocess.run(_as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(folder / "data"), "-l",
-                                    str(folder / "server.log"), "-m", "fast", "-w", "restart"]),
-                   check=True, capture_output=True)
+    # -l again: without it the restarted server would write to (and hold open) the caller's pipes.
+    return _as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(folder / "data"), "-l", str(folder / "server.log"),
+                            "-m", "fast", "-w", "restart"])
+
+
+def restart_postgres(url: str) -> None:
+    subprocess.run(restart_postgres_command(url), check=True, capture_output=True)

@@ -35,3 +35,44 @@ def test_concurrent_updates_are_never_lost(engine):
     for thread in threads:
         thread.join()
     assert store.get("counter") == 150
+
+
+def test_a_gateway_write_and_read_wait_out_a_postgresql_restart():
+    # A server of its own: restarting the session's would pull the database from under the other tests.
+    import asyncio
+    import subprocess
+
+    from bot.db.engine import create_db_engine, migrate
+    from tests.services import postgres_server, restart_postgres_command
+
+    with postgres_server() as url:
+        engine = create_db_engine(url)
+        migrate(engine)
+        store = StateStore(session_factory(engine))
+
+        async def go():
+            await store.aput("offers:api:c1", {"latest": []})
+            restart = subprocess.Popen(restart_postgres_command(url), stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL)
+            while await asyncio.to_thread(_answers, engine):   # until the server is really going down
+                await asyncio.sleep(0.01)
+            await store.aput("offers:api:c1", {"latest": [["Lệ phí", "/ask_fee"]]})
+            value = await store.aget("offers:api:c1")
+            await asyncio.to_thread(restart.wait)
+            return value
+
+        try:
+            assert asyncio.run(go()) == {"latest": [["Lệ phí", "/ask_fee"]]}
+        finally:
+            engine.dispose()
+
+
+def _answers(engine) -> bool:
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        return True
+    except OperationalError:
+        return False

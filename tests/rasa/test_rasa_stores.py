@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 
 import pytest
 
 from bot import topology, training
+from tests.services import RedisServer, postgres_server, restart_postgres_command
 
 pytestmark = pytest.mark.e2e
 
@@ -147,3 +149,71 @@ print(json.dumps(asyncio.run(go())))
     assert 0.2 <= result["expired_after"] <= 0.8
     assert result["kept"] == 1
     assert result["keys_left"] == 0
+
+
+def test_a_turn_waits_out_a_postgresql_restart_and_is_stored(tmp_path):
+    # Before: a save during the restart failed and Rasa kept the turn in memory only (answered, then lost for
+    # every other server). The restart starts right before the second save.
+    with postgres_server() as url:
+        script = """
+import asyncio, json, subprocess, sys
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from bot.rasa_tracker_store import SQLTrackerStore
+domain = Domain.load("domain.yml")
+store = SQLTrackerStore(domain, dialect="postgresql", host=sys.argv[1])
+async def go():
+    tracker = DialogueStateTracker("citizen-1", domain.slots)
+    tracker.update(UserUttered("lệ phí bao nhiêu"))
+    await store.save(tracker)
+    restart = subprocess.Popen(json.loads(sys.argv[2]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    await asyncio.sleep(0.3)   # the server is shutting down now
+    tracker.update(UserUttered("nộp ở đâu"))
+    await store.save(tracker)
+    restart.wait()
+    back = await SQLTrackerStore(domain, dialect="postgresql", host=sys.argv[1]).retrieve("citizen-1")
+    return [e.text for e in back.events if isinstance(e, UserUttered)]
+print(json.dumps(asyncio.run(go()), ensure_ascii=False))
+"""
+        rasa_url = topology.tracker_store(url)["url"]
+        result = _run_in_rasa(script, rasa_url, json.dumps(restart_postgres_command(url)))
+    assert result == ["lệ phí bao nhiêu", "nộp ở đâu"]
+
+
+def test_a_lock_waits_out_a_redis_restart():
+    server = RedisServer()
+    server.start()
+    script = """
+import asyncio, json, sys, time
+from rasa.core.lock_store import LockStore
+from rasa.utils.endpoints import EndpointConfig
+store = LockStore.create(EndpointConfig.from_dict(json.loads(sys.argv[1])))
+async def go():
+    async with store.lock("citizen-1"):
+        pass
+    print("down?", flush=True)
+    sys.stdin.readline()   # the test stopped Redis and starts it again in a moment
+    started = time.monotonic()
+    async with store.lock("citizen-1"):
+        waited = time.monotonic() - started
+    return {"waited": round(waited, 1)}
+print(json.dumps(asyncio.run(go())))
+"""
+    process = subprocess.Popen([str(training.RASA_PYTHON), "-c", script, json.dumps(topology.lock_store(server.url))],
+                               cwd=training.ROOT, env=training.rasa_env(), stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "down?", process.stderr.read()[-3000:]
+        server.stop()
+        process.stdin.write("go\n")
+        process.stdin.flush()
+        time.sleep(1.5)
+        server.start()
+        out, err = process.communicate(timeout=60)
+    finally:
+        server.stop()
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err[-3000:]
+    assert json.loads(out.strip().splitlines()[-1])["waited"] >= 1.0
