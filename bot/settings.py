@@ -87,7 +87,7 @@ class Settings:
     api_rate_per_address: int = 60
     api_integration_token: str = ""
     api_integration_rate: int = 600
-    # --- topology (README "Running on several machines") ---
+    # --- topology (docs/operations.md "Running on several machines") ---
     # Which parts this machine runs: any of rasa, actions, gateway.
     roles: tuple[str, ...] = ROLES
     # Rasa servers and action servers started here, on consecutive ports from rasa_port / actions_port.

@@ -90,9 +90,10 @@ class PendingMessages:
 
     async def _keep(self, waiting: Waiting) -> None:
         key = f"{self._prefix(waiting.sender)}{time.time_ns():020d}"
-        # Masked before it is stored: no identity number reaches the database, even for a while (README,
-        # personal data). Masking again when it is answered changes nothing, so the notice that a number was
-        # hidden is remembered here and sent with the answer, as the conversation service would have.
+        # Masked before it is stored: no identity number reaches the database, even for a while
+        # (docs/gateway-api.md, "What the gateway does with every channel's text"). Masking again when it is
+        # answered changes nothing, so the notice that a number was hidden is remembered here and sent with the
+        # answer, as the conversation service would have.
         masked = clean_citizen_text(waiting.text)
         await self._store.aput(key, {"sender": waiting.sender, "text": masked.text, "command": waiting.command,
                                      "identity_hidden": masked.had_identity_number, "extra": waiting.extra,

@@ -1,4 +1,4 @@
-"""Channel settings, read from the environment when the gateway starts (documented in README, "Channels")."""
+"""Channel settings, read from the environment when the gateway starts (documented in docs/channels.md, "Settings")."""
 
 from __future__ import annotations
 
