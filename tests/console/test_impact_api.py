@@ -3,6 +3,7 @@ real search index and model, real SQLite database; only Rasa is the fake of test
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 
@@ -147,3 +148,32 @@ def test_a_turn_in_the_queue_shows_why_it_was_answered(gateway):
     chat(gateway, "api:dan-5", "chuyện gì đó không ai hiểu")
     unanswered = gateway.get(f"/staff/api/queue/{queue_id(gateway, 'chuyện gì đó không ai hiểu')}").json()["turns"][0]
     assert unanswered["why"]["decision"] == "fallback" and unanswered["why"]["candidates"] == []
+
+
+def test_a_spreadsheet_is_checked_and_imported_like_any_other_change(gateway, kb_root, tmp_path):
+    from openpyxl import load_workbook
+
+    from knowledge_base.kb_xlsx import SHEET_ALIASES, export_xlsx
+
+    csrf = {"X-CSRF-Token": login(gateway)}
+    chat(gateway, "api:dan-6", FIRST_TIME_HOUSE)
+    linked = gateway.post(f"/staff/api/queue/{queue_id(gateway, FIRST_TIME_HOUSE)}/link", headers=csrf,
+                          json={"procedure": BUILDING_PERMIT, "text": EDITED_ALIAS})
+    assert linked.status_code == 200, linked.text
+    sheet = tmp_path / "tro-ly.xlsx"
+    export_xlsx(sheet, kb_root)
+    book = load_workbook(sheet)
+    book[SHEET_ALIASES].append([CAPTURING, "lần đầu"])
+    book.save(sheet)
+    file = base64.b64encode(sheet.read_bytes()).decode()
+
+    impact = gateway.post("/staff/api/impact", headers=csrf, json={"change": {"kind": "import", "file": file}})
+    assert impact.status_code == 200, impact.text
+    assert [r["text"] for r in impact.json()["regressions"]] == [FIRST_TIME_HOUSE]
+    refused = gateway.post("/staff/api/import", headers=csrf, json={"file": file})
+    assert refused.status_code == 409 and "lần đầu" not in aliases(kb_root, CAPTURING)
+    done = gateway.post("/staff/api/import", headers=csrf, json={"file": file, "confirm_regressions": 1})
+    assert done.status_code == 200, done.text
+    assert "lần đầu" in aliases(kb_root, CAPTURING) and EDITED_ALIAS in aliases(kb_root, BUILDING_PERMIT)
+    entry = next(e for e in gateway.get("/staff/api/audit").json() if e["action"] == "import")
+    assert json.loads(entry["detail"])["impact"]["regression_texts"] == [FIRST_TIME_HOUSE]
