@@ -22,7 +22,7 @@ def kb():
 
 def test_an_answer_reports_its_candidates_and_deciding_words_and_the_gateway_keeps_them_apart(kb):
     dispatcher = CollectingDispatcher()
-    asyncio.run(procedures.answer_from_search(dispatcher, kb, "xin giấy phép xây nhà ở riêng lẻ"))
+    asyncio.run(procedures.answer_from_search(dispatcher, kb, "nhà tôi định xây hai tầng thì xin giấy phép thế nào"))
     reply = parse_reply([{"recipient_id": "x", **m} for m in dispatcher.messages])
     assert reply.turn.status == "answered"
     why = reply.turn.why
