@@ -162,7 +162,7 @@ class ImpactChecker:
                 shutil.copytree(self.work_dir / "current", index_dir)  # unchanged texts keep their vectors
                 proposed = KnowledgeBase(replace(self.settings, data_root=data, index_dir=index_dir), self.embedder)
                 proposed.load()
-                return compare(questions, lambda text: before(text), lambda text: outcome(proposed.search(text)))
+                return compare(questions, before, lambda text: outcome(proposed.search(text)))
 
     def _current_outcomes(self, current: KnowledgeBase) -> Callable[[str], str]:
         """The current knowledge base's answers are the same until its files change: kept per content hash."""
