@@ -142,6 +142,12 @@ class ImpactService:
             return {"id": row.id, "text": row.text, "expected": row.expected, "source": row.source,
                     "created": row.created.isoformat()}
 
+    def helpful(self) -> list[dict]:
+        """Answers citizens rated 👍 in the last 90 days, for staff to approve as confirmed questions."""
+        with self.sessions() as db:
+            turns = cq.helpful_to_review(db, since=utcnow() - timedelta(days=90))
+            return [{"turn_id": t.id, "text": t.text, "procedure": t.procedure, "at": t.at.isoformat()} for t in turns]
+
     def _check_expected(self, expected: str) -> None:
         if expected not in (OTHER_AGENCY, NOT_ANSWERABLE) and expected not in self._names():
             raise ConsoleError(422, f"expected must be a department procedure code, {OTHER_AGENCY!r} or "

@@ -212,6 +212,11 @@ async def not_ours(item_id: int, request: Request, active: Staff, impacts: Impac
                                                             by=active.user.username))
 
 
+@router.get("/api/helpful")
+async def helpful(active: Staff, impacts: Impacts) -> list[dict]:
+    return await run_in_threadpool(impacts.helpful)
+
+
 @router.post("/api/turns/{turn_id}/approve")
 async def approve_helpful(turn_id: int, active: Staff, impacts: Impacts) -> dict:
     return await run_in_threadpool(lambda: impacts.approve_helpful(turn_id=turn_id, by=active.user.username))

@@ -73,6 +73,21 @@ def list_all(session: Session) -> list[ConfirmedQuestion]:
     return list(session.scalars(select(ConfirmedQuestion).order_by(ConfirmedQuestion.id)))
 
 
+def helpful_to_review(session: Session, *, since: datetime, limit: int = 100) -> list[Turn]:
+    """Questions answered with a procedure and rated 👍 since ``since`` that are not confirmed yet, newest first."""
+    confirmed_keys = set(session.scalars(select(ConfirmedQuestion.key)))
+    found: dict[str, Turn] = {}
+    rows = session.scalars(select(Turn).where(Turn.kind == QUESTION, Turn.feedback == "good", Turn.at >= since,
+                                              Turn.procedure.is_not(None)).order_by(Turn.id.desc()).limit(limit * 5))
+    for turn in rows:
+        key = group_key(turn.text)
+        if key not in confirmed_keys and key not in found:
+            found[key] = turn
+            if len(found) >= limit:
+                break
+    return list(found.values())
+
+
 def recent_questions(session: Session, *, since: datetime, limit: int = 5000) -> list[str]:
     """Citizens' questions (already masked) since ``since``, one per group key, most recent first."""
     seen: dict[str, str] = {}

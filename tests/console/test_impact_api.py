@@ -177,3 +177,24 @@ def test_a_spreadsheet_is_checked_and_imported_like_any_other_change(gateway, kb
     assert "lần đầu" in aliases(kb_root, CAPTURING) and EDITED_ALIAS in aliases(kb_root, BUILDING_PERMIT)
     entry = next(e for e in gateway.get("/staff/api/audit").json() if e["action"] == "import")
     assert json.loads(entry["detail"])["impact"]["regression_texts"] == [FIRST_TIME_HOUSE]
+
+
+def test_an_answer_rated_helpful_is_confirmed_once_staff_approve_it(gateway):
+    csrf = {"X-CSRF-Token": login(gateway)}
+    chat(gateway, "api:dan-7", "xin phép xây nhà")
+    chat(gateway, "api:dan-7", '/feedback{"value":"good"}')
+    deadline = time.monotonic() + 15
+    while not (waiting := gateway.get("/staff/api/helpful").json()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [(w["text"], w["procedure"]) for w in waiting] == [("xin phép xây nhà", BUILDING_PERMIT)]
+    approved = gateway.post(f"/staff/api/turns/{waiting[0]['turn_id']}/approve", headers=csrf)
+    assert approved.status_code == 200, approved.text
+    assert [(c["text"], c["expected"], c["source"]) for c in gateway.get("/staff/api/confirmed").json()] == [
+        ("xin phép xây nhà", BUILDING_PERMIT, "helpful")]
+    assert gateway.get("/staff/api/helpful").json() == []
+    chat(gateway, "api:dan-8", "chuyện gì đó không ai hiểu")
+    unrated = gateway.get(f"/staff/api/queue/{queue_id(gateway, 'chuyện gì đó không ai hiểu')}").json()["turns"][0]
+    refused = gateway.post(f"/staff/api/turns/{unrated['id']}/approve", headers=csrf)
+    assert refused.status_code == 409 and refused.json()["field"] == "turn"
+    assert gateway.post("/staff/api/turns/999999/approve", headers=csrf).status_code == 404
+    assert len(gateway.get("/staff/api/confirmed").json()) == 1

@@ -57,5 +57,6 @@ def test_the_impact_of_an_alias_is_shown_and_a_regression_must_be_confirmed(serv
         page.click("#tab-confirmed")
         row = page.locator("#confirmed-table tbody tr", has_text=FIRST_TIME_HOUSE)
         expect(row).to_contain_text("Gắn vào thủ tục")
+        expect(page.locator("#helpful-table tbody tr")).to_have_count(0)
         assert row.locator("input").input_value().startswith(BUILDING_PERMIT)
         assert page.errors == []

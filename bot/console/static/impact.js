@@ -204,6 +204,7 @@ function confirmedNote(message, ok) {
 
 async function loadConfirmed() {
   fillExpectedList();
+  loadHelpful().catch((error) => confirmedNote(error.message, false));
   const rows = await api("/staff/api/confirmed");
   $("confirmed-table").querySelector("tbody").replaceChildren(...rows.map((row) => {
     const tr = document.createElement("tr");
@@ -234,6 +235,26 @@ async function loadConfirmed() {
     expectedCell.append(expected);
     cell.append(save, " ", remove);
     tr.append(el("td", row.text), expectedCell, el("td", SOURCES[row.source] || row.source), el("td", when(row.created)), cell);
+    return tr;
+  }));
+}
+
+async function loadHelpful() {
+  const rows = await api("/staff/api/helpful");
+  $("helpful-table").querySelector("tbody").replaceChildren(...rows.map((row) => {
+    const tr = document.createElement("tr");
+    const approve = el("button", "Duyệt", "secondary");
+    approve.type = "button";
+    approve.addEventListener("click", async () => {
+      try {
+        await api(`/staff/api/turns/${row.turn_id}/approve`, { method: "POST", body: {} });
+        confirmedNote("Đã duyệt: câu hỏi được thêm vào danh sách đã xác nhận.", true);
+        loadConfirmed();
+      } catch (error) { confirmedNote(error.message, false); }
+    });
+    const cell = el("td");
+    cell.append(approve);
+    tr.append(el("td", row.text), el("td", outcomeName(row.procedure)), el("td", when(row.at)), cell);
     return tr;
   }));
 }
