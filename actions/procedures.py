@@ -17,7 +17,7 @@ from actions.texts import say
 from actions.focus import clearly_other_agency, entity, relative, resolve, settled_by_focus
 from actions.wording import (mentions_ha_giang, names_something, only_a_place, points_back, story,
                              tells_own_situation, topic_words, without_pointer)
-from actions.turns import report_turn
+from actions.turns import report_search, report_turn
 from knowledge_base import short_titles
 from knowledge_base.question import reduce_question
 from knowledge_base.service import SearchResponse
@@ -133,6 +133,7 @@ async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str, as
     `found`: the search of `text` when the caller already made it; `focus`: the procedure in focus, whose
     grade settles siblings the question leaves open."""
     found = found or await asyncio.to_thread(kb.search, text, 5)
+    report_search(dispatcher, found)
     if asked and asked not in found.aspects:
         found.aspects = [asked, *found.aspects]
     if not found.results:

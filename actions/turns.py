@@ -19,6 +19,16 @@ def report_turn(dispatcher: CollectingDispatcher, status: str, procedure: str | 
                                                      "confidence": confidence, "reason": reason}})
 
 
+def report_search(dispatcher: CollectingDispatcher, found, candidates: int = 3) -> None:
+    """What search made of the message, for the console's "why this answer": the first candidates with their
+    scores and the message's words found in the first one's texts (staff see what an alias must outweigh)."""
+    dispatcher.utter_message(json_message={"why": {
+        "confident": bool(found.confident),
+        "candidates": [{"code": h.code, "name": h.name, "score": round(float(h.score), 3), "in_scope": h.in_scope}
+                       for h in found.results[:candidates]],
+        "words": list(getattr(found, "matched_words", []))[:12]}})
+
+
 def report_funnel(dispatcher: CollectingDispatcher, event: str, procedure: str | None = None,
                   detail: str | None = None) -> None:
     """A step of the online-filing funnel (asked, started, step, finished, receipt) for the gateway's record;

@@ -107,6 +107,7 @@ class Ranked:
     ambiguous_between: list[str] = field(default_factory=list)
     aspects: list[str] = field(default_factory=list)
     story: str = ""
+    matched_words: list[str] = field(default_factory=list)
 
 
 # "ở Sở", "Sở Xây dựng": the citizen means the department's own procedure, not a ministry's namesake.
@@ -357,8 +358,17 @@ class Ranker:
         else:
             confident = False
         debug = {"analysis": q, "lexical_unknown": lex.unknown, "features": features}
+        matched = self._matched_words(self.by_code[hits[0].code], lex) if hits else []
         return Ranked(query=query, confident=bool(confident), hits=hits, debug=debug, ambiguous_between=ambiguous,
-                      aspects=q["aspects"], story=q["expanded"])
+                      aspects=q["aspects"], story=q["expanded"], matched_words=matched)
+
+    def _matched_words(self, row: int, lex) -> list[str]:
+        """The question's words (accent-free) that the first result's texts contain: what staff can see decided
+        the answer, and what an alias would have to outweigh."""
+        vocab = self.lexical.vocab
+        doc = self.lexical.doc_matrix[row]
+        held = set(doc.indices[doc.data > 0])
+        return [w for w in dict.fromkeys(lex.query_terms) if vocab.get(w) in held]
 
     def _said_by_variant(self, q: dict, row: int, lex) -> float:
         """Share of the question's information that says the variant this procedure is ("giấy phép … bị thất

@@ -48,6 +48,7 @@ class SearchResponse:
     - ``aspects``: what the message asks about the procedure, in answer order, from
       ``knowledge_base.question.ASPECTS`` (permit_needed, documents, fee, time, where, online); empty for a
       general question. ``story``: the part of the message that was searched.
+    - ``matched_words``: words of the message (accent-free) found in the first result's texts.
     """
 
     query: str
@@ -56,11 +57,12 @@ class SearchResponse:
     ambiguous_between: list[str] = field(default_factory=list)
     aspects: list[str] = field(default_factory=list)
     story: str = ""
+    matched_words: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"query": self.query, "confident": self.confident, "results": [h.to_dict() for h in self.results],
                 "ambiguous_between": list(self.ambiguous_between), "aspects": list(self.aspects),
-                "story": self.story}
+                "story": self.story, "matched_words": list(self.matched_words)}
 
 
 @dataclass
@@ -187,7 +189,7 @@ class KnowledgeBase:
         hits = [SearchHit(h.code, h.name, h.score, h.in_scope, h.agency, h.handled_at) for h in ranked.hits]
         return SearchResponse(query=query, confident=ranked.confident, results=hits,
                               ambiguous_between=list(ranked.ambiguous_between), aspects=list(ranked.aspects),
-                              story=ranked.story)
+                              story=ranked.story, matched_words=list(ranked.matched_words))
 
     def analyse(self, text: str, top_k: int = 5) -> SearchResponse:
         """A citizen's message, however long: the procedure it is about and every aspect it asks.

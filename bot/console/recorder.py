@@ -70,5 +70,5 @@ class TurnRecorder:
             online = text.startswith(ONLINE_GUIDE_PAYLOADS) or turn.reason == ONLINE_GUIDE_REASON
             repo.add_turn(db, channel=incoming.channel, sender_id=incoming.sender_id, text=text,
                           kind=turn_kind(text), status=turn.status, procedure=turn.procedure,
-                          confidence=turn.confidence, reason=turn.reason, online_guide=online)
+                          confidence=turn.confidence, reason=turn.reason, online_guide=online, why=turn.why)
         funnel.record(db, incoming, reply)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.client_address import client_address
 from bot.console import auth, funnel_report, schemas
+from bot.console.impact import ImpactService
 from bot.console.service import ConsoleError, ConsoleService, Login
 from bot.db.repositories import ActiveSession
 from bot.json_body import parse_json
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/staff")
 STATIC = Path(__file__).parent / "static"
 # Served files, by name: nothing else under static/ can be requested.
 FILES = {"console.js": "text/javascript", "console.css": "text/css", "chart.umd.min.js": "text/javascript",
-         "funnel.js": "text/javascript"}
+         "funnel.js": "text/javascript", "impact.js": "text/javascript"}
 PAGE_HEADERS = {
     # Only our own scripts and styles: an injected question text can never run as code in a staff browser.
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -57,6 +58,13 @@ Admin = Annotated[ActiveSession, Depends(admin_session)]
 Console = Annotated[ConsoleService, Depends(console_of)]
 
 
+def impact_of(request: Request) -> ImpactService:
+    return request.app.state.impact
+
+
+Impacts = Annotated[ImpactService, Depends(impact_of)]
+
+
 async def parse(request: Request, model: type[BaseModel]):
     if "application/json" not in request.headers.get("content-type", ""):
         # Also keeps cross-site HTML forms out: they cannot send JSON without a CORS preflight.
@@ -77,6 +85,8 @@ async def error_response(_request: Request, exc: ConsoleError) -> JSONResponse:
     body = {"error": exc.message}
     if exc.field:
         body["field"] = exc.field
+    if getattr(exc, "impact", None) is not None:
+        body["impact"] = exc.impact  # a refused publish shows what it would have done
     return JSONResponse(body, status_code=exc.status)
 
 
@@ -148,10 +158,13 @@ async def queue_item(item_id: int, active: Staff, console: Console) -> dict:
 
 
 @router.post("/api/queue/{item_id}/link", openapi_extra=json_body(schemas.LinkIn))
-async def link(item_id: int, request: Request, active: Staff, console: Console) -> dict:
+async def link(item_id: int, request: Request, active: Staff, console: Console, impacts: Impacts) -> dict:
     body = await parse(request, schemas.LinkIn)
-    result = await run_in_threadpool(lambda: console.link(item_id=item_id, code=body.procedure, text=body.text,
-                                                          by=active.user.username))
+    alias = await run_in_threadpool(console.alias_text, item_id, body.text)
+    seen = await run_in_threadpool(impacts.guard, {"kind": "alias", "procedure": body.procedure, "text": alias},
+                                   body.confirm_regressions)
+    result = await run_in_threadpool(lambda: console.link(item_id=item_id, code=body.procedure, text=alias,
+                                                          by=active.user.username, impact=seen))
     return {**result, "index": await console.nudge_reload()}
 
 
@@ -183,11 +196,86 @@ async def procedures(active: Staff, console: Console) -> list[dict]:
 
 
 @router.post("/api/procedures/{code}/short_title", openapi_extra=json_body(schemas.ShortTitleIn))
-async def short_title(code: str, request: Request, active: Staff, console: Console) -> dict:
+async def short_title(code: str, request: Request, active: Staff, console: Console, impacts: Impacts) -> dict:
     body = await parse(request, schemas.ShortTitleIn)
+    seen = await run_in_threadpool(impacts.guard, {"kind": "short_title", "procedure": code,
+                                                   "short_title": body.short_title}, body.confirm_regressions)
     result = await run_in_threadpool(lambda: console.set_short_title(code=code, text=body.short_title,
-                                                                     by=active.user.username))
+                                                                     by=active.user.username, impact=seen))
     return {**result, "index": await console.nudge_reload()}
+
+
+@router.post("/api/queue/{item_id}/not_ours", openapi_extra=json_body(schemas.NotOursIn))
+async def not_ours(item_id: int, request: Request, active: Staff, impacts: Impacts) -> dict:
+    body = await parse(request, schemas.NotOursIn)
+    return await run_in_threadpool(lambda: impacts.not_ours(item_id=item_id, expected=body.expected,
+                                                            by=active.user.username))
+
+
+@router.get("/api/helpful")
+async def helpful(active: Staff, impacts: Impacts) -> list[dict]:
+    return await run_in_threadpool(impacts.helpful)
+
+
+@router.post("/api/turns/{turn_id}/approve")
+async def approve_helpful(turn_id: int, active: Staff, impacts: Impacts) -> dict:
+    return await run_in_threadpool(lambda: impacts.approve_helpful(turn_id=turn_id, by=active.user.username))
+
+
+# --- confirmed questions and the impact check -------------------------------------------------------
+
+
+@router.get("/api/confirmed")
+async def confirmed(active: Staff, impacts: Impacts) -> list[dict]:
+    return await run_in_threadpool(impacts.confirmed)
+
+
+@router.get("/api/confirmed.csv")
+async def confirmed_csv(active: Staff, impacts: Impacts) -> Response:
+    text = await run_in_threadpool(impacts.confirmed_csv)
+    return Response("\ufeff" + text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="cau-hoi-da-xac-nhan.csv"'})
+
+
+@router.post("/api/confirmed", openapi_extra=json_body(schemas.ConfirmedIn))
+async def add_confirmed(request: Request, active: Staff, impacts: Impacts) -> JSONResponse:
+    body = await parse(request, schemas.ConfirmedIn)
+    row = await run_in_threadpool(lambda: impacts.add(text=body.text, expected=body.expected,
+                                                      by=active.user.username))
+    return JSONResponse(row, status_code=201)
+
+
+@router.post("/api/confirmed/{confirmed_id}", openapi_extra=json_body(schemas.ConfirmedEditIn))
+async def edit_confirmed(confirmed_id: int, request: Request, active: Staff, impacts: Impacts) -> dict:
+    body = await parse(request, schemas.ConfirmedEditIn)
+    return await run_in_threadpool(lambda: impacts.edit(confirmed_id=_id(confirmed_id), text=body.text,
+                                                        expected=body.expected, by=active.user.username))
+
+
+@router.post("/api/confirmed/{confirmed_id}/delete")
+async def delete_confirmed(confirmed_id: int, active: Staff, impacts: Impacts) -> dict:
+    return await run_in_threadpool(lambda: impacts.remove(confirmed_id=_id(confirmed_id), by=active.user.username))
+
+
+def _id(value: int) -> int:
+    if not 0 < value <= 2**31 - 1:
+        raise ConsoleError(404, f"no confirmed question {value}")
+    return value
+
+
+@router.post("/api/impact", openapi_extra=json_body(schemas.ImpactIn))
+async def impact(request: Request, active: Staff, impacts: Impacts) -> dict:
+    body = await parse(request, schemas.ImpactIn)
+    return await run_in_threadpool(impacts.check, body.change)
+
+
+@router.post("/api/import", openapi_extra=json_body(schemas.ImportIn))
+async def import_sheet(request: Request, active: Staff, console: Console, impacts: Impacts) -> dict:
+    body = await parse(request, schemas.ImportIn)
+    seen = await run_in_threadpool(impacts.guard, {"kind": "import", "file": body.file}, body.confirm_regressions)
+    changed = await run_in_threadpool(lambda: impacts.publish_import(file=body.file, by=active.user.username,
+                                                                     impact=seen))
+    return {"files_changed": changed, "impact": seen, "index": await console.nudge_reload()}
 
 
 # --- dashboard --------------------------------------------------------------------------------------

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.console import auth, teach
+from bot.console import auth, teach, why
 from bot.console.settings import ConsoleSettings, password_problem
 from bot.conversation.models import OutgoingMessage
 from bot.conversation.outbox import ChannelUnavailable, Outbox
 from bot.db import repositories as repo
 from bot.db import stats
 from bot.conversation.masking import mask_personal_data
+from bot.db import confirmed
 from bot.db.models import RESOLVED, ROLES, ReviewItem, StaffUser, Turn
 from knowledge_base import store
 
@@ -215,21 +216,28 @@ class ConsoleService:
                 names = self.procedure_names()
             except store.KnowledgeBaseError:
                 names = {}  # the group is still worth showing while the files are being fixed
+            turns = repo.turns_of_item(db, item_id=item_id)
             return {**item_json(item), "procedure_name": names.get(item.procedure or ""),
-                    "turns": [turn_json(t) for t in repo.turns_of_item(db, item_id=item_id)]}
+                    "turns": [{**turn_json(t), "why": why.explain(t, repo.procedure_before(db, t))} for t in turns]}
 
-    def link(self, *, item_id: int, code: str, text: str | None, by: str) -> dict:
-        """The question becomes a paraphrase of ``code``: search finds it at the next reload (seconds),
-        and the next training learns it from the NLU export."""
+    def alias_text(self, item_id: int, text: str | None) -> str:
+        """What linking the group adds: staff's edited text (masked like the citizen's own), else the question."""
         with self.sessions() as db:
             item = self._item(db, item_id)
-            # Staff may edit the question; what they type is masked like the citizen's own text.
-            alias = mask_personal_data(text) if text is not None and text.strip() else item.text
+            return mask_personal_data(text) if text is not None and text.strip() else item.text
+
+    def link(self, *, item_id: int, code: str, text: str | None, by: str, impact: dict | None = None) -> dict:
+        """The question becomes a paraphrase of ``code``: search finds it at the next reload (seconds),
+        and the next training learns it from the NLU export. The question is confirmed as ``code``'s."""
+        alias = self.alias_text(item_id, text)
+        with self.sessions() as db:
+            item = self._item(db, item_id)
             added = self._teach(teach.add_alias, self.settings.kb_root, code, alias)
             examples = self._teach(teach.export_nlu, self.settings.kb_root, self.settings.nlu_export)
             repo.set_review_status(db, item_id=item_id, status=RESOLVED, by=by, resolution=f"linked to {code}")
+            confirmed.confirm(db, text=item.text, expected=code, source="link", by=by)
             repo.audit(db, username=by, action="link", target=f"review:{item_id}",
-                       detail={"procedure": code, "alias": alias, "new": added})
+                       detail={"procedure": code, "alias": alias, "new": added, "impact": impact})
             db.commit()
             return {**item_json(item), "alias_added": added, "nlu_examples": examples}
 
@@ -240,6 +248,7 @@ class ConsoleService:
             added = self._teach(teach.add_faq, self.settings.kb_root, code, question, answer)
             repo.set_review_status(db, item_id=item_id, status=RESOLVED, by=by,
                                    resolution=f"FAQ answer in {code}")
+            confirmed.confirm(db, text=item.text, expected=code, source="faq", by=by)
             repo.audit(db, username=by, action="faq", target=f"review:{item_id}",
                        detail={"procedure": code, "question": question, "answer": answer, "new": added})
             db.commit()
@@ -335,12 +344,13 @@ class ConsoleService:
             raise ConsoleError(503, "the knowledge base files are invalid: " + "; ".join(exc.problems[:3])) from exc
         return [entries[code] for code in sorted(entries)]
 
-    def set_short_title(self, *, code: str, text: str, by: str) -> dict:
+    def set_short_title(self, *, code: str, text: str, by: str, impact: dict | None = None) -> dict:
         """The title answers and buttons show for ``code``; empty goes back to the derived one."""
         procedure = self._teach(teach.set_short_title, self.settings.kb_root, code, text)
         with self.sessions() as db:
             repo.audit(db, username=by, action="short_title", target=f"procedure:{code}",
-                       detail={"short_title": procedure.short_title, "by_staff": procedure.short_title_by_staff})
+                       detail={"short_title": procedure.short_title, "by_staff": procedure.short_title_by_staff,
+                               "impact": impact})
             db.commit()
         return {"code": procedure.code, "name": procedure.name, "short_title": procedure.short_title,
                 "short_title_by_staff": procedure.short_title_by_staff}

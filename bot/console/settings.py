@@ -36,6 +36,10 @@ class ConsoleSettings:
     public_url: str = "http://127.0.0.1:8000/"
     # Links on these hosts (and their subdomains) are counted: the national portal and its procedure pages.
     funnel_link_hosts: tuple[str, ...] = ("dichvucong.gov.vn",)
+    # Search settings of the impact check (the action server's: same model, its index copied to start from).
+    search: SearchSettings = SearchSettings()
+    # The impact check's own index folders (the current knowledge base and each proposed copy).
+    impact_dir: Path = REPO_ROOT / "build" / "impact"
 
     @classmethod
     def from_env(cls, actions_url: str, env: dict[str, str] | None = None,
@@ -43,6 +47,7 @@ class ConsoleSettings:
         env = os.environ if env is None else env
         search = SearchSettings.from_env(env)
         export = env.get("STAFF_NLU_FILE", "").strip()
+        impact_dir = env.get("IMPACT_DIR", "").strip()
         return cls(
             database_url=database_url(env),
             admin_user=env.get("BOT_ADMIN_USER", "").strip(),
@@ -57,6 +62,8 @@ class ConsoleSettings:
             funnel_excluded=_entries(env.get("FUNNEL_EXCLUDED_SENDERS", "")),
             public_url=env.get("BOT_PUBLIC_URL", "").strip() or public_url,
             funnel_link_hosts=_entries(env.get("FUNNEL_LINK_HOSTS", "")) or ("dichvucong.gov.vn",),
+            search=search,
+            impact_dir=Path(impact_dir).resolve() if impact_dir else REPO_ROOT / "build" / "impact",
         )
 
 

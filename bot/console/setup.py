@@ -10,6 +10,7 @@ from bot.console import links
 from bot.console.recorder import TurnRecorder
 from bot.console.turn_queue import RecordingQueue
 from bot.console.router import error_response, router
+from bot.console.impact import ImpactService
 from bot.console.service import ConsoleError, ConsoleService
 from bot.console.settings import ConsoleSettings
 from bot.db.engine import create_db_engine, migrate, session_factory
@@ -37,6 +38,7 @@ def start(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
         sessions = session_factory(engine)
         state.db_engine, state.db_sessions = engine, sessions
     state.console = ConsoleService(sessions, settings, state.outbox, state.http)
+    state.impact = ImpactService(state.console)  # the search model loads at the first check, not here
     logger.info("staff console: %s", state.console.bootstrap())
     # Off the reply path: the observer only queues the turn (bot/console/turn_queue.py).
     state.turn_queue = RecordingQueue(TurnRecorder(sessions).record_all)

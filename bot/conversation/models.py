@@ -48,6 +48,8 @@ class TurnInfo:
     confidence: float | None = None
     reason: str | None = None
     funnel: tuple[FunnelMark, ...] = ()
+    # What search made of the message (actions/turns.py report_search): candidates, scores, deciding words.
+    why: dict | None = None
 
     @classmethod
     def from_custom(cls, custom: dict) -> "TurnInfo":

@@ -106,7 +106,7 @@ class RasaClient:
 
 def parse_reply(raw: object) -> Reply:
     """Rasa's REST reply as what the citizen sees, with the turn's metadata from our actions set apart."""
-    messages, turn, funnel = [], TurnInfo(), []
+    messages, turn, funnel, why = [], TurnInfo(), [], None
     for item in raw if isinstance(raw, list) else []:
         if not isinstance(item, dict):
             continue
@@ -117,8 +117,13 @@ def parse_reply(raw: object) -> Reply:
         if isinstance(custom, dict) and isinstance(custom.get("funnel"), dict):
             funnel.append(FunnelMark.from_custom(custom["funnel"]))  # likewise; several actions may report
             continue
+        if isinstance(custom, dict) and isinstance(custom.get("why"), dict):
+            why = custom["why"]  # likewise: for the console's "why this answer"
+            continue
         messages.append(_to_message(item))
-    return Reply(messages, replace(turn, funnel=tuple(funnel)) if funnel else turn)
+    if funnel:
+        turn = replace(turn, funnel=tuple(funnel))
+    return Reply(messages, replace(turn, why=why) if why is not None else turn)
 
 
 def _to_message(item: dict) -> OutgoingMessage:

@@ -59,6 +59,9 @@ class Turn(Base):
     online_guide: Mapped[bool] = mapped_column(Boolean, default=False)
     review_item_id: Mapped[int | None] = mapped_column(ForeignKey("review_items.id", ondelete="SET NULL"),
                                                        index=True)
+    # Why this answer (JSON): the decision, the top candidates with scores and the words that decided it, as far
+    # as the actions reported them (bot/console/why.py reads it).
+    why: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ReviewItem(Base):
@@ -178,3 +181,22 @@ class LinkToken(Base):
     sender_id: Mapped[str] = mapped_column(String(160), index=True)
     procedure: Mapped[str] = mapped_column(String(16), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# What a confirmed question should get besides a department procedure's code (knowledge_base/impact.py).
+OTHER_AGENCY, NOT_ANSWERABLE = "other_agency", "not_answerable"
+
+
+class ConfirmedQuestion(Base):
+    """A question staff confirmed the answer of (masked text -> procedure code, another agency, or not
+    answerable): the impact check runs them against every proposed change. One per review group key."""
+
+    __tablename__ = "confirmed_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(500), unique=True)  # bot/db/grouping.py: one per question
+    text: Mapped[str] = mapped_column(Text)  # masked
+    expected: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))  # link | faq | helpful | not_ours | staff | history
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(80))

@@ -44,11 +44,12 @@ def review_reason(*, kind: str, status: str) -> str | None:
 
 def add_turn(session: Session, *, channel: str, sender_id: str, text: str, kind: str, status: str,
              procedure: str | None = None, confidence: float | None = None, reason: str | None = None,
-             online_guide: bool = False, at: datetime | None = None) -> Turn:
+             online_guide: bool = False, at: datetime | None = None, why: dict | None = None) -> Turn:
     """Store one turn (text masked) and put it in the review queue when it needs a person."""
     turn = Turn(at=at or utcnow(), channel=channel, sender_id=sender_id, kind=kind,
                 text=mask_personal_data(text), status=status, procedure=procedure, confidence=confidence,
-                reason=(reason or None) and reason[:200], online_guide=online_guide)
+                reason=(reason or None) and reason[:200], online_guide=online_guide,
+                why=json.dumps(why, ensure_ascii=False) if why else None)
     session.add(turn)
     why = review_reason(kind=kind, status=status)
     if why:
@@ -145,6 +146,12 @@ def set_review_status(session: Session, *, item_id: int, status: str, by: str,
 def turns_of_item(session: Session, *, item_id: int, limit: int = 50) -> list[Turn]:
     return list(session.scalars(select(Turn).where(Turn.review_item_id == item_id)
                                 .order_by(Turn.at.desc(), Turn.id.desc()).limit(limit)))
+
+
+def procedure_before(session: Session, turn: Turn) -> str | None:
+    """The procedure of the sender's previous turn: the one in focus when this turn came."""
+    return session.scalar(select(Turn.procedure).where(Turn.channel == turn.channel, Turn.sender_id == turn.sender_id,
+                                                       Turn.id < turn.id).order_by(Turn.id.desc()).limit(1))
 
 
 def turns_between(session: Session, *, start: datetime, end: datetime) -> list[Turn]:

@@ -35,6 +35,7 @@ def console_env(monkeypatch, tmp_path, kb_root):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'var' / 'console.db'}")
     monkeypatch.setenv("KB_DATA_DIR", str(kb_root))
     monkeypatch.setenv("STAFF_NLU_FILE", str(tmp_path / "nlu" / "staff_examples.yml"))
+    monkeypatch.setenv("IMPACT_DIR", str(tmp_path / "impact"))  # the impact check's index copies
     monkeypatch.setenv("BOT_ADMIN_USER", ADMIN)
     monkeypatch.setenv("BOT_ADMIN_PASSWORD", ADMIN_PASSWORD)
     monkeypatch.delenv("ACTIONS_ADMIN_TOKEN", raising=False)

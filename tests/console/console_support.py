@@ -24,6 +24,7 @@ SCRIPT = {
     "chào bạn": ("chat", None, None, None),
 }
 NOT_FOUND = ("fallback", None, None, "no search result")
+WORDS = {"xin phép xây nhà": ["xin", "phep", "xay", "nha", "xin phep"]}
 
 
 def fake_rasa_app() -> FastAPI:
@@ -37,9 +38,15 @@ def fake_rasa_app() -> FastAPI:
         buttons = [{"title": "👍", "payload": '/feedback{"value":"good"}'},
                    {"title": "👎", "payload": '/feedback{"value":"bad"}'},
                    {"title": "Nộp trực tuyến", "payload": "/start_guide"}]
-        return [{"recipient_id": body["sender"], "text": f"({status})", "buttons": buttons},
-                {"recipient_id": body["sender"], "custom": {"turn": {"status": status, "procedure": procedure,
-                                                                     "confidence": confidence, "reason": reason}}}]
+        reply = [{"recipient_id": body["sender"], "text": f"({status})", "buttons": buttons}]
+        if confidence is not None and procedure:
+            # What an action that searched reports for "why this answer" (actions/turns.py report_search).
+            reply.append({"recipient_id": body["sender"], "custom": {"why": {
+                "confident": confidence > 0.5, "words": WORDS.get(body["message"], []),
+                "candidates": [{"code": procedure, "name": "", "score": confidence, "in_scope": True}]}}})
+        return reply + [{"recipient_id": body["sender"],
+                         "custom": {"turn": {"status": status, "procedure": procedure, "confidence": confidence,
+                                             "reason": reason}}}]
 
     return app
 

@@ -22,7 +22,11 @@ async function api(path, options = {}) {
   });
   const data = await reply.json().catch(() => ({}));
   if (reply.status === 401 && path !== "/staff/api/login") showLogin();
-  if (!reply.ok) throw new Error(data.error || `Lỗi ${reply.status}`);
+  if (!reply.ok) {
+    const error = new Error(data.error || `Lỗi ${reply.status}`);
+    error.data = data;  // e.g. the impact a refused publish would have had
+    throw error;
+  }
   return data;
 }
 
@@ -138,7 +142,8 @@ async function openItem(id) {
   $("detail-channel").textContent = CHANNELS[item.channel] || item.channel;
   $("detail-guess").textContent = item.procedure
     ? ` · trợ lý đoán: ${item.procedure}${item.procedure_name ? " – " + item.procedure_name : ""}` : "";
-  $("detail-turns").replaceChildren(...item.turns.map((t) => el("li", `${when(t.at)} · ${CHANNELS[t.channel] || t.channel}: ${t.text}`)));
+  $("detail-turns").replaceChildren(...item.turns.map(turnLine));  // impact.js: with why this answer
+  $("link-impact").hidden = true;
   $("link-text").value = item.text;
   $("link-procedure").value = "";
   $("faq-answer").value = "";
@@ -185,13 +190,6 @@ async function act(button, work) {
   }
 }
 
-$("link-submit").addEventListener("click", (event) => act(event.target, async () => {
-  const done = await api(`/staff/api/queue/${state.selected}/link`, {
-    method: "POST", body: { procedure: chosenCode(), text: $("link-text").value },
-  });
-  return `${reloadNote("Đã gắn vào thủ tục", done.index)}; ${done.nlu_examples} câu mẫu cho lần huấn luyện sau.`;
-}));
-
 $("faq-submit").addEventListener("click", (event) => act(event.target, async () => {
   const done = await api(`/staff/api/queue/${state.selected}/faq`, {
     method: "POST", body: { procedure: chosenCode(), answer: $("faq-answer").value },
@@ -228,23 +226,9 @@ function showTitle() {
 $("title-procedure").addEventListener("input", showTitle);
 $("title-procedure").addEventListener("change", showTitle);
 
-$("title-form").addEventListener("submit", async (event) => {
+$("title-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  const node = $("title-result");
-  const procedure = titleProcedure();
-  try {
-    if (!procedure) throw new Error("Chọn một thủ tục trong danh sách (mã dạng 1.013225).");
-    const done = await api(`/staff/api/procedures/${procedure.code}/short_title`, {
-      method: "POST", body: { short_title: $("title-short").value },
-    });
-    Object.assign(procedure, done);
-    $("title-short").value = done.short_title;
-    node.textContent = `${reloadNote(`Đã lưu tên ngắn: ${done.short_title}`, done.index)}.`;
-    node.className = "ok";
-  } catch (error) {
-    node.textContent = error.message;
-    node.className = "error";
-  }
+  publishTitle($("title-submit"));  // impact.js: refused with the impact when confirmed questions would break
 });
 
 // --- dashboard -----------------------------------------------------------------------------------
