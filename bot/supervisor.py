@@ -42,6 +42,11 @@ PROBE_FAILURES_TO_RESTART = 6
 # CPU seconds between two probes below which a child that fails its probe made no progress: a deadlocked or
 # stopped process uses none; an idle asyncio server a few milliseconds.
 IDLE_CPU_S = 0.05
+# A server restarted while the others serve loads its model (Rasa: ~25 s of a core) at this nice value until it
+# first answers its probe: on two cores, loading at full priority took half the CPU from the surviving server,
+# whose queue then passed the gateway's limit and 5 % of turns were answered "busy". Only where the supervisor
+# may raise the priority back (root or CAP_SYS_NICE); elsewhere restarts load at normal priority.
+STARTING_NICE = 10
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # Rasa loads its model in about 45 s on the reference machine, and several times that with both cores busy.
 STARTUP_GRACE_S = 600.0
@@ -74,6 +79,25 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
 
+def _may_raise_priority() -> bool:
+    return os.geteuid() == 0
+
+
+def _die_with_parent_at_low_priority() -> None:
+    _die_with_parent()
+    os.nice(STARTING_NICE)
+
+
+def _normal_priority(pid: int) -> None:
+    """Back to nice 0, every thread of the process (a nice value is per thread on Linux, and the threads a
+    server started while loading inherited the low one)."""
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, int(task.name), 0)
+        except (OSError, ValueError):
+            pass
+
+
 def _die_with_parent() -> None:
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
@@ -102,6 +126,9 @@ class Child:
     last_probe: float = 0.0
     cpu_at_last_probe: float | None = None
     busy_noted: bool = False
+    # Loads its model in the background of the serving processes when restarted (see STARTING_NICE).
+    yields_while_starting: bool = False
+    niced: bool = False
     _pump: threading.Thread | None = field(default=None, repr=False)
 
     def start(self) -> bool:
@@ -109,10 +136,12 @@ class Child:
         self.restart_at = None
         self.answered, self.probe_failures = False, 0
         self.cpu_at_last_probe, self.busy_noted = None, False
+        self.niced = self.yields_while_starting and self.restarts > 0 and _may_raise_priority()
+        prepare = _die_with_parent if not self.niced else _die_with_parent_at_low_priority
         try:
             self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
                                          stderr=subprocess.STDOUT, start_new_session=True,
-                                         preexec_fn=_die_with_parent, text=True, errors="replace")
+                                         preexec_fn=prepare, text=True, errors="replace")
         except OSError as exc:
             # A missing or broken program is retried with back-off like a crash; the others keep running.
             log(f"{self.name} could not be started: {exc}")
@@ -139,6 +168,9 @@ class Child:
         self.cpu_at_last_probe = cpu
         if ok:
             self.answered, self.probe_failures, self.busy_noted = True, 0, False
+            if self.niced:
+                self.niced = False
+                _normal_priority(self.proc.pid)
             return
         if not self.answered:
             if now - self.started_at > self.startup_grace_s:
@@ -216,7 +248,8 @@ def _children(settings: Settings, model: Path | None, token: str, redis_url: str
             port = settings.actions_port + i
             children.append(Child(f"actions-{i + 1}", [str(APP_PY), "-m", "actions.server"],
                                   {**base, "ACTIONS_PORT": str(port)},
-                                  probe_url=f"http://{settings.actions_host}:{port}/health"))
+                                  probe_url=f"http://{settings.actions_host}:{port}/health",
+                                  yields_while_starting=True))
     if "rasa" in settings.roles:
         rasa_env = {**base, "TICKET_LOCK_LIFETIME": str(settings.rasa_lock_lifetime_s)}
         for i in range(settings.rasa_processes):
@@ -227,7 +260,8 @@ def _children(settings: Settings, model: Path | None, token: str, redis_url: str
                    "-i", settings.rasa_host, "-p", str(port), "--model", str(model),
                    "--endpoints", str(topology_files.endpoints_file(settings, i, redis_url)),
                    "--credentials", "credentials.yml", "--logging-config-file", str(RASA_LOGGING)]
-            children.append(Child(f"rasa-{i + 1}", cmd, rasa_env, probe_url=f"http://{settings.rasa_host}:{port}/"))
+            children.append(Child(f"rasa-{i + 1}", cmd, rasa_env, probe_url=f"http://{settings.rasa_host}:{port}/",
+                                  yields_while_starting=True))
     if "gateway" in settings.roles:
         gateway_env = {**base, "RASA_AUTH_TOKEN": token, "BOT_HOST": settings.host, "BOT_PORT": str(settings.port)}
         children.append(Child("gateway", [str(APP_PY), "-m", "bot.app"], gateway_env,

@@ -247,9 +247,15 @@ def kill_phase(stack: Stack, rate: float) -> None:
     run = asyncio.run(go())
     failed = [t for t in run.turns if not t.ok]
     kept, total = focus_kept(run)
+    timeline = []
+    for start in range(0, int(seconds), 10):
+        bucket = [t for t in run.turns if start <= t.at < start + 10]
+        timeline.append(f"{start}-{start + 10} s: {sum(not t.ok for t in bucket)}/{len(bucket)} failed, p95 "
+                        f"{percentile([t.latency_ms for t in bucket if t.ok], 0.95):.0f} ms")
     print(f"\nRasa server killed 30 s into {seconds:.0f} s of gateway load at {rate:g} turns/s: "
           f"{len(failed)} of {len(run.turns)} turns failed ({100 * len(failed) / max(1, len(run.turns)):.2f} %, "
           f"{sum(t.shed for t in failed)} of them shed as busy); procedure kept in focus: {kept}/{total} conversations")
+    print("  by 10 s: " + "; ".join(timeline))
 
 
 def gateway_restart(stack: Stack) -> None:

@@ -11,12 +11,14 @@ the others' load, so its estimate of the service time grows and its share of the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
+from statistics import median
 
 # A guess until the first turns complete: a turn costs 20-40 ms of a Rasa server's CPU on the reference machine.
 INITIAL_SERVICE_S = 0.05
-# Weight of each new turn in the estimate: about the last 20 turns count.
-SMOOTHING = 0.1
+# Turns the estimate is the median of: about a second of a busy server's work.
+SAMPLES = 31
 # However slow the server looks, this many turns may be in flight: a slow estimate must not refuse everything.
 MIN_SLOTS = 2
 
@@ -25,6 +27,7 @@ MIN_SLOTS = 2
 class Capacity:
     limit_s: float
     service_s: float = INITIAL_SERVICE_S
+    _samples: deque = field(default_factory=lambda: deque(maxlen=SAMPLES), repr=False)
 
     @property
     def slots(self) -> int:
@@ -37,5 +40,5 @@ class Capacity:
     def observe(self, latency_s: float, in_flight_with_it: int) -> None:
         """A turn answered after `latency_s` while `in_flight_with_it` turns (itself included) were in flight
         on its server when it was sent."""
-        sample = latency_s / max(1, in_flight_with_it)
-        self.service_s += SMOOTHING * (sample - self.service_s)
+        self._samples.append(latency_s / max(1, in_flight_with_it))
+        self.service_s = median(self._samples)

@@ -134,3 +134,18 @@ async def test_a_server_that_answers_turns_but_not_its_probe_stays_up(servers, m
         assert (await pool.send(owner_a, "xin chào")).messages[0].text == "A"
     finally:
         await pool.aclose()
+
+
+def test_a_few_slow_turns_do_not_make_a_server_look_full():
+    from bot.conversation.admission import Capacity
+
+    capacity = Capacity(limit_s=1.0)
+    for _ in range(20):
+        capacity.observe(0.02, 1)
+    slots = capacity.slots
+    for _ in range(5):   # a server's first turns after a start, or turns that waited for a dead server's lock
+        capacity.observe(20.0, 1)
+    assert capacity.slots == slots == 50
+    for _ in range(31):  # but a server that really got slow is seen as slow
+        capacity.observe(0.2, 1)
+    assert capacity.slots == 5
