@@ -42,10 +42,11 @@ PROBE_FAILURES_TO_RESTART = 6
 # CPU seconds between two probes below which a child that fails its probe made no progress: a deadlocked or
 # stopped process uses none; an idle asyncio server a few milliseconds.
 IDLE_CPU_S = 0.05
-# A server restarted while the others serve loads its model (Rasa: ~25 s of a core) at this nice value until it
-# first answers its probe: on two cores, loading at full priority took half the CPU from the surviving server,
-# whose queue then passed the gateway's limit and 5 % of turns were answered "busy". Only where the supervisor
-# may raise the priority back (root or CAP_SYS_NICE); elsewhere restarts load at normal priority.
+# A server restarted while the others serve loads its model (Rasa: ~25 s of a core) on idle CPU only (SCHED_IDLE,
+# else this nice value) until it first answers its probe: on two cores, loading at full priority took half the
+# CPU from the surviving server, whose queue then passed the gateway's limit and up to 5 % of turns were
+# answered "busy". Only where the supervisor may raise the priority back (root or CAP_SYS_NICE); elsewhere
+# restarts load at normal priority.
 STARTING_NICE = 10
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # Rasa loads its model in about 45 s on the reference machine, and several times that with both cores busy.
@@ -85,7 +86,11 @@ def _may_raise_priority() -> bool:
 
 def _die_with_parent_at_low_priority() -> None:
     _die_with_parent()
-    os.nice(STARTING_NICE)
+    try:
+        # Only the CPU nobody else wants; nice as a fallback where the idle class is not offered.
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        os.nice(STARTING_NICE)
 
 
 def _normal_priority(pid: int) -> None:
@@ -93,8 +98,9 @@ def _normal_priority(pid: int) -> None:
     server started while loading inherited the low one)."""
     for task in Path(f"/proc/{pid}/task").glob("*"):
         try:
+            os.sched_setscheduler(int(task.name), os.SCHED_OTHER, os.sched_param(0))
             os.setpriority(os.PRIO_PROCESS, int(task.name), 0)
-        except (OSError, ValueError):
+        except (AttributeError, OSError, ValueError):
             pass
 
 

@@ -126,3 +126,36 @@ def test_numeric_threads_below_one_is_refused(monkeypatch):
     monkeypatch.setenv("NUMERIC_THREADS", "0")
     with pytest.raises(SystemExit, match="NUMERIC_THREADS"):
         Settings.from_env()
+
+
+_SLOW_START = """
+import http.server, sys, time
+time.sleep(2)   # loading a model
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), http.server.SimpleHTTPRequestHandler).serve_forever()
+"""
+
+
+def _policy(pid: int) -> int:
+    return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[38])
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root may raise a priority back")
+def test_a_restarted_server_loads_on_idle_cpu_and_serves_at_normal_priority():
+    port = free_port()
+    server = Child("rasa-x", [sys.executable, "-c", _SLOW_START, str(port)], dict(os.environ),
+                   probe_url=f"http://127.0.0.1:{port}/", probe_every_s=0.2, probe_timeout_s=0.5,
+                   yields_while_starting=True)
+    supervisor = Supervisor([server], None)
+    thread = _run_in_background(supervisor)
+    try:
+        assert _until(lambda: server.answered), "the child never answered its probe"
+        first = server.proc.pid
+        assert _policy(first) == 0   # a first start loads at normal priority: nobody is serving yet
+        os.kill(first, signal.SIGKILL)
+        assert _until(lambda: server.proc.pid != first and server.proc.poll() is None)
+        assert _policy(server.proc.pid) == os.SCHED_IDLE, "a restarted server must load on idle CPU only"
+        assert _until(lambda: server.answered)
+        assert _until(lambda: _policy(server.proc.pid) == 0), "back to normal priority once it answers"
+    finally:
+        supervisor.stopping.set()
+        thread.join(30)
