@@ -84,7 +84,7 @@ while True:
 def test_a_busy_child_is_not_killed_but_a_stopped_one_is():
     port = free_port()
     server = Child("busy", [sys.executable, "-c", _BUSY_SERVER, str(port)], dict(os.environ),
-                   probe_url=f"http://127.0.0.1:{port}/", probe_every_s=0.3, probe_timeout_s=0.3,
+                   probe_url=f"http://127.0.0.1:{port}/", probe_every_s=0.5, probe_timeout_s=0.3,
                    probe_failures_to_restart=3)
     supervisor = Supervisor([server], None)
     server.answered = True   # as if it had answered before it got busy
@@ -93,8 +93,8 @@ def test_a_busy_child_is_not_killed_but_a_stopped_one_is():
         assert _until(lambda: server.proc is not None and server.last_probe > 0)
         busy = server.proc.pid
         server.answered = True
-        # Well past three failed probes (each 0.3 s apart and 0.3 s long): working, so left alone.
-        time.sleep(5)
+        # Well past three failed probes (each 0.5 s apart and 0.3 s long): working, so left alone.
+        time.sleep(6)
         assert server.proc.pid == busy and server.proc.poll() is None, "a busy child was killed"
         assert server.restarts == 0
         os.kill(busy, signal.SIGSTOP)   # now it makes no progress at all
