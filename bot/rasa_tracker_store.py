@@ -12,7 +12,7 @@ What a turn cost in Rasa's own store, and what is done instead (same table, same
   and once a session start is stored after the first event (see `_known_stored`).
 - A database restart (PostgreSQL's takes a second or two) made a save fail, and Rasa then kept the turn in memory
   only (its fail-safe store): the citizen was answered and the turn was lost for every other server. Reads and
-  saves here wait for the database, up to OUTAGE_WAIT_S, and a save retried counts what is stored again, so a
+  saves here wait for the database (bot/db/outage.py, up to 10 s), and a save retried counts what is stored again, so a
   commit that went through before its connection dropped is not written twice.
 - The queries were ORM queries, rebuilt and compiled on every call and read as ORM objects: they are built once
   here, read the JSON column only, and new events are written with one multi-row insert. Together about a fifth of
@@ -21,10 +21,7 @@ What a turn cost in Rasa's own store, and what is done instead (same table, same
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
-import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,25 +31,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import event
 from sqlalchemy.pool import QueuePool
 
+from bot.db.outage import outlasting_outage
+
 # Attribute on a tracker object: how many of its events (from the first) are in the table.
 STORED = "_sxd_stored_events"
-# Longer than a database restart, well within the gateway's 30 s wait for a turn.
-OUTAGE_WAIT_S = 10.0
-logger = logging.getLogger(__name__)
-
-
-async def _outlasting_outage(call: Any) -> Any:
-    """call() again while the database cannot be reached, for up to OUTAGE_WAIT_S."""
-    deadline, wait = time.monotonic() + OUTAGE_WAIT_S, 0.05
-    while True:
-        try:
-            return call()
-        except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
-            if time.monotonic() + wait > deadline:
-                raise
-            logger.warning("tracker store: database unreachable (%s); retrying", error.__class__.__name__)
-            await asyncio.sleep(wait)
-            wait = min(wait * 2, 1.0)
 
 
 class SQLTrackerStore(tracker_store.SQLTrackerStore):
@@ -89,7 +71,7 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
             with self.engine.connect() as connection:
                 return connection.execute(query, {"sender_id": sender_id}).all()
 
-        rows = await _outlasting_outage(read)
+        rows = await outlasting_outage(read, inline=True)
         if not self.domain or not rows:
             return None
         events = [json.loads(data) for (data,) in rows]
@@ -114,7 +96,7 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
                 if rows:
                     connection.execute(self._insert, rows)
 
-        await _outlasting_outage(write)
+        await outlasting_outage(write, inline=True)
         setattr(tracker, STORED, len(events))
 
     @staticmethod

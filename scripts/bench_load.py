@@ -35,6 +35,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bot.supervisor import cpu_seconds  # noqa: E402
 from tests.load import OpenLoad, focus_kept, percentile  # noqa: E402
 from tests.processes import cmdline, descendants  # noqa: E402
 from tests.services import RedisServer, postgres_server, restart_postgres  # noqa: E402
@@ -126,14 +127,11 @@ def _role(pid: int, root_pid: int) -> str:
 
 
 def _cpu_seconds(root_pid: int) -> dict[tuple[str, int], float]:
-    ticks = os.sysconf("SC_CLK_TCK")
     out = {}
     for pid in [root_pid, *descendants(root_pid)]:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        out[(_role(pid, root_pid), pid)] = (int(fields[11]) + int(fields[12])) / ticks
+        used = cpu_seconds(pid)
+        if used is not None:
+            out[(_role(pid, root_pid), pid)] = used
     return out
 
 

@@ -1,4 +1,6 @@
 """Waiting out a database restart: a turn that needs the database while it restarts waits for it rather than fail.
+Used by the gateway's state store and by Rasa's tracker store (bot/rasa_tracker_store.py; this module needs only
+SQLAlchemy, which both environments install).
 
 PostgreSQL restarts (or fails over) in a second or two; a citizen's turn can wait that long. Past OUTAGE_WAIT_S
 the error stands, and the gateway answers "unavailable, try again" (bot/app.py), never a bare error.
@@ -21,12 +23,14 @@ T = TypeVar("T")
 UNREACHABLE = (OperationalError, InterfaceError)
 
 
-async def outlasting_outage(call: Callable[..., T], *args: Any, wait_s: float = OUTAGE_WAIT_S) -> T:
-    """call(*args) on a worker thread, again while the database cannot be reached, for up to `wait_s`."""
+async def outlasting_outage(call: Callable[..., T], *args: Any, wait_s: float = OUTAGE_WAIT_S,
+                            inline: bool = False) -> T:
+    """call(*args) again while the database cannot be reached, for up to `wait_s`: on a worker thread, or on
+    the caller's loop with `inline` (Rasa's tracker store, which runs its queries there)."""
     deadline, pause = time.monotonic() + wait_s, 0.05
     while True:
         try:
-            return await asyncio.to_thread(call, *args)
+            return call(*args) if inline else await asyncio.to_thread(call, *args)
         except UNREACHABLE as error:
             if time.monotonic() + pause > deadline:
                 raise
