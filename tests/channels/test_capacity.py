@@ -53,7 +53,8 @@ def test_past_capacity_the_api_and_widget_say_busy_at_once_and_telegram_is_answe
         telegram.push(telegram.text(CHAT, "giấy phép xây dựng"))
         eventually(lambda: telegram.sent(CHAT))
         assert [m["text"] for m in telegram.sent(CHAT)] == [notices.ANSWER_LATER]
-        assert [sender for sender, _ in rasa.app.state.received] == [f"api:early-{i}" for i in range(MIN_SLOTS)]
+        # Only the two turns admitted before reached Rasa (they race each other, so in either order).
+        assert sorted(sender for sender, _ in rasa.app.state.received) == [f"api:early-{i}" for i in range(MIN_SLOTS)]
 
         rasa.app.state.delay_s = 0.0
         for thread in holding:
