@@ -12,6 +12,7 @@ commands:
   kb ...              knowledge base: import-national, validate, show, export, import
   search ...          search the knowledge base (questions on stdin)
   eval FILE.tsv       measure search on a question file
+  impact-model ...    what a new search model would answer for confirmed and recent questions
 """
 
 
@@ -38,6 +39,10 @@ def main(argv: list[str]) -> int:
         from knowledge_base.search_cli import eval_main
 
         return eval_main(rest)
+    if command == "impact-model":
+        from bot.console.model_check import main as impact_model_main
+
+        return impact_model_main(rest)
     print(f"unknown command: {command}\n\n{USAGE}", file=sys.stderr)
     return 2
 

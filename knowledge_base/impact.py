@@ -126,6 +126,7 @@ class ImpactChecker:
         self._embedder = RememberingEmbedder(embedder) if embedder is not None else None
         self._current: KnowledgeBase | None = None
         self._outcomes: tuple[str, dict[str, str]] = ("", {})
+        self._others: dict[str, RememberingEmbedder] = {}
         self._lock = threading.Lock()  # one check at a time: each takes both cores' worth of ranking
 
     @property
@@ -148,21 +149,45 @@ class ImpactChecker:
             self._current.reload_if_changed()
         return self._current
 
-    def check(self, questions: list[Question], apply: Callable[[Path], object]) -> Impact:
-        """``apply(root)`` makes the change in the data folder ``root`` (a copy); it may raise to refuse it."""
+    def warm(self, questions: list[Question]) -> None:
+        """Load the model and the index and answer ``questions`` now, so that the next check only ranks."""
+        with self._lock:
+            before = self._current_outcomes(self.current())
+            for question in questions:
+                before(question.text)
+
+    def check(self, questions: list[Question], apply: Callable[[Path], object] | None,
+              proposed_settings: SearchSettings | None = None) -> Impact:
+        """``apply(root)`` makes the change in the data folder ``root`` (a copy); it may raise to refuse it.
+        ``proposed_settings``: another search model (or its settings) to compare with the current one."""
         with self._lock:
             current = self.current()
             before = self._current_outcomes(current)
+            settings = proposed_settings or self.settings
+            embedder = self._embedder_for(settings)
             self.work_dir.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryDirectory(prefix="proposed-", dir=self.work_dir) as scratch:
                 data = Path(scratch) / "data"
                 shutil.copytree(self.data_root, data)
-                apply(data)
+                if apply is not None:
+                    apply(data)
                 index_dir = Path(scratch) / "index"
-                shutil.copytree(self.work_dir / "current", index_dir)  # unchanged texts keep their vectors
-                proposed = KnowledgeBase(replace(self.settings, data_root=data, index_dir=index_dir), self.embedder)
+                if embedder is self.embedder:
+                    shutil.copytree(self.work_dir / "current", index_dir)  # unchanged texts keep their vectors
+                proposed = KnowledgeBase(replace(settings, data_root=data, index_dir=index_dir), embedder)
                 proposed.load()
                 return compare(questions, before, lambda text: outcome(proposed.search(text)))
+
+    def _embedder_for(self, settings: SearchSettings) -> RememberingEmbedder:
+        """The current model's embedder, or another model's (kept, so that a second check of it only ranks)."""
+        from knowledge_base.embedder import make_embedder
+
+        other = make_embedder(settings)  # models load on first use: naming one costs nothing
+        if other.id == self.embedder.id:
+            return self.embedder
+        if other.id not in self._others:
+            self._others = {other.id: RememberingEmbedder(other)}  # one other model at a time
+        return self._others[other.id]
 
     def _current_outcomes(self, current: KnowledgeBase) -> Callable[[str], str]:
         """The current knowledge base's answers are the same until its files change: kept per content hash."""

@@ -2,7 +2,8 @@
 
 A change is what a publish call sends ({"kind": "alias" | "short_title" | "import", ...}); it is applied to a
 copy of the knowledge base by the very function that publishes it (bot/console/teach.py, kb_xlsx.import_xlsx)
-and the copy is searched through knowledge_base.impact, next to the current one.
+and the copy is searched through knowledge_base.impact, next to the current one, in the gateway's impact
+worker process (bot/console/impact_worker.py).
 """
 
 from __future__ import annotations
@@ -11,20 +12,18 @@ import base64
 import binascii
 import csv
 import io
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.console import teach
 from bot.console.service import MAX_ID, ConsoleError, ConsoleService, item_json
 from bot.console.settings import ConsoleSettings
 from bot.db import confirmed as cq
 from bot.db.models import NOT_ANSWERABLE, OTHER_AGENCY, RESOLVED, ConfirmedQuestion, Turn, utcnow
 from bot.db.repositories import InvalidValue, NotFound, audit, set_review_status
-from knowledge_base import kb_xlsx
-from knowledge_base.impact import ImpactChecker, Question
+from bot.console.impact_worker import Edit, ImpactWorker, Refused, import_sheet
+from knowledge_base.config import SearchSettings
+from knowledge_base.impact import Impact, Question
 
 RECENT_DAYS = 30
 RECENT_MAX = 3000
@@ -49,11 +48,22 @@ def confirmed_json(row: ConfirmedQuestion) -> dict:
 
 
 class ImpactService:
-    def __init__(self, console: ConsoleService, checker: ImpactChecker | None = None) -> None:
+    def __init__(self, console: ConsoleService, runner=None) -> None:
         self.console = console
         self.sessions: sessionmaker[Session] = console.sessions
         self.settings: ConsoleSettings = console.settings
-        self.checker = checker or ImpactChecker(self.settings.search, self.settings.kb_root, self.settings.impact_dir)
+        # ImpactWorker (a process of its own) or impact_worker.InProcess; both take the same calls.
+        self.runner = runner or ImpactWorker(self.settings.search, self.settings.kb_root, self.settings.impact_dir)
+
+    def warm_later(self) -> None:
+        """Answer today's questions in the worker now, so that the next check only ranks the proposed copy.
+        With no question to check (a new database) there is nothing worth a process and a model yet."""
+        questions = self._questions()
+        if questions:
+            self.runner.warm_later(questions)
+
+    def close(self) -> None:
+        self.runner.close()
 
     # --- confirmed questions ----------------------------------------------------------------------
 
@@ -156,9 +166,14 @@ class ImpactService:
     # --- impact check -----------------------------------------------------------------------------
 
     def check(self, change: dict) -> dict:
-        apply = self._apply(change)
+        edit = self._apply(change)
         # Errors of the change (unknown code, a title another procedure has, a bad sheet) read as when publishing.
-        impact = ConsoleService._teach(self.checker.check, self._questions(), apply)
+        impact = self.runner.check(self._questions(), edit)
+        if isinstance(impact, Refused):
+            raise ConsoleError(impact.status, impact.message, impact.field)
+        return self._named(impact)
+
+    def _named(self, impact: Impact) -> dict:
         names = self._names()
         out = impact.to_dict()
         for key in ("changed", "regressions", "newly_answered"):
@@ -167,6 +182,13 @@ class ImpactService:
                         for e in out[key]]
         out["summary"] = impact.summary()
         return out
+
+    def check_model(self, proposed: SearchSettings) -> dict:
+        """What another search model would answer for the same questions (the knowledge base unchanged)."""
+        impact = self.runner.check(self._questions(), None, proposed)
+        if isinstance(impact, Refused):
+            raise ConsoleError(impact.status, impact.message, impact.field)
+        return self._named(impact)
 
     def guard(self, change: dict, confirmed_count: int | None) -> dict:
         """The impact of a change about to be published; refuses (409) when it answers confirmed questions
@@ -190,14 +212,14 @@ class ImpactService:
         known = {q.text for q in confirmed}
         return confirmed + [Question(text) for text in recent if text not in known]
 
-    def _apply(self, change: dict):
-        """The function that makes ``change`` in a data folder; bad input is refused before any work."""
+    def _apply(self, change: dict) -> Edit:
+        """What makes ``change`` in a data folder; bad input is refused before any work."""
         kind = change.get("kind")
         if kind not in KINDS:
             raise ConsoleError(422, f"change.kind must be one of {', '.join(KINDS)}, got {kind!r}", "change.kind")
         if kind == "import":
             content = _decode(change.get("file"))
-            return lambda root: _import(root, content)
+            return Edit("import", "", content)
         code = change.get("procedure")
         if not isinstance(code, str) or code not in self._names():
             raise ConsoleError(422, f"change.procedure must be a department procedure code, got {code!r}",
@@ -206,16 +228,16 @@ class ImpactService:
             text = change.get("text")
             if not isinstance(text, str) or not text.strip():
                 raise ConsoleError(422, "change.text must be the alias (a non-empty string)", "change.text")
-            return lambda root: teach.add_alias(root, code, text)
+            return Edit("alias", code, text)
         title = change.get("short_title")
         if not isinstance(title, str):
             raise ConsoleError(422, "change.short_title must be a string (\"\" for the derived title)",
                                "change.short_title")
-        return lambda root: teach.set_short_title(root, code, title)
+        return Edit("short_title", code, title)
 
     def publish_import(self, *, file: str, by: str, impact: dict) -> int:
         content = _decode(file)
-        changed = ConsoleService._teach(_import, self.settings.kb_root, content)
+        changed = ConsoleService._teach(import_sheet, self.settings.kb_root, content)
         with self.sessions() as db:
             audit(db, username=by, action="import", target="knowledge_base",
                   detail={"files_changed": changed, "impact": impact})
@@ -243,9 +265,3 @@ def _decode(file) -> bytes:
         raise ConsoleError(422, "change.file is not an .xlsx file (a zip archive)", "change.file")
     return content
 
-
-def _import(root: Path, content: bytes) -> int:
-    with tempfile.TemporaryDirectory(prefix="import-") as scratch:
-        path = Path(scratch) / "nhap.xlsx"
-        path.write_bytes(content)
-        return kb_xlsx.import_xlsx(path, root=Path(root))

@@ -165,6 +165,7 @@ async def link(item_id: int, request: Request, active: Staff, console: Console, 
                                    body.confirm_regressions)
     result = await run_in_threadpool(lambda: console.link(item_id=item_id, code=body.procedure, text=alias,
                                                           by=active.user.username, impact=seen))
+    impacts.warm_later()
     return {**result, "index": await console.nudge_reload()}
 
 
@@ -202,6 +203,7 @@ async def short_title(code: str, request: Request, active: Staff, console: Conso
                                                    "short_title": body.short_title}, body.confirm_regressions)
     result = await run_in_threadpool(lambda: console.set_short_title(code=code, text=body.short_title,
                                                                      by=active.user.username, impact=seen))
+    impacts.warm_later()
     return {**result, "index": await console.nudge_reload()}
 
 
@@ -275,6 +277,7 @@ async def import_sheet(request: Request, active: Staff, console: Console, impact
     seen = await run_in_threadpool(impacts.guard, {"kind": "import", "file": body.file}, body.confirm_regressions)
     changed = await run_in_threadpool(lambda: impacts.publish_import(file=body.file, by=active.user.username,
                                                                      impact=seen))
+    impacts.warm_later()
     return {"files_changed": changed, "impact": seen, "index": await console.nudge_reload()}
 
 

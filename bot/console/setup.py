@@ -38,7 +38,8 @@ def start(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
         sessions = session_factory(engine)
         state.db_engine, state.db_sessions = engine, sessions
     state.console = ConsoleService(sessions, settings, state.outbox, state.http)
-    state.impact = ImpactService(state.console)  # the search model loads at the first check, not here
+    state.impact = ImpactService(state.console)
+    state.impact.warm_later()  # in its own process, at a lower priority than citizens' turns
     logger.info("staff console: %s", state.console.bootstrap())
     # Off the reply path: the observer only queues the turn (bot/console/turn_queue.py).
     state.turn_queue = RecordingQueue(TurnRecorder(sessions).record_all)
@@ -48,6 +49,9 @@ def start(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
 
 
 def stop(app: FastAPI) -> None:
+    impact = getattr(app.state, "impact", None)
+    if impact is not None:
+        impact.close()
     engine = getattr(app.state, "db_engine", None)
     if engine is not None:
         engine.dispose()

@@ -4,6 +4,7 @@ asked again is answered with that procedure."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 import uuid
@@ -14,7 +15,8 @@ import yaml
 from playwright.sync_api import expect
 
 from knowledge_base import store
-from tests.console.console_support import chromium_page, log_in, screenshot
+from tests.console.console_support import BUILDING_PERMIT, chromium_page, log_in, screenshot
+from tests.console.test_impact_api import CAPTURING, FIRST_TIME_HOUSE
 from tests.fakes.servers import ServerThread, eventually
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 from tests.stack_helpers import ROOT, start_stack
@@ -114,3 +116,41 @@ def test_staff_reply_reaches_the_telegram_citizen(console_stack, telegram):
         assert sent.status_code == 200, sent.text
         assert sent.json()["status"] == "resolved"
     eventually(lambda: [m for m in telegram.sent(chat) if m["text"] == text], timeout=30)
+
+
+def test_an_alias_that_breaks_a_confirmed_question_needs_its_count_confirmed_on_the_running_stack(console_stack):
+    """The impact check as staff meet it: the running gateway's own worker process, the real search."""
+    stack, folder = console_stack
+    generic = "thủ tục lần đầu"  # a question the assistant cannot place: it reaches the review queue
+    stack.chat(f"e2e-{uuid.uuid4().hex[:8]}", generic)
+    with httpx.Client(base_url=stack.url, timeout=60) as client:
+        csrf = {"X-CSRF-Token": client.post("/staff/api/login", json={"username": ADMIN, "password": PASSWORD}
+                                            ).json()["csrf_token"]}
+        # The question linked in the test above is confirmed; staff confirm one more of their own.
+        assert (QUESTION, PROCEDURE, "link") in {(c["text"], c["expected"], c["source"])
+                                                 for c in client.get("/staff/api/confirmed").json()}
+        added = client.post("/staff/api/confirmed", headers=csrf, json={"text": FIRST_TIME_HOUSE,
+                                                                         "expected": BUILDING_PERMIT})
+        assert added.status_code == 201, added.text
+
+        change = {"kind": "alias", "procedure": CAPTURING, "text": "lần đầu"}
+        impact = client.post("/staff/api/impact", headers=csrf, json={"change": change})
+        assert impact.status_code == 200, impact.text
+        assert [r["text"] for r in impact.json()["regressions"]] == [FIRST_TIME_HOUSE], impact.json()
+
+        item = eventually(lambda: [i for i in client.get("/staff/api/queue", params={"status": "all"}).json()
+                                   if i["text"] == generic], timeout=30)[0]
+        link = {"procedure": CAPTURING, "text": "lần đầu"}
+        refused = client.post(f"/staff/api/queue/{item['id']}/link", headers=csrf, json=link)
+        assert refused.status_code == 409, refused.text
+        assert "lần đầu" not in store.load_knowledge_base(folder / "kb").procedures[CAPTURING].aliases
+
+        published = client.post(f"/staff/api/queue/{item['id']}/link", headers=csrf,
+                                json={**link, "confirm_regressions": 1})
+        assert published.status_code == 200, published.text
+        assert "lần đầu" in store.load_knowledge_base(folder / "kb").procedures[CAPTURING].aliases
+        entry = next(e for e in client.get("/staff/api/audit").json()
+                     if e["action"] == "link" and e["target"] == f"review:{item['id']}")
+        seen = json.loads(entry["detail"])["impact"]
+        assert seen["regressions"] == 1 and seen["confirmed_regressions"] == 1
+        assert seen["regression_texts"] == [FIRST_TIME_HOUSE]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import signal
 import time
 
 import yaml
@@ -198,3 +200,20 @@ def test_an_answer_rated_helpful_is_confirmed_once_staff_approve_it(gateway):
     assert refused.status_code == 409 and refused.json()["field"] == "turn"
     assert gateway.post("/staff/api/turns/999999/approve", headers=csrf).status_code == 404
     assert len(gateway.get("/staff/api/confirmed").json()) == 1
+
+
+def test_the_check_runs_in_its_own_process_and_survives_that_process_dying(gateway):
+    csrf = {"X-CSRF-Token": login(gateway)}
+    added = gateway.post("/staff/api/confirmed", headers=csrf, json={"text": FIRST_TIME_HOUSE, "expected": BUILDING_PERMIT})
+    assert added.status_code == 201, added.text
+    change = {"change": {"kind": "alias", "procedure": CAPTURING, "text": "lần đầu"}}
+    first = gateway.post("/staff/api/impact", headers=csrf, json=change)
+    assert first.status_code == 200, first.text
+    worker = gateway.app.state.impact.runner.pid()
+    assert worker is not None and worker != os.getpid()
+
+    os.kill(worker, signal.SIGKILL)  # out of memory, or killed by an operator
+    again = gateway.post("/staff/api/impact", headers=csrf, json=change)
+    assert again.status_code == 200, again.text
+    assert again.json()["regressions"] == first.json()["regressions"] != []
+    assert gateway.app.state.impact.runner.pid() not in (None, worker)
