@@ -24,6 +24,7 @@ from knowledge_base.service import SearchResponse
 from knowledge_base.text import fold
 
 CHOICES = 3
+ALTERNATIVES = 2  # offered under an answer that leads without being sure
 # Below this hybrid score the candidates of an unsure search are noise (gibberish scores ~0.2, chit-chat
 # ~0.25, a bare "chứng chỉ" ~0.38): offering them as choices would only mislead.
 CLARIFY_MIN_SCORE = 0.3
@@ -155,6 +156,16 @@ async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str, as
     if not choices:
         not_found(dispatcher, kb, "low confidence, no department procedure", top.score)
         return []
+    if (found.leads and top.in_scope) or len(choices) == 1:
+        # Clearly ahead though not sure (or the only candidate): an answer the citizen can use now, with the
+        # runners-up one tap or one typed number away, costs less than a question (issue 26).
+        first = choices[0]
+        events = answer(dispatcher, kb, first.code, first.score, text, case=cases.inferred(kb.get(first.code), [text]),
+                        aspects=found.aspects)
+        if others := choices[1:ALTERNATIVES + 1]:
+            say(dispatcher, "procedure_alternatives",
+                buttons=[buttons.choose_procedure(h.code, h.name) for h in others])
+        return events
     say(dispatcher, "procedure_unsure", buttons=[buttons.choose_procedure(h.code, h.name) for h in choices])
     report_turn(dispatcher, "clarified", choices[0].code, top.score, reason="close candidates")
     return [SlotSet("asked_aspects", found.aspects or None)]

@@ -86,6 +86,11 @@ class Params:
     long_min_score: float = 0.5
     long_margin: float = 0.05
     long_clear_margin: float = 0.07
+    # Not confident, but the first result leads every other candidate (its own siblings aside) by this much:
+    # the dialogue answers it and offers the runners-up, instead of asking which one (issue 26; cost measured
+    # in docs/evaluation.md). Below the floor, a lead over weak rivals is still a guess.
+    lead_margin: float = 0.07
+    lead_min_score: float = 0.40
 
 
 @dataclass
@@ -108,6 +113,7 @@ class Ranked:
     aspects: list[str] = field(default_factory=list)
     story: str = ""
     matched_words: list[str] = field(default_factory=list)
+    leads: bool = False  # not confident, but the first result clearly ahead: answer it, offer the rest
 
 
 # "ở Sở", "Sở Xây dựng": the citizen means the department's own procedure, not a ministry's namesake.
@@ -342,10 +348,12 @@ class Ranker:
         prefer = prior * self.in_scope + adjust
         features = (self._features(hits, ambiguous, lex.scores + (lex.scores > 0) * prefer, dense + (dense > 0) * prefer, lex)
                     if hits and not q["codes"] else {})
+        unasked_act = False
         if q["codes"]:
             pass
         elif hits and (verb := self.authority[self.by_code[hits[0].code]]) and verb not in fold(q["expanded"]):
             confident = False  # the question never says it wants this done (recognise, revoke, dismiss...)
+            unasked_act = True
         elif hits and stages == "hybrid" and q["long"] and hits[0].in_scope:
             confident = self._confident_long(features)
         elif hits:
@@ -357,10 +365,12 @@ class Ranker:
                          and evidence >= p.min_evidence)
         else:
             confident = False
+        leads = bool(not confident and not unasked_act and features and hits[0].in_scope and len(ambiguous) <= 1
+                     and features["score"] >= p.lead_min_score and features["margin"] >= p.lead_margin)
         debug = {"analysis": q, "lexical_unknown": lex.unknown, "features": features}
         matched = self._matched_words(self.by_code[hits[0].code], lex) if hits else []
         return Ranked(query=query, confident=bool(confident), hits=hits, debug=debug, ambiguous_between=ambiguous,
-                      aspects=q["aspects"], story=q["expanded"], matched_words=matched)
+                      aspects=q["aspects"], story=q["expanded"], matched_words=matched, leads=leads)
 
     def _matched_words(self, row: int, lex) -> list[str]:
         """The question's words (accent-free) that the first result's texts contain: what staff can see decided

@@ -65,6 +65,10 @@ class Score:
     out_rejected: int = 0
     confident_correct: int = 0
     confident_answers: int = 0  # confident with a department procedure first, on questions that have an answer
+    # Answered at once: confident, or leading clearly (answered with the runners-up offered beside it).
+    at_once: int = 0
+    at_once_right: int = 0
+    at_once_oos: int = 0  # questions with no department answer that were answered with one anyway
     misses: list[str] = field(default_factory=list)
 
     def report(self, title: str) -> str:
@@ -79,6 +83,8 @@ class Score:
             f"out-of-scope rejected {ratio(self.out_rejected, self.out_total)}",
             f"confident when top-1 is right {ratio(self.confident_correct, self.top1)}",
             f"right when confident {ratio(self.confident_correct, self.confident_answers)}",
+            f"answered at once (confident or leading) {ratio(self.at_once, self.answered)}, right "
+            f"{ratio(self.at_once_right, self.at_once)}, out-of-scope answered {ratio(self.at_once_oos, self.out_total)}",
         ]
         lines += [f"MISS {m}" for m in self.misses]
         return "\n".join(lines)
@@ -97,6 +103,7 @@ def evaluate(kb: KnowledgeBase, rows: list[tuple[str, str, str, str]], stage: st
             ok = not ranked.confident or top is None or not top.in_scope
             score.out_rejected += ok
             score.confident_answers += not ok
+            score.at_once_oos += bool((ranked.confident or ranked.leads) and top is not None and top.in_scope)
             if not ok:
                 score.misses.append(f"{row_id} [{kind}] expected no department answer: {question!r} -> {shown} (confident)")
             continue
@@ -107,6 +114,9 @@ def evaluate(kb: KnowledgeBase, rows: list[tuple[str, str, str, str]], stage: st
         score.confident_correct += hit1 and ranked.confident
         score.confident_answers += bool(ranked.confident and top is not None and top.in_scope)
         score.top3 += bool(wanted & set(got[:3]))
+        if (ranked.confident or ranked.leads) and top is not None and top.in_scope:
+            score.at_once += 1
+            score.at_once_right += hit1
         if kind in ("nodiac", "typo"):
             score.variant_total += 1
             score.variant_top1 += hit1

@@ -58,11 +58,12 @@ class SearchResponse:
     aspects: list[str] = field(default_factory=list)
     story: str = ""
     matched_words: list[str] = field(default_factory=list)
+    leads: bool = False  # not confident, but the first result leads the rest clearly (Params.lead_margin)
 
     def to_dict(self) -> dict:
         return {"query": self.query, "confident": self.confident, "results": [h.to_dict() for h in self.results],
                 "ambiguous_between": list(self.ambiguous_between), "aspects": list(self.aspects),
-                "story": self.story, "matched_words": list(self.matched_words)}
+                "story": self.story, "matched_words": list(self.matched_words), "leads": self.leads}
 
 
 @dataclass
@@ -189,7 +190,7 @@ class KnowledgeBase:
         hits = [SearchHit(h.code, h.name, h.score, h.in_scope, h.agency, h.handled_at) for h in ranked.hits]
         return SearchResponse(query=query, confident=ranked.confident, results=hits,
                               ambiguous_between=list(ranked.ambiguous_between), aspects=list(ranked.aspects),
-                              story=ranked.story, matched_words=list(ranked.matched_words))
+                              story=ranked.story, matched_words=list(ranked.matched_words), leads=ranked.leads)
 
     def analyse(self, text: str, top_k: int = 5) -> SearchResponse:
         """A citizen's message, however long: the procedure it is about and every aspect it asks.
