@@ -21,6 +21,7 @@ class FakeKB:
 def kb(monkeypatch):
     kb = FakeKB(load_knowledge_base())
     monkeypatch.setattr(guidance, "knowledge_base", lambda: kb)
+    monkeypatch.setattr("actions.deps.knowledge_base", lambda: kb)  # what MessageAction reads
     return kb
 
 
