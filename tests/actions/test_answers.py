@@ -14,26 +14,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answering, aspects, buttons, formatting, online_guide, paging, procedures
 from actions.texts import render
-from knowledge_base.store import load_knowledge_base
 
 FIRST_MAX, FOLLOW_UP_MAX = 800, 600
 ASPECTS = ("fee", "time", "where", "online")
 ASKED_ALL = ("permit_needed", "documents", "fee", "time", "where", "online")
 
 
-class FakeKB:
-    ready = True
-
-    def __init__(self, data):
-        self.data, self.department = data, data.department
-
-    def get(self, code):
-        return self.data.procedures.get(code)
-
-
-@pytest.fixture(scope="module")
-def kb():
-    return FakeKB(load_knowledge_base())
+@pytest.fixture
+def kb(fake_kb):
+    return fake_kb  # here `kb` is the stand-in of the service (tests/conftest.py)
 
 
 @pytest.fixture(autouse=True)
