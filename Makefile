@@ -19,12 +19,14 @@ run: env
 	.venv/bin/python -m bot run
 
 test: env
+	.venv/bin/ruff check .
 	$(PYTHON) scripts/system_packages.py
 	@start=$$(date +%s); $(ONE_THREAD) .venv/bin/python -m pytest -ra; status=$$?; \
 		echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
 
 # Without the real-stack tests (they train a model on first use and start three servers).
 test-fast: env
+	.venv/bin/ruff check .
 	$(ONE_THREAD) .venv/bin/python -m pytest -ra -m "not e2e"
 
 # The stack as shipped under open-loop load, gateway and bare Rasa side by side at 10, 30 and 45 turns/s; twice

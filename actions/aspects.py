@@ -10,11 +10,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answering, answers, buttons, cases, paging
+from actions.base import MessageAction
 from actions.deps import knowledge_base
 from actions.texts import say
 from actions.focus import entity, resolve
 from actions.wording import names_something
-from actions.procedures import answer_from_search, answered_as_question, opening, redirect
+from actions.procedures import answer_from_search, opening, redirect
 from actions.turns import report_turn
 from knowledge_base.question import reduce_question
 
@@ -59,16 +60,15 @@ class ActionAnswerAspect(Action):
         return events
 
 
-class ActionMore(Action):
+class ActionMore(MessageAction):
+    """More of a listing. "còn gia hạn thì sao" read as "xem thêm": a typed message that names a procedure is that
+    question (the override of MessageAction)."""
+
     def name(self) -> str:
         return "action_more"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        kb = knowledge_base()
-        # "còn gia hạn thì sao" read as "xem thêm": a typed message that names a procedure is that question.
-        if (events := await answered_as_question(dispatcher, kb, tracker)) is not None:
-            return events
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb,
+                     text: str) -> list[dict[str, Any]]:
         try:
             listing = json.loads(tracker.get_slot("listing") or "null")
         except ValueError:

@@ -14,6 +14,7 @@ from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import buttons
+from actions.base import MessageAction
 from actions.deps import knowledge_base
 from actions.texts import render, say
 from actions.focus import entity
@@ -55,16 +56,14 @@ def contact_details(kb) -> str | None:
     return "\n".join(lines) or None
 
 
-class ActionAnswerPayment(Action):
+class ActionAnswerPayment(MessageAction):
+    confirmed_by = PAYMENT_WORDS
+
     def name(self) -> str:
         return "action_answer_payment"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        kb = knowledge_base()
-        if (events := await answered_as_question(dispatcher, kb, tracker, unless=PAYMENT_WORDS)) is not None:
-            return events
-        text = tracker.latest_message.get("text") or ""
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb,
+                     text: str) -> list[dict[str, Any]]:
         focus = kb.get(tracker.get_slot("procedure_code") or "") if kb.ready else None
         if focus is not None and not PAYMENT_WORDS.search(fold(text)) and "fee" in reduce_question(text).aspects:
             # "lệ phí thế nào" after an answer asks how much, not how to pay.
@@ -74,14 +73,15 @@ class ActionAnswerPayment(Action):
         return []
 
 
-class ActionStatusLookup(Action):
+class ActionStatusLookup(MessageAction):
+    answers_named_procedure = False  # asked after the receipt code is looked for (below)
+
     def name(self) -> str:
         return "action_status_lookup"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        kb = knowledge_base()
-        portal, text = kb.department.national_portal, tracker.latest_message.get("text") or ""
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb,
+                     text: str) -> list[dict[str, Any]]:
+        portal = kb.department.national_portal
         match = RECEIPT_CODE.search(text)
         if match:
             say(dispatcher, "status_lookup", receipt=match.group(0).upper(), portal=portal)
@@ -97,17 +97,15 @@ class ActionStatusLookup(Action):
         return []
 
 
-class ActionContact(Action):
+class ActionContact(MessageAction):
+    # A procedure's long name ("thỏa thuận thông số kỹ thuật … luồng đường thủy") read as a contact question.
+    confirmed_by = CONTACT_WORDS
+
     def name(self) -> str:
         return "action_contact"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        kb = knowledge_base()
-        # A procedure's long name ("thỏa thuận thông số kỹ thuật … luồng đường thủy") read as a contact question.
-        if (events := await answered_as_question(dispatcher, kb, tracker, unless=CONTACT_WORDS)) is not None:
-            return events
-        text = tracker.latest_message.get("text") or ""
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb,
+                     text: str) -> list[dict[str, Any]]:
         if not CONTACT_WORDS.search(fold(text)) and names_something(text) and opening(dispatcher, kb, text):
             # No contact word at all, and it names something search is unsure of: the candidates, not an address.
             return await answer_from_search(dispatcher, kb, text)
@@ -123,15 +121,14 @@ class ActionContact(Action):
         return []
 
 
-class ActionShowMenu(Action):
+class ActionShowMenu(MessageAction):
+    confirmed_by = MENU_WORDS  # "thủ tục bãi bỏ đường ngang" read as the menu: it names a procedure
+
     def name(self) -> str:
         return "action_show_menu"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        kb = knowledge_base()
-        if (events := await answered_as_question(dispatcher, kb, tracker, unless=MENU_WORDS)) is not None:
-            return events  # "thủ tục bãi bỏ đường ngang" read as the menu: it names a procedure
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb,
+                     text: str) -> list[dict[str, Any]]:
         choices = []
         for code in menu_codes():
             procedure = kb.get(code) if kb.ready else None
@@ -144,15 +141,14 @@ class ActionShowMenu(Action):
         return []
 
 
-class ActionHandoff(Action):
+class ActionHandoff(MessageAction):
+    confirmed_by = HANDOFF_WORDS
+
     def name(self) -> str:
         return "action_handoff"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        kb = knowledge_base()
-        if (events := await answered_as_question(dispatcher, kb, tracker, unless=HANDOFF_WORDS)) is not None:
-            return events
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb,
+                     text: str) -> list[dict[str, Any]]:
         details = contact_details(kb)
         if staff_can_reply(tracker.sender_id):
             contact = (f"Bạn cũng có thể liên hệ trực tiếp:\n{details}" if details else
@@ -177,16 +173,13 @@ def staff_can_reply(sender_id: str | None) -> bool:
     return channel in STAFF_REPLY_CHANNELS
 
 
-class ActionFeedback(Action):
+class ActionFeedback(MessageAction):
     def name(self) -> str:
         return "action_feedback"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb,
+                     text: str) -> list[dict[str, Any]]:
         value = entity(tracker, "value")
-        if (events := await answered_as_question(dispatcher, knowledge_base(), tracker)) is not None:
-            return events
-        text = tracker.latest_message.get("text") or ""
         if value is None and tracker.get_slot("procedure_code") and question_cues(fold(text)).actions:
             # "bị mất rồi thì sao" typed after an answer: the citizen's case, not a verdict on the answer.
             return await ActionAnswerProcedure().run(dispatcher, tracker, domain)
@@ -196,16 +189,14 @@ class ActionFeedback(Action):
         return []
 
 
-class ActionOutOfScope(Action):
+class ActionOutOfScope(MessageAction):
     """Not the department's business (weather, gold prices...): said politely and recorded for staff."""
 
     def name(self) -> str:
         return "action_out_of_scope"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        if (events := await answered_as_question(dispatcher, knowledge_base(), tracker)) is not None:
-            return events
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb,
+                     text: str) -> list[dict[str, Any]]:
         say(dispatcher, "out_of_scope", buttons=buttons.help_options())
         report_turn(dispatcher, "out_of_scope", reason="not an administrative procedure")
         return []
@@ -214,17 +205,17 @@ class ActionOutOfScope(Action):
 GUIDE_ME = re.compile(r"\bhuong dan\b|\bchi (?:giup|cho|toi|minh|em)\b")
 
 
-class ActionAcknowledge(Action):
+class ActionAcknowledge(MessageAction):
     """A yes, a no or a walkthrough word with nothing open to apply it to ("ok", "thôi", "tiếp"): acknowledged.
     Anything else the classifier read as one (gibberish) gets the honest fallback."""
+
+    answers_named_procedure = False
 
     def name(self) -> str:
         return "action_acknowledge"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        text = tracker.latest_message.get("text") or ""
-        kb = knowledge_base()
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb,
+                     text: str) -> list[dict[str, Any]]:
         focus = kb.get(tracker.get_slot("procedure_code") or "") if kb.ready else None
         if focus is not None and GUIDE_ME.search(fold(text)):
             # "ừ hướng dẫn đi" with no walkthrough offered: how to file the procedure in focus (online with the

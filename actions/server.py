@@ -86,8 +86,22 @@ def _answer_failures_without_the_tracker(app) -> None:
         return response.json({"error": f"action {action} failed ({exception.__class__.__name__})",
                               "action_name": action}, status=500)
 
-    # rasa-sdk registered its own handler for Exception; Sanic refuses a second registration, so replace it.
-    app.error_handler.cached_handlers[(Exception, None)] = failed
+    # rasa-sdk registered its own handler for Exception; Sanic refuses a second registration, so replace it in
+    # Sanic's internal table (checked: the versions it was written for, and rasa-sdk's entry is there).
+    _guarded_handler_table(app)[(Exception, None)] = failed
+
+
+def _guarded_handler_table(app) -> dict:
+    from bot.patch_guard import PatchRefused, require_attribute, require_version
+
+    patch = "actions.server (action failures answered without the tracker)"
+    require_version("sanic", patch)
+    require_version("rasa-sdk", patch)
+    table = require_attribute(app.error_handler, "cached_handlers", patch, "sanic")
+    if not isinstance(table, dict) or (Exception, None) not in table:
+        raise PatchRefused(f"{patch}: Sanic's error_handler.cached_handlers holds no handler for Exception to replace "
+                           f"(rasa-sdk registers one); written for sanic 25.12.x and rasa-sdk 3.21.x")
+    return table
 
 
 def main() -> None:

@@ -25,7 +25,9 @@ action). The rule prediction is computed once per tracker state and shared by th
 the order in which Rasa runs the two does not matter. The chosen actions, their policy and confidence are those
 of Rasa's own run (same test).
 
-Only this module installs these: `rasa train`, `rasa test` and everything else run Rasa unchanged.
+Only this module installs these: `rasa train`, `rasa test` and everything else run Rasa unchanged. Each was written
+for Rasa 3.6 and TensorFlow/Keras 2.12: `install` refuses to start (bot/patch_guard.py) when another version is
+installed or what a patch replaces or calls is missing or takes other parameters.
 """
 
 from __future__ import annotations
@@ -34,10 +36,14 @@ import logging
 import sys
 from typing import Any
 
+from bot.patch_guard import require_attribute, require_version
+
 logger = logging.getLogger(__name__)
 
 
 def install() -> None:
+    for package in ("rasa", "tensorflow", "keras"):
+        require_version(package, "bot.rasa_server")
     _install_fast_model_load()
     _install_prepared_response_validator()
     _install_direct_predict_call()
@@ -51,9 +57,13 @@ def _install_rule_decides_before_ted() -> None:
     from rasa.core.policies.ted_policy import TEDPolicy
     from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected
 
-    rule_predict = RulePolicy.predict_action_probabilities
-    ted_predict = TEDPolicy.predict_action_probabilities
-    rule_init = RulePolicy.__init__
+    patch = "bot.rasa_server (rule decides before TED)"
+    predict_parameters = ("self", "tracker", "domain", "rule_only_data")
+    rule_predict = require_attribute(RulePolicy, "predict_action_probabilities", patch, "rasa", predict_parameters)
+    ted_predict = require_attribute(TEDPolicy, "predict_action_probabilities", patch, "rasa", predict_parameters)
+    rule_init = require_attribute(RulePolicy, "__init__", patch, "rasa")
+    require_attribute(TEDPolicy, "_prediction", patch, "rasa", ("self", "probabilities"))
+    require_attribute(TEDPolicy, "_default_predictions", patch, "rasa", ("self", "domain"))
     policies: list = []
     # The last rule prediction: (tracker, its number of events, domain, prediction). Rasa predicts one tracker
     # state at a time (the graph runs synchronously), so one entry is enough.
@@ -95,7 +105,16 @@ def _install_direct_predict_call() -> None:
     from rasa.utils.tensorflow import models
     from tensorflow.python.util import nest
 
-    rasa_predict = models.RasaModel._rasa_predict
+    from tensorflow.python.eager import function
+
+    patch = "bot.rasa_server (direct predict call)"
+    rasa_predict = require_attribute(models.RasaModel, "_rasa_predict", patch, "rasa", ("self", "batch_in"))
+    require_attribute(models.RasaModel, "_empty_lists_to_none_in_dict", patch, "rasa")
+    require_attribute(models, "DIAGNOSTIC_DATA", patch, "rasa")
+    require_attribute(tf_utils, "sync_to_numpy_or_python_type", patch, "keras", ("tensors",))
+    require_attribute(nest, "flatten", patch, "tensorflow", ("structure",))
+    require_attribute(function.ConcreteFunction, "_call_flat", patch, "tensorflow", ("self", "args", "captured_inputs"))
+    require_attribute(function.ConcreteFunction, "structured_input_signature", patch, "tensorflow")
 
     def _rasa_predict(self: Any, batch_in: Any) -> Any:
         if self._run_eagerly or not self.prepared_for_prediction or self._tf_predict_step is None:
@@ -118,8 +137,9 @@ def _install_prepared_response_validator() -> None:
     from jsonschema import exceptions, validators
     from rasa.core.actions.action import RemoteAction
 
-    rasa_validate = RemoteAction._validate_action_result
-    schema = RemoteAction.action_response_format_spec()
+    patch = "bot.rasa_server (prepared response validator)"
+    rasa_validate = require_attribute(RemoteAction, "_validate_action_result", patch, "rasa", ("self", "result"))
+    schema = require_attribute(RemoteAction, "action_response_format_spec", patch, "rasa")()
     validator_class = validators.validator_for(schema)
     validator_class.check_schema(schema)
     validator = validator_class(schema)
@@ -137,7 +157,10 @@ def _install_prepared_response_validator() -> None:
 def _install_fast_model_load() -> None:
     from rasa.utils.tensorflow import models
 
-    rasa_load = models.RasaModel.load.__func__
+    patch = "bot.rasa_server (fast model load)"
+    rasa_load = require_attribute(models.RasaModel, "load", patch, "rasa", (
+        "model_file_name", "model_data_example", "predict_data_example", "finetune_mode")).__func__
+    require_attribute(models.RasaModel, "run_inference", patch, "rasa", ("self", "model_data"))
 
     @classmethod  # type: ignore[misc]
     def load(cls, model_file_name: str, model_data_example: Any, predict_data_example: Any = None,

@@ -17,6 +17,9 @@ What a turn cost in Rasa's own store, and what is done instead (same table, same
 - The queries were ORM queries, rebuilt and compiled on every call and read as ORM objects: they are built once
   here, read the JSON column only, and new events are written with one multi-row insert. Together about a fifth of
   a Rasa server's CPU per turn under load, with the lock store's share (bot/rasa_lock_store.py).
+
+`_retrieve` is private in Rasa: this module refuses to load (bot/patch_guard.py) unless Rasa is of the 3.6 series
+it was written for and its store still has `_retrieve`, `stream_events` and `SQLEvent` as used here.
 """
 
 from __future__ import annotations
@@ -32,6 +35,15 @@ from sqlalchemy import event
 from sqlalchemy.pool import QueuePool
 
 from bot.db.outage import outlasting_outage
+from bot.patch_guard import require_attribute, require_version
+
+PATCH = "bot.rasa_tracker_store"
+require_version("rasa", PATCH)
+require_attribute(tracker_store.SQLTrackerStore, "_retrieve", PATCH, "rasa",
+                  ("self", "sender_id", "fetch_events_from_all_sessions"))
+require_attribute(tracker_store.SQLTrackerStore, "save", PATCH, "rasa", ("self", "tracker"))
+require_attribute(tracker_store.SQLTrackerStore, "stream_events", PATCH, "rasa", ("self", "tracker"))
+require_attribute(tracker_store.SQLTrackerStore, "SQLEvent", PATCH, "rasa")
 
 # Attribute on a tracker object: how many of its events (from the first) are in the table.
 STORED = "_sxd_stored_events"

@@ -7,7 +7,6 @@ gateway behind the same proxy, carries on where the last one stopped.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone

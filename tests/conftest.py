@@ -1,4 +1,6 @@
-"""Shared fixtures. `stack` starts the real assistant once per test session in its production topology:
+"""Shared fixtures. `kb` is the knowledge-base service on the committed data and the project's index, loaded once
+per test session (read only: a test that changes it builds its own); `fake_kb` is the same data behind a stand-in
+of the service, for actions tested without search (tests/fakes/knowledge_base.py). `stack` starts the real assistant once per test session in its production topology:
 two Rasa servers and two action servers sharing a PostgreSQL tracker store and a Redis lock store, behind
 two gateways (`stack.url` and `stack.second_gateway`)."""
 
@@ -9,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.fakes.knowledge_base import FakeKB
 from tests.fakes.servers import free_port
 from tests.services import postgres_server, redis_server
 from tests.stack_helpers import RunningStack, start_stack, stack_env
@@ -22,6 +25,20 @@ def shared_dir() -> Path:
     if not (SHARED / "data" / "national-tthc").is_dir():
         pytest.fail(f"shared data not found at {SHARED}: the project expects ../shared beside the clone")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def kb():
+    from knowledge_base.service import KnowledgeBase
+
+    knowledge_base = KnowledgeBase.from_settings()  # the committed data and the project's index (reused when current)
+    knowledge_base.load()
+    return knowledge_base
+
+
+@pytest.fixture(scope="session")
+def fake_kb() -> FakeKB:
+    return FakeKB()
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,6 @@ content hash) never reads half a file.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import threading
 from pathlib import Path
 

@@ -11,26 +11,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps, guidance, online_guide, turns
-from knowledge_base.store import load_knowledge_base
 
 FEE_DUE = "1.008891"   # chứng chỉ hành nghề kiến trúc: six steps, payment included
 NO_FEE = "1.013225"    # giấy phép xây dựng nhà ở riêng lẻ: five steps
 
 
-class FakeKB:
-    ready = True
-
-    def __init__(self):
-        self.data = load_knowledge_base()
-        self.department = self.data.department
-
-    def get(self, code):
-        return self.data.procedures.get(code)
-
-
-@pytest.fixture(scope="module")
-def kb():
-    return FakeKB()
+@pytest.fixture
+def kb(fake_kb):
+    return fake_kb  # here `kb` is the stand-in of the service (tests/conftest.py)
 
 
 @pytest.fixture(autouse=True)

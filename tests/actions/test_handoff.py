@@ -9,18 +9,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import guidance
-from knowledge_base.store import load_knowledge_base
-
-
-class FakeKB:
-    def __init__(self, data):
-        self.department = data.department
 
 
 @pytest.fixture(autouse=True)
-def kb(monkeypatch):
-    kb = FakeKB(load_knowledge_base())
+def kb(fake_kb, monkeypatch):
+    kb = fake_kb
     monkeypatch.setattr(guidance, "knowledge_base", lambda: kb)
+    monkeypatch.setattr("actions.deps.knowledge_base", lambda: kb)  # what MessageAction reads
     return kb
 
 

@@ -10,17 +10,9 @@ import pytest
 
 from actions.focus import relative
 from actions.wording import story
-from knowledge_base.service import KnowledgeBase
 
 APPOINT, DISMISS = "2.001116", "1.011675"
 HOUSE, HOUSE_REISSUE = "1.013225", "1.013228"
-
-
-@pytest.fixture(scope="module")
-def kb():
-    kb = KnowledgeBase.from_settings()
-    kb.load()
-    return kb
 
 
 def near(kb, focus: str, text: str) -> str | None:

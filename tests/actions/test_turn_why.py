@@ -5,19 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import procedures
 from bot.conversation.rasa_client import parse_reply
-from knowledge_base.service import KnowledgeBase
-
-
-@pytest.fixture(scope="module")
-def kb():
-    knowledge_base = KnowledgeBase.from_settings()
-    knowledge_base.load()
-    return knowledge_base
 
 
 def test_an_answer_reports_its_candidates_and_deciding_words_and_the_gateway_keeps_them_apart(kb):

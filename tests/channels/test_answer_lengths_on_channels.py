@@ -10,24 +10,12 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answering, procedures
-from knowledge_base.store import load_knowledge_base
 from tests.channels.test_telegram_channel import CHAT, polling  # noqa: F401 - fixture
 from tests.channels.test_zalo_channel import USER, gateway as zalo_gateway, post_event  # noqa: F401
 from tests.fakes import rasa as fake_rasa_module
 from tests.fakes.servers import eventually
 
 LIMITS = {"summary": 800, "fee": 600}
-
-
-class FakeKB:
-    ready = True
-
-    def __init__(self):
-        self.data = load_knowledge_base()
-        self.department = self.data.department
-
-    def get(self, code):
-        return self.data.procedures.get(code)
 
 
 def _rasa_messages(dispatcher: CollectingDispatcher) -> list[dict]:
@@ -37,9 +25,9 @@ def _rasa_messages(dispatcher: CollectingDispatcher) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def answers() -> dict[str, list[dict]]:
+def answers(fake_kb) -> dict[str, list[dict]]:
     """The longest first answer and the longest fee answer over all procedures, as the actions send them."""
-    kb = FakeKB()
+    kb = fake_kb
     found: dict[str, tuple[int, list[dict]]] = {}
     for procedure in kb.data.procedures.values():
         for kind in LIMITS:

@@ -1,7 +1,8 @@
 """Scripted multi-turn conversations (tests/e2e/conversations/*.yml) run against the chat API.
 
 Each turn says what a citizen must (and must not) see. A conversation with `known: <why>` is a failure we know
-of and have not fixed: reported, not hidden (an expected failure in pytest). Used by tests/e2e/test_conversation_suite.py on the real
+of and have not fixed: reported, not hidden (a strict expected failure in pytest: once it passes, the run fails
+until its `known:` is taken away). Used by tests/e2e/test_conversation_suite.py on the real
 stack, and runnable against any running gateway to print a pass rate:
 
     .venv/bin/python tests/e2e/conversation_suite.py http://127.0.0.1:8000

@@ -14,7 +14,7 @@ def test_the_suite_is_large_enough_to_mean_something():
 
 
 @pytest.mark.parametrize("conversation", [
-    pytest.param(c, marks=pytest.mark.xfail(reason=c["known"], strict=False)) if c.get("known") else c
+    pytest.param(c, marks=pytest.mark.xfail(reason=c["known"], strict=True)) if c.get("known") else c
     for c in CONVERSATIONS], ids=[c["name"] for c in CONVERSATIONS])
 def test_conversation(stack, conversation):
     failures = run(stack.chat, conversation)

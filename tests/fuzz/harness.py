@@ -224,7 +224,7 @@ class FuzzStack(contextlib.ExitStack):
             "STAFF_NLU_FILE": str(work / "staff_examples.yml"), "BOT_ADMIN_USER": ADMIN,
             "BOT_ADMIN_PASSWORD": ADMIN_PASSWORD, "ACTIONS_ADMIN_TOKEN": "",
             "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": self.telegram.url,
-            "TELEGRAM_WEBHOOK_URL": f"https://example.invalid/telegram/webhook",
+            "TELEGRAM_WEBHOOK_URL": "https://example.invalid/telegram/webhook",
             "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET, "ZALO_APP_ID": APP_ID, "ZALO_OA_SECRET_KEY": OA_SECRET_KEY,
             "ZALO_APP_SECRET": APP_SECRET, "ZALO_ACCESS_TOKEN": "access-1", "ZALO_REFRESH_TOKEN": "refresh-1",
             "ZALO_API_URL": self.zalo.url, "ZALO_OAUTH_URL": self.zalo.url,

@@ -11,16 +11,8 @@ from pathlib import Path
 import pytest
 
 from knowledge_base.search_cli import evaluate, read_rows
-from knowledge_base.service import KnowledgeBase
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-
-
-@pytest.fixture(scope="module")
-def kb():
-    kb = KnowledgeBase.from_settings()  # the committed data and the project's index (reused when current)
-    kb.load()
-    return kb
 
 
 @pytest.mark.parametrize(
