@@ -216,7 +216,8 @@ class TelegramChannel:
         await self._turn(update.update_id, update.effective_chat.id, MENU_COMMAND, command=True)
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._turn(update.update_id, update.effective_chat.id, update.effective_message.text)
+        await self._turn(update.update_id, update.effective_chat.id, update.effective_message.text,
+                         name=_first_name(update))
 
     async def _on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.send(update.effective_chat.id, [OutgoingMessage(notices.TEXT_ONLY)])
@@ -230,10 +231,10 @@ class TelegramChannel:
             await query.answer(notices.BUTTON_EXPIRED)
             return
         answered = asyncio.create_task(self._courtesy(query.answer()))
-        await self._turn(update.update_id, chat_id, payload)
+        await self._turn(update.update_id, chat_id, payload, name=_first_name(update))
         await answered
 
-    async def _turn(self, update_id: int, chat_id: int, text: str, command: bool = False) -> None:
+    async def _turn(self, update_id: int, chat_id: int, text: str, command: bool = False, name: str = "") -> None:
         # Updates run concurrently; the chat's lock is taken before any network wait, so its questions are
         # asked and answered in the order they came.
         async with self._in_order(str(chat_id)):
@@ -245,7 +246,7 @@ class TelegramChannel:
             if await self.pending.queue_if_waiting(waiting):
                 return   # answered after the messages kept before it
             try:
-                reply = await self.conversation.handle(IncomingMessage("telegram", str(chat_id), text),
+                reply = await self.conversation.handle(IncomingMessage("telegram", str(chat_id), text, name),
                                                        command=command)
                 messages = reply.messages
             except RasaUnavailable:
@@ -299,6 +300,11 @@ class TelegramChannel:
             raise ChannelUnavailable(f"the citizen blocked the bot or left ({exc})") from exc
         except (TelegramError, ValueError) as exc:
             raise ChannelUnavailable(f"Telegram refused the message ({exc})") from exc
+
+
+def _first_name(update: Update) -> str:
+    user = update.effective_user
+    return (user.first_name or "")[:80] if user is not None else ""
 
 
 def _log_failure(task: asyncio.Task) -> None:
