@@ -20,6 +20,7 @@ from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHand
 from telegram.request import HTTPXRequest
 
 from bot.channels.buttons import ButtonPayloads
+from bot.channels.feedback import is_feedback, ride_on_answer
 from bot.keyed_locks import KeyedLocks
 from bot.channels.pending import PendingMessages, Ready, Waiting
 from bot.channels.settings import TelegramSettings
@@ -271,7 +272,7 @@ class TelegramChannel:
     # --- sending ---------------------------------------------------------------------------------------------
 
     async def send(self, chat_id: int, messages: list[OutgoingMessage]) -> None:
-        for message in messages:
+        for message in ride_on_answer(messages):
             chunks = split_text(message.text, MessageLimit.MAX_TEXT_LENGTH, _escaped_len)
             if not chunks and message.buttons:
                 chunks = [EMPTY_TEXT_WITH_BUTTONS]
@@ -285,9 +286,16 @@ class TelegramChannel:
     async def _keyboard(self, chat_id: int, message: OutgoingMessage) -> InlineKeyboardMarkup | None:
         if not message.buttons:
             return None
-        return InlineKeyboardMarkup(
-            [[InlineKeyboardButton(b.title, callback_data=await self._buttons.issue(str(chat_id), b.payload))]
-             for b in message.buttons])
+        rows: list[list[InlineKeyboardButton]] = []
+        previous = None
+        for b in message.buttons:
+            button = InlineKeyboardButton(b.title, callback_data=await self._buttons.issue(str(chat_id), b.payload))
+            if is_feedback(b) and previous is not None and is_feedback(previous):
+                rows[-1].append(button)   # 👍 and 👎 side by side under the answer's own buttons
+            else:
+                rows.append([button])
+            previous = b
+        return InlineKeyboardMarkup(rows)
 
     async def deliver(self, user_id: str, messages: list[OutgoingMessage]) -> None:
         """Outbox delivery of a staff reply to a chat."""

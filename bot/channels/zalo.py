@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from bot.channels.buttons import ButtonPayloads
+from bot.channels.feedback import ride_on_answer
 from bot.keyed_locks import KeyedLocks
 from bot.channels.pending import PendingMessages, Ready, Waiting
 from bot.channels.settings import ZaloSettings
@@ -203,7 +204,7 @@ class ZaloChannel:
     # --- sending ---------------------------------------------------------------------------------------------
 
     async def send(self, recipient: dict, user_id: str, messages: list[OutgoingMessage]) -> None:
-        for message in messages:
+        for message in ride_on_answer(messages):
             for body in await self._render(user_id, message):
                 await self.client.send(recipient, body)
 
