@@ -21,6 +21,7 @@ from telegram.request import HTTPXRequest
 
 from bot.channels.buttons import ButtonPayloads
 from bot.channels.feedback import is_feedback, ride_on_answer
+from bot.channels.shown_links import telegram_html
 from bot.keyed_locks import KeyedLocks
 from bot.channels.pending import PendingMessages, Ready, Waiting
 from bot.channels.settings import TelegramSettings
@@ -279,7 +280,7 @@ class TelegramChannel:
             for i, chunk in enumerate(chunks):
                 last = i == len(chunks) - 1
                 await self.application.bot.send_message(
-                    chat_id, html.escape(chunk, quote=False), parse_mode=ParseMode.HTML,
+                    chat_id, telegram_html(html.escape(chunk, quote=False)), parse_mode=ParseMode.HTML,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                     reply_markup=await self._keyboard(chat_id, message) if last else None)
 
