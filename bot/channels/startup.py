@@ -77,7 +77,8 @@ def _start_reminders(app: FastAPI, settings: ChannelSettings, running: RunningCh
 
     chosen = settings.reminders
     reminders = Reminders(ReminderStore(app.state.db_sessions), app.state.state_store, app.state.conversation,
-                          delay_s=chosen.delay_s, holdout=chosen.holdout, names=lambda code: _short_title(app, code))
+                          delay_s=chosen.delay_s, holdout=chosen.holdout, names=lambda code: _short_title(app, code),
+                          claims=app.state.state_claims)
     if app.state.telegram is not None:
         reminders.senders["telegram"] = reminder_channels.telegram_sender(app.state.telegram)
     if app.state.zalo is not None:

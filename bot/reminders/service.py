@@ -34,6 +34,7 @@ OFFER_KEY = "reminder:offer:{channel}:{sender}"     # the offer awaiting an answ
 STOPPED_KEY = "reminder:stopped:{channel}:{sender}"  # "dừng nhắc": no more offers either
 STOPPED_KEPT_S = 180 * 24 * 3600
 KEPT_S = 2 * 24 * 3600
+IDLE_S = 30 * 60           # silent this long in the middle of a walkthrough: left it
 STOP_PHRASES = (("dung", "nhac"), ("ngung", "nhac"), ("khong", "nhac", "nua"), ("thoi", "nhac"))
 POLL_S = 5.0
 PACE_S = 0.05              # between two reminders: far below Telegram's 30 messages per second
@@ -91,7 +92,7 @@ def asks_to_stop(text: str) -> bool:
 
 class Reminders:
     def __init__(self, store: ReminderStore, state, conversation, *, enabled: bool = True, delay_s: float = 0.0,
-                 holdout: float = 0.2, names: Callable[[str], str] | None = None) -> None:
+                 holdout: float = 0.2, names: Callable[[str], str] | None = None, claims=None) -> None:
         self.store = store
         self._state = state
         self._conversation = conversation
@@ -101,6 +102,7 @@ class Reminders:
         self.clock: Callable[[], datetime] = _utcnow     # replaceable in tests
         self.senders: dict[str, Send] = {}
         self._names = names or (lambda code: "")
+        self._claims = claims      # bot/channels/state_claims.py: for offers to citizens who went silent
         self._task: asyncio.Task | None = None
 
     # --- offer (reply filter) ------------------------------------------------------------------------------
@@ -119,7 +121,8 @@ class Reminders:
         marks = reply.turn.funnel
         steps = [m for m in marks if m.event == "step" and m.detail]
         if steps:
-            await self._state.aput(key, {"procedure": steps[-1].procedure or "", "step": steps[-1].detail}, KEPT_S)
+            await self._state.aput(key, {"procedure": steps[-1].procedure or "", "step": steps[-1].detail,
+                                         "at": self.clock().timestamp()}, KEPT_S)
             return reply
         finished = next((m for m in marks if m.event == "finished"), None)
         following = await self._state.aget(key)
@@ -128,25 +131,61 @@ class Reminders:
         await self._state.adelete(key)
         procedure = (finished.procedure if finished else None) or str(following.get("procedure") or "")
         step = "finished" if finished else str(following.get("step") or "")
+        offer = await self._offer(incoming.channel, incoming.sender_id, procedure, step)
+        return Reply([*reply.messages, offer], reply.turn) if offer is not None else reply
+
+    async def _offer(self, channel: str, sender_id: str, procedure: str, step: str) -> OutgoingMessage | None:
+        """The offer, once per citizen and procedure; None when not offered (already, stopped, held out...)."""
         if not procedure or not step:
-            return reply   # a walkthrough without a procedure: nothing to name in a reminder
-        who = (incoming.channel, incoming.sender_id, procedure)
-        if await self._state.aget(STOPPED_KEY.format(channel=incoming.channel, sender=incoming.sender_id)):
-            return reply
+            return None   # a walkthrough without a procedure: nothing to name in a reminder
+        who = (channel, sender_id, procedure)
+        if await self._state.aget(STOPPED_KEY.format(channel=channel, sender=sender_id)):
+            return None
         if await asyncio.to_thread(self.store.offered_before, *who):
-            return reply
-        if finished and await asyncio.to_thread(self.store.receipt_given, *who):
-            return reply
+            return None
+        if step == "finished" and await asyncio.to_thread(self.store.receipt_given, *who):
+            return None
         now = self.clock()
-        if held_out(incoming.channel, incoming.sender_id, self.holdout):
+        if held_out(channel, sender_id, self.holdout):
             await asyncio.to_thread(self.store.record_step, "reminder_held_out", *who, now)
-            return reply
+            return None
         await asyncio.to_thread(self.store.record_step, "reminder_offered", *who, now)
-        await self._state.aput(OFFER_KEY.format(channel=incoming.channel, sender=incoming.sender_id),
+        await self._state.aput(OFFER_KEY.format(channel=channel, sender=sender_id),
                                {"procedure": procedure, "step": step}, KEPT_S)
-        offer = OutgoingMessage(f"{texts.OFFER}\n{texts.OFFER_HINT}",
-                                [Button(texts.YES, YES_PAYLOAD), Button(texts.NO, NO_PAYLOAD)])
-        return Reply([*reply.messages, offer], reply.turn)
+        return OutgoingMessage(f"{texts.OFFER}\n{texts.OFFER_HINT}",
+                               [Button(texts.YES, YES_PAYLOAD), Button(texts.NO, NO_PAYLOAD)])
+
+    async def offer_to_the_silent(self, now: datetime) -> int:
+        """A citizen who stopped answering in the middle of a walkthrough (the most common way to leave it) is
+        offered after IDLE_S, once: the compare-and-set on their walkthrough record makes it one gateway."""
+        if self._claims is None:
+            return 0
+        prefix, offered = GUIDE_KEY.split("{")[0], 0
+        for key in await self._claims.akeys(prefix):
+            channel, _, sender = key[len(prefix):].partition(":")
+            if channel not in self.senders:
+                continue
+            found = await self._claims.aread(key)
+            if found is None:
+                continue
+            seen, doc = found
+            if not isinstance(doc, dict) or now.timestamp() - float(doc.get("at") or 0) < IDLE_S:
+                continue
+            if await self._claims.areplace(key, seen, {**doc, "at": float("inf")}, 60) is None:
+                continue   # another gateway took it, or the citizen came back
+            await self._state.adelete(key)
+            offer = await self._offer(channel, sender, str(doc.get("procedure") or ""), str(doc.get("step") or ""))
+            if offer is None:
+                continue
+            try:
+                await self._conversation.offer(channel, sender, offer.buttons)
+                await self.senders[channel](sender, [offer], now)
+                offered += 1
+            except NotDelivered as exc:
+                logger.info("reminders: offer to a silent %s citizen not sent (%s)", channel, exc)
+            except Exception:
+                logger.exception("reminders: offer to a silent %s citizen failed", channel)
+        return offered
 
     # --- answers (interceptor) -----------------------------------------------------------------------------
 
@@ -222,6 +261,7 @@ class Reminders:
         if not self.senders:
             return 0
         now = self.clock()
+        await self.offer_to_the_silent(now)
         await asyncio.to_thread(self.store.interrupted, now)
         sent = 0
         for due in await asyncio.to_thread(self.store.due, now, tuple(self.senders)):

@@ -301,3 +301,24 @@ def test_zalo_reminder_that_would_fall_after_the_window_is_moved_inside_it(start
     move_clock(gateway, timedelta(hours=47, minutes=30))
     tick(gateway)
     assert "tìm thủ tục" in eventually(lambda: zalo_api.messages[before:])[0]["message"]["text"]
+
+
+def test_a_citizen_who_goes_silent_at_step_two_is_offered_once_after_half_an_hour(telegram_gateway, telegram):
+    gateway, chat = telegram_gateway, TelegramChat(telegram, CHAT)
+    chat.say(rasa_guide.ASK)
+    chat.tap("Hướng dẫn từng bước")
+    chat.tap("Tiếp ▶")                      # step 2, then nothing more
+    before = len(chat.messages())
+    move_clock(gateway, timedelta(minutes=10))
+    tick(gateway)
+    time.sleep(0.3)
+    assert len(chat.messages()) == before    # not yet: perhaps still reading
+    move_clock(gateway, timedelta(minutes=31))
+    tick(gateway)
+    tick(gateway)
+    [offer] = eventually(lambda: chat.messages()[before:])
+    time.sleep(0.3)
+    assert len(chat.messages()) == before + 1 and offer["text"].startswith("Bạn muốn tôi nhắc lại")
+    assert "sẽ nhắc bạn" in chat.say("ok")["text"]
+    [row] = rows(gateway, Reminder)
+    assert row.step == "find"
