@@ -22,9 +22,11 @@ def due_at(now: datetime, delay_s: float) -> datetime:
 def spoken(now: datetime, due: datetime) -> str:
     """"sau khoảng 5 phút" / "vào sáng thứ Hai 08/12": when, as the citizen reads it."""
     local, today = due.astimezone(VIETNAM), now.astimezone(VIETNAM).date()
-    if due - now < timedelta(hours=12):
-        minutes = max(1, round((due - now).total_seconds() / 60))
-        return f"sau khoảng {minutes} phút" if minutes < 90 else f"lúc {local:%H:%M}"
+    minutes = max(1, round((due - now).total_seconds() / 60))
+    if minutes < 90:
+        return f"sau khoảng {minutes} phút"
+    if local.date() == today:
+        return f"lúc {local:%H:%M} hôm nay"
     part = "sáng" if local.hour < 12 else "chiều" if local.hour < 18 else "tối"
     day = "mai" if local.date() == today + timedelta(days=1) else \
         f"{texts.WEEKDAYS[local.weekday()]} {local:%d/%m}"
