@@ -26,6 +26,7 @@ from knowledge_base.text import fold, words
 logger = logging.getLogger("bot.reminders")
 CHANNELS = ("telegram", "zalo")
 YES_PAYLOAD = '/affirm{"reminder":"yes"}'
+EVENING_PAYLOAD = '/affirm{"reminder":"evening"}'   # the citizen's own choice: this evening instead
 NO_PAYLOAD = '/deny{"reminder":"no"}'
 STOP_PAYLOAD = '/deny{"reminder":"stop"}'
 RESUME = "/start_guide"
@@ -152,8 +153,11 @@ class Reminders:
         await asyncio.to_thread(self.store.record_step, "reminder_offered", *who, now)
         await self._state.aput(OFFER_KEY.format(channel=channel, sender=sender_id),
                                {"procedure": procedure, "step": step}, KEPT_S)
-        return OutgoingMessage(f"{texts.OFFER}\n{texts.OFFER_HINT}",
-                               [Button(texts.YES, YES_PAYLOAD), Button(texts.NO, NO_PAYLOAD)])
+        choices, hint = [Button(texts.YES, YES_PAYLOAD)], texts.OFFER_HINT
+        if not self.delay_s and timing.evening(now) is not None:
+            choices.append(Button(texts.EVENING, EVENING_PAYLOAD))
+            hint = texts.OFFER_HINT_EVENING
+        return OutgoingMessage(f"{texts.OFFER}\n{hint}", [*choices, Button(texts.NO, NO_PAYLOAD)])
 
     async def offer_to_the_silent(self, now: datetime) -> int:
         """A citizen who stopped answering in the middle of a walkthrough (the most common way to leave it) is
@@ -193,9 +197,12 @@ class Reminders:
         if incoming.channel not in CHANNELS:
             return None
         text = incoming.text
-        if text == YES_PAYLOAD and self.enabled:
-            return await self._accept(incoming)
-        if text in (YES_PAYLOAD, NO_PAYLOAD):
+        if text in (YES_PAYLOAD, EVENING_PAYLOAD) and self.enabled:
+            return await self._accept(incoming, evening=text == EVENING_PAYLOAD)
+        if self.enabled and " toi nay " in f" {' '.join(words(fold(text)))} " and len(text) < 40 and \
+                await self._state.aget(OFFER_KEY.format(channel=incoming.channel, sender=incoming.sender_id)):
+            return await self._accept(incoming, evening=True)   # "tối nay" typed to the offer
+        if text in (YES_PAYLOAD, EVENING_PAYLOAD, NO_PAYLOAD):
             await self._state.adelete(OFFER_KEY.format(channel=incoming.channel, sender=incoming.sender_id))
             return _said(texts.DECLINED)
         if text == STOP_PAYLOAD or asks_to_stop(text):
@@ -212,13 +219,13 @@ class Reminders:
                 logger.exception("reminders: could not count a continued walkthrough")
         return None
 
-    async def _accept(self, incoming: IncomingMessage) -> Reply:
+    async def _accept(self, incoming: IncomingMessage, evening: bool = False) -> Reply:
         key = OFFER_KEY.format(channel=incoming.channel, sender=incoming.sender_id)
         offer = await self._state.aget(key)
         if not isinstance(offer, dict):
             return _said(texts.EXPIRED)
         now = self.clock()
-        due = timing.due_at(now, self.delay_s)
+        due = (timing.evening(now) if evening else None) or timing.due_at(now, self.delay_s)
         moved = ""
         if incoming.channel == "zalo":
             # Zalo lets the OA write only within 48 h of the citizen's last message (this one).

@@ -2,7 +2,9 @@
 
 OFFER = "Bạn muốn tôi nhắc lại vào ngày mai không?"
 OFFER_HINT = "Bạn có thể bấm nút hoặc gõ \"có\" / \"không\"."
+OFFER_HINT_EVENING = "Bạn có thể bấm nút hoặc gõ \"có\" (sáng ngày làm việc tới), \"tối nay\" hoặc \"không\"."
 YES, NO = "Có, nhắc tôi", "Không cần"
+EVENING = "Có, tối nay 20:00"
 ACCEPTED = ("Vâng, tôi sẽ nhắc bạn {when}. Muốn dừng, bạn gõ \"dừng nhắc\" bất cứ lúc nào.")
 DECLINED = "Vâng, tôi sẽ không nhắc. Khi cần, bạn cứ hỏi lại."
 STOPPED = "Đã dừng mọi lời nhắc. Tôi sẽ không nhắc bạn nữa."

@@ -8,6 +8,7 @@ from bot.reminders import texts
 
 VIETNAM = timezone(timedelta(hours=7))
 MORNING = time(8, 0)
+EVENING = time(20, 0)
 
 
 def due_at(now: datetime, delay_s: float) -> datetime:
@@ -17,6 +18,13 @@ def due_at(now: datetime, delay_s: float) -> datetime:
     while day.weekday() >= 5:   # Saturday, Sunday (public holidays are not known here)
         day += timedelta(days=1)
     return datetime.combine(day, MORNING, tzinfo=VIETNAM).astimezone(timezone.utc)
+
+
+def evening(now: datetime) -> datetime | None:
+    """20:00 Vietnam time today, offered as the citizen's own choice while it is more than an hour away."""
+    local = now.astimezone(VIETNAM)
+    due = datetime.combine(local.date(), EVENING, tzinfo=VIETNAM)
+    return due.astimezone(timezone.utc) if due - local > timedelta(hours=1) else None
 
 
 def spoken(now: datetime, due: datetime) -> str:

@@ -42,3 +42,10 @@ def test_the_holdout_share_is_about_what_was_asked_and_stable_per_citizen():
     assert 900 < held < 1100
     assert held_out("zalo", "42", 0.2) == held_out("zalo", "42", 0.2)
     assert not any(held_out("telegram", str(i), 0.0) for i in range(100))
+
+
+def test_this_evening_is_offered_only_while_it_is_more_than_an_hour_away():
+    from bot.reminders.timing import evening
+
+    assert evening(vn(2026, 12, 7, 10, 0)) == vn(2026, 12, 7, 20, 0)
+    assert evening(vn(2026, 12, 7, 19, 30)) is None
