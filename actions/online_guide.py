@@ -72,6 +72,15 @@ def step_kind(response: str) -> str:
     return response.removeprefix("guide_").split("_")[0]
 
 
+def resume_at(procedure, kb, tracker: Tracker) -> int:
+    """The step a reminder's "Tiếp tục" button opens (its `offset` names the step: "fill", "submit"...); 0 else."""
+    wanted = entity(tracker, "offset")
+    if not wanted:
+        return 0
+    kinds = [step_kind(response) for response, _ in steps(procedure, kb, tracker.get_slot("case"))]
+    return kinds.index(wanted) if wanted in kinds else 0
+
+
 class ActionStartGuide(Action):
     def name(self) -> str:
         return "action_start_guide"
@@ -88,7 +97,7 @@ class ActionStartGuide(Action):
             say(dispatcher, "guide_intro", title=procedure.short_title, code=procedure.code)
         report_funnel(dispatcher, "started", tracker.get_slot("procedure_code"))
         report_turn(dispatcher, "answered", tracker.get_slot("procedure_code"), reason="online guide")
-        return [SlotSet("guide_step", 0), SlotSet("guide_done", None)]
+        return [SlotSet("guide_step", resume_at(procedure, kb, tracker)), SlotSet("guide_done", None)]
 
 
 class ValidateOnlineGuideForm(Action):

@@ -52,10 +52,31 @@ class WidgetSettings:
 
 
 @dataclass(frozen=True)
+class ReminderSettings:
+    """Reminders to finish filing online, offered on Telegram and Zalo (bot/reminders, docs/channels.md)."""
+    enabled: bool = True
+    # Seconds from "yes" to the reminder; 0: the next working morning (8:00 Vietnam time, Monday to Friday).
+    delay_s: float = 0.0
+    # Share of eligible citizens left without the offer, to measure what the reminders change.
+    holdout: float = 0.2
+
+
+def _float(name: str, default: float, low: float, high: float) -> float:
+    try:
+        value = float(_env(name, str(default)))
+    except ValueError:
+        raise ValueError(f"{name} must be a number") from None
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low:g} and {high:g}")
+    return value
+
+
+@dataclass(frozen=True)
 class ChannelSettings:
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     zalo: ZaloSettings = field(default_factory=ZaloSettings)
     widget: WidgetSettings = field(default_factory=WidgetSettings)
+    reminders: ReminderSettings = field(default_factory=ReminderSettings)
 
     @classmethod
     def from_env(cls) -> "ChannelSettings":
@@ -80,5 +101,10 @@ class ChannelSettings:
             widget=WidgetSettings(
                 allowed_origins=origins, session_secret=_env("WIDGET_SESSION_SECRET"),
                 session_secret_file=Path(_env("WIDGET_SESSION_SECRET_FILE", str(WidgetSettings.session_secret_file))),
+            ),
+            reminders=ReminderSettings(
+                enabled=_env("REMINDERS", "on").lower() not in {"0", "off", "false", "no"},
+                delay_s=_float("REMINDER_DELAY", 0.0, 0.0, 30 * 24 * 3600.0),
+                holdout=_float("REMINDER_HOLDOUT", 0.2, 0.0, 1.0),
             ),
         )

@@ -63,7 +63,42 @@ async def start_channels(app: FastAPI) -> RunningChannels:
         _guarded("Zalo OA", lambda: _start_zalo(app, settings, running))
     else:
         logger.info("Zalo OA channel off (ZALO_APP_ID, ZALO_OA_SECRET_KEY or tokens unset)")
+
+    app.state.reminders = None
+    if settings.reminders.enabled and (app.state.telegram or app.state.zalo):
+        _guarded("Reminders", lambda: _start_reminders(app, settings, running))
     return running
+
+
+def _start_reminders(app: FastAPI, settings: ChannelSettings, running: RunningChannels) -> None:
+    from bot.reminders import channels as reminder_channels
+    from bot.reminders.service import Reminders
+    from bot.reminders.storage import ReminderStore
+
+    chosen = settings.reminders
+    reminders = Reminders(ReminderStore(app.state.db_sessions), app.state.state_store, app.state.conversation,
+                          delay_s=chosen.delay_s, holdout=chosen.holdout, names=lambda code: _short_title(app, code),
+                          claims=app.state.state_claims)
+    if app.state.telegram is not None:
+        reminders.senders["telegram"] = reminder_channels.telegram_sender(app.state.telegram)
+    if app.state.zalo is not None:
+        reminders.senders["zalo"] = reminder_channels.zalo_sender(app.state.zalo, app.state.state_store)
+    app.state.conversation.interceptors.append(reminders.intercept)
+    app.state.conversation.reply_filters.append(reminders.follow)
+    reminders.start()
+    app.state.reminders = reminders
+    running.on_stop(reminders.stop)
+    logger.info("reminders on (delay %s, holdout %.0f %%)",
+                f"{chosen.delay_s:g} s" if chosen.delay_s else "next working morning", chosen.holdout * 100)
+
+
+def _short_title(app: FastAPI, code: str) -> str:
+    console = getattr(app.state, "console", None)
+    try:
+        entry = console._procedures().get(code) if console is not None else None
+    except Exception:
+        entry = None
+    return (entry.get("short_title") or entry.get("name") or "") if entry else ""
 
 
 async def _purge_expired(store) -> None:

@@ -20,6 +20,8 @@ from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHand
 from telegram.request import HTTPXRequest
 
 from bot.channels.buttons import ButtonPayloads
+from bot.channels.feedback import is_feedback, ride_on_answer
+from bot.channels.shown_links import telegram_html
 from bot.keyed_locks import KeyedLocks
 from bot.channels.pending import PendingMessages, Ready, Waiting
 from bot.channels.settings import TelegramSettings
@@ -216,7 +218,8 @@ class TelegramChannel:
         await self._turn(update.update_id, update.effective_chat.id, MENU_COMMAND, command=True)
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._turn(update.update_id, update.effective_chat.id, update.effective_message.text)
+        await self._turn(update.update_id, update.effective_chat.id, update.effective_message.text,
+                         name=_first_name(update))
 
     async def _on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.send(update.effective_chat.id, [OutgoingMessage(notices.TEXT_ONLY)])
@@ -230,10 +233,10 @@ class TelegramChannel:
             await query.answer(notices.BUTTON_EXPIRED)
             return
         answered = asyncio.create_task(self._courtesy(query.answer()))
-        await self._turn(update.update_id, chat_id, payload)
+        await self._turn(update.update_id, chat_id, payload, name=_first_name(update))
         await answered
 
-    async def _turn(self, update_id: int, chat_id: int, text: str, command: bool = False) -> None:
+    async def _turn(self, update_id: int, chat_id: int, text: str, command: bool = False, name: str = "") -> None:
         # Updates run concurrently; the chat's lock is taken before any network wait, so its questions are
         # asked and answered in the order they came.
         async with self._in_order(str(chat_id)):
@@ -245,7 +248,7 @@ class TelegramChannel:
             if await self.pending.queue_if_waiting(waiting):
                 return   # answered after the messages kept before it
             try:
-                reply = await self.conversation.handle(IncomingMessage("telegram", str(chat_id), text),
+                reply = await self.conversation.handle(IncomingMessage("telegram", str(chat_id), text, name),
                                                        command=command)
                 messages = reply.messages
             except RasaUnavailable:
@@ -270,23 +273,30 @@ class TelegramChannel:
     # --- sending ---------------------------------------------------------------------------------------------
 
     async def send(self, chat_id: int, messages: list[OutgoingMessage]) -> None:
-        for message in messages:
+        for message in ride_on_answer(messages):
             chunks = split_text(message.text, MessageLimit.MAX_TEXT_LENGTH, _escaped_len)
             if not chunks and message.buttons:
                 chunks = [EMPTY_TEXT_WITH_BUTTONS]
             for i, chunk in enumerate(chunks):
                 last = i == len(chunks) - 1
                 await self.application.bot.send_message(
-                    chat_id, html.escape(chunk, quote=False), parse_mode=ParseMode.HTML,
+                    chat_id, telegram_html(html.escape(chunk, quote=False)), parse_mode=ParseMode.HTML,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                     reply_markup=await self._keyboard(chat_id, message) if last else None)
 
     async def _keyboard(self, chat_id: int, message: OutgoingMessage) -> InlineKeyboardMarkup | None:
         if not message.buttons:
             return None
-        return InlineKeyboardMarkup(
-            [[InlineKeyboardButton(b.title, callback_data=await self._buttons.issue(str(chat_id), b.payload))]
-             for b in message.buttons])
+        rows: list[list[InlineKeyboardButton]] = []
+        previous = None
+        for b in message.buttons:
+            button = InlineKeyboardButton(b.title, callback_data=await self._buttons.issue(str(chat_id), b.payload))
+            if is_feedback(b) and previous is not None and is_feedback(previous):
+                rows[-1].append(button)   # 👍 and 👎 side by side under the answer's own buttons
+            else:
+                rows.append([button])
+            previous = b
+        return InlineKeyboardMarkup(rows)
 
     async def deliver(self, user_id: str, messages: list[OutgoingMessage]) -> None:
         """Outbox delivery of a staff reply to a chat."""
@@ -299,6 +309,11 @@ class TelegramChannel:
             raise ChannelUnavailable(f"the citizen blocked the bot or left ({exc})") from exc
         except (TelegramError, ValueError) as exc:
             raise ChannelUnavailable(f"Telegram refused the message ({exc})") from exc
+
+
+def _first_name(update: Update) -> str:
+    user = update.effective_user
+    return (user.first_name or "")[:80] if user is not None else ""
 
 
 def _log_failure(task: asyncio.Task) -> None:

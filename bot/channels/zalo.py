@@ -12,6 +12,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from bot.channels.buttons import ButtonPayloads
+from bot.channels.feedback import ride_on_answer
+from bot.channels.shown_links import open_buttons
 from bot.keyed_locks import KeyedLocks
 from bot.channels.pending import PendingMessages, Ready, Waiting
 from bot.channels.settings import ZaloSettings
@@ -203,7 +205,7 @@ class ZaloChannel:
     # --- sending ---------------------------------------------------------------------------------------------
 
     async def send(self, recipient: dict, user_id: str, messages: list[OutgoingMessage]) -> None:
-        for message in messages:
+        for message in ride_on_answer(messages):
             for body in await self._render(user_id, message):
                 await self.client.send(recipient, body)
 
@@ -213,6 +215,11 @@ class ZaloChannel:
         if not chunks and groups:
             chunks = [MORE_CHOICES]
         bodies = [{"text": chunk} for chunk in chunks]
+        # A counted link also as an "open URL" button titled with the portal's name (bot/channels/shown_links.py).
+        links = [{"title": title[:BUTTON_TITLE_MAX], "type": "oa.open.url", "payload": {"url": url}}
+                 for title, url in open_buttons(message.text)][:MAX_BUTTONS]
+        if links and not groups:
+            bodies[-1]["attachment"] = {"type": "template", "payload": {"buttons": links}}
         for i, group in enumerate(groups):
             if i > 0:
                 bodies.append({"text": MORE_CHOICES})
@@ -220,6 +227,13 @@ class ZaloChannel:
                 # query.hide: the tap comes back as a message with this payload, not shown in the chat.
                 {"title": b.title[:BUTTON_TITLE_MAX], "type": "oa.query.hide",
                  "payload": await self._buttons.issue(user_id, b.payload)} for b in group]}}
+        if links and groups:
+            first = next(b for b in bodies if "attachment" in b)["attachment"]["payload"]["buttons"]
+            room = max(0, MAX_BUTTONS - len(first))
+            first[:0] = links[:room]
+            if len(links) > room:
+                bodies.append({"text": MORE_CHOICES, "attachment": {"type": "template",
+                                                                  "payload": {"buttons": links[room:]}}})
         return bodies
 
     async def deliver(self, user_id: str, messages: list[OutgoingMessage]) -> None:

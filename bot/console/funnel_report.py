@@ -8,7 +8,7 @@ import io
 from datetime import date, timedelta
 
 from bot.console.service import ConsoleError, ConsoleService
-from bot.db import funnel_stats
+from bot.db import funnel_stats, reminder_stats
 from bot.db.models import FUNNEL_STEPS
 from bot.db.stats import local_today
 from knowledge_base import store
@@ -38,7 +38,44 @@ STEPS = {
                 "trợ lý có rằng hồ sơ đã được nộp trực tuyến. Mã do người dân tự báo, không được kiểm tra."),
 }
 COUNTING = ("Mỗi người dân được tính một lần cho mỗi bước, mỗi thủ tục, mỗi ngày; tài khoản cán bộ và thử "
-            "nghiệm (FUNNEL_EXCLUDED_SENDERS) không được tính.")
+            "nghiệm (FUNNEL_EXCLUDED_SENDERS) không được tính. Tỷ lệ của một bước: trong số người dân đã đến bước "
+            "trước, bao nhiêu phần trăm đến bước này (không bao giờ quá 100 %). Mở liên kết và báo mã hồ sơ không "
+            "nằm trong chuỗi các bước hướng dẫn nên chỉ ghi số lượng.")
+REMINDER_STEPS = {
+    "reminder_offered": "Được mời nhắc lại",
+    "reminder_accepted": "Đồng ý nhắc",
+    "reminder_sent": "Đã gửi lời nhắc",
+    "reminder_continued": "Bấm tiếp tục từ lời nhắc",
+    "finished": "Hoàn thành hướng dẫn",
+    "receipt": "Báo mã hồ sơ",
+}
+OUTCOMES = {"sent": "Đã gửi", "stopped": "Người dân dừng nhắc", "blocked": "Người dân đã chặn bot",
+            "window_closed": "Ngoài khung 48 giờ của Zalo, không gửi", "moved": "Dời sớm hơn cho kịp khung Zalo",
+            "interrupted": "Gián đoạn khi gửi, không gửi lại", "failed": "Kênh từ chối, không gửi"}
+TOO_SMALL = ("Chưa đủ số liệu để kết luận: cần ít nhất {arm} người dân mỗi nhóm và ít nhất {events} người có "
+             "và không có kết quả trong mỗi nhóm.")
+
+
+def _comparison(c) -> dict:
+    label = {"finished": "Hoàn thành hướng dẫn", "receipt": "Báo mã hồ sơ"}[c.outcome]
+    rate = (lambda k, n: round(k / n, 3) if n else None)
+    return {"outcome": c.outcome, "label": label,
+            "offered": {"citizens": c.offered[1], "reached": c.offered[0], "rate": rate(*c.offered)},
+            "held_out": {"citizens": c.held_out[1], "reached": c.held_out[0], "rate": rate(*c.held_out)},
+            "difference": c.difference, "low": c.low, "high": c.high, "enough": c.enough,
+            "verdict": _verdict(c)}
+
+
+def _verdict(c) -> str:
+    if not c.enough or c.difference is None:
+        return TOO_SMALL.format(arm=reminder_stats.MIN_ARM, events=reminder_stats.MIN_EVENTS)
+    points = lambda x: f"{x * 100:+.1f}".replace(".", ",")  # noqa: E731
+    span = f"{points(c.difference)} điểm % (khoảng tin cậy 95 %: {points(c.low)} đến {points(c.high)})"
+    if c.low > 0:
+        return f"Người được mời nhắc cao hơn nhóm đối chứng {span}."
+    if c.high < 0:
+        return f"Người được mời nhắc thấp hơn nhóm đối chứng {span}."
+    return f"Chưa thấy khác biệt rõ: {span}."
 DEFAULT_DAYS = 30
 
 
@@ -59,6 +96,9 @@ def report(console: ConsoleService, *, start: date, end: date, procedure: str | 
     with console.sessions() as db:
         found = funnel_stats.funnel(db, start=start, end=end, procedure=procedure or None,
                                     channel=channel or None, excluded=console.settings.funnel_excluded)
+        reminders = reminder_stats.reminder_figures(db, start=start, end=end, procedure=procedure or None,
+                                                    channel=channel or None,
+                                                    excluded=console.settings.funnel_excluded)
     try:
         names = console.procedure_names()
     except store.KnowledgeBaseError:
@@ -67,10 +107,18 @@ def report(console: ConsoleService, *, start: date, end: date, procedure: str | 
         "start": start.isoformat(), "end": end.isoformat(), "procedure": procedure or None,
         "channel": channel or None, "counting": COUNTING,
         "steps": [{"step": s, "label": STEPS[s][0], "meaning": STEPS[s][1], "count": found.counts[s],
-                   "base": found.base_of(s), "rate": found.rate(s)} for s in FUNNEL_STEPS],
+                   "base": found.base_of(s), "rate": found.rate(s), "apart": s in funnel_stats.APART}
+                  for s in FUNNEL_STEPS],
         "weeks": [{"week": w.isoformat(), **counts} for w, counts in found.weeks],
         "procedures": [{"code": c, "name": names.get(c, "")} for c in found.procedures],
         "channels": found.channels,
+        "reminders": {
+            "steps": [{"step": k, "label": v} for k, v in REMINDER_STEPS.items()],
+            "rows": [{**r, "name": names.get(r["procedure"], "")} for r in reminders.rows],
+            "totals": reminders.totals,
+            "comparisons": [_comparison(c) for c in reminders.comparisons],
+            "outcomes": [{**o, "label": OUTCOMES.get(o["outcome"], o["outcome"])} for o in reminders.outcomes],
+        },
     }
 
 
@@ -86,4 +134,22 @@ def report_csv(data: dict) -> str:
     writer.writerow(["week_start", "finished", "receipt"])
     for w in data["weeks"]:
         writer.writerow([w["week"], w["finished"], w["receipt"]])
+    reminders = data["reminders"]
+    steps = [s["step"] for s in reminders["steps"]]
+    writer.writerow([])
+    writer.writerow(["reminders_procedure", "channel", *steps])
+    for r in reminders["rows"]:
+        writer.writerow([r["procedure"], r["channel"], *(r[s] for s in steps)])
+    writer.writerow(["all", "all", *(reminders["totals"].get(s, 0) for s in steps)])
+    writer.writerow([])
+    writer.writerow(["holdout_outcome", "offered_citizens", "offered_reached", "held_out_citizens",
+                     "held_out_reached", "difference", "ci95_low", "ci95_high", "enough_data"])
+    for c in reminders["comparisons"]:
+        writer.writerow([c["outcome"], c["offered"]["citizens"], c["offered"]["reached"], c["held_out"]["citizens"],
+                         c["held_out"]["reached"], *("" if v is None else v for v in (c["difference"], c["low"],
+                                                                                       c["high"])), c["enough"]])
+    writer.writerow([])
+    writer.writerow(["reminder_outcome", "reason", "count"])
+    for o in reminders["outcomes"]:
+        writer.writerow([o["outcome"], o["reason"], o["count"]])
     return out.getvalue()

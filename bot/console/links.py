@@ -94,7 +94,8 @@ class LinkRewriter:
                     self._tokens[keys[u]] = issued[u]
                 while len(self._tokens) > TOKENS_CACHED:
                     self._tokens.popitem(last=False)
-        short = {u: self.base + tokens[u] for u in urls}
+        # The portal's address beside the counted link: citizens see where it goes (bot/channels/shown_links.py).
+        short = {u: f"{self.base}{tokens[u]} ({_host(u)})" for u in urls}
         length = sum(len(m.text) for m in reply.messages)
         budget = _limit(length) - length
         # Shrinking links first, then growing ones while they fit.
@@ -105,6 +106,10 @@ class LinkRewriter:
                 chosen[url], budget = short[url], budget - growth
         messages = [OutgoingMessage(_replace(m.text, chosen), m.buttons) for m in reply.messages]
         return replace(reply, messages=messages)
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
 
 
 def _links(text: str):

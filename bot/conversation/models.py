@@ -70,3 +70,5 @@ class IncomingMessage:
     channel: str
     sender_id: str
     text: str
+    # The name the channel gives (Telegram's first name), kept only in a reminder the citizen asked for.
+    name: str = field(default="", compare=False, repr=False)

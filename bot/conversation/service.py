@@ -24,6 +24,9 @@ TurnObserver = Callable[[IncomingMessage, Reply], Awaitable[None]]
 # Called with Rasa's reply before the citizen sees it (e.g. links rewritten to the gateway's counted redirect);
 # returns the reply to send.
 ReplyFilter = Callable[[IncomingMessage, Reply], Awaitable[Reply]]
+# Called with the message as Rasa would see it (a typed "có" already read as the button it names), under the
+# sender's lock; a Reply answers the turn without Rasa (e.g. "dừng nhắc", bot/reminders), None passes it on.
+Interceptor = Callable[[IncomingMessage], Awaitable[Reply | None]]
 ISSUED_PAYLOADS_KEPT = 50
 OFFERS_KEPT_S = 7 * 24 * 3600
 SENDERS_KEPT = 10_000
@@ -63,6 +66,7 @@ class ConversationService:
         self._rasa = rasa
         self.observers: list[TurnObserver] = list(observers or [])
         self.reply_filters: list[ReplyFilter] = []
+        self.interceptors: list[Interceptor] = []
         self.rate_limit = rate_limit
         self.rate_window_s = rate_window_s
         self.max_text_chars = max_text_chars
@@ -104,14 +108,20 @@ class ConversationService:
                 # A typed "ok", "tiếp theo" or "trường hợp hai" means the button it names among those just
                 # offered: Rasa, and the record of the turn, get that button's payload as if it had been tapped.
                 text = replies.resolve(text, offers.latest) or text
-            seen = IncomingMessage(message.channel, sender_id, text)
-            reply = await self._rasa.send(sender, text)
-            if not reply.messages:
-                # Rasa answers with nothing when an action failed: the citizen must still hear something.
-                logger.error("empty reply from Rasa for %s", sender)
-                reply = Reply([OutgoingMessage(notices.NO_REPLY)], TurnInfo(status="fallback", reason="empty reply"))
-            for reply_filter in self.reply_filters:
-                reply = await reply_filter(seen, reply)
+            seen = IncomingMessage(message.channel, sender_id, text, message.name)
+            reply = None
+            for intercept in self.interceptors:
+                if (reply := await intercept(seen)) is not None:
+                    break
+            if reply is None:
+                reply = await self._rasa.send(sender, text)
+                if not reply.messages:
+                    # Rasa answers with nothing when an action failed: the citizen must still hear something.
+                    logger.error("empty reply from Rasa for %s", sender)
+                    reply = Reply([OutgoingMessage(notices.NO_REPLY)],
+                                  TurnInfo(status="fallback", reason="empty reply"))
+                for reply_filter in self.reply_filters:
+                    reply = await reply_filter(seen, reply)
             await self._remember(sender, offers, reply.messages, stored)
         if masked.had_identity_number:
             reply = Reply([OutgoingMessage(notices.IDENTITY_NOT_KEPT), *reply.messages], reply.turn)
@@ -121,6 +131,13 @@ class ConversationService:
             except Exception:
                 logger.exception("turn observer %r failed", observer)
         return reply
+
+    async def offer(self, channel: str, sender_id: str, buttons: list[Button]) -> None:
+        """Buttons sent outside a turn (a reminder): tapping them, or typing "có", works like any reply's."""
+        sender = f"{channel}:{sanitise(sender_id)}"
+        async with self._lock(sender):
+            stored = await self._state.aget(self._offers_key(sender))
+            await self._remember(sender, _Offers.from_json(stored), [OutgoingMessage("", buttons)], stored)
 
     def _slow_down(self, sender: str) -> Reply:
         # Told once per window: a flooding client must not make us flood the channel with notices.

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.db.engine import upsert_insert
-from bot.db.models import FUNNEL_STEPS, FunnelEvent, LinkToken, utcnow
+from bot.db.models import FUNNEL_STEPS, REMINDER_STEPS, FunnelEvent, LinkToken, utcnow
 from bot.db.stats import LOCAL_TZ
 
 TOKEN_BYTES = 6  # 8 characters: short in a phone message, 2^48 values to guess from
@@ -20,7 +20,7 @@ def record_step(db: Session, *, step: str, channel: str, sender_id: str, procedu
                 at: datetime | None = None) -> None:
     """Count `step` once for this citizen, procedure and day. One INSERT .. ON CONFLICT, so two gateway
     processes recording the same step at once cannot count it twice (nor fail)."""
-    if step not in FUNNEL_STEPS:
+    if step not in FUNNEL_STEPS and step not in REMINDER_STEPS:
         raise ValueError(f"unknown funnel step {step!r}")
     at = at or utcnow()
     values = {"day": at.astimezone(LOCAL_TZ).date(), "step": step, "procedure": procedure or "",

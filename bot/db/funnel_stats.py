@@ -21,6 +21,10 @@ MAX_DAYS = 366
 # step after it are compared with filling in the form, the last step every walkthrough has before them.
 RATE_BASE = {"payment": "step_fill", "step_submit": "step_fill"}
 TREND_STEPS = ("finished", "receipt")
+# Not steps of the walkthrough: a link opened from any answer, a receipt code typed any time later. Shown apart,
+# as counts, without a rate.
+APART = ("link_opened", "receipt")
+CHAIN = tuple(s for s in FUNNEL_STEPS if s not in APART)
 
 
 @dataclass
@@ -31,17 +35,23 @@ class Funnel:
     weeks: list[tuple[date, dict[str, int]]] = field(default_factory=list)
     procedures: list[str] = field(default_factory=list)  # every procedure with a step in the period
     channels: list[str] = field(default_factory=list)
+    # The citizens (channel, sender, procedure) who reached each step of the walkthrough in the period.
+    reached: dict[str, set[tuple[str, str, str]]] = field(default_factory=dict)
 
     def base_of(self, step: str) -> str | None:
-        index = FUNNEL_STEPS.index(step)
-        return RATE_BASE.get(step, FUNNEL_STEPS[index - 1] if index else None)
+        if step in APART:
+            return None
+        index = CHAIN.index(step)
+        return RATE_BASE.get(step, CHAIN[index - 1] if index else None)
 
     def rate(self, step: str) -> float | None:
-        """This step's count over the count of its base step; None for the first or when the base is 0."""
+        """A cohort rate: of the citizens who reached the base step, the share who also reached this one (never
+        above 1); None for the first step, a step shown apart, or an empty base."""
         base = self.base_of(step)
-        if base is None or not self.counts.get(base):
+        people = self.reached.get(base) if base else None
+        if not people:
             return None
-        return round(self.counts.get(step, 0) / self.counts[base], 3)
+        return round(len(people & self.reached.get(step, set())) / len(people), 3)
 
 
 def excluded_clause(entries: tuple[str, ...]):
@@ -87,6 +97,11 @@ def funnel(db: Session, *, start: date, end: date, procedure: str | None = None,
         counts[step] += n
         if step in TREND_STEPS:
             weekly[week_of(day)][step] += n
+    reached: dict[str, set[tuple[str, str, str]]] = {step: set() for step in CHAIN}
+    for step, ch, sender, proc in db.execute(
+            select(FunnelEvent.step, FunnelEvent.channel, FunnelEvent.sender_id, FunnelEvent.procedure)
+            .where(*where, FunnelEvent.step.in_(CHAIN)).distinct()):
+        reached[step].add((ch, sender, proc))
     # The filters offer what the period holds, whatever is filtered now.
     procedures = db.scalars(select(FunnelEvent.procedure).where(*period, FunnelEvent.procedure != "")
                             .distinct().order_by(FunnelEvent.procedure)).all()
@@ -94,4 +109,4 @@ def funnel(db: Session, *, start: date, end: date, procedure: str | None = None,
                           .order_by(FunnelEvent.channel)).all()
     return Funnel(start, end, {step: counts.get(step, 0) for step in FUNNEL_STEPS},
                   [(w, {s: c.get(s, 0) for s in TREND_STEPS}) for w, c in weekly.items()],
-                  list(procedures), list(channels))
+                  list(procedures), list(channels), reached)

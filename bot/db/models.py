@@ -149,6 +149,9 @@ class GatewayState(Base):
 # Steps of the online-filing funnel, in the order the dashboard shows them (bot/db/funnel_stats.py labels them).
 FUNNEL_STEPS = ("asked", "offered", "started", "step_login", "step_find", "step_fill", "payment", "step_submit",
                 "step_track", "finished", "link_opened", "receipt")
+# Steps of the reminder offer (bot/reminders), in the same table but shown apart: offered and held_out are the
+# two arms of the holdout comparison.
+REMINDER_STEPS = ("reminder_offered", "reminder_held_out", "reminder_accepted", "reminder_sent", "reminder_continued")
 
 
 class FunnelEvent(Base):
@@ -200,3 +203,38 @@ class ConfirmedQuestion(Base):
     source: Mapped[str] = mapped_column(String(16))  # link | faq | helpful | not_ours | staff | history
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class Reminder(Base):
+    """A reminder a citizen asked for (bot/reminders): who (the channel's user id and the name the channel gave),
+    which procedure and walkthrough step, when. Deleted once sent or stopped. `state` is "due" until a gateway
+    claims it ("sending", until `claimed_until`); one a crashed gateway left "sending" is dropped, never sent
+    twice."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("channel", "sender_id", "procedure", name="uq_reminders_one_per_procedure"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    sender_id: Mapped[str] = mapped_column(String(160), index=True)
+    name: Mapped[str] = mapped_column(String(80), default="")
+    procedure: Mapped[str] = mapped_column(String(16))
+    step: Mapped[str] = mapped_column(String(24))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    state: Mapped[str] = mapped_column(String(16), default="due")
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReminderOutcome(Base):
+    """What became of a reminder, for staff (no citizen in it): sent, stopped, or why it was not sent
+    (blocked, outside Zalo's window, moved inside it, interrupted)."""
+
+    __tablename__ = "reminder_outcomes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    procedure: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str] = mapped_column(String(300), default="")

@@ -73,7 +73,11 @@
         ok = u.protocol === "https:" || u.protocol === "tel:" || (u.origin === ORIGIN && u.pathname.indexOf("/r/") === 0);
       } catch (e) { ok = false; }
       if (ok) {
-        frag.appendChild(el("a", {href: href, target: "_blank", rel: "noopener noreferrer", text: raw}));
+        var props = {href: href, target: "_blank", rel: "noopener noreferrer", text: raw};
+        // A counted link is followed by its destination, "(dichvucong.gov.vn)": shown on hover and long-press too.
+        var shown = /^ \(([A-Za-z0-9.-]+\.[A-Za-z]{2,})\)/.exec(text.slice(m.index + raw.length));
+        if (shown && u.pathname.indexOf("/r/") === 0) props.title = "Mở trang " + shown[1];
+        frag.appendChild(el("a", props));
       } else {
         frag.appendChild(document.createTextNode(raw));
       }

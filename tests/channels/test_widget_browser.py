@@ -98,6 +98,7 @@ def test_html_and_script_in_an_answer_are_shown_as_text_and_only_https_and_tel_b
     # The portal link goes through the gateway's counted redirect (bot/console/links.py) to the same page.
     href = links.nth(0).get_attribute("href")
     assert href.startswith(f"{gateway.url}/r/")
+    assert links.nth(0).get_attribute("title") == "Mở trang dichvucong.gov.vn"   # where it goes, on hover
     assert httpx.get(href, follow_redirects=False).headers["location"].startswith("https://dichvucong.gov.vn/")
     assert links.nth(1).get_attribute("href") == "tel:02073822123"
     expect(answer).to_contain_text("javascript:window.__pwned=3")

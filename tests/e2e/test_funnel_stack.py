@@ -100,7 +100,8 @@ def test_a_widget_citizen_typing_every_step_is_counted_once_per_step(funnel_stac
     citizen = WidgetCitizen(funnel_stack.url)
     summary = citizen.say(QUESTION)
     assert PROCEDURE in summary and LINK.search(summary), summary
-    assert "dichvucong.gov.vn" not in summary  # the page is behind the counted redirect
+    assert "https://dichvucong.gov.vn" not in summary  # the page is behind the counted redirect ...
+    assert "(dichvucong.gov.vn)" in summary                # ... whose destination is named beside it
     assert "Bước" not in citizen.say("nộp trực tuyến được không?") and "trực tuyến" in citizen.text
     assert "Bước 1/6" in citizen.say("hướng dẫn đi"), citizen.text  # typed yes to the offer
     for number in range(2, 7):

@@ -45,13 +45,15 @@ async function loadFunnel() {
     "Tất cả thủ tục");
   fillSelect($("funnel-channel"), data.channels.map((c) => [c, CHANNELS[c] || c]), "Tất cả các kênh");
   $("funnel-counting").textContent = data.counting;
-  const labels = data.steps.map((s) => (s.rate === null ? s.label : `${s.label} (${percent(s.rate)})`));
+  // The walkthrough's steps in the chart with their cohort rates; links opened and receipt codes apart, as counts.
+  const chain = data.steps.filter((s) => !s.apart);
+  const labels = chain.map((s) => (s.rate === null ? s.label : `${s.label} (${percent(s.rate)})`));
   chart("chart-funnel", {
     type: "bar",
-    data: { labels, datasets: [{ label: "Số người dân", data: data.steps.map((s) => s.count),
-      backgroundColor: data.steps.map((s) => (s.step === "receipt" ? "#d95f02" : s.step === "payment" ? "#7570b3" : "#0b5cab")) }] },
+    data: { labels, datasets: [{ label: "Số người dân", data: chain.map((s) => s.count),
+      backgroundColor: chain.map((s) => (s.step === "payment" ? "#7570b3" : "#0b5cab")) }] },
     options: { indexAxis: "y", plugins: { legend: { display: false },
-      tooltip: { callbacks: { afterLabel: (ctx) => data.steps[ctx.dataIndex].meaning } } },
+      tooltip: { callbacks: { afterLabel: (ctx) => chain[ctx.dataIndex].meaning } } },
       scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },
   });
   chart("chart-funnel-weeks", {
@@ -62,12 +64,36 @@ async function loadFunnel() {
     ] },
     options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
   });
-  $("funnel-table").querySelector("tbody").replaceChildren(...data.steps.map((s) => {
-    const row = el("tr");
+  $("funnel-table").querySelector("tbody").replaceChildren(...[...chain, ...data.steps.filter((s) => s.apart)].map((s) => {
+    const row = el("tr", undefined, s.apart ? "apart" : undefined);
     row.dataset.step = s.step;
-    row.append(el("td", s.label), el("td", String(s.count)), el("td", percent(s.rate)), el("td", s.meaning, "muted"));
+    row.append(el("td", s.label), el("td", String(s.count)),
+      el("td", s.apart ? "đếm riêng (ngoài các bước hướng dẫn)" : percent(s.rate)), el("td", s.meaning, "muted"));
     return row;
   }));
+  showReminders(data.reminders);
+}
+
+function showReminders(reminders) {
+  const head = $("reminder-table").querySelector("thead tr");
+  head.replaceChildren(el("th", "Thủ tục"), el("th", "Kênh"), ...reminders.steps.map((s) => el("th", s.label)));
+  const rows = reminders.rows.map((r) => {
+    const row = el("tr");
+    row.append(el("td", r.name ? `${r.procedure} ${r.name.slice(0, 50)}` : r.procedure), el("td", CHANNELS[r.channel] || r.channel),
+      ...reminders.steps.map((s) => el("td", String(r[s.step]))));
+    return row;
+  });
+  const total = el("tr", undefined, "total");
+  total.append(el("td", "Tất cả"), el("td", ""), ...reminders.steps.map((s) => el("td", String(reminders.totals[s.step] || 0))));
+  $("reminder-table").querySelector("tbody").replaceChildren(...rows, total);
+  $("reminder-holdout").replaceChildren(...reminders.comparisons.map((c) => {
+    const item = el("li", `${c.label}: được mời ${c.offered.reached}/${c.offered.citizens} (${percent(c.offered.rate)}), `
+      + `đối chứng ${c.held_out.reached}/${c.held_out.citizens} (${percent(c.held_out.rate)}). ${c.verdict}`);
+    item.dataset.outcome = c.outcome;
+    return item;
+  }));
+  $("reminder-outcomes").replaceChildren(...(reminders.outcomes.length ? reminders.outcomes.map((o) =>
+    el("li", `${o.label}: ${o.count}${o.reason ? ` (${o.reason})` : ""}`)) : [el("li", "Chưa có.", "muted")]));
 }
 
 $("tab-funnel").addEventListener("click", () => loadFunnel().catch((e) => { $("funnel-counting").textContent = e.message; }));
