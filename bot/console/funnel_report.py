@@ -56,9 +56,13 @@ TOO_SMALL = ("Chưa đủ số liệu để kết luận: cần ít nhất {arm}
              "và không có kết quả trong mỗi nhóm.")
 
 
+def _rate(reached: int, citizens: int) -> float | None:
+    return round(reached / citizens, 3) if citizens else None
+
+
 def _comparison(c) -> dict:
     label = {"finished": "Hoàn thành hướng dẫn", "receipt": "Báo mã hồ sơ"}[c.outcome]
-    rate = (lambda k, n: round(k / n, 3) if n else None)
+    rate = _rate
     return {"outcome": c.outcome, "label": label,
             "offered": {"citizens": c.offered[1], "reached": c.offered[0], "rate": rate(*c.offered)},
             "held_out": {"citizens": c.held_out[1], "reached": c.held_out[0], "rate": rate(*c.held_out)},
