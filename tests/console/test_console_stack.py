@@ -47,7 +47,9 @@ def console_stack(tmp_path_factory, telegram):
            "STAFF_NLU_FILE": str(folder / "staff_examples.yml"), "BOT_ADMIN_USER": ADMIN,
            "BOT_ADMIN_PASSWORD": PASSWORD, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": telegram.url,
            # rasa run would read a random token starting with "-" as an option.
-           "RASA_AUTH_TOKEN": f"e2e{uuid.uuid4().hex}"}
+           "RASA_AUTH_TOKEN": f"e2e{uuid.uuid4().hex}",
+           # Reminders due a second after they are accepted: this stack runs as processes, no clock to move.
+           "REMINDER_DELAY": "1", "REMINDER_HOLDOUT": "0"}
     try:
         stack = start_stack(env, ROOT / "build" / "test-console-stack.log")
     except RuntimeError as exc:
@@ -157,3 +159,26 @@ def test_an_alias_that_breaks_a_confirmed_question_needs_its_count_confirmed_on_
         seen = json.loads(entry["detail"])["impact"]
         assert seen["regressions"] == 1 and seen["confirmed_regressions"] == 1
         assert seen["regression_texts"] == [FIRST_TIME_HOUSE]
+
+
+def test_a_reminder_on_telegram_resumes_the_real_walkthrough_at_its_step(console_stack, telegram):
+    """Issue 29 on the real stack: the walkthrough is Rasa's, the reminder comes from the gateway's scheduler,
+    and its "Tiếp tục" button is a payload the trained model and the action server must understand."""
+    from tests.channels.test_reminders import TelegramChat
+
+    chat = TelegramChat(telegram, 770002)
+    chat.say("cấp giấy phép kinh doanh vận tải bằng xe ô tô nộp trực tuyến được không")
+    first = chat.tap("Hướng dẫn từng bước")
+    assert first["text"].startswith("Bước 1/"), first["text"]
+    second = chat.tap("Tiếp ▶")
+    assert second["text"].startswith("Bước 2/"), second["text"]
+    offer = chat.tap("Xong")
+    assert "nhắc" in offer["text"], offer["text"]
+    accepted = chat.say("co")  # typed, without diacritics
+    assert "dừng nhắc" in accepted["text"], accepted["text"]
+
+    before = len(chat.messages())
+    reminder = eventually(lambda: chat.messages()[before:], timeout=30)[0]
+    assert "1.000703" in reminder["text"] or "vận tải" in reminder["text"], reminder["text"]
+    resumed = chat.tap("Tiếp tục")
+    assert resumed["text"].startswith("Bước 2/"), resumed["text"]
