@@ -28,6 +28,7 @@ from knowledge_base.impact import Impact, ImpactChecker, Question
 logger = logging.getLogger("bot.console.impact")
 
 WORKER_NICE = 10  # staff wait a little longer for a check; citizens' turns do not wait for it
+PARENT_CHECK_S = 2.0
 
 _checker: ImpactChecker | None = None
 
@@ -92,7 +93,16 @@ def _start(settings: SearchSettings, data_root: Path, work_dir: Path) -> None:
         os.nice(WORKER_NICE)
     except OSError:
         pass
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
     _checker = ImpactChecker(settings, data_root, work_dir)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A gateway killed outright (the supervisor's SIGKILL of a hung one) never closes its pool, and an
+    orphaned worker would keep its model in memory for good: it leaves once it is no longer the gateway's."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(0)
 
 
 def _warm(questions: list[Question]) -> float:
