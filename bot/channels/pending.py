@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot.background import BackgroundTask
 from bot.keyed_locks import KeyedLocks
 from bot.channels.state_claims import StateClaims
 from bot.conversation import notices
@@ -60,7 +61,7 @@ class PendingMessages:
         self._ready = ready
         self._locks = locks        # the channel's per-sender locks: a live turn never overtakes a kept one
         self._clock = clock
-        self._task: asyncio.Task | None = None
+        self._loop = BackgroundTask(self._run, f"{self.channel}-pending")
 
     def _prefix(self, sender: str = "") -> str:
         return f"pending:{self.channel}:{sender}:" if sender else f"pending:{self.channel}:"
@@ -103,14 +104,10 @@ class PendingMessages:
     # --- background answering ------------------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name=f"{self.channel}-pending")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await self._loop.stop()
 
     async def _run(self) -> None:
         delay = POLL_S

@@ -19,7 +19,7 @@ import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge_base.config import SearchSettings
@@ -197,6 +197,3 @@ class InProcess:
     def close(self) -> None:
         pass
 
-
-def with_embedder(settings: SearchSettings, embedder: str, model: str) -> SearchSettings:
-    return replace(settings, embedder=embedder, embedder_model=model or settings.embedder_model)

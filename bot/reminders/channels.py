@@ -6,9 +6,10 @@ from datetime import datetime, timedelta
 
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
+from bot.channels.zalo import FREE_WINDOW_S, WINDOW_KEY
 from bot.channels.zalo_client import WINDOW_ERRORS, ZaloApiError
 from bot.conversation.models import OutgoingMessage
-from bot.reminders.service import ZALO_WINDOW_KEY, ZALO_WINDOW_S, NotDelivered, Send
+from bot.reminders.service import NotDelivered, Send
 
 
 def telegram_sender(channel) -> Send:
@@ -32,8 +33,8 @@ def telegram_sender(channel) -> Send:
 
 def zalo_sender(channel, store) -> Send:
     async def send(user_id: str, messages: list[OutgoingMessage], now: datetime) -> None:
-        last = await store.aget(ZALO_WINDOW_KEY.format(user_id=user_id))
-        if not isinstance(last, (int, float)) or now.timestamp() - last > ZALO_WINDOW_S:
+        last = await store.aget(WINDOW_KEY.format(user_id=user_id))
+        if not isinstance(last, (int, float)) or now.timestamp() - last > FREE_WINDOW_S:
             raise NotDelivered("window_closed", "quá 48 giờ từ tin nhắn cuối của người dân: Zalo không cho OA "
                                                 "nhắn lại, lời nhắc không được gửi")
         try:

@@ -18,6 +18,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 
+from bot.background import BackgroundTask
+from bot.channels.zalo import FREE_WINDOW_S as ZALO_WINDOW_S  # Zalo's window is defined once, by its channel
 from bot.conversation.models import Button, IncomingMessage, OutgoingMessage, Reply, TurnInfo
 from bot.reminders import texts, timing
 from bot.reminders.storage import Due, ReminderStore
@@ -39,9 +41,7 @@ IDLE_S = 30 * 60           # silent this long in the middle of a walkthrough: le
 STOP_PHRASES = (("dung", "nhac"), ("ngung", "nhac"), ("khong", "nhac", "nua"), ("thoi", "nhac"))
 POLL_S = 5.0
 PACE_S = 0.05              # between two reminders: far below Telegram's 30 messages per second
-ZALO_WINDOW_S = 48 * 3600
 ZALO_WINDOW_MARGIN_S = 3600
-ZALO_WINDOW_KEY = "zalo:window:{user_id}"           # bot/channels/zalo.py WINDOW_KEY
 
 
 class NotDelivered(Exception):
@@ -104,7 +104,7 @@ class Reminders:
         self.senders: dict[str, Send] = {}
         self._names = names or (lambda code: "")
         self._claims = claims      # bot/channels/state_claims.py: for offers to citizens who went silent
-        self._task: asyncio.Task | None = None
+        self._loop = BackgroundTask(self._run, "reminders")
 
     # --- offer (reply filter) ------------------------------------------------------------------------------
 
@@ -246,14 +246,10 @@ class Reminders:
     # --- sending -------------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="reminders")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await self._loop.stop()
 
     async def _run(self) -> None:
         while True:
