@@ -203,6 +203,11 @@ class Ranker:
         self.countries = [sib.countries(r.name) if a else frozenset() for r, a in zip(records, self.abroad)]
         self.temporary = np.array([sib.procedure_temporary(r.name) for r in records])
         self.authority = [sib.authority_verb(r.name) for r in records]
+        # Ranking runs per question over every record: the per-record tests below are done once per distinct
+        # value (a handful of action sets and authority verbs) and applied to their rows at once.
+        self._action_rows = _rows_by(self.actions)
+        self._verb_rows = {(verb, re.compile(rf"\b{verb}\b")): rows
+                           for verb, rows in _rows_by(self.authority).items() if verb}
         self.families = [sib.family(r.name) for r in records]
         self.subjects = [fold(sib.without_variant(r.name)) for r in records]
         self.dense_scale = self._calibrate()
@@ -474,11 +479,11 @@ class Ranker:
         else:
             # nor, when it asks for one ("xây lên 3 tầng" of a granted permit), the plain procedure
             adjust[self.plain] = -bonus / 2
-            for row, actions in enumerate(self.actions):
+            for actions, rows in self._action_rows.items():
                 if actions & wanted:
-                    adjust[row] = bonus
+                    adjust[rows] = bonus
                 elif actions:
-                    adjust[row] = -bonus / 2
+                    adjust[rows] = -bonus / 2
         if cues.grade:
             graded = self.grades != ""
             adjust[graded & (self.grades == cues.grade)] += self.params.grade_bonus
@@ -502,9 +507,9 @@ class Ranker:
         if cues.duration:  # "đấu nối tạm" is the temporary permit, "lâu dài" its permanent namesake
             adjust[self.temporary] += self.params.grade_bonus if cues.duration == sib.TEMPORARY \
                 else -self.params.grade_bonus
-        for row, verb in enumerate(self.authority):
-            if verb and not re.search(rf"\b{verb}\b", folded):
-                adjust[row] -= self.params.action_bonus
+        for (_, pattern), rows in self._verb_rows.items():
+            if not pattern.search(folded):
+                adjust[rows] -= self.params.action_bonus
         return adjust
 
     def _ambiguous(self, hits: list[Hit], cues: sib.Cues) -> list[str]:
@@ -539,3 +544,11 @@ class Ranker:
     def _hit(self, row: int, score: float) -> Hit:
         r = self.records[row]
         return Hit(r.code, r.name, round(min(score, 1.0), 4), r.in_scope, r.agency, r.handled_at)
+
+
+def _rows_by(values: list) -> dict:
+    """Row numbers (an index array) for each distinct value of a per-record list."""
+    rows: dict = {}
+    for row, value in enumerate(values):
+        rows.setdefault(value, []).append(row)
+    return {value: np.array(found, dtype=np.int64) for value, found in rows.items()}

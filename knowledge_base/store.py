@@ -149,10 +149,27 @@ def _check_short_titles(procedures: dict[str, Procedure], root: Path, problems: 
             first[key] = code
 
 
+_PARSED: dict[bytes, object] = {}
+_PARSED_MAX = 4096
+
+
+def _parse_yaml(raw: bytes):
+    """Parsed YAML by the file's bytes. Every load of the knowledge base (and the impact check's proposed copy
+    of it) re-reads hundreds of unchanged files; parsing them was most of a load. Only model validation reads
+    the result, and it builds new objects, so one parsed value can serve every load."""
+    key = hashlib.sha1(raw).digest()
+    if key not in _PARSED:
+        data = yaml.load(raw.decode("utf-8"), Loader=_Loader)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = data
+    return _PARSED[key]
+
+
 def _load_yaml_model(path: Path, root: Path, model: type[BaseModel], problems: list[str], files: _Snapshot):
     name = _rel(path, root)
     try:
-        data = yaml.load(files.text(path), Loader=_Loader)
+        data = _parse_yaml(files.raw(path))
     except yaml.YAMLError as exc:
         problems.append(f"{name}:{yaml_error_text(exc)}")
         return None
