@@ -160,6 +160,8 @@ class ImpactChecker:
               proposed_settings: SearchSettings | None = None) -> Impact:
         """``apply(root)`` makes the change in the data folder ``root`` (a copy); it may raise to refuse it.
         ``proposed_settings``: another search model (or its settings) to compare with the current one."""
+        if not questions:
+            return self._validate(apply)
         with self._lock:
             current = self.current()
             before = self._current_outcomes(current)
@@ -177,6 +179,17 @@ class ImpactChecker:
                 proposed = KnowledgeBase(replace(settings, data_root=data, index_dir=index_dir), embedder)
                 proposed.load()
                 return compare(questions, before, lambda text: outcome(proposed.search(text)))
+
+    def _validate(self, apply: Callable[[Path], object] | None) -> Impact:
+        """No question to compare: the change is still made on a copy, so that it is refused as publishing
+        would refuse it, but no model or index is loaded (a new deployment's first edits answer at once)."""
+        if apply is not None:
+            self.work_dir.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(prefix="proposed-", dir=self.work_dir) as scratch:
+                data = Path(scratch) / "data"
+                shutil.copytree(self.data_root, data)
+                apply(data)
+        return Impact()
 
     def _embedder_for(self, settings: SearchSettings) -> RememberingEmbedder:
         """The current model's embedder, or another model's (kept, so that a second check of it only ranks)."""

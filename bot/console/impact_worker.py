@@ -154,6 +154,8 @@ class ImpactWorker:
 
     def check(self, questions: list[Question], edit, proposed_settings: SearchSettings | None = None
               ) -> Impact | Refused:
+        if not questions:  # only the change's own validity to check: no model needed, so no worker either
+            return run_check(ImpactChecker(*self._args), questions, edit, proposed_settings)
         try:
             return self._submit(_check, questions, edit, proposed_settings).result()
         except BrokenProcessPool:

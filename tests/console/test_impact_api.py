@@ -217,3 +217,18 @@ def test_the_check_runs_in_its_own_process_and_survives_that_process_dying(gatew
     assert again.status_code == 200, again.text
     assert again.json()["regressions"] == first.json()["regressions"] != []
     assert gateway.app.state.impact.runner.pid() not in (None, worker)
+
+
+def test_with_no_question_yet_a_change_is_still_validated_but_needs_no_model(gateway, kb_root):
+    # A new deployment: nothing to compare, so staff's first edit must not wait for a worker to load the model.
+    csrf = {"X-CSRF-Token": login(gateway)}
+    change = {"kind": "alias", "procedure": CAPTURING, "text": "môi giới nhà đất"}
+    answer = gateway.post("/staff/api/impact", headers=csrf, json={"change": change})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["checked"] == 0 and answer.json()["regressions"] == []
+    taken = gateway.get("/staff/api/procedures").json()[1]["short_title"]
+    refused = gateway.post("/staff/api/impact", headers=csrf,
+                           json={"change": {"kind": "short_title", "procedure": BUILDING_PERMIT, "short_title": taken}})
+    assert refused.status_code == 422 and refused.json()["field"] == "short_title"
+    assert gateway.app.state.impact.runner.pid() is None
+    assert "môi giới nhà đất" not in aliases(kb_root, CAPTURING)  # checked on a copy, not published
