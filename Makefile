@@ -21,7 +21,7 @@ run: env
 test: env
 	.venv/bin/ruff check .
 	$(PYTHON) scripts/system_packages.py
-	@start=$$(date +%s); $(ONE_THREAD) .venv/bin/python -m pytest -ra; status=$$?; \
+	@start=$$(date +%s); $(ONE_THREAD) .venv/bin/python -m pytest -ra --durations=25; status=$$?; \
 		echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
 
 # Without the real-stack tests (they train a model on first use and start three servers).

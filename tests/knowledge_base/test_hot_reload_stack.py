@@ -28,6 +28,10 @@ def kb_stack(tmp_path_factory):
     """A stack serving a copy of the knowledge base, so the test never edits the committed files."""
     kb = tmp_path_factory.mktemp("hot-reload") / "kb"
     shutil.copytree(ROOT / "knowledge_base" / "data", kb)
+    if (ROOT / "build" / "index" / "manifest.json").exists():
+        # The same texts as the session's index: a copy saves building it again (minutes on 2 cores); the
+        # stack still checks the manifest against the copied data and rebuilds if they differ.
+        shutil.copytree(ROOT / "build" / "index", kb.parent / "index")
     env = {"KB_DATA_DIR": str(kb), "KB_INDEX_DIR": str(kb.parent / "index"),
            "DATABASE_URL": f"sqlite:///{kb.parent / 'turns.db'}"}
     try:
