@@ -15,14 +15,15 @@ logger = logging.getLogger("actions.server")
 
 
 def create_server(settings=None):
-    from bot.settings import Settings
     from rasa_sdk.endpoint import create_app
     from rasa_sdk.executor import ActionExecutor
     from sanic import response
 
     from actions import deps
 
-    settings = settings or Settings.from_env()
+    from actions.settings import ActionSettings
+
+    settings = settings or ActionSettings.from_env()
     deps.configure(settings.search)
     executor = ActionExecutor()
     executor.register_package("actions")
@@ -30,7 +31,7 @@ def create_server(settings=None):
     _answer_failures_without_the_tracker(app)
     kb = deps.knowledge_base()
     reload_every = settings.kb_reload_interval_s
-    token = settings.actions_admin_token
+    token = settings.admin_token
 
     @app.get("/kb/status")
     async def kb_status(_request):
@@ -105,13 +106,14 @@ def _guarded_handler_table(app) -> dict:
 
 
 def main() -> None:
-    from bot.settings import Settings
+    from actions.settings import ActionSettings
 
-    settings = Settings.from_env()
+    settings = ActionSettings.from_env()
+    settings.refuse_placeholders()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # At DEBUG rasa-sdk logs every action call with its tracker: the citizen's words and every slot.
     logging.getLogger("rasa_sdk").setLevel(max(logging.INFO, logging.getLogger().level))
-    host, port = settings.actions_host, settings.actions_port
+    host, port = settings.host, settings.port
     app = create_server(settings)
     logger.info("action server on http://%s:%d", host, port)
     app.run(host=host, port=port, single_process=True, access_log=False, motd=False)

@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.rasa.start()
         app.state.conversation = ConversationService(app.state.rasa, state=app.state.state_store,
                                                      max_text_chars=settings.max_text_chars,
+                                                     rate_limit=settings.sender_rate_per_minute,
                                                      redis=app.state.redis)
         app.state.outbox = Outbox()
         app.state.api_limits = api.ApiLimits(settings, app.state.redis)
@@ -101,6 +102,7 @@ def main() -> None:
     # One line per health probe or Rasa call would drown the log.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = get_settings()
+    settings.refuse_placeholders()
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
                 access_log=False)
 

@@ -1,70 +1,47 @@
-"""The project's one settings object, read once from the environment (Settings.from_env) and passed down.
-
-Each part keeps its own typed section (bot/channels/settings.py, bot/console/settings.py,
-knowledge_base/config.py), but only this module reads them: the gateway gets them through app.state.settings,
-the action server through actions/server.py, the supervisor at start.
+"""The gateway's and the supervisor's one settings object, read once when the process starts (`from_env`) and
+passed down. Every value comes through knowledge_base/environment.py, the one reader of the environment; the
+parts keep their own typed sections (bot/channels/settings.py, bot/console/settings.py, knowledge_base/config.py),
+which this object composes from the same snapshot. The action server has its own (actions/settings.py).
+Every setting is listed in docs/settings.md.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from bot.channels.settings import ChannelSettings
 from bot.client_address import trusted_networks
 from bot.console.settings import ConsoleSettings
 from knowledge_base.config import SearchSettings
-
-
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "")
-    try:
-        return int(raw) if raw else default
-    except ValueError:
-        raise SystemExit(f"setting {name} must be a whole number, got {raw!r}") from None
-
-
-def _positive_int(name: str, default: int) -> int:
-    value = _int(name, default)
-    if value < 1:
-        raise SystemExit(f"setting {name} must be 1 or more, got {value}")
-    return value
-
-
-def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "")
-    try:
-        return float(raw) if raw.strip() else default
-    except ValueError:
-        raise SystemExit(f"setting {name} must be a number, got {raw!r}") from None
-
-
-def _proxies(raw: str) -> tuple[str, ...]:
-    items = tuple(part.strip() for part in raw.split(",") if part.strip())
-    try:
-        trusted_networks(items)
-    except ValueError as exc:
-        raise SystemExit(f"setting BOT_TRUSTED_PROXIES: {exc}") from None
-    return items
-
+from knowledge_base.environment import Env, SettingError, refuse_placeholders
 
 ROLES = ("rasa", "actions", "gateway")
 
 
-def _roles(raw: str) -> tuple[str, ...]:
-    roles = tuple(part.strip() for part in raw.split(",") if part.strip())
-    unknown = [r for r in roles if r not in ROLES]
+def _proxies(env: Env) -> tuple[str, ...]:
+    items = env.items("BOT_TRUSTED_PROXIES")
+    try:
+        trusted_networks(items)
+    except ValueError as exc:
+        raise SettingError("BOT_TRUSTED_PROXIES", str(exc)) from None
+    return items
+
+
+def parse_roles(items: tuple[str, ...]) -> tuple[str, ...]:
+    unknown = [r for r in items if r not in ROLES]
     if unknown:
-        raise SystemExit(f"setting BOT_ROLES: unknown role(s) {', '.join(unknown)}; expected some of {', '.join(ROLES)}")
-    return roles or ROLES
+        raise SettingError("BOT_ROLES", f"unknown role(s) {', '.join(unknown)}; expected some of {', '.join(ROLES)}")
+    return items or ROLES
 
 
-def _urls(name: str) -> tuple[str, ...]:
-    urls = tuple(part.strip().rstrip("/") for part in os.environ.get(name, "").split(",") if part.strip())
+def _urls(env: Env, name: str) -> tuple[str, ...]:
+    urls = tuple(url.rstrip("/") for url in env.items(name))
     for url in urls:
         if not url.startswith(("http://", "https://")):
-            raise SystemExit(f"setting {name}: {url!r} is not an http(s) base URL")
+            raise SettingError(name, f"{url!r} is not an http(s) base URL")
     return urls
 
 
@@ -112,19 +89,28 @@ class Settings:
     # --- action server ---
     # Shared by the gateway and the action servers: POST /kb/reload after a staff edit.
     actions_admin_token: str = ""
-    # Seconds between checks of knowledge_base/data for edits; 0 turns the check off.
-    kb_reload_interval_s: float = 2.0
-    log_level: str = "INFO"
-    # --- sections of the parts ---
-    channels: ChannelSettings = field(default_factory=ChannelSettings.from_env)
-    search: SearchSettings = field(default_factory=SearchSettings.from_env)
-    # None: read from the environment with this object's own addresses (see __post_init__).
+    # Messages one sender may send a minute before the assistant asks them to slow down.
+    sender_rate_per_minute: int = 15
+    # A trained Rasa model to use as is; None: the cached model for the current inputs (bot/training.py).
+    rasa_model: Path | None = None
+    # production refuses secrets that are placeholders; development (a developer's machine) accepts them.
+    environment: str = "production"
+    # --- sections of the parts; None: read from this process's environment (see __post_init__) ---
+    channels: ChannelSettings | None = None
+    search: SearchSettings | None = None
     console: ConsoleSettings | None = None
 
     def __post_init__(self) -> None:
-        if self.console is None:
-            console = ConsoleSettings.from_env(self.actions_url, public_url=self.public_url)
-            object.__setattr__(self, "console", console)
+        # Built field by field (tests, tools): the sections left out come from one snapshot of the environment.
+        if self.channels is None or self.search is None or self.console is None:
+            env = Env.from_process()
+            search = self.search or SearchSettings.from_env(env)
+            object.__setattr__(self, "search", search)
+            object.__setattr__(self, "channels", self.channels or ChannelSettings.from_env(env))
+            if self.console is None:
+                console = ConsoleSettings.from_env(self.actions_url, env, public_url=self.public_url, search=search,
+                                                   actions_admin_token=self.actions_admin_token)
+                object.__setattr__(self, "console", console)
 
     @property
     def rasa_url(self) -> str:
@@ -156,37 +142,64 @@ class Settings:
     def public_url(self) -> str:
         return f"http://{self.host}:{self.port}/"
 
+    def secrets(self) -> dict[str, str]:
+        return {"RASA_AUTH_TOKEN": self.rasa_token, "ACTIONS_ADMIN_TOKEN": self.actions_admin_token,
+                "API_INTEGRATION_TOKEN": self.api_integration_token,
+                "BOT_ADMIN_PASSWORD": self.console.admin_password, **self.channels.secrets()}
+
+    def refuse_placeholders(self) -> None:
+        """At start of the supervisor and the gateway: SettingError naming the first placeholder secret."""
+        refuse_placeholders(self.environment, self.secrets())
+
     @classmethod
-    def from_env(cls) -> "Settings":
-        return cls(
-            host=os.environ.get("BOT_HOST", "127.0.0.1"),
-            port=_int("BOT_PORT", 8000),
-            rasa_host=os.environ.get("RASA_HOST", "127.0.0.1"),
-            rasa_port=_int("RASA_PORT", 5005),
-            rasa_token=os.environ.get("RASA_AUTH_TOKEN", ""),
-            actions_host=os.environ.get("ACTIONS_HOST", "127.0.0.1"),
-            actions_port=_int("ACTIONS_PORT", 5055),
-            max_text_chars=_int("BOT_MAX_TEXT_CHARS", 4000),
-            max_body_bytes=_int("BOT_MAX_BODY_BYTES", 64 * 1024),
-            trusted_proxies=_proxies(os.environ.get("BOT_TRUSTED_PROXIES", "")),
-            api_rate_per_address=_int("API_RATE_PER_ADDRESS", 60),
-            api_integration_token=os.environ.get("API_INTEGRATION_TOKEN", "").strip(),
-            api_integration_rate=_int("API_INTEGRATION_RATE", 600),
-            roles=_roles(os.environ.get("BOT_ROLES", "")),
-            # Two Rasa servers use both cores of the reference machine (one Rasa server works on one core).
-            rasa_processes=_int("RASA_PROCESSES", 2),
-            actions_processes=_int("ACTIONS_PROCESSES", _int("RASA_PROCESSES", 2)),
-            rasa_urls=_urls("RASA_URLS"),
-            actions_urls=_urls("ACTIONS_URLS"),
-            tracker_store_url=os.environ.get("TRACKER_STORE_URL", "").strip(),
-            redis_url=os.environ.get("REDIS_URL", "").strip(),
-            rasa_lock_lifetime_s=_int("RASA_LOCK_LIFETIME_S", 20),
-            numeric_threads=_positive_int("NUMERIC_THREADS", 1),
-            rasa_queue_limit_s=_float("RASA_QUEUE_LIMIT_S", 1.0),
-            actions_admin_token=os.environ.get("ACTIONS_ADMIN_TOKEN", "").strip(),
-            kb_reload_interval_s=_float("KB_RELOAD_INTERVAL", 2.0),
-            log_level=os.environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
+    def from_env(cls, env: Env | Mapping[str, str] | None = None, *,
+                 overrides: Mapping[str, str] | None = None) -> "Settings":
+        """`env`, else this process's environment with `overrides` (a command-line option) on top."""
+        env = Env.of(env) if env is not None else Env.from_process(overrides)
+        # Two Rasa servers use both cores of the reference machine (one Rasa server works on one core).
+        rasa_processes = env.integer("RASA_PROCESSES", 2)
+        actions_admin_token = env.text("ACTIONS_ADMIN_TOKEN")
+        search = SearchSettings.from_env(env)
+        fields = dict(
+            host=env.text("BOT_HOST", "127.0.0.1", strip=False),
+            port=env.integer("BOT_PORT", 8000),
+            rasa_host=env.text("RASA_HOST", "127.0.0.1", strip=False),
+            rasa_port=env.integer("RASA_PORT", 5005),
+            rasa_token=env.text("RASA_AUTH_TOKEN", strip=False),
+            actions_host=env.text("ACTIONS_HOST", "127.0.0.1", strip=False),
+            actions_port=env.integer("ACTIONS_PORT", 5055),
+            max_text_chars=env.integer("BOT_MAX_TEXT_CHARS", 4000),
+            max_body_bytes=env.integer("BOT_MAX_BODY_BYTES", 64 * 1024),
+            trusted_proxies=_proxies(env),
+            api_rate_per_address=env.integer("API_RATE_PER_ADDRESS", 60),
+            api_integration_token=env.text("API_INTEGRATION_TOKEN"),
+            api_integration_rate=env.integer("API_INTEGRATION_RATE", 600),
+            roles=parse_roles(env.items("BOT_ROLES")),
+            rasa_processes=rasa_processes,
+            actions_processes=env.integer("ACTIONS_PROCESSES", rasa_processes),
+            rasa_urls=_urls(env, "RASA_URLS"),
+            actions_urls=_urls(env, "ACTIONS_URLS"),
+            tracker_store_url=env.text("TRACKER_STORE_URL"),
+            redis_url=env.text("REDIS_URL"),
+            rasa_lock_lifetime_s=env.integer("RASA_LOCK_LIFETIME_S", 20),
+            numeric_threads=env.integer("NUMERIC_THREADS", 1, low=1),
+            rasa_queue_limit_s=env.number("RASA_QUEUE_LIMIT_S", 1.0),
+            actions_admin_token=actions_admin_token,
+            sender_rate_per_minute=env.integer("SENDER_RATE_PER_MINUTE", 15, low=1),
+            rasa_model=_model(env),
+            environment=env.environment(),
+            channels=ChannelSettings.from_env(env),
+            search=search,
         )
+        actions_url = (fields["actions_urls"] or (f"http://{fields['actions_host']}:{fields['actions_port']}",))[0]
+        console = ConsoleSettings.from_env(actions_url, env, public_url=f"http://{fields['host']}:{fields['port']}/",
+                                           search=search, actions_admin_token=actions_admin_token)
+        return cls(**fields, console=console)
+
+
+def _model(env: Env) -> Path | None:
+    path = env.path("RASA_MODEL", None, Path.cwd())
+    return path.resolve() if path else None
 
 
 @lru_cache(maxsize=1)

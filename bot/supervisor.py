@@ -27,6 +27,7 @@ from bot import topology as topology_files
 from bot import training
 from bot.numeric_threads import thread_env
 from bot.settings import Settings
+from knowledge_base.environment import SettingError
 
 ROOT = training.ROOT
 APP_PY = ROOT / ".venv" / "bin" / "python"
@@ -239,13 +240,13 @@ def _children(settings: Settings, model: Path | None, token: str, redis_url: str
     # Every child's numeric libraries on NUMERIC_THREADS threads (one by default; see bot/numeric_threads.py).
     base = {**training.rasa_env(), "PYTHONUNBUFFERED": "1", **thread_env(settings.numeric_threads)}
     # Every part reads the same settings: the supervisor hands the topology down explicitly.
-    topology = {"RASA_HOST": settings.rasa_host, "RASA_PORT": str(settings.rasa_port),
+    topology = {"BOT_ROLES": ",".join(settings.roles), "RASA_HOST": settings.rasa_host, "RASA_PORT": str(settings.rasa_port),
                 "RASA_PROCESSES": str(settings.rasa_processes), "ACTIONS_HOST": settings.actions_host,
                 "ACTIONS_PORT": str(settings.actions_port), "ACTIONS_PROCESSES": str(settings.actions_processes),
                 "REDIS_URL": redis_url}
     # --- staff console: the gateway asks the action servers to reload the knowledge base right after a
     # staff edit (POST /kb/reload); all get the same admin token, generated per start unless set. ---
-    admin_token = base.get("ACTIONS_ADMIN_TOKEN") or secrets.token_urlsafe(24)
+    admin_token = settings.actions_admin_token or secrets.token_urlsafe(24)
     # --- end staff console ---
     base = {**base, **topology, "ACTIONS_ADMIN_TOKEN": admin_token}
     children: list[Child] = []
@@ -339,9 +340,12 @@ def run_main(argv: list[str]) -> int:
     parser.add_argument("--role", default="", help="comma-separated parts to run here: rasa, actions, gateway "
                         "(default: BOT_ROLES, else all three)")
     args = parser.parse_args(argv)
-    if args.role:
-        os.environ["BOT_ROLES"] = args.role
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env(overrides={"BOT_ROLES": args.role} if args.role else None)
+        settings.refuse_placeholders()
+    except SettingError as exc:
+        log(str(exc))
+        return 1
     if not training.RASA_BIN.exists() or not APP_PY.exists():
         log("environments missing: run `make run` (it creates them) or `python3 scripts/bootstrap.py`")
         return 1
@@ -352,8 +356,7 @@ def run_main(argv: list[str]) -> int:
             prepare_index()
         if "rasa" in settings.roles:
             # RASA_MODEL: a model trained elsewhere (a release build, the other Rasa machine's), used as is.
-            given = os.environ.get("RASA_MODEL", "").strip()
-            model = Path(given).resolve() if given else training.ensure_model(log)
+            model = settings.rasa_model or training.ensure_model(log)
             if not model.is_file():
                 raise RuntimeError(f"setting RASA_MODEL: no model file at {model}")
     except RuntimeError as exc:
@@ -368,7 +371,7 @@ def run_main(argv: list[str]) -> int:
     if "gateway" not in settings.roles and settings.rasa_processes > 1 and not settings.redis_url:
         log("note: the Rasa servers started here share a private Redis; Rasa servers on other machines need "
             "one REDIS_URL for all")
-    token = os.environ.get("RASA_AUTH_TOKEN") or secrets.token_hex(24)
+    token = settings.rasa_token or secrets.token_hex(24)
     redis_url, redis_child = _redis(settings)
     health_url = f"{settings.public_url}health" if "gateway" in settings.roles else None
     supervisor = Supervisor(redis_child + _children(settings, model, token, redis_url), health_url)

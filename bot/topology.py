@@ -9,18 +9,18 @@ from urllib.parse import urlsplit
 import yaml
 from sqlalchemy.engine import make_url
 
-from bot.db.engine import REPO_ROOT, database_url
+from bot.db.engine import REPO_ROOT
 from bot.settings import Settings
 
 DEFAULT_TRACKER_DB = REPO_ROOT / "var" / "trackers.db"
 BUILD = REPO_ROOT / "build"
 
 
-def tracker_store_url(settings: Settings, env: dict[str, str] | None = None) -> str:
+def tracker_store_url(settings: Settings) -> str:
     """TRACKER_STORE_URL, else the project's PostgreSQL when DATABASE_URL names one, else var/trackers.db."""
     if settings.tracker_store_url:
         return settings.tracker_store_url
-    url = database_url(env)
+    url = settings.console.database_url
     if make_url(url).get_backend_name() == "postgresql":
         return url
     return f"sqlite:///{DEFAULT_TRACKER_DB}"

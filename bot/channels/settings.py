@@ -1,16 +1,14 @@
-"""Channel settings, read from the environment when the gateway starts (documented in docs/channels.md, "Settings")."""
+"""Channel settings: a section of the gateway's settings (bot/settings.py), documented in docs/settings.md."""
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from knowledge_base.environment import Env
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _env(name: str, default: str = "") -> str:
-    return os.environ.get(name, "").strip() or default
 
 
 @dataclass(frozen=True)
@@ -61,16 +59,6 @@ class ReminderSettings:
     holdout: float = 0.2
 
 
-def _float(name: str, default: float, low: float, high: float) -> float:
-    try:
-        value = float(_env(name, str(default)))
-    except ValueError:
-        raise ValueError(f"{name} must be a number") from None
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low:g} and {high:g}")
-    return value
-
-
 @dataclass(frozen=True)
 class ChannelSettings:
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
@@ -79,32 +67,40 @@ class ChannelSettings:
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
 
     @classmethod
-    def from_env(cls) -> "ChannelSettings":
-        origins = tuple(o.strip().rstrip("/") for o in _env("WIDGET_ALLOWED_ORIGINS").split(",") if o.strip())
+    def from_env(cls, env: Env | Mapping[str, str] | None = None) -> "ChannelSettings":
+        env = Env.of(env)
         return cls(
             telegram=TelegramSettings(
-                token=_env("TELEGRAM_BOT_TOKEN"),
-                api_url=_env("TELEGRAM_API_URL", TelegramSettings.api_url).rstrip("/"),
-                webhook_url=_env("TELEGRAM_WEBHOOK_URL"),
-                webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET"),
+                token=env.text("TELEGRAM_BOT_TOKEN"),
+                api_url=env.text("TELEGRAM_API_URL", TelegramSettings.api_url).rstrip("/"),
+                webhook_url=env.text("TELEGRAM_WEBHOOK_URL"),
+                webhook_secret=env.text("TELEGRAM_WEBHOOK_SECRET"),
             ),
             zalo=ZaloSettings(
-                app_id=_env("ZALO_APP_ID"),
-                oa_secret_key=_env("ZALO_OA_SECRET_KEY"),
-                app_secret=_env("ZALO_APP_SECRET"),
-                access_token=_env("ZALO_ACCESS_TOKEN"),
-                refresh_token=_env("ZALO_REFRESH_TOKEN"),
-                api_url=_env("ZALO_API_URL", ZaloSettings.api_url).rstrip("/"),
-                oauth_url=_env("ZALO_OAUTH_URL", ZaloSettings.oauth_url).rstrip("/"),
-                token_file=Path(_env("ZALO_TOKEN_FILE", str(ZaloSettings.token_file))),
+                app_id=env.text("ZALO_APP_ID"),
+                oa_secret_key=env.text("ZALO_OA_SECRET_KEY"),
+                app_secret=env.text("ZALO_APP_SECRET"),
+                access_token=env.text("ZALO_ACCESS_TOKEN"),
+                refresh_token=env.text("ZALO_REFRESH_TOKEN"),
+                api_url=env.text("ZALO_API_URL", ZaloSettings.api_url).rstrip("/"),
+                oauth_url=env.text("ZALO_OAUTH_URL", ZaloSettings.oauth_url).rstrip("/"),
+                token_file=Path(env.text("ZALO_TOKEN_FILE", str(ZaloSettings.token_file))),
             ),
             widget=WidgetSettings(
-                allowed_origins=origins, session_secret=_env("WIDGET_SESSION_SECRET"),
-                session_secret_file=Path(_env("WIDGET_SESSION_SECRET_FILE", str(WidgetSettings.session_secret_file))),
+                allowed_origins=tuple(o.rstrip("/") for o in env.items("WIDGET_ALLOWED_ORIGINS")),
+                session_secret=env.text("WIDGET_SESSION_SECRET"),
+                session_secret_file=Path(env.text("WIDGET_SESSION_SECRET_FILE",
+                                                  str(WidgetSettings.session_secret_file))),
             ),
             reminders=ReminderSettings(
-                enabled=_env("REMINDERS", "on").lower() not in {"0", "off", "false", "no"},
-                delay_s=_float("REMINDER_DELAY", 0.0, 0.0, 30 * 24 * 3600.0),
-                holdout=_float("REMINDER_HOLDOUT", 0.2, 0.0, 1.0),
+                enabled=env.flag("REMINDERS", True),
+                delay_s=env.number("REMINDER_DELAY", 0.0, 0.0, 30 * 24 * 3600.0),
+                holdout=env.number("REMINDER_HOLDOUT", 0.2, 0.0, 1.0),
             ),
         )
+
+    def secrets(self) -> dict[str, str]:
+        return {"TELEGRAM_BOT_TOKEN": self.telegram.token, "TELEGRAM_WEBHOOK_SECRET": self.telegram.webhook_secret,
+                "ZALO_OA_SECRET_KEY": self.zalo.oa_secret_key, "ZALO_APP_SECRET": self.zalo.app_secret,
+                "ZALO_ACCESS_TOKEN": self.zalo.access_token, "ZALO_REFRESH_TOKEN": self.zalo.refresh_token,
+                "WIDGET_SESSION_SECRET": self.widget.session_secret}

@@ -1,14 +1,15 @@
-"""Console settings, read once from the environment when the gateway starts."""
+"""Console settings: a section of the gateway's settings (bot/settings.py), read with them at start."""
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.db.engine import REPO_ROOT, database_url
+from bot.db.engine import DEFAULT_SQLITE_PATH, REPO_ROOT
 from knowledge_base import store
 from knowledge_base.config import SearchSettings
+from knowledge_base.environment import Env
 
 DEFAULT_NLU_EXPORT = REPO_ROOT / "nlu_data" / "nlu" / "staff_examples.yml"
 # Obvious placeholders must not become the department's admin password.
@@ -42,33 +43,36 @@ class ConsoleSettings:
     impact_dir: Path = REPO_ROOT / "build" / "impact"
 
     @classmethod
-    def from_env(cls, actions_url: str, env: dict[str, str] | None = None,
-                 public_url: str = "http://127.0.0.1:8000/") -> "ConsoleSettings":
-        env = os.environ if env is None else env
-        search = SearchSettings.from_env(env)
-        export = env.get("STAFF_NLU_FILE", "").strip()
-        impact_dir = env.get("IMPACT_DIR", "").strip()
+    def from_env(cls, actions_url: str, env: Env | Mapping[str, str] | None = None,
+                 public_url: str = "http://127.0.0.1:8000/", search: SearchSettings | None = None,
+                 actions_admin_token: str = "") -> "ConsoleSettings":
+        """`search` and `actions_admin_token` are the gateway's own (bot/settings.py): read once, shared."""
+        env = Env.of(env)
+        search = search or SearchSettings.from_env(env)
+        export = env.path("STAFF_NLU_FILE", None, Path.cwd())
+        impact_dir = env.path("IMPACT_DIR", None, Path.cwd())
         return cls(
             database_url=database_url(env),
-            admin_user=env.get("BOT_ADMIN_USER", "").strip(),
-            admin_password=env.get("BOT_ADMIN_PASSWORD", ""),
-            session_hours=float(env.get("CONSOLE_SESSION_HOURS", "12") or 12),
+            admin_user=env.text("BOT_ADMIN_USER"),
+            admin_password=env.text("BOT_ADMIN_PASSWORD", strip=False),
+            session_hours=env.number("CONSOLE_SESSION_HOURS", 12.0, low=0.0),
             # Behind HTTPS (the production proxy) the cookie must only travel encrypted.
-            cookie_secure=env.get("CONSOLE_COOKIE_SECURE", "").strip().lower() in {"1", "true", "yes", "on"},
+            cookie_secure=env.flag("CONSOLE_COOKIE_SECURE", False),
             kb_root=search.data_root or store.DEFAULT_ROOT,
-            nlu_export=Path(export).resolve() if export else DEFAULT_NLU_EXPORT,
+            nlu_export=export.resolve() if export else DEFAULT_NLU_EXPORT,
             actions_url=actions_url,
-            actions_admin_token=env.get("ACTIONS_ADMIN_TOKEN", "").strip(),
-            funnel_excluded=_entries(env.get("FUNNEL_EXCLUDED_SENDERS", "")),
-            public_url=env.get("BOT_PUBLIC_URL", "").strip() or public_url,
-            funnel_link_hosts=_entries(env.get("FUNNEL_LINK_HOSTS", "")) or ("dichvucong.gov.vn",),
+            actions_admin_token=actions_admin_token,
+            funnel_excluded=env.items("FUNNEL_EXCLUDED_SENDERS"),
+            public_url=env.text("BOT_PUBLIC_URL", public_url),
+            funnel_link_hosts=env.items("FUNNEL_LINK_HOSTS", ("dichvucong.gov.vn",)),
             search=search,
-            impact_dir=Path(impact_dir).resolve() if impact_dir else REPO_ROOT / "build" / "impact",
+            impact_dir=impact_dir.resolve() if impact_dir else REPO_ROOT / "build" / "impact",
         )
 
 
-def _entries(value: str) -> tuple[str, ...]:
-    return tuple(e.strip() for e in value.split(",") if e.strip())
+def database_url(env: Env | Mapping[str, str] | None = None) -> str:
+    """DATABASE_URL, else the SQLite file var/assistant.db."""
+    return Env.of(env).text("DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE_PATH}")
 
 
 def password_problem(password: str, username: str = "") -> str | None:

@@ -30,8 +30,10 @@ Interceptor = Callable[[IncomingMessage], Awaitable[Reply | None]]
 ISSUED_PAYLOADS_KEPT = 50
 OFFERS_KEPT_S = 7 * 24 * 3600
 SENDERS_KEPT = 10_000
-RATE_LIMIT = 15           # messages a sender may send ...
-RATE_WINDOW_S = 60.0      # ... within this many seconds
+# Messages a sender may send within the window: the gateway passes SENDER_RATE_PER_MINUTE (bot/settings.py);
+# this default serves services built without settings (tests, tools).
+RATE_LIMIT = 15
+RATE_WINDOW_S = 60.0
 MAX_TEXT_CHARS = 4000
 # The command a channel sends for its own "start" (Telegram /start): issued by our code, never typed.
 MENU_COMMAND = "/show_menu"

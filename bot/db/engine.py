@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import threading
@@ -22,12 +21,6 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Statements that take SQLite's one write lock (a deferred transaction takes it at its first write).
 _WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|BEGIN IMMEDIATE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
 SQLITE_BUSY_S = 15
-
-
-def database_url(env: dict[str, str] | None = None) -> str:
-    env = os.environ if env is None else env
-    url = env.get("DATABASE_URL", "").strip()
-    return url or f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
 def create_db_engine(url: str) -> Engine:

@@ -13,7 +13,8 @@ import uvicorn
 from playwright.sync_api import expect
 
 from bot.db import repositories as repo
-from bot.db.engine import create_db_engine, database_url, migrate, session_factory
+from bot.console.settings import database_url
+from bot.db.engine import create_db_engine, migrate, session_factory
 from bot.db.models import BUTTON, QUESTION
 from bot.settings import Settings
 from tests.console.console_support import (

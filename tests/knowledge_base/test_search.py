@@ -8,7 +8,6 @@ import threading
 
 import pytest
 
-from knowledge_base import config
 from knowledge_base.search_cli import search_main
 from test_search_support import subset_kb, write_subset
 
@@ -120,12 +119,8 @@ def test_cli_prints_one_json_object_per_question(tmp_path, monkeypatch, capsys):
     root = write_subset(tmp_path / "kb")
     monkeypatch.setenv("KB_DATA_DIR", str(root))
     monkeypatch.setenv("KB_INDEX_DIR", str(tmp_path / "index"))
-    config.get_settings.cache_clear()
     monkeypatch.setattr("sys.stdin", io.StringIO("xin phep xay nha\n\n1.013236\n"))
-    try:
-        assert search_main(["--json", "--top", "2", "--quiet"]) == 0
-    finally:
-        config.get_settings.cache_clear()
+    assert search_main(["--json", "--top", "2", "--quiet"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["query"] for line in lines] == ["xin phep xay nha", "1.013236"]
     for line in lines:
