@@ -95,7 +95,7 @@ def evaluate(kb: KnowledgeBase, rows: list[tuple[str, str, str, str]], stage: st
     score = Score()
     for row_id, kind, expected, question in rows:
         ranked = ranker.rank(question, 5, stage)
-        if kb.other_agency(question) is not None:
+        if kb.other_agency(question, whole=ranked) is not None:
             # Redirected to another agency by the directory (other_agencies.yml): no department answer.
             ranked = replace(ranked, confident=False, leads=False)
         got = [h.code for h in ranked.hits]

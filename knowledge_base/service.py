@@ -70,12 +70,6 @@ class SearchResponse:
                 "other_agency": self.other_agency.to_dict() if self.other_agency else None}
 
 
-# How strongly search must find a department procedure in what a message says beside another agency's cue for
-# the department to answer it: the building permit on land "chưa có sổ đỏ" scores 0.80; fragments that share
-# only a vehicle or a purchase with a department procedure ("mua xe máy mới … biển số") score 0.51-0.54.
-DEPARTMENT_OVER_CUE = 0.6
-
-
 @dataclass(frozen=True)
 class AgencyMatter:
     """Another agency's matter a message is about: who handles it and where its national page is."""
@@ -217,17 +211,18 @@ class KnowledgeBase:
         return SearchResponse(query=query, confident=ranked.confident, results=hits,
                               ambiguous_between=list(ranked.ambiguous_between), aspects=list(ranked.aspects),
                               story=ranked.story, matched_words=list(ranked.matched_words), leads=ranked.leads,
-                              other_agency=self.other_agency(query))
+                              other_agency=self.other_agency(query, whole=ranked))
 
-    def other_agency(self, text: str, focus: str | None = None) -> AgencyMatter | None:
+    def other_agency(self, text: str, focus: str | None = None, whole=None) -> AgencyMatter | None:
         """Another agency's matter the message names, unless it asks about a department procedure.
 
         The directory's cue decides what matter is named; search decides whether the message also asks about a
-        department procedure: with the cue's words taken out, what is left must not find one strongly on a word
-        of its own ("xin giấy phép xây dựng nhà trên đất chưa có sổ đỏ" still finds the building permit; "làm sổ
+        department procedure: the whole message and what is left with the cue's words taken out must not both
+        find the same one, the latter on a word of its own ("xin giấy phép xây dựng nhà trên đất chưa có sổ đỏ" still finds the building permit; "làm sổ
         đỏ lần đầu ở đâu" leaves "làm lần đầu ở đâu", which finds only generic words). `focus`: the code of the
         procedure in focus; what is left stays on it when it shares a word of its own with the focus's record
-        ("đất chưa có sổ đỏ thì sao" after the house permit), not when it is only "còn … thì sao"."""
+        ("đất chưa có sổ đỏ thì sao" after the house permit), not when it is only "còn … thì sao". `whole`: the
+        ranking of the whole message, when the caller has it."""
         from knowledge_base import other_agencies
 
         state = self._require()
@@ -237,10 +232,13 @@ class KnowledgeBase:
         rest = other_agencies.without_cue(text, match)
         generic = {fold(w) for w in state.data.other_agencies.generic_words}
         own = set(words(fold(rest))) - generic
+        whole = whole or state.ranker.rank(text, 3)
         ranked = state.ranker.rank(rest, 3)
-        top = ranked.hits[0] if ranked.hits else None
-        # Found strongly, on a word of its own: a short remainder often scores "confident" on generic words.
-        if (ranked.confident and top is not None and top.in_scope and top.score >= DEPARTMENT_OVER_CUE
+        first, top = (whole.hits[0] if whole.hits else None), (ranked.hits[0] if ranked.hits else None)
+        # The department's when the whole message and what is left both find the same department procedure,
+        # the latter on a word of its own: a short remainder often scores "confident" on generic words alone.
+        if (first is not None and top is not None and top.in_scope and top.code == first.code
+                and (whole.confident or whole.leads)
                 and {w for w in ranked.matched_words if " " not in w} - generic):
             return None
         focused = state.data.procedures.get(focus) if focus else None
