@@ -196,6 +196,14 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
     # "mất giấy đó thì sao": the paper in focus, whatever else its few words resemble.
     pointing = focused is not None and points_back(text)
     own = await asyncio.to_thread(kb.search, asked, 5)
+    # Another agency's matter named by the directory, unless what else the message says finds a department
+    # procedure (or shares a word of its own with the focus, when there is one: "đất chưa có sổ đỏ thì sao" after the house permit).
+    matter = own.other_agency
+    if matter is not None and focused is not None:
+        matter = await asyncio.to_thread(kb.other_agency, asked, focused.code)
+    if matter is not None and not pointing:
+        redirect(dispatcher, matter)
+        return Resolution(handled=True)
     if focused is None:
         top = own.results[0] if own.results else None
         if own.confident and top is not None and top.in_scope and (procedure := kb.get(top.code)) is not None:

@@ -20,7 +20,7 @@ from actions.wording import (mentions_ha_giang, names_something, only_a_place, p
 from actions.turns import report_search, report_turn
 from knowledge_base import short_titles
 from knowledge_base.question import reduce_question
-from knowledge_base.service import SearchResponse
+from knowledge_base.service import AgencyMatter, SearchResponse
 from knowledge_base.text import fold
 
 CHOICES = 3
@@ -50,6 +50,12 @@ def merger_note(dispatcher: CollectingDispatcher, kb) -> None:
 
 
 def redirect(dispatcher: CollectingDispatcher, kb, hit) -> None:
+    """Another agency's matter (the directory, other_agencies.yml) or procedure (a catalogue hit): who handles
+    it, that the department does not, and its national page."""
+    if isinstance(hit, AgencyMatter):
+        say(dispatcher, "other_agency_matter", description=hit.description, agency=hit.agency, url=hit.url)
+        report_turn(dispatcher, "out_of_scope", hit.code, None, reason=f"another agency's matter ({hit.key})")
+        return
     say(dispatcher, "procedure_other_agency", name=short_titles.derive(hit.name), code=hit.code,
         agency=hit.agency or "cơ quan có thẩm quyền khác", url=kb.national_page(hit.code))
     report_turn(dispatcher, "out_of_scope", hit.code, hit.score, reason="another agency's procedure")
@@ -137,6 +143,9 @@ async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str, as
     report_search(dispatcher, found)
     if asked and asked not in found.aspects:
         found.aspects = [asked, *found.aspects]
+    if found.other_agency is not None:
+        redirect(dispatcher, kb, found.other_agency)
+        return []
     if not found.results:
         not_found(dispatcher, kb, "no search result")
         return []

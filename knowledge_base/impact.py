@@ -31,6 +31,8 @@ VECTOR_CACHE_MAX = 50_000
 def outcome(found: SearchResponse) -> str:
     """What the assistant does with the question: a procedure code, another agency, or no answer of its own
     (a did-you-mean list or "chưa hiểu" both leave the citizen without an answer)."""
+    if found.other_agency is not None:  # the directory's redirect (other_agencies.yml) names the agency
+        return OTHER_AGENCY
     if not found.confident or not found.results:
         return NOT_ANSWERABLE
     first = found.results[0]

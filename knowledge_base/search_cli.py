@@ -6,7 +6,7 @@ import argparse
 import csv
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from knowledge_base.service import KnowledgeBase, print_progress
 
@@ -95,6 +95,9 @@ def evaluate(kb: KnowledgeBase, rows: list[tuple[str, str, str, str]], stage: st
     score = Score()
     for row_id, kind, expected, question in rows:
         ranked = ranker.rank(question, 5, stage)
+        if kb.other_agency(question, whole=ranked) is not None:
+            # Redirected to another agency by the directory (other_agencies.yml): no department answer.
+            ranked = replace(ranked, confident=False, leads=False)
         got = [h.code for h in ranked.hits]
         top = ranked.hits[0] if ranked.hits else None
         shown = ", ".join(f"{h.code}{'' if h.in_scope else '(out)'}:{h.score:.2f}" for h in ranked.hits[:3])

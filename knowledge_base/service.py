@@ -17,6 +17,7 @@ from pathlib import Path
 from knowledge_base.config import SearchSettings
 from knowledge_base.embedder import Embedder, make_embedder
 from knowledge_base.index import DenseIndex, IndexMismatch, Unit
+from knowledge_base.text import fold, words
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +60,30 @@ class SearchResponse:
     story: str = ""
     matched_words: list[str] = field(default_factory=list)
     leads: bool = False  # not confident, but the first result leads the rest clearly (Params.lead_margin)
+    # Another agency's matter the message names (other_agencies.yml) and no department procedure it asks about.
+    other_agency: "AgencyMatter | None" = None
 
     def to_dict(self) -> dict:
         return {"query": self.query, "confident": self.confident, "results": [h.to_dict() for h in self.results],
                 "ambiguous_between": list(self.ambiguous_between), "aspects": list(self.aspects),
-                "story": self.story, "matched_words": list(self.matched_words), "leads": self.leads}
+                "story": self.story, "matched_words": list(self.matched_words), "leads": self.leads,
+                "other_agency": self.other_agency.to_dict() if self.other_agency else None}
+
+
+@dataclass(frozen=True)
+class AgencyMatter:
+    """Another agency's matter a message is about: who handles it and where its national page is."""
+
+    key: str
+    agency: str
+    description: str
+    code: str | None  # the national procedure shown, when the catalogue has one
+    url: str  # its page on the national portal, else the portal
+    cue: str  # the words of the message that named it
+
+    def to_dict(self) -> dict:
+        return {"key": self.key, "agency": self.agency, "description": self.description, "code": self.code,
+                "url": self.url, "cue": self.cue}
 
 
 @dataclass
@@ -190,7 +210,44 @@ class KnowledgeBase:
         hits = [SearchHit(h.code, h.name, h.score, h.in_scope, h.agency, h.handled_at) for h in ranked.hits]
         return SearchResponse(query=query, confident=ranked.confident, results=hits,
                               ambiguous_between=list(ranked.ambiguous_between), aspects=list(ranked.aspects),
-                              story=ranked.story, matched_words=list(ranked.matched_words), leads=ranked.leads)
+                              story=ranked.story, matched_words=list(ranked.matched_words), leads=ranked.leads,
+                              other_agency=self.other_agency(query, whole=ranked))
+
+    def other_agency(self, text: str, focus: str | None = None, whole=None) -> AgencyMatter | None:
+        """Another agency's matter the message names, unless it asks about a department procedure.
+
+        The directory's cue decides what matter is named; search decides whether the message also asks about a
+        department procedure: the whole message and what is left with the cue's words taken out must not both
+        find the same one, the latter on a word of its own ("xin giấy phép xây dựng nhà trên đất chưa có sổ đỏ" still finds the building permit; "làm sổ
+        đỏ lần đầu ở đâu" leaves "làm lần đầu ở đâu", which finds only generic words). `focus`: the code of the
+        procedure in focus; what is left stays on it when it shares a word of its own with the focus's record
+        ("đất chưa có sổ đỏ thì sao" after the house permit), not when it is only "còn … thì sao". `whole`: the
+        ranking of the whole message, when the caller has it."""
+        from knowledge_base import other_agencies
+
+        state = self._require()
+        match = other_agencies.find(state.data.other_agencies, text)
+        if match is None:
+            return None
+        rest = other_agencies.without_cue(text, match)
+        generic = {fold(w) for w in state.data.other_agencies.generic_words}
+        own = set(words(fold(rest))) - generic
+        whole = whole or state.ranker.rank(text, 3)
+        ranked = state.ranker.rank(rest, 3)
+        first, top = (whole.hits[0] if whole.hits else None), (ranked.hits[0] if ranked.hits else None)
+        # The department's when the whole message and what is left both find the same department procedure,
+        # the latter on a word of its own: a short remainder often scores "confident" on generic words alone.
+        if (first is not None and top is not None and top.in_scope and top.code == first.code
+                and (whole.confident or whole.leads)
+                and {w for w in ranked.matched_words if " " not in w} - generic):
+            return None
+        focused = state.data.procedures.get(focus) if focus else None
+        if focused is not None and own & set(words(fold(focused.model_dump_json()))):
+            return None
+        matter = match.matter
+        code = matter.codes[0] if matter.codes else None
+        url = self.national_page(code) if code else state.data.department.national_portal
+        return AgencyMatter(matter.key, matter.agency, matter.description, code, url, match.cue)
 
     def analyse(self, text: str, top_k: int = 5) -> SearchResponse:
         """A citizen's message, however long: the procedure it is about and every aspect it asks.

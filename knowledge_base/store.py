@@ -5,6 +5,7 @@ Layout under ``root`` (default: ``knowledge_base/data`` beside this module)::
     procedures/<code>.yml   one department procedure per file (staff review these)
     catalogue.jsonl         other agencies' procedures, one JSON object per line
     department.yml          the department profile
+    other_agencies.yml      other agencies' matters citizens bring here (optional; knowledge_base/other_agencies.py)
     import-report.json      what the last national import did (not part of the served content)
 
 Every problem is reported as ``file:line: field: what is wrong`` so staff can fix the file directly.
@@ -21,6 +22,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from knowledge_base import other_agencies
 from knowledge_base.models import CatalogueEntry, DepartmentProfile, Procedure
 from knowledge_base.text import fold
 
@@ -46,6 +48,7 @@ class KnowledgeBaseData:
     department: DepartmentProfile
     content_hash: str
     root: Path = field(default=DEFAULT_ROOT)
+    other_agencies: other_agencies.Directory = field(default_factory=other_agencies.Directory)
 
     def catalogue_by_code(self) -> dict[str, CatalogueEntry]:
         return {entry.code: entry for entry in self.catalogue}
@@ -61,9 +64,10 @@ def load_knowledge_base(root: Path | None = None) -> KnowledgeBaseData:
     procedures = _load_procedures(root, problems, files)
     catalogue = _load_catalogue(root, problems, files)
     department = _load_department(root, problems, files)
+    directory = _load_other_agencies(root, problems, files, {entry.code for entry in catalogue})
     if problems:
         raise KnowledgeBaseError(problems)
-    return KnowledgeBaseData(procedures, catalogue, department, files.content_hash(), root)
+    return KnowledgeBaseData(procedures, catalogue, department, files.content_hash(), root, directory)
 
 
 def content_hash(root: Path | None = None) -> str:
@@ -106,7 +110,8 @@ class _Snapshot:
 
 def _content_files(root: Path) -> list[Path]:
     files = sorted((root / PROCEDURES_DIR).glob("*.yml")) if (root / PROCEDURES_DIR).is_dir() else []
-    return files + [p for p in (root / CATALOGUE_FILE, root / DEPARTMENT_FILE) if p.is_file()]
+    return files + [p for p in (root / CATALOGUE_FILE, root / DEPARTMENT_FILE, root / other_agencies.FILE)
+                    if p.is_file()]
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -236,6 +241,19 @@ def _load_department(root: Path, problems: list[str], files: _Snapshot) -> Depar
         problems.append(f"{DEPARTMENT_FILE}:0: department: file is missing")
         return DepartmentProfile()
     return _load_yaml_model(path, root, DepartmentProfile, problems, files) or DepartmentProfile()
+
+
+def _load_other_agencies(root: Path, problems: list[str], files: _Snapshot,
+                         catalogue_codes: set[str]) -> other_agencies.Directory:
+    path = root / other_agencies.FILE
+    if not path.is_file():
+        return other_agencies.Directory()
+    directory = _load_yaml_model(path, root, other_agencies.Directory, problems, files)
+    if directory is None:
+        return other_agencies.Directory()
+    for loc, message in other_agencies.problems(directory, catalogue_codes):
+        problems.append(f"{other_agencies.FILE}:{_line(path, loc)}: {_dotted(loc)}: {message}")
+    return directory
 
 
 # --- locating errors ------------------------------------------------------------------------------
