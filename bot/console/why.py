@@ -27,7 +27,10 @@ def decision(turn: Turn, previous_procedure: str | None) -> str:
     if turn.text.startswith("/"):
         return "offer"  # a tapped button, or a typed reply the gateway matched to one
     if turn.status == "out_of_scope":
-        return "other_agency" if turn.procedure else "chat"
+        # A matter of the directory may have no national code (social insurance in general): the action's
+        # reason still names another agency.
+        other = turn.procedure or (turn.reason or "").startswith("another agency")
+        return "other_agency" if other else "chat"
     if turn.status in ("fallback", "handed_over", "feedback", "chat"):
         return turn.status
     if turn.procedure and turn.procedure == previous_procedure:
