@@ -6,9 +6,9 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
-from knowledge_base.text import fold, has_accents, words
+from knowledge_base.text import fold, words
 
 FILE = "other_agencies.yml"
 
@@ -37,6 +37,19 @@ class Directory(BaseModel):
 
     generic_words: list[str] = Field(default_factory=list)
     matters: list[Matter] = Field(default_factory=list)
+    _by_first_word: dict | None = PrivateAttr(default=None)
+
+    def cues_by_first_word(self) -> dict[str, list[tuple[int, int, list[str], list[str]]]]:
+        """Each cue's words (as written and folded) under its first folded word, made once per load."""
+        if self._by_first_word is None:
+            index: dict[str, list] = {}
+            for m, matter in enumerate(self.matters):
+                for c, cue in enumerate(matter.cues):
+                    want = _tokens(cue)
+                    if want:
+                        index.setdefault(fold(want[0]), []).append((m, c, want, [fold(w) for w in want]))
+            self._by_first_word = index
+        return self._by_first_word
 
 
 
@@ -73,26 +86,27 @@ def _tokens(text: str) -> list[str]:
     return words(unicodedata.normalize("NFC", text).lower())
 
 
-def _same(typed: str, cue_word: str) -> bool:
-    # A word typed with accents must match the cue's accents ("thuê" rent is not "thuế" tax); one typed without
-    # them matches any accents.
-    return typed == cue_word or (not has_accents(typed) and fold(typed) == fold(cue_word))
-
-
 def find(directory: Directory, text: str) -> Match | None:
-    """The matter whose longest cue the message holds (as whole words), or None."""
+    """The matter whose longest cue the message holds (as whole words), or None; between cues of one length,
+    the first in the file. A word typed with accents must match the cue's accents ("thuê" rent is not "thuế"
+    tax); one typed without them matches any accents."""
     typed = _tokens(text)
-    best: Match | None = None
-    for matter in directory.matters:
-        for cue in matter.cues:
-            want = _tokens(cue)
-            n = len(want)
-            for start in range(len(typed) - n + 1):
-                if all(_same(typed[start + k], want[k]) for k in range(n)):
-                    if best is None or n > best.end - best.start:
-                        best = Match(matter, cue, start, start + n)
-                    break
-    return best
+    folded = [fold(t) for t in typed]
+    found: list[tuple[int, int, int, int]] = []  # (-length, matter, cue, start): the smallest wins
+    for start, word in enumerate(folded):
+        # Only the cues that can start here: search runs this for every message, over every cue.
+        for m, c, want, want_folded in directory.cues_by_first_word().get(word, ()):
+            end = start + len(want)
+            if end <= len(typed) and all(
+                    typed[start + k] == want[k] or (folded[start + k] == typed[start + k]
+                                                    and folded[start + k] == want_folded[k])
+                    for k in range(len(want))):
+                found.append((-len(want), m, c, start))
+    if not found:
+        return None
+    length, m, c, start = min(found)
+    matter = directory.matters[m]
+    return Match(matter, matter.cues[c], start, start - length)
 
 
 def without_cue(text: str, match: Match) -> str:
