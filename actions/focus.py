@@ -186,24 +186,22 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
     focused = kb.get(focus) if focus else None
     if text.startswith("/"):  # a tapped button names nothing to search
         return Resolution(focused)
-    if not names_something(text):
-        near = await relative(kb, story(text), focused) if focused is not None else None
-        procedure = kb.get(near.code) if near is not None else None
-        return Resolution(procedure, near.score, changed=True) if procedure is not None else Resolution(focused)
     # Searched without the asks and the places ("còn làm hộ chiếu thì ở đâu" → "làm hộ chiếu"): they only
     # blur the score of what is named.
     asked = story(text)
     # "mất giấy đó thì sao": the paper in focus, whatever else its few words resemble.
     pointing = focused is not None and points_back(text)
-    own = await asyncio.to_thread(kb.search, asked, 5)
-    # Another agency's matter named by the directory, unless what else the message says finds a department
-    # procedure (or shares a word of its own with the focus, when there is one: "đất chưa có sổ đỏ thì sao" after the house permit).
-    matter = own.other_agency
-    if matter is not None and focused is not None:
-        matter = await asyncio.to_thread(kb.other_agency, asked, focused.code)
-    if matter is not None and not pointing:
+    # Another agency's matter named by the directory ("còn sổ đỏ thì làm ở đâu"), before the few-words reading
+    # below takes the message for a detail of the focus; the directory keeps it on the focus when what else it
+    # says shares a word of its own with the focus ("đất chưa có sổ đỏ thì sao" after the house permit).
+    if not pointing and (matter := await asyncio.to_thread(kb.other_agency, asked, focus)) is not None:
         redirect(dispatcher, matter)
         return Resolution(handled=True)
+    if not names_something(text):
+        near = await relative(kb, story(text), focused) if focused is not None else None
+        procedure = kb.get(near.code) if near is not None else None
+        return Resolution(procedure, near.score, changed=True) if procedure is not None else Resolution(focused)
+    own = await asyncio.to_thread(kb.search, asked, 5)
     if focused is None:
         top = own.results[0] if own.results else None
         if own.confident and top is not None and top.in_scope and (procedure := kb.get(top.code)) is not None:

@@ -24,7 +24,7 @@ from knowledge_base.question import reduce_question
 from knowledge_base.siblings import question_cues
 from knowledge_base.text import fold
 from actions.procedures import (ActionAnswerProcedure, answer_from_search, answered_as_question, aspect_answer,
-                                merger_note, opening, redirect)
+                                merger_note, opening)
 from actions.turns import report_funnel, report_turn
 
 logger = logging.getLogger(__name__)
@@ -197,12 +197,6 @@ class ActionOutOfScope(MessageAction):
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb,
                      text: str) -> list[dict[str, Any]]:
-        # The classifier knows "not ours" but not whose: a matter of the directory (residence, tax...) is named
-        # with its agency, as when search reads it first.
-        matter = kb.other_agency(text, tracker.get_slot("procedure_code")) if kb.ready else None
-        if matter is not None:
-            redirect(dispatcher, kb, matter)
-            return []
         say(dispatcher, "out_of_scope", buttons=buttons.help_options())
         report_turn(dispatcher, "out_of_scope", reason="not an administrative procedure")
         return []

@@ -204,6 +204,11 @@ async def answered_as_question(dispatcher: CollectingDispatcher, kb, tracker: Tr
     focus = kb.get(tracker.get_slot("procedure_code") or "")
     if (events := place_said(dispatcher, kb, focus, text, opened=False)) is not None:
         return events
+    # Another agency's matter is said whichever path the classifier chose ("dang ky ket hon o dau" read as a
+    # receipt-code lookup, "tạm trú" as small talk): the directory decides it, not the intent.
+    if (matter := await asyncio.to_thread(kb.other_agency, text, focus.code if focus else None)) is not None:
+        redirect(dispatcher, kb, matter)
+        return []
     named = names_something(text)
     found = await asyncio.to_thread(kb.search, text, 5) if named else None
     top = found.results[0] if found and found.results else None
