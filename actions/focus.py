@@ -86,7 +86,8 @@ def clearly_other_agency(found: SearchResponse, text: str) -> SearchHit | None:
     return top if top.score >= CERTAIN_OTHER_AGENCY or coverage(text, top.name) >= CLEAR_COVERAGE else None
 
 
-def _moved(own: SearchResponse, refined: SearchResponse, focus: str, new_topic: bool = True) -> SearchHit | None:
+def _moved(own: SearchResponse, refined: SearchResponse, focus: str, new_topic: bool = True,
+           focus_name: str = "") -> SearchHit | None:
     """The department procedure a message moves the focus to, or None to stay; with `new_topic` False (the
     message points back at the focus) only to a sibling of the focus."""
     o = own.results[0] if own.results else None
@@ -96,8 +97,14 @@ def _moved(own: SearchResponse, refined: SearchResponse, focus: str, new_topic: 
     # With the focus's name added, a detail of the citizen's case still ranks the focus first ("nhà 3 tầng ở
     # xã" → the house permit over its repair sibling); a new topic does not.
     detail_fits_focus = r is not None and r.code == focus and o is not None and siblings(o.name, r.name)
+    # A sibling of the focus, read with the focus's name added, scoring clearly above what the message finds
+    # alone: the message picks a variant of the focus ("nếu bị mất thì cấp lại" after a certificate → its
+    # re-issue), however sure search is of those few words alone (another family's re-issue). The focus itself
+    # ranking first there says nothing: its name's words lift it whatever the message names.
+    refines_focus = (r is not None and o is not None and r.in_scope and r.code != focus and bool(focus_name)
+                     and r.score - o.score >= SWITCH_MARGIN and siblings(focus_name, r.name))
     if (new_topic and own.confident and o is not None and o.in_scope and o.code != focus and not detail_fits_focus
-            and (focus_score is None or o.score - focus_score >= SWITCH_MARGIN)):
+            and not refines_focus and (focus_score is None or o.score - focus_score >= SWITCH_MARGIN)):
         # A new topic of its own ("còn phù hiệu xe tải thì sao"), unless a sibling of the focus fits better; only
         # a sibling of that topic too, since the focus's words in the refined search lift its family's scores
         # whatever the message names.
@@ -208,7 +215,7 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
             return Resolution(procedure, top.score, changed=True)
     else:
         refined = await asyncio.to_thread(kb.search, f"{family_for(focused.name, asked)} {asked}", 5)
-        moved = _moved(own, refined, focused.code, new_topic=not pointing)
+        moved = _moved(own, refined, focused.code, new_topic=not pointing, focus_name=focused.name)
         if moved is None and not pointing and not (own.confident and own.results and own.results[0].in_scope):
             moved = await relative(kb, asked, focused)
         if moved is not None and (procedure := kb.get(moved.code)) is not None:

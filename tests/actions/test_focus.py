@@ -87,6 +87,19 @@ def test_a_new_topic_moves_the_focus():
     assert _moved(own, refined, "1.013225").code == "2.002288"
 
 
+def test_variant_words_alone_pick_a_sibling_of_the_focus_over_another_familys_variant():
+    # "nếu bị mất thì cấp lại thế nào" after the practising certificate: alone, those words find the driving-school
+    # licence's re-issue; with the certificate's name added, the certificate's own re-issue, far ahead.
+    cert = "Cấp chứng chỉ hành nghề hoạt động xây dựng"
+    cert_reissue = "Cấp lại chứng chỉ hành nghề hoạt động xây dựng"
+    school_reissue = "Cấp lại Giấy phép đào tạo lái xe ô tô khi bị mất, bị hỏng"
+    own = found(hit("1.005210", school_reissue, 0.58), hit("1.013217", cert_reissue, 0.56))
+    refined = found(hit("1.013217", cert_reissue, 0.91), hit("1.013237", cert, 0.71))
+    assert _moved(own, refined, "1.013237", focus_name=cert).code == "1.013217"
+    # without the focus's name nothing tells the variant from a new topic: the few words decide
+    assert _moved(own, refined, "1.013237").code == "1.005210"
+
+
 def test_a_new_topic_is_not_taken_for_a_sibling_of_the_focus():
     # The focus's words lift its own family in the refined search: "phù hiệu xe taxi" after a broker certificate
     # is the badge, not the broker certificate's other re-issue.
