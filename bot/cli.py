@@ -9,6 +9,7 @@ USAGE = """usage: python -m bot COMMAND [ARGS]
 commands:
   run                 start the whole assistant (Rasa, action server, gateway)
   index               load the knowledge base and build its search index if it is missing or stale
+  train               train the Rasa model if no trained model matches its inputs (models/, by hash)
   kb ...              knowledge base: import-national, validate, show, export, import
   search ...          search the knowledge base (questions on stdin)
   eval FILE.tsv       measure search on a question file
@@ -27,6 +28,11 @@ def main(argv: list[str]) -> int:
         return run_main(rest)
     if command == "index":
         return _index()
+    if command == "train":
+        from bot.training import ensure_model
+
+        ensure_model(lambda msg: print(f"[train] {msg}", flush=True))
+        return 0
     if command == "kb":
         from knowledge_base.kb_cli import kb_main
 
