@@ -38,6 +38,12 @@ class Directory(BaseModel):
     generic_words: list[str] = Field(default_factory=list)
     matters: list[Matter] = Field(default_factory=list)
     _by_first_word: dict | None = PrivateAttr(default=None)
+    _generic: frozenset[str] | None = PrivateAttr(default=None)
+
+    def folded_generic_words(self) -> frozenset[str]:
+        if self._generic is None:
+            self._generic = frozenset(fold(w) for w in self.generic_words)
+        return self._generic
 
     def cues_by_first_word(self) -> dict[str, list[tuple[int, int, list[str], list[str]]]]:
         """Each cue's words (as written and folded) under its first folded word, made once per load."""
@@ -56,7 +62,7 @@ class Directory(BaseModel):
 def problems(directory: Directory, catalogue_codes: set[str]) -> list[tuple[tuple, str]]:
     """(location, what is wrong) for what the schema cannot check: duplicate keys, cues made only of generic
     words (a redirect must never rest on one, issue 26), codes the catalogue does not hold."""
-    generic = {fold(w) for w in directory.generic_words}
+    generic = directory.folded_generic_words()
     found: list[tuple[tuple, str]] = []
     seen: set[str] = set()
     for i, matter in enumerate(directory.matters):

@@ -218,8 +218,9 @@ class KnowledgeBase:
 
         The directory's cue decides what matter is named; search decides whether the message also asks about a
         department procedure: the whole message and what is left with the cue's words taken out must not both
-        find the same one, the latter on a word of its own ("xin giấy phép xây dựng nhà trên đất chưa có sổ đỏ" still finds the building permit; "làm sổ
-        đỏ lần đầu ở đâu" leaves "làm lần đầu ở đâu", which finds only generic words). `focus`: the code of the
+        find the same one, the latter on a word of its own ("xin giấy phép xây dựng nhà trên đất chưa có sổ đỏ"
+        still finds the building permit; "làm sổ đỏ lần đầu ở đâu" leaves "làm lần đầu ở đâu", which finds only
+        generic words). `focus`: the code of the
         procedure in focus; what is left stays on it when it shares a word of its own with the focus's record
         ("đất chưa có sổ đỏ thì sao" after the house permit), not when it is only "còn … thì sao". `whole`: the
         ranking of the whole message, when the caller has it."""
@@ -230,7 +231,7 @@ class KnowledgeBase:
         if match is None:
             return None
         rest = other_agencies.without_cue(text, match)
-        generic = {fold(w) for w in state.data.other_agencies.generic_words}
+        generic = state.data.other_agencies.folded_generic_words()
         own = set(words(fold(rest))) - generic
         whole = whole or state.ranker.rank(text, 3)
         ranked = state.ranker.rank(rest, 3)

@@ -9,17 +9,20 @@ answered at once (confident, or leading clearly). Prints each reply and the pass
 
 from __future__ import annotations
 
+import asyncio
+import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from actions.focus import clearly_other_agency  # noqa: E402
+from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
+
+from actions.procedures import answer_from_search  # noqa: E402
 from knowledge_base.search_cli import read_rows  # noqa: E402
 from knowledge_base.service import KnowledgeBase  # noqa: E402
 
-CLARIFY_MIN_SCORE = 0.3
 # The batch's short matter names → the directory's keys (knowledge_base/data/other_agencies.yml).
 MATTERS = {"land": {"land_certificate"}, "res": {"residence"}, "drive": {"driving_licence"}, "tax": {"tax"},
            "civil": {"birth_registration", "marriage_registration", "death_registration"}, "id": {"id_card"},
@@ -28,25 +31,20 @@ MATTERS = {"land": {"land_certificate"}, "res": {"residence"}, "drive": {"drivin
 
 
 def reply(kb: KnowledgeBase, text: str) -> tuple[str, str]:
-    """(kind, detail): redirect/answer/siblings/choices/not_found, and the agency or code."""
-    found = kb.search(text, 5)
-    if found.other_agency is not None:
-        return "redirect", f"{found.other_agency.key}: {found.other_agency.agency}"
-    if not found.results:
-        return "not_found", ""
-    if (other := clearly_other_agency(found, text)) is not None:
-        return "redirect", f"{other.code} {other.agency}"
-    top = found.results[0]
-    if found.confident and top.in_scope:
-        if len(found.ambiguous_between) > 1:
-            return "siblings", "|".join(found.ambiguous_between)
-        return "answer", top.code
-    choices = [h for h in found.results if h.in_scope and h.score >= CLARIFY_MIN_SCORE]
-    if not choices:
-        return "not_found", f"top {top.code} {'dept' if top.in_scope else top.agency}"
-    if (found.leads and top.in_scope) or len(choices) == 1:
-        return "answer", choices[0].code
-    return "choices", "|".join(h.code for h in choices[:3])
+    """(kind, detail): redirect/answer/siblings/choices/not_found, and the matter, agency or code. The action's
+    own decision (`answer_from_search`) is run and its turn report read, so this script never restates it."""
+    dispatcher = CollectingDispatcher()
+    asyncio.run(answer_from_search(dispatcher, kb, text))
+    turn = next(m["custom"]["turn"] for m in dispatcher.messages if "turn" in (m.get("custom") or {}))
+    status, code, reason = turn["status"], turn["procedure"] or "", turn["reason"] or ""
+    if status == "out_of_scope":
+        matter = re.search(r"matter \((\w+)\)", reason)
+        return "redirect", f"{matter.group(1)}:" if matter else code
+    if status == "answered":
+        return "answer", code
+    if status == "clarified":
+        return ("siblings" if reason == "siblings" else "choices"), code
+    return "not_found", reason
 
 
 def main(path: str) -> int:
