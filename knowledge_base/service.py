@@ -238,8 +238,10 @@ class KnowledgeBase:
         first, top = (whole.hits[0] if whole.hits else None), (ranked.hits[0] if ranked.hits else None)
         # The department's when the whole message and what is left both find the same department procedure,
         # the latter on a word of its own: a short remainder often scores "confident" on generic words alone.
+        # What is left must find it on its own too (confident or leading): a verb it shares with one name
+        # ("chuyển … cho con" beside "chuyển hộ khẩu") is no sign of a department procedure.
         if (first is not None and top is not None and top.in_scope and top.code == first.code
-                and (whole.confident or whole.leads)
+                and (whole.confident or whole.leads) and (ranked.confident or ranked.leads)
                 and {w for w in ranked.matched_words if " " not in w} - generic):
             return None
         focused = state.data.procedures.get(focus) if focus else None
