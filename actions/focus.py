@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.wording import GENERIC_WORDS, coverage, names_something, own_words, points_back, story, tells_own_situation
+from actions.wording import (GENERIC_WORDS, coverage, names_something, only_what_happened, own_words, points_back, story,
+                             tells_own_situation)
 from knowledge_base import siblings as sib
 from knowledge_base.models import Procedure
 from knowledge_base.service import KnowledgeBase, SearchHit, SearchResponse
@@ -49,6 +50,20 @@ def siblings(name: str, other: str) -> bool:
     """Two procedures of one family, told apart only by variant or kind of work (new/repair, level III/I)."""
     key = lambda n: " ".join(w for w in words(fold(_head(n))) if w not in _VARIANT_WORDS)  # noqa: E731
     return key(name) == key(other)
+
+
+# A variant of the focus names (nearly) every word of the focus's object: a re-issue of the vehicle-inspection
+# certificate, not the safety-inspection one whose head is the same ("Giấy chứng nhận đủ điều kiện hoạt động").
+VARIANT_OBJECT_SHARE = 0.9
+
+
+def variant_of(name: str, other: str) -> bool:
+    """`other` is the same paper as `name` in another variant (re-issue, renewal, change...)."""
+    if not siblings(name, other):
+        return False
+    head = _FAMILY_END.split(name, maxsplit=1)[0]
+    own = {w for w in words(fold(head)) if w not in _VARIANT_WORDS}
+    return bool(own) and len(own & set(words(fold(other)))) / len(own) >= VARIANT_OBJECT_SHARE
 
 
 def family_for(name: str, text: str) -> str:
@@ -215,6 +230,15 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
             return Resolution(procedure, top.score, changed=True)
     else:
         refined = await asyncio.to_thread(kb.search, f"{family_for(focused.name, asked)} {asked}", 5)
+        if only_what_happened(text):
+            # Focus first: what happened to a paper, with no word naming another object ("bị hỏng thì sao"),
+            # picks a variant of the focus or stays on it, however sure search is of those words alone (another
+            # family's re-issue or renewal).
+            r = refined.results[0] if refined.results else None
+            if (r is not None and r.in_scope and r.code != focused.code and variant_of(focused.name, r.name)
+                    and (procedure := kb.get(r.code)) is not None):
+                return Resolution(earlier_sibling(kb, tracker, procedure, text) or procedure, r.score, changed=True)
+            return Resolution(focused)
         moved = _moved(own, refined, focused.code, new_topic=not pointing, focus_name=focused.name)
         if moved is None and not pointing and not (own.confident and own.results and own.results[0].in_scope):
             moved = await relative(kb, asked, focused)

@@ -209,6 +209,15 @@ async def answered_as_question(dispatcher: CollectingDispatcher, kb, tracker: Tr
     if (matter := await asyncio.to_thread(kb.other_agency, text, focus.code if focus else None)) is not None:
         redirect(dispatcher, kb, matter)
         return []
+    reading = reduce_question(text)
+    asked = [a for a in reading.aspects if a != "permit_needed"]
+    if focus is not None and asked and not names_something(reading.story):
+        # Only an aspect asked ("ho so", "phí?", "bao lâu") while a procedure is in focus: that aspect of the focus,
+        # whatever the classifier read (a bare "hồ sơ" is not a file to look up).
+        events = answering.several(dispatcher, kb, focus, asked, cases.current(tracker, focus))
+        say(dispatcher, "ask_feedback", buttons=buttons.feedback())
+        report_turn(dispatcher, "answered", focus.code, reason="+".join(asked) + " of the focus")
+        return events
     named = names_something(text)
     found = await asyncio.to_thread(kb.search, text, 5) if named else None
     top = found.results[0] if found and found.results else None

@@ -37,7 +37,11 @@ PLACES = re.compile(r"\b(?:ha giang|tuyen quang|dong van|meo vac|yen minh|quan b
                     r"(?:xa(?! hoi)|phuong|thon|huyen|tinh|thi tran|thanh pho|tp|to dan pho|ban)(?=[ ,.;:!?]|$))\b")
 # Around what is named: "còn … thì sao", "thế còn", and the office a where-question names ("văn phòng nộp ở
 # đâu" asks where, it does not name a notary office).
-FRAME = re.compile(r"^\s*(?:(?:the|vay|con|a|ua|oi|hoi|cho hoi|quay lai|tro lai|quay ve|ve lai)\s+)+|(?:\s+(?:thi|thi sao|sao|vay|nhi|a|nhe))+\s*$|"
+# A condition or a later time framing it ("sau này nếu …", "trường hợp …") and a how-question closing it ("… thì
+# làm sao", "… phải làm gì") say nothing about which procedure either.
+FRAME = re.compile(r"^\s*(?:(?:the|vay|con|a|ua|oi|hoi|cho hoi|quay lai|tro lai|quay ve|ve lai|sau nay|neu|nhu|gia su|"
+                   r"trong truong hop|truong hop|bay gio|gio|lo|thuc ra|that ra)\s+)+|"
+                   r"(?:\s+(?:thi|thi sao|sao|vay|nhi|a|nhe|lam sao|lam the nao|the nao|phai lam gi|lam gi|phai lam sao))+\s*$|"
                    r"\b(?:van phong|bo phan|tru so|phong ban|noi nop|cho nao)\b")
 # What happened to a paper: made of aspect words ("mất" as in "mất bao lâu"), yet a detail that picks a sibling
 # (reissue, renewal, adjustment).
@@ -96,6 +100,22 @@ def only_a_place(text: str) -> bool:
 
 def mentions_ha_giang(text: str) -> bool:
     return bool(HA_GIANG.search(fold(text)))
+
+
+# Words that point at a paper or close a sentence without naming anything ("cái cũ đó bị mất rồi").
+_POINTING = set("cai con chiec tam do nay kia ay roi nua luon mat bi".split())
+# The acts that tell siblings apart; with what happened, they still name no object ("bị mất thì cấp lại").
+_VARIANT_ACTS = re.compile(r"\b(?:cap lai|xin lai|gia han|cap doi|doi lai|dieu chinh)\b")
+
+
+def only_what_happened(text: str) -> bool:
+    """The message says only what happened to a paper ("bị hỏng thì sao", "cái cũ hết hạn rồi"): no word of its
+    own names an object, so it can only pick a variant of the procedure in focus, never another procedure."""
+    asked = story(text)
+    if not SITUATION.search(fold(asked)):
+        return False
+    left = _cut(_cut(asked, SITUATION), _VARIANT_ACTS)
+    return not [w for w in own_words(left, False) if w not in _POINTING]
 
 
 def own_words(text: str, accented: bool) -> list[str]:

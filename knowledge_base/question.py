@@ -52,6 +52,16 @@ _ASKS: dict[str, str] = {
     ),
 }
 _ASK_RE = {aspect: re.compile(rf"\b(?:{pattern})\b") for aspect, pattern in _ASKS.items()}
+# A message that is only an aspect's name, as one types on a phone after an answer ("hồ sơ", "giấy tờ cần có",
+# "thời hạn", "nơi nộp"): an ask of that aspect. Only as the whole message: "hồ sơ" inside a sentence is as often
+# the citizen's own file ("hồ sơ của tôi").
+_BARE_ASKS: dict[str, str] = {
+    DOCUMENTS: r"(?:thanh phan )?(?:ho so|giay to)(?: (?:ho so|giay to|can co|can thiet|kem theo|can nop|phai nop))?"
+               r"|mau don|to khai|don de nghi",
+    TIME: r"thoi (?:gian|han)(?: giai quyet| tra ket qua| xu ly)?",
+    WHERE: r"noi (?:nop|tiep nhan)(?: ho so)?|dia (?:diem|chi) (?:nop|tiep nhan)(?: ho so)?|co quan (?:giai quyet|tiep nhan)",
+}
+_BARE_RE = {aspect: re.compile(rf"(?:{pattern})") for aspect, pattern in _BARE_ASKS.items()}
 
 # Politeness, greetings and filler that never name a procedure.
 _FILLER = re.compile(
@@ -87,6 +97,9 @@ def reduce_question(text: str) -> ReducedQuestion:
     if len(folded) != len(original):  # a character whose case or accent folding changes length: no cutting
         return ReducedQuestion(text=text, story=original, aspects=[a for a in ASPECTS if _ASK_RE[a].search(folded)])
     aspects = [a for a in ASPECTS if _ASK_RE[a].search(folded)]
+    bare = re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", _FILLER.sub(" ", folded))).strip()
+    if not aspects and (named := next((a for a, p in _BARE_RE.items() if p.fullmatch(bare)), None)):
+        return ReducedQuestion(text=text, story="", aspects=[named])
     spans: list[tuple[int, int]] = []
     for aspect, pattern in _ASK_RE.items():
         if aspect != PERMIT_NEEDED:  # "có phải xin phép xây nhà không" still names the procedure

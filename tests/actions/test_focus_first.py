@@ -1,0 +1,66 @@
+"""The procedure in focus first: a follow-up that says only what happened to a paper picks a variant of the focus
+(or stays on it), and an aspect named alone is asked of the focus, whatever the classifier read. Real search."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.focus import resolve
+from actions.guidance import ActionStatusLookup
+
+INSPECTION_CENTRE = "1.001322"  # Cấp mới GCN đủ điều kiện hoạt động kiểm định xe cơ giới
+INSPECTION_CENTRE_REISSUE = "1.001296"
+PRACTISING = "1.013237"  # Cấp mới chứng chỉ hành nghề hoạt động xây dựng
+PRACTISING_REISSUE = "1.013217"
+DRIVING_SCHOOL = "1.001777"
+
+
+@pytest.fixture(autouse=True)
+def actions_search(kb, monkeypatch):
+    monkeypatch.setattr("actions.deps.knowledge_base", lambda: kb)
+
+
+def tracker(text: str, focus: str | None, intent: str = "ask_procedure") -> Tracker:
+    return Tracker("citizen", {"procedure_code": focus}, {"intent": {"name": intent}, "entities": [], "text": text},
+                   [], False, None, {}, "action_listen")
+
+
+def resolved(kb, text: str, focus: str) -> str | None:
+    found = asyncio.run(resolve(kb, tracker(text, focus), CollectingDispatcher(), lambda d, hit: None))
+    return found.procedure.code if found.procedure else None
+
+
+@pytest.mark.parametrize("focus, text, expected", [
+    (INSPECTION_CENTRE, "sau này nếu bị mất giấy chứng nhận đó thì làm sao", INSPECTION_CENTRE_REISSUE),
+    (INSPECTION_CENTRE, "bị hỏng thì sao", INSPECTION_CENTRE_REISSUE),
+    (PRACTISING, "nếu bị mất thì cấp lại thế nào", PRACTISING_REISSUE),
+    # the focus's family has no renewal: it stays, never another family's renewal
+    (INSPECTION_CENTRE, "hết hạn rồi thì sao", INSPECTION_CENTRE),
+])
+def test_what_happened_to_the_paper_refines_within_the_focus(kb, focus, text, expected):
+    assert resolved(kb, text, focus) == expected
+
+
+def test_a_new_object_with_what_happened_still_leaves_the_focus(kb):
+    assert resolved(kb, "phù hiệu xe tải bị mất thì xin lại thế nào", INSPECTION_CENTRE) not in (
+        INSPECTION_CENTRE, INSPECTION_CENTRE_REISSUE)
+
+
+def said(dispatcher: CollectingDispatcher) -> str:
+    return "\n".join(m.get("text") or "" for m in dispatcher.messages)
+
+
+def test_a_bare_file_word_after_an_answer_is_its_documents_not_a_status_lookup(kb):
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionStatusLookup().run(dispatcher, tracker("ho so", DRIVING_SCHOOL, "ask_status_lookup"), {}))
+    assert DRIVING_SCHOOL in said(dispatcher) and "Thành phần hồ sơ" in said(dispatcher)
+
+
+def test_a_bare_file_word_with_nothing_in_focus_is_still_a_status_lookup(kb):
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionStatusLookup().run(dispatcher, tracker("ho so", None, "ask_status_lookup"), {}))
+    assert "mã hồ sơ" in said(dispatcher)
