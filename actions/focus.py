@@ -59,9 +59,8 @@ VARIANT_OBJECT_SHARE = 0.9
 
 def variant_of(name: str, other: str) -> bool:
     """`other` is the same paper as `name` in another variant (re-issue, renewal, change...)."""
-    if not siblings(name, other):
-        return False
-    head = _FAMILY_END.split(name, maxsplit=1)[0]
+    # Up to a comma too: what follows it is a second paper or a list ("…, cấp Giấy phép xe tập lái").
+    head = _FAMILY_END.split(name, maxsplit=1)[0].split(",", 1)[0]
     own = {w for w in words(fold(head)) if w not in _VARIANT_WORDS}
     return bool(own) and len(own & set(words(fold(other)))) / len(own) >= VARIANT_OBJECT_SHARE
 

@@ -177,7 +177,11 @@ _ASK_ACTION = (
     (CONVERT, re.compile(r"\b(?:chuyen doi|cap doi|doi (?:sang |lai )?(?:chung chi|giay phep|bang|phu hieu))\b")),
     # more vehicles on a permit the citizen holds ("bổ sung thêm xe tập lái"); not "bổ sung hồ sơ"
     (ADD, re.compile(r"\b(?:bo sung|them) (?:them )?(?:xe|phuong tien|tau)\b")),
-    (REPAIR, re.compile(r"\b(?:sua chua|sua lai|sua nha|cai tao|nang cap|coi noi)\b")),
+    # works on what already stands, told by the part redone: a storey or a floor raised, a roof or wall pulled
+    # down and redone ("đổ thêm tầng tum", "nâng nền", "đập mái làm lại")
+    (REPAIR, re.compile(r"\b(?:sua chua|sua lai|sua nha|cai tao|nang cap|coi noi|mo rong nha|nang (?:tang|nen|cot nen)"
+                        r"|(?:do|xay|lam|coi) them (?:mot |1 |hai |2 )?tang|(?:dap|do|pha|thay|lop|lam lai|sua) (?:bo |lai )?"
+                        r"(?:mai|tuong|san thuong)|(?:mai|tuong) (?:lam|lop|xay) lai)\b")),
     (RELOCATE, re.compile(r"\b(?:di doi|di chuyen (?:nha|cong trinh))\b")),
     # building a house is new works, whatever stood there before ("phá nhà cũ để xây nhà 3 tầng"); "giấy phép
     # xây nhà" is only the permit's name

@@ -38,6 +38,8 @@ def resolved(kb, text: str, focus: str) -> str | None:
     (INSPECTION_CENTRE, "sau này nếu bị mất giấy chứng nhận đó thì làm sao", INSPECTION_CENTRE_REISSUE),
     (INSPECTION_CENTRE, "bị hỏng thì sao", INSPECTION_CENTRE_REISSUE),
     (PRACTISING, "nếu bị mất thì cấp lại thế nào", PRACTISING_REISSUE),
+    # the re-issue's name adds its case ("khi bị mất, bị hỏng"); the focus's name is its own object
+    ("1.000703", "bị mất rồi thì sao", "2.002287"),
     # the focus's family has no renewal: it stays, never another family's renewal
     (INSPECTION_CENTRE, "hết hạn rồi thì sao", INSPECTION_CENTRE),
 ])
