@@ -20,7 +20,7 @@ from actions.wording import (mentions_ha_giang, names_something, only_a_place, p
 from actions.turns import report_search, report_turn
 from knowledge_base import short_titles
 from knowledge_base.question import reduce_question
-from knowledge_base.service import AgencyMatter, SearchResponse
+from knowledge_base.service import AgencyMatter, SearchHit, SearchResponse
 from knowledge_base.text import fold
 
 CHOICES = 3
@@ -159,8 +159,10 @@ async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str, as
     if found.confident and top.in_scope:
         if len(found.ambiguous_between) > 1:
             return which_sibling(dispatcher, kb, found, found.aspects)
-        return answer(dispatcher, kb, top.code, top.score, text, case=cases.inferred(kb.get(top.code), [text]),
-                      aspects=found.aspects)
+        events = answer(dispatcher, kb, top.code, top.score, text, case=cases.inferred(kb.get(top.code), [text]),
+                        aspects=found.aspects)
+        await offer_also_asked(dispatcher, kb, text, top.code)
+        return events
     choices = [hit for hit in found.results if hit.in_scope and hit.score >= CLARIFY_MIN_SCORE][:CHOICES]
     if not choices:
         not_found(dispatcher, kb, "low confidence, no department procedure", top.score)
@@ -171,6 +173,8 @@ async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str, as
         first = choices[0]
         events = answer(dispatcher, kb, first.code, first.score, text, case=cases.inferred(kb.get(first.code), [text]),
                         aspects=found.aspects)
+        if await offer_also_asked(dispatcher, kb, text, first.code):
+            return events  # two asks in one message: the other ask, not the runners-up of a mixed search
         if others := choices[1:ALTERNATIVES + 1]:
             say(dispatcher, "procedure_alternatives",
                 buttons=[buttons.choose_procedure(h.code, h.name) for h in others])
@@ -178,6 +182,46 @@ async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str, as
     say(dispatcher, "procedure_unsure", buttons=[buttons.choose_procedure(h.code, h.name) for h in choices])
     report_turn(dispatcher, "clarified", choices[0].code, top.score, reason="close candidates")
     return [SlotSet("asked_aspects", found.aspects or None)]
+
+
+ONE_SENTENCE_WORDS = 30
+# Where a message joins two requests ("gia hạn giấy phép … và cấp lại giấy phép …"); folded.
+_JOINED = re.compile(r"\s*(?:\bva\b|\bvoi ca\b|\bcung nhu\b|\bva ca\b)\s*")
+
+
+async def also_asked(kb, text: str, answered: str) -> SearchHit | None:
+    """A second department procedure the message asks for beside the one answered: a part of it, between
+    joining words, that search finds on its own with confidence. One answer per turn; the other is offered."""
+    # Several sentences tell a story, each resembling something: one answer. One sentence may join two asks.
+    if len([s for s in re.split(r"[.!?\n]+", text) if s.strip()]) > 1 or len(text.split()) > ONE_SENTENCE_WORDS:
+        return None
+    told = reduce_question(text).story
+    folded, cuts = fold(told), [0]
+    for match in _JOINED.finditer(folded):
+        cuts += [match.start(), match.end()]
+    cuts.append(len(told))
+    # A part telling the citizen's situation ("tôi có mảnh đất ở xã …") asks for nothing of its own.
+    parts = [told[a:b] for a, b in zip(cuts[::2], cuts[1::2])
+             if len(topic_words(told[a:b])) >= 2 and not tells_own_situation(told[a:b])]
+    if len(parts) < 2:
+        return None
+    tops = []
+    for part in parts:
+        found = await asyncio.to_thread(kb.search, part, 3)
+        if found.confident and found.results and found.results[0].in_scope and found.other_agency is None:
+            tops.append(found.results[0])
+    if answered not in {hit.code for hit in tops}:
+        return None  # the parts do not say what was answered: a story, not two requests
+    return next((hit for hit in tops if hit.code != answered), None)
+
+
+async def offer_also_asked(dispatcher: CollectingDispatcher, kb, text: str, answered: str) -> bool:
+    if (other := await also_asked(kb, text, answered)) is None:
+        return False
+    procedure = kb.get(other.code)
+    say(dispatcher, "procedure_also_asked", title=procedure.short_title if procedure else other.name,
+        code=other.code, buttons=[buttons.choose_procedure(other.code, other.name)])
+    return True
 
 
 def place_said(dispatcher: CollectingDispatcher, kb, focus, text: str, opened: bool = True) -> list | None:

@@ -59,3 +59,19 @@ def test_close_candidates_are_still_a_choice(kb):
     choice = next(m for m in messages if m.get("text") == render("procedure_unsure"))
     assert len(choice["buttons"]) >= 2
     assert "Mã thủ tục:" not in "\n".join(m.get("text") or "" for m in messages)
+
+
+def test_two_procedures_joined_in_one_sentence_answer_one_and_offer_the_other(kb):
+    messages = reply(kb, "cho mình hỏi thủ tục gia hạn phù hiệu xe tải và chặt hạ cây xanh trên vỉa hè")
+    said = "\n".join(m.get("text") or "" for m in messages)
+    answered = next(code for code in ("2.002288", "1.002693") if f"Mã thủ tục: {code}" in said)
+    offer = next(m for m in messages if "Bạn còn hỏi thủ tục" in (m.get("text") or ""))
+    other = ({"2.002288", "1.002693"} - {answered}).pop()
+    assert other in offer["text"] and len(offer["buttons"]) == 1
+    assert render("procedure_alternatives") not in said  # the other ask, not the runners-up
+
+
+def test_a_story_of_several_sentences_offers_no_second_procedure(kb):
+    messages = reply(kb, "Nhà tôi ở phường, đã có giấy phép xây dựng và móng đã đổ xong. Giờ muốn sửa lại thiết kế "
+                         "thêm một tầng thì làm sao?")
+    assert not any("Bạn còn hỏi thủ tục" in (m.get("text") or "") for m in messages)
