@@ -21,7 +21,7 @@ from knowledge_base.lexical import STOPWORDS, LexicalIndex, tokens
 from knowledge_base import siblings as sib
 from knowledge_base.models import routing
 from knowledge_base.question import reduce_question
-from knowledge_base.text import AccentRestorer, expand_abbreviations, fold, has_accents, nfc, strip_accents
+from knowledge_base.text import AccentRestorer, expand_abbreviations, fold, has_accents, nfc, strip_accents, words
 
 CODE_IN_TEXT = re.compile(r"(?<![\d.])(\d\.\d{6})(?!\d)")
 
@@ -210,6 +210,7 @@ class Ranker:
                            for verb, rows in _rows_by(self.authority).items() if verb}
         self.families = [sib.family(r.name) for r in records]
         self.subjects = [fold(sib.without_variant(r.name)) for r in records]
+        self.special_cases = [_special_case(r.name) for r in records]
         self.dense_scale = self._calibrate()
 
     def _text_indexes(self, texts: list[list[al.Alias]]) -> tuple[LexicalIndex, AccentRestorer]:
@@ -347,7 +348,7 @@ class Ranker:
         hits = hits[:top_k]
         # A national code decides: known -> that record, unknown -> say so rather than guess.
         confident = confident_code is not None
-        ambiguous = [] if q["codes"] else self._ambiguous(hits, q["cues"])
+        ambiguous = [] if q["codes"] else self._ambiguous(hits, q["cues"], set(words(fold(q["expanded"]))))
         # Each signal on its own, with the blend's preferences: the department's procedure over another agency's
         # namesake ("cán bộ" folds to the "Bộ" of a ministry's copy), the variant the question names.
         prefer = prior * self.in_scope + adjust
@@ -512,9 +513,11 @@ class Ranker:
                 adjust[rows] -= self.params.action_bonus
         return adjust
 
-    def _ambiguous(self, hits: list[Hit], cues: sib.Cues) -> list[str]:
+    def _ambiguous(self, hits: list[Hit], cues: sib.Cues, said: set[str] | None = None) -> list[str]:
         """Siblings of the first result, about as likely, that differ in what the question left unsaid:
-        the variant (only when it asked for none of them) or the grade of the works."""
+        the variant (only when it asked for none of them) or the grade of the works. `said`: the question's
+        folded words; a sibling for a special case the question never mentions is no choice beside the
+        general procedure ("đăng kiểm xe máy chuyên dùng": not its "miễn kiểm định lần đầu" case)."""
         if not hits or not hits[0].in_scope:
             return []
         first = self.by_code[hits[0].code]
@@ -530,7 +533,11 @@ class Ranker:
             if same_action and same_grade:
                 if self.subjects[row] == self.subjects[first]:
                     continue  # namesakes (a ministry's and the province's copy): nothing a citizen could choose
-                if hits[0].score - hit.score <= self.params.case_margin:
+                # the case's own words: those the general procedure's name lacks ("miễn", not "kiểm định")
+                own_case = self.special_cases[row] - set(words(fold(self.records[first].name)))
+                unsaid_case = (said is not None and bool(own_case) and not self.special_cases[first]
+                               and not own_case & said)
+                if hits[0].score - hit.score <= self.params.case_margin and not unsaid_case:
                     out.append(hit.code)  # two cases of one act ("…đồng thời thay đổi…", "…nhưng không…")
                 continue
             grade_open = not cues.grade and bool(self.grades[row]) and bool(self.grades[first])
@@ -544,6 +551,17 @@ class Ranker:
     def _hit(self, row: int, score: float) -> Hit:
         r = self.records[row]
         return Hit(r.code, r.name, round(min(score, 1.0), 4), r.in_scope, r.agency, r.handled_at)
+
+
+# The words of a "trong trường hợp …" clause that name a special case, not the generic ones around it.
+_CASE_CLAUSE = re.compile(r"\btrong truong hop\b(.*)$")
+_CASE_GENERIC = set("cua cho va cac duoc da co khong nhung lan dau cap".split())
+
+
+def _special_case(name: str) -> frozenset[str]:
+    """The special case a procedure's name reserves it for ("… trong trường hợp miễn kiểm định lần đầu")."""
+    match = _CASE_CLAUSE.search(fold(name))
+    return frozenset(w for w in words(match.group(1)) if w not in _CASE_GENERIC) if match else frozenset()
 
 
 def _rows_by(values: list) -> dict:

@@ -39,3 +39,12 @@ def test_words_of_no_option(text):
                                                 ("kiểm tra hồ sơ mã 123", False)])
 def test_a_bare_answer_to_an_offer_is_acknowledged(text, acknowledged):
     assert acknowledgement(text) is acknowledged
+
+
+def test_a_special_case_the_question_never_mentions_is_no_choice_beside_the_general_procedure(kb):
+    # "… trong trường hợp miễn kiểm định lần đầu" is for an exempted vehicle; a question that says nothing of an
+    # exemption means the general inspection certificate, and one that says it means the exemption.
+    general = kb.search("đăng kiểm xe máy chuyên dùng")
+    assert general.results[0].code == "1.013205" and general.ambiguous_between == []
+    exempted = kb.search("xe máy chuyên dùng được miễn kiểm định lần đầu thì cấp giấy chứng nhận thế nào")
+    assert exempted.results[0].code == "1.013089"
