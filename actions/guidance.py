@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from functools import lru_cache
@@ -33,6 +34,8 @@ RECEIPT_CODE = re.compile(r"\b\d{3}\.\d{2}\.\d{2}\.H\d{2}-\d{6}-\d{4}\b", re.IGN
 MENU_FILE = Path(__file__).with_name("menu.yml")
 # Words (folded) that confirm what the classifier read, so a procedure named beside them does not override it.
 PAYMENT_WORDS = re.compile(r"\b(?:thanh toan|tra tien|chuyen khoan|paygov|vi dien tu|ngan hang|the atm|nop tien)\b")
+# A wish for something done ("muốn xóa đăng ký"): a request, where a look-up asks after a file already filed.
+WISH_WORDS = re.compile(r"\b(?:muon|can|xin|dinh|mong)\b")
 STATUS_WORDS = re.compile(r"\b(?:tra cuu|tinh trang|ma ho so|ma bien nhan|den dau roi|theo doi ho so|ket qua ho so)\b")
 CONTACT_WORDS = re.compile(r"\b(?:dien thoai|sdt|hotline|duong day nong|dia chi|lien he|lien lac|gio lam viec|email|"
                            r"tru so|o dau|so may)\b")
@@ -91,6 +94,14 @@ class ActionStatusLookup(MessageAction):
                                                    asking=True)) is not None:
             # "… định xây nhà, nộp hồ sơ ở đâu, lệ phí bao nhiêu?": "nộp hồ sơ" is not a file to look up.
             return events
+        elif (kb.ready and not STATUS_WORDS.search(fold(text)) and names_something(text)
+              and (found := await asyncio.to_thread(kb.search, text, 5)).results and found.results[0].in_scope
+              and (found.confident or found.leads or WISH_WORDS.search(fold(text)))):
+            # Neither a receipt code nor a word of looking up, and search finds a department procedure it is
+            # sure of, or the message wishes for one ("sà lan hỏng hẳn, muốn xóa đăng ký"): a request for it,
+            # answered (or asked about, among close candidates), not a file to follow.
+            opening(dispatcher, kb, text)
+            return await answer_from_search(dispatcher, kb, text, found=found)
         else:
             say(dispatcher, "status_lookup_no_code", portal=portal)
         report_turn(dispatcher, "answered", reason="status lookup")

@@ -6,6 +6,7 @@ guide_step, so the form keeps asking (action_ask_guide_done renders the current 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -17,6 +18,7 @@ from actions.deps import knowledge_base
 from actions.texts import render, say
 from actions.focus import entity
 from actions.procedures import aspect_answer
+from actions.wording import names_something
 from actions.turns import report_funnel, report_turn
 
 NEXT, BACK, DONE = "next", "back", "done"
@@ -88,16 +90,36 @@ class ActionStartGuide(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         kb, procedure = _procedure(tracker)
-        if procedure is not None and not procedure.has_online_channel:
+        events: list[dict[str, Any]] = []
+        if (named := await _named(kb, tracker)) is not None and (procedure is None or named.code != procedure.code):
+            # "hướng dẫn nộp trực tuyến chứng chỉ hành nghề kiến trúc": the walk-through of the procedure the
+            # message names, which becomes the focus, not of whatever was in focus before.
+            procedure = named
+            events += [SlotSet("procedure_code", named.code), SlotSet("case", None)]
+        if procedure is None:
+            # Nothing named and nothing in focus: a walk-through of no procedure would cite none.
+            say(dispatcher, "ask_which_procedure", buttons=buttons.help_options())
+            report_turn(dispatcher, "clarified", reason="online guide asked without a procedure")
+            return [SlotSet("guide_done", True), SlotSet("guide_step", NOT_STARTED)]
+        if not procedure.has_online_channel:
             # No walkthrough for a procedure that cannot be filed online: how it is filed instead. The form the
             # rule starts next finds its slot filled and ends at once; guide_step -1 keeps its end silent.
-            events = aspect_answer(dispatcher, kb, procedure, "online", reason="online guide asked, no online filing")
+            events += aspect_answer(dispatcher, kb, procedure, "online", reason="online guide asked, no online filing")
             return [*events, SlotSet("guide_done", True), SlotSet("guide_step", NOT_STARTED)]
-        if procedure is not None:
-            say(dispatcher, "guide_intro", title=procedure.short_title, code=procedure.code)
-        report_funnel(dispatcher, "started", tracker.get_slot("procedure_code"))
-        report_turn(dispatcher, "answered", tracker.get_slot("procedure_code"), reason="online guide")
-        return [SlotSet("guide_step", resume_at(procedure, kb, tracker)), SlotSet("guide_done", None)]
+        say(dispatcher, "guide_intro", title=procedure.short_title, code=procedure.code)
+        report_funnel(dispatcher, "started", procedure.code)
+        report_turn(dispatcher, "answered", procedure.code, reason="online guide")
+        return [*events, SlotSet("guide_step", resume_at(procedure, kb, tracker)), SlotSet("guide_done", None)]
+
+
+async def _named(kb, tracker: Tracker):
+    """The procedure the typed message itself names with confidence, if any (a tapped button names none)."""
+    text = tracker.latest_message.get("text") or ""
+    if not kb.ready or not text or text.startswith("/") or not names_something(text):
+        return None
+    found = await asyncio.to_thread(kb.search, text, 3)
+    top = found.results[0] if found.results else None
+    return kb.get(top.code) if found.confident and top is not None and top.in_scope else None
 
 
 class ValidateOnlineGuideForm(Action):

@@ -46,7 +46,7 @@ FRAME = re.compile(r"^\s*(?:(?:the|vay|con|a|ua|oi|hoi|cho hoi|quay lai|tro lai|
 # What happened to a paper: made of aspect words ("mất" as in "mất bao lâu"), yet a detail that picks a sibling
 # (reissue, renewal, adjustment).
 SITUATION = re.compile(r"\b(?:bi mat|lam mat|danh mat|mat roi|bi hong|hu hong|bi rach|het han|qua han|sap het han|"
-                       r"sai thong tin|ghi sai|thay doi|doi ten|chuyen doi)\b")
+                       r"(?:ghi |in |viet )?sai (?:thong tin|ten|ho ten|ngay sinh|so)|ghi sai|thay doi|doi ten|chuyen doi)\b")
 # Verbs, fillers and who is asking: words every question may have; they say nothing about which procedure.
 GENERIC_WORDS = set("""lam xin cap dang ky thu tuc muon con thi sao the nao viec cua minh toi duoc di doi
 doanh nghiep cong ty ca nhan ho gia dinh to chuc nho lon moi cu la nguoi""".split())

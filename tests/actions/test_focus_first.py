@@ -22,6 +22,7 @@ DRIVING_SCHOOL = "1.001777"
 @pytest.fixture(autouse=True)
 def actions_search(kb, monkeypatch):
     monkeypatch.setattr("actions.deps.knowledge_base", lambda: kb)
+    monkeypatch.setattr("actions.online_guide.knowledge_base", lambda: kb)  # bound at import
 
 
 def tracker(text: str, focus: str | None, intent: str = "ask_procedure") -> Tracker:
@@ -66,3 +67,31 @@ def test_a_bare_file_word_with_nothing_in_focus_is_still_a_status_lookup(kb):
     dispatcher = CollectingDispatcher()
     asyncio.run(ActionStatusLookup().run(dispatcher, tracker("ho so", None, "ask_status_lookup"), {}))
     assert "mã hồ sơ" in said(dispatcher)
+
+
+def test_a_request_naming_a_procedure_read_as_a_status_lookup_is_answered_as_that_procedure(kb):
+    # No receipt code and no word of looking up: the classifier's "status lookup" was the word "đăng ký".
+    dispatcher = CollectingDispatcher()
+    text = "chiếc thuyền gỗ của tôi mục nát rồi, muốn xóa đăng ký phương tiện"
+    asyncio.run(ActionStatusLookup().run(dispatcher, tracker(text, None, "ask_status_lookup"), {}))
+    offered = [b.get("payload", "") for m in dispatcher.messages for b in m.get("buttons") or []]
+    assert "2.001659" in said(dispatcher) or any("2.001659" in p for p in offered)  # answered, or the first choice
+    assert "mã biên nhận" not in said(dispatcher)
+
+
+def test_the_walk_through_asked_with_a_procedure_s_name_is_that_procedure_s(kb):
+    from actions.online_guide import ActionStartGuide
+
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionStartGuide().run(
+        dispatcher, tracker("hướng dẫn nộp trực tuyến chứng chỉ hành nghề kiến trúc", None, "start_guide"), {}))
+    assert "1.008891" in said(dispatcher)
+    assert {"event": "slot", "name": "procedure_code", "value": "1.008891", "timestamp": None} in events
+
+
+def test_the_walk_through_of_nothing_asks_which_procedure(kb):
+    from actions.online_guide import ActionStartGuide
+
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionStartGuide().run(dispatcher, tracker("hướng dẫn nộp trực tuyến", None, "start_guide"), {}))
+    assert "Bước 1/" not in said(dispatcher) and "thủ tục nào" in said(dispatcher)
