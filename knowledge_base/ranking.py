@@ -57,6 +57,7 @@ class Record:
     agency: str
     handled_at: str | None
     ministry: str = ""
+    for_individuals: bool = True  # a person may apply, not only an organisation (the record's applicants)
 
 
 @dataclass
@@ -134,7 +135,9 @@ def build_records(data) -> tuple[list[Record], list[list[al.Alias]]]:
     texts: list[list[al.Alias]] = []
     for code in sorted(data.procedures):
         p = data.procedures[code]
-        records.append(Record(p.code, p.name, True, p.agency, p.handled_at, getattr(p, "ministry", "")))
+        records.append(Record(p.code, p.name, True, p.agency, p.handled_at, getattr(p, "ministry", ""),
+                              for_individuals=not p.applicants or any(not _ORGANISATION.search(fold(a))
+                                                                      for a in p.applicants)))
         items = al.generate(p.name, p.result)
         if p.applicants and all("nuoc ngoai" in fold(a) for a in p.applicants):
             # only foreigners apply: a question says so ("kỹ sư người Hàn Quốc", "chứng chỉ do nước ngoài cấp")
@@ -211,6 +214,7 @@ class Ranker:
         self.families = [sib.family(r.name) for r in records]
         self.subjects = [fold(sib.without_variant(r.name)) for r in records]
         self.special_cases = [_special_case(r.name) for r in records]
+        self.for_individuals = np.array([r.for_individuals for r in records], dtype=bool)
         self.dense_scale = self._calibrate()
 
     def _text_indexes(self, texts: list[list[al.Alias]]) -> tuple[LexicalIndex, AccentRestorer]:
@@ -485,6 +489,10 @@ class Ranker:
                     adjust[rows] = bonus
                 elif actions:
                     adjust[rows] = -bonus / 2
+        if _OWN_THING.search(folded):
+            # "xe máy của tôi", "nhà mình": a person asking for their own thing, not an organisation's procedure
+            # ("đủ điều kiện hoạt động kiểm định" is the testing station's, the test itself is the owner's).
+            adjust[~self.for_individuals] -= self.params.grade_bonus
         if cues.grade:
             graded = self.grades != ""
             adjust[graded & (self.grades == cues.grade)] += self.params.grade_bonus
@@ -553,6 +561,11 @@ class Ranker:
         return Hit(r.code, r.name, round(min(score, 1.0), 4), r.in_scope, r.agency, r.handled_at)
 
 
+# Applicants that are organisations, not people ("Tổ chức …", "Doanh nghiệp …", "Hợp tác xã").
+_ORGANISATION = re.compile(r"\b(?:to chuc|doanh nghiep|hop tac xa|co quan|don vi|chu dau tu|nha dau tu)\b")
+# A person's own vehicle, house, boat or plot, said as theirs.
+_OWN_THING = re.compile(r"\b(?:xe(?: may| o to| tai| con| khach)?|oto|o to|nha|can nha|can ho|tau|thuyen|ca no|ghe|dat|"
+                        r"manh dat|thua dat)(?: cua)? (?:toi|minh|em|tui|chung toi|gia dinh toi|nha toi)\b")
 # The words of a "trong trường hợp …" clause that name a special case, not the generic ones around it.
 _CASE_CLAUSE = re.compile(r"\btrong truong hop\b(.*)$")
 _CASE_GENERIC = set("cua cho va cac duoc da co khong nhung lan dau cap".split())

@@ -48,3 +48,9 @@ def test_a_special_case_the_question_never_mentions_is_no_choice_beside_the_gene
     assert general.results[0].code == "1.013205" and general.ambiguous_between == []
     exempted = kb.search("xe máy chuyên dùng được miễn kiểm định lần đầu thì cấp giấy chứng nhận thế nào")
     assert exempted.results[0].code == "1.013089"
+
+
+def test_a_person_asking_for_their_own_vehicle_is_not_sent_to_an_organisation_s_procedure(kb):
+    # The emissions test of a motorbike is the owner's; the station's eligibility certificate is a company's
+    # (its applicants are organisations only).
+    assert kb.search("xe máy của mình phải đi kiểm định khí thải ở đâu").results[0].code == "1.013101"
