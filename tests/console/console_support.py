@@ -60,7 +60,16 @@ def login(client, username=ADMIN, password=ADMIN_PASSWORD) -> str:
 def chat(client, sender, text):
     reply = client.post("/api/chat", json={"sender_id": sender, "text": text})
     assert reply.status_code == 200, reply.text
+    recorded(client)
     return reply.json()["messages"]
+
+
+def recorded(client) -> None:
+    """Turns are written off the reply path (bot/console/turn_queue.py); a loaded machine may not have written
+    one yet when the test reads the review queue, so wait for the writer on the app's own event loop."""
+    turn_queue = getattr(client.app.state, "turn_queue", None)
+    if turn_queue is not None:
+        client.portal.call(turn_queue.join)
 
 
 @contextmanager
