@@ -169,9 +169,8 @@ _COLLOQUIAL: list[tuple[str, tuple[str, ...]]] = [
     # the names citizens give what these procedures are about
     (r"ben khach ngang song", ("bến đò ngang chở khách qua sông",)),
     (r"^cong bo hoat dong ben khach ngang song", ("mở bến đò chở khách qua sông", "đưa bến đò vào hoạt động")),
-    (r"^cap giay phep van chuyen hang hoa nguy hiem tren duong bo", ("chở xăng dầu, khí gas, hóa chất bằng xe bồn, xe tải",)),
+    (r"^cap giay phep van chuyen hang hoa nguy hiem tren duong bo", ("chở xăng dầu, khí gas bằng xe bồn",)),
     (r"^ban nha o cu thuoc tai san cong", ("mua lại căn hộ tập thể, nhà tập thể của nhà nước đang thuê",)),
-    (r"^cap moi giay chung nhan du dieu kien hoat dong kiem dinh khi thai", ("mở cơ sở, trạm kiểm định khí thải xe máy",)),
     # other agencies' everyday procedures, so those questions resolve to the right catalogue entry
     (r"giay chung nhan quyen su dung dat", ("sổ đỏ", "sổ hồng", "làm sổ đỏ")),
     (r"^dang ky bien dong quyen su dung dat.*tang cho", ("sang tên sổ đỏ", "sang tên nhà đất")),
