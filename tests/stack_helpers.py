@@ -1,4 +1,5 @@
-"""Starting the real stack (`python -m bot run`) on free ports with extra settings, for tests that need their own."""
+"""Starting the real stack (`python -m bot run`) on free ports with extra settings: the session's (tests/conftest.py
+`stack`, the only one a test session starts)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from tests.fakes.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_S = float(os.environ.get("STACK_START_TIMEOUT_S", "1200"))  # includes a first training
+# The session stack's staff account (tests/conftest.py).
+STACK_ADMIN, STACK_PASSWORD = "canbo-e2e", "Mat-khau-e2e-2026"
 
 
 @dataclass
@@ -26,6 +29,9 @@ class RunningStack:
     log_path: Path
     env: dict[str, str] = field(default_factory=dict)
     second_gateway: "RunningStack | None" = None
+    folder: Path | None = None     # the session stack's private files (knowledge-base copy, NLU export)
+    kb_dir: Path | None = None     # its knowledge-base copy (KB_DATA_DIR)
+    host_url: str = ""             # a page of another origin embedding its widget
 
     def chat(self, sender_id: str, text: str) -> list[dict]:
         reply = httpx.post(f"{self.url}/api/chat", json={"sender_id": sender_id, "text": text}, timeout=60)

@@ -43,11 +43,14 @@ class StateClaims:
         _check(key)
         with self._sessions() as db:
             insert = upsert_insert(db.get_bind().dialect.name, GatewayState)
+            # RETURNING says whether the row went in: through the ORM session, PostgreSQL's driver gives no
+            # rowcount (-1) for an INSERT, so every key would read as taken already.
             done = db.execute(insert.values(
                 key=key, value=_dump(value), expires_at=now + timedelta(seconds=ttl_s), updated_at=now,
-            ).on_conflict_do_nothing(index_elements=[GatewayState.key]))
+            ).on_conflict_do_nothing(index_elements=[GatewayState.key]).returning(GatewayState.key))
+            stored = done.first() is not None
             db.commit()
-            return done.rowcount == 1
+            return stored
 
     def read(self, key: str) -> tuple[str, Any] | None:
         """The stored text (for replace) and its value; None when missing or expired."""

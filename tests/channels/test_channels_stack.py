@@ -1,4 +1,5 @@
-"""The three channels through the real stack (Rasa, action server, gateway started by `python -m bot run`).
+"""The three channels through the real stack (the session's: Rasa, action servers, gateways started by
+`python -m bot run`).
 
 Telegram and Zalo are local fakes of their HTTP APIs, reached by the gateway child through the settings it
 inherits; the widget runs in headless Chromium on a page of another origin.
@@ -16,12 +17,8 @@ from playwright.sync_api import expect, sync_playwright
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 from tests.browser import WIDGET_OPEN as OPEN
-from tests.fakes.servers import ServerThread, eventually, free_port
-from tests.fakes.website import host_page
-from tests.fakes.telegram_api import TOKEN, FakeTelegram
-from tests.fakes.zalo_api import APP_ID, APP_SECRET, OA_SECRET_KEY, FakeZalo
+from tests.fakes.servers import eventually
 from tests.links import followed
-from tests.stack_helpers import ROOT, start_stack
 
 pytestmark = pytest.mark.e2e
 QUESTION = "Thủ tục cấp chứng chỉ hành nghề kiến trúc như thế nào?"
@@ -29,36 +26,14 @@ CODE = "1.008891"
 
 
 @pytest.fixture(scope="module")
-def fakes():
-    telegram, zalo = FakeTelegram(), FakeZalo()
-    with ServerThread(telegram.app) as tg_server, ServerThread(zalo.app) as zalo_server:
-        telegram.url, zalo.url = tg_server.url, zalo_server.url
-        yield telegram, zalo
+def fakes(stack_telegram, stack_zalo):
+    return stack_telegram, stack_zalo
 
 
 @pytest.fixture(scope="module")
-def channel_stack(fakes, tmp_path_factory):
-    telegram, zalo = fakes
-    tmp = tmp_path_factory.mktemp("channel-stack")
-    host_port = free_port()
-    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": telegram.url,
-           "ZALO_APP_ID": APP_ID, "ZALO_OA_SECRET_KEY": OA_SECRET_KEY, "ZALO_APP_SECRET": APP_SECRET,
-           "ZALO_ACCESS_TOKEN": "access-1", "ZALO_REFRESH_TOKEN": "refresh-1", "ZALO_API_URL": zalo.url,
-           "ZALO_OAUTH_URL": zalo.url, "ZALO_TOKEN_FILE": str(tmp / "zalo-tokens.json"),
-           "WIDGET_ALLOWED_ORIGINS": f"http://127.0.0.1:{host_port}",
-           "DATABASE_URL": f"sqlite:///{tmp / 'console.db'}",
-           # A random token may start with "-", which rasa run would read as an option (reported).
-           "RASA_AUTH_TOKEN": f"e2e{uuid.uuid4().hex}"}
-    try:
-        stack = start_stack(env, ROOT / "build" / "test-channel-stack.log")
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-    try:
-        with ServerThread(host_page(stack.url), port=host_port) as host:
-            stack.host_url = host.url
-            yield stack
-    finally:
-        stack.stop()
+def channel_stack(stack):
+    """The session stack (tests/conftest.py): Telegram and Zalo fakes, the widget's host page on another origin."""
+    return stack
 
 
 def test_telegram_citizen_gets_the_procedure_with_its_code(channel_stack, fakes):

@@ -1,11 +1,10 @@
-"""The console against the real stack (Rasa, action server, gateway) in headless Chromium: a question the
+"""The console against the real stack (the session's: Rasa, action servers, gateways) in headless Chromium: a question the
 assistant cannot answer today shows up in the queue, staff link it to a procedure, and the same question
 asked again is answered with that procedure."""
 
 from __future__ import annotations
 
 import json
-import shutil
 import time
 import uuid
 
@@ -17,12 +16,12 @@ from playwright.sync_api import expect
 from knowledge_base import store
 from tests.console.console_support import BUILDING_PERMIT, chromium_page, log_in, screenshot
 from tests.console.test_impact_api import CAPTURING, FIRST_TIME_HOUSE
-from tests.fakes.servers import ServerThread, eventually
-from tests.fakes.telegram_api import TOKEN, FakeTelegram
-from tests.stack_helpers import ROOT, start_stack
+from tests.fakes.servers import eventually
+from tests.stack_helpers import STACK_ADMIN, STACK_PASSWORD
 
-pytestmark = pytest.mark.e2e
-ADMIN, PASSWORD = "canbo-e2e", "Mat-khau-e2e-2026"
+# Publishes aliases on the session stack: runs after every other test (tests/conftest.py).
+pytestmark = [pytest.mark.e2e, pytest.mark.edits_stack_kb]
+ADMIN, PASSWORD = STACK_ADMIN, STACK_PASSWORD
 # A local way of asking about the renovation/extension permit that the search is not sure about today.
 QUESTION = "nhà tôi muốn đổ thêm một tầng tum thì có phải báo cáo ai không"
 PROCEDURE = "1.013229"
@@ -30,34 +29,16 @@ ANSWERED = f"Mã thủ tục: {PROCEDURE}"
 
 
 @pytest.fixture(scope="module")
-def telegram():
-    fake = FakeTelegram()
-    with ServerThread(fake.app) as server:
-        fake.url = server.url
-        yield fake
+def telegram(stack_telegram):
+    return stack_telegram
 
 
 @pytest.fixture(scope="module")
-def console_stack(tmp_path_factory, telegram):
-    """A stack of its own, with a private database, knowledge-base copy and NLU export file (the test never
-    edits the committed knowledge base or triggers a retraining), and Telegram as a local fake of its API."""
-    folder = tmp_path_factory.mktemp("console-stack")
-    shutil.copytree(ROOT / "knowledge_base" / "data", folder / "kb")
-    env = {"DATABASE_URL": f"sqlite:///{folder / 'console.db'}", "KB_DATA_DIR": str(folder / "kb"),
-           "STAFF_NLU_FILE": str(folder / "staff_examples.yml"), "BOT_ADMIN_USER": ADMIN,
-           "BOT_ADMIN_PASSWORD": PASSWORD, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": telegram.url,
-           # rasa run would read a random token starting with "-" as an option.
-           "RASA_AUTH_TOKEN": f"e2e{uuid.uuid4().hex}",
-           # Reminders due a second after they are accepted: this stack runs as processes, no clock to move.
-           "REMINDER_DELAY": "1", "REMINDER_HOLDOUT": "0"}
-    try:
-        stack = start_stack(env, ROOT / "build" / "test-console-stack.log")
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-    try:
-        yield stack, folder
-    finally:
-        stack.stop()
+def console_stack(stack):
+    """The session stack (tests/conftest.py), with its private database, knowledge-base copy and NLU export
+    file (the test never edits the committed knowledge base or triggers a retraining), and Telegram as a local
+    fake of its API; reminders are due a second after they are accepted."""
+    return stack, stack.folder
 
 
 def test_wrong_password_and_missing_csrf_are_refused_by_the_running_gateway(console_stack):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
+from bot.channels.state_claims import StateClaims
 from bot.db.engine import session_factory
 from bot.state import StateStore
 
@@ -35,6 +36,15 @@ def test_concurrent_updates_are_never_lost(engine):
     for thread in threads:
         thread.join()
     assert store.get("counter") == 150
+
+
+def test_a_claim_is_won_once_per_key(engine):
+    # Telegram updates and Zalo messages are answered by the gateway that claims them first: on PostgreSQL a
+    # claim that never reads as won would leave every message unanswered (the driver gives no rowcount).
+    claims = StateClaims(session_factory(engine))
+    assert claims.first("telegram:1:update:1000", 1, 60)
+    assert not claims.first("telegram:1:update:1000", 1, 60)
+    assert claims.first("telegram:1:update:1001", 1, 60)
 
 
 def test_a_gateway_write_and_read_wait_out_a_postgresql_restart():

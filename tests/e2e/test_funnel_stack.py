@@ -1,4 +1,4 @@
-"""The online-filing funnel through the real stack (Rasa, action server, gateway): a citizen on the widget
+"""The online-filing funnel through the real stack (the session's: Rasa, action servers, gateways): a citizen on the widget
 types the whole way, a citizen on Telegram (local fake of the Bot API) taps every button, a staff tester
 walks it too; the dashboard API and the CSV then show exactly one more for each step on each channel and
 nothing for the tester. The counted redirect answers 404 for anything it did not issue."""
@@ -13,12 +13,11 @@ import uuid
 import httpx
 import pytest
 
-from tests.fakes.servers import ServerThread, eventually
-from tests.fakes.telegram_api import TOKEN, FakeTelegram
-from tests.stack_helpers import ROOT, start_stack
+from tests.fakes.servers import eventually
+from tests.stack_helpers import STACK_ADMIN, STACK_PASSWORD
 
 pytestmark = pytest.mark.e2e
-ADMIN, PASSWORD = "canbo-pheu", "Mat-khau-pheu-2026"
+ADMIN, PASSWORD = STACK_ADMIN, STACK_PASSWORD
 PROCEDURE = "1.008891"  # chứng chỉ hành nghề kiến trúc: online, with a fee due (six steps, payment included)
 QUESTION = "Thủ tục cấp chứng chỉ hành nghề kiến trúc như thế nào?"
 RECEIPT = "000.00.04.H22-251201-0007"
@@ -28,29 +27,15 @@ STEPS = ("asked", "offered", "started", "step_login", "step_find", "step_fill", 
 
 
 @pytest.fixture(scope="module")
-def telegram():
-    fake = FakeTelegram()
-    with ServerThread(fake.app) as server:
-        fake.url = server.url
-        yield fake
+def telegram(stack_telegram):
+    return stack_telegram
 
 
 @pytest.fixture(scope="module")
-def funnel_stack(tmp_path_factory, telegram):
-    folder = tmp_path_factory.mktemp("funnel-stack")
-    env = {"DATABASE_URL": f"sqlite:///{folder / 'console.db'}", "BOT_ADMIN_USER": ADMIN,
-           "BOT_ADMIN_PASSWORD": PASSWORD, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": telegram.url,
-           "FUNNEL_EXCLUDED_SENDERS": "api:staff-e2e-*",
-           # rasa run would read a random token starting with "-" as an option.
-           "RASA_AUTH_TOKEN": f"e2e{uuid.uuid4().hex}"}
-    try:
-        stack = start_stack(env, ROOT / "build" / "test-funnel-stack.log")
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-    try:
-        yield stack
-    finally:
-        stack.stop()
+def funnel_stack(stack):
+    """The session stack (tests/conftest.py), whose funnel leaves out senders api:staff-e2e-*. Other tests' citizens
+    count too, so every check compares this test's own before and after."""
+    return stack
 
 
 @pytest.fixture(scope="module")

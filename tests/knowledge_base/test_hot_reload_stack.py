@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 import uuid
 
@@ -10,9 +9,9 @@ import httpx
 import pytest
 
 from knowledge_base.store import load_knowledge_base, write_procedure
-from tests.stack_helpers import ROOT, start_stack
 
-pytestmark = pytest.mark.e2e
+# Edits the session stack's knowledge base: runs after every other test (tests/conftest.py).
+pytestmark = [pytest.mark.e2e, pytest.mark.edits_stack_kb]
 CODE = "1.013225"
 # A citizen's own words for a small farm building that no procedure text uses today.
 QUESTION = "dựng chòi canh vịt bằng gạch ngoài đồng có phải xin phép không"
@@ -24,22 +23,13 @@ def _answer(stack, text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def kb_stack(tmp_path_factory):
-    """A stack serving a copy of the knowledge base, so the test never edits the committed files."""
-    kb = tmp_path_factory.mktemp("hot-reload") / "kb"
-    shutil.copytree(ROOT / "knowledge_base" / "data", kb)
-    if (ROOT / "build" / "index" / "manifest.json").exists():
-        # The same texts as the session's index: a copy saves building it again (minutes on 2 cores); the
-        # stack still checks the manifest against the copied data and rebuilds if they differ.
-        shutil.copytree(ROOT / "build" / "index", kb.parent / "index")
-    env = {"KB_DATA_DIR": str(kb), "KB_INDEX_DIR": str(kb.parent / "index"),
-           "DATABASE_URL": f"sqlite:///{kb.parent / 'turns.db'}"}
-    try:
-        stack = start_stack(env, ROOT / "build" / "test-hot-reload-stack.log")
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-    yield stack, kb
-    stack.stop()
+def kb_stack(stack):
+    """The session stack, serving a copy of the knowledge base (tests/conftest.py), so the test never edits the
+    committed files. The invalid edit below is undone when the module ends."""
+    path = stack.kb_dir / "procedures" / "1.008891.yml"
+    valid = path.read_bytes()
+    yield stack, stack.kb_dir
+    path.write_bytes(valid)
 
 
 def test_an_alias_added_to_a_file_is_answered_without_restart(kb_stack):

@@ -33,14 +33,11 @@ def test_training_data_validates_without_warnings():
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
 
-def test_dialogue_test_stories_pass():
-    model = training.ensure_model()
-    out = training.ROOT / "build" / "rasa-test-stories"
-    done = _rasa("test", "core", "--stories", "tests/conversations", "--model", str(model), "--out", str(out),
-                 "--fail-on-prediction-errors")
-    failed = out / "failed_test_stories.yml"
-    detail = failed.read_text() if failed.exists() else done.stdout[-3000:] + done.stderr[-3000:]
-    assert done.returncode == 0, detail
+def test_dialogue_test_stories_pass(rasa_checks):
+    # Run by Rasa's own test function on the model loaded with Rasa's own code, in the session's process of
+    # Rasa's environment (tests/rasa/conftest.py): the verdict of `rasa test core --fail-on-prediction-errors`.
+    stories = rasa_checks["stories"]
+    assert stories["passed"], stories["detail"]
 
 
 def test_tokenizer_gives_accented_and_accent_free_spellings_one_lemma_and_keeps_offsets():
