@@ -215,6 +215,7 @@ class Ranker:
         self.subjects = [fold(sib.without_variant(r.name)) for r in records]
         self.special_cases = [_special_case(r.name) for r in records]
         self.for_individuals = np.array([r.for_individuals for r in records], dtype=bool)
+        self.facility = np.array([bool(_FACILITY_PERMIT.search(fold(r.name))) for r in records], dtype=bool)
         self.dense_scale = self._calibrate()
 
     def _text_indexes(self, texts: list[list[al.Alias]]) -> tuple[LexicalIndex, AccentRestorer]:
@@ -493,6 +494,10 @@ class Ranker:
             # "xe máy của tôi", "nhà mình": a person asking for their own thing, not an organisation's procedure
             # ("đủ điều kiện hoạt động kiểm định" is the testing station's, the test itself is the owner's).
             adjust[~self.for_individuals] -= self.params.grade_bonus
+        if _OPENS_FACILITY.search(folded):
+            # "mở trạm kiểm định khí thải", "thành lập trường dạy lái xe": the facility's own permission to
+            # operate, not the service it will give (which the name words match as well or better).
+            adjust[self.facility] += self.params.grade_bonus
         if cues.grade:
             graded = self.grades != ""
             adjust[graded & (self.grades == cues.grade)] += self.params.grade_bonus
@@ -566,6 +571,12 @@ _ORGANISATION = re.compile(r"\b(?:to chuc|doanh nghiep|hop tac xa|co quan|don vi
 # A person's own vehicle, house, boat or plot, said as theirs.
 _OWN_THING = re.compile(r"\b(?:xe(?: may| o to| tai| con| khach)?|oto|o to|nha|can nha|can ho|tau|thuyen|ca no|ghe|dat|"
                         r"manh dat|thua dat)(?: cua)? (?:toi|minh|em|tui|chung toi|gia dinh toi|nha toi)\b")
+# Opening a place that serves the public: a station, centre, school or branch set up, not the service asked for.
+_OPENS_FACILITY = re.compile(r"\b(?:mo|thanh lap|mo them|dua vao hoat dong)(?: \w+)? (?:co so|trung tam|tram|truong|chi nhanh)\b")
+# What such a place needs before it opens: a certificate of eligibility, a training licence, an approval of the
+# business itself.
+_FACILITY_PERMIT = re.compile(r"\bdu dieu kien (?:hoat dong|kinh doanh)\b|\bgiay phep dao tao\b|"
+                              r"\bchap thuan co so kinh doanh\b")
 # The words of a "trong trường hợp …" clause that name a special case, not the generic ones around it.
 _CASE_CLAUSE = re.compile(r"\btrong truong hop\b(.*)$")
 _CASE_GENERIC = set("cua cho va cac duoc da co khong nhung lan dau cap".split())

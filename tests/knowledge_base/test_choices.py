@@ -54,3 +54,13 @@ def test_a_person_asking_for_their_own_vehicle_is_not_sent_to_an_organisation_s_
     # The emissions test of a motorbike is the owner's; the station's eligibility certificate is a company's
     # (its applicants are organisations only).
     assert kb.search("xe máy của mình phải đi kiểm định khí thải ở đâu").results[0].code == "1.013101"
+
+
+@pytest.mark.parametrize("question, facility, service", [
+    # opening the place that gives a service is the place's permission to operate, not the service itself
+    ("công ty định mở trạm kiểm định khí thải xe gắn máy", "1.013105", "1.013101"),
+    ("thành lập cơ sở đăng kiểm ô tô", "1.001322", "1.005103"),
+])
+def test_opening_a_facility_is_its_permission_to_operate_not_its_service(kb, question, facility, service):
+    codes = [h.code for h in kb.search(question).results]
+    assert codes.index(facility) < codes.index(service) if service in codes else codes[0] == facility
