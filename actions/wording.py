@@ -109,10 +109,11 @@ _VARIANT_ACTS = re.compile(r"\b(?:cap lai|xin lai|gia han|cap doi|doi lai|dieu c
 
 
 def only_what_happened(text: str) -> bool:
-    """The message says only what happened to a paper ("bị hỏng thì sao", "cái cũ hết hạn rồi"): no word of its
-    own names an object, so it can only pick a variant of the procedure in focus, never another procedure."""
+    """The message says only what happened to a paper ("bị hỏng thì sao", "cái cũ hết hạn rồi") or which act
+    it wants done to it ("gia hạn cái cũ"): no word of its own names an object, so it can only pick a variant of
+    the procedure in focus, never another procedure."""
     asked = story(text)
-    if not SITUATION.search(fold(asked)):
+    if not (SITUATION.search(fold(asked)) or _VARIANT_ACTS.search(fold(asked))):
         return False
     left = _cut(_cut(asked, SITUATION), _VARIANT_ACTS)
     return not [w for w in own_words(left, False) if w not in _POINTING]

@@ -48,6 +48,16 @@ def test_what_happened_to_the_paper_refines_within_the_focus(kb, focus, text, ex
     assert resolved(kb, text, focus) == expected
 
 
+@pytest.mark.parametrize("focus, text, expected", [
+    # the focus is already the renewal: the act alone keeps it, not another profession's renewal
+    ("1.008991", "gia hạn cái cũ cần giấy tờ gì", "1.008991"),
+    # the act alone after the plain procedure picks the focus's own re-issue
+    (PRACTISING, "xin cấp lại thì sao", PRACTISING_REISSUE),
+])
+def test_an_act_asked_alone_stays_within_the_focus(kb, focus, text, expected):
+    assert resolved(kb, text, focus) == expected
+
+
 def test_a_new_object_with_what_happened_still_leaves_the_focus(kb):
     assert resolved(kb, "phù hiệu xe tải bị mất thì xin lại thế nào", INSPECTION_CENTRE) not in (
         INSPECTION_CENTRE, INSPECTION_CENTRE_REISSUE)
