@@ -90,22 +90,22 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if not item.get_closest_marker("edits_stack_kb")] + last
 
 
-@pytest.fixture(scope="session")
-def stack_telegram():
-    """The session stack's Telegram: a local fake of the Bot API that both gateways long-poll."""
-    fake = FakeTelegram()
+def _served(fake):
     with ServerThread(fake.app) as server:
         fake.url = server.url
         yield fake
+
+
+@pytest.fixture(scope="session")
+def stack_telegram():
+    """The session stack's Telegram: a local fake of the Bot API that both gateways long-poll."""
+    yield from _served(FakeTelegram())
 
 
 @pytest.fixture(scope="session")
 def stack_zalo():
     """The session stack's Zalo OA API (local fake)."""
-    fake = FakeZalo()
-    with ServerThread(fake.app) as server:
-        fake.url = server.url
-        yield fake
+    yield from _served(FakeZalo())
 
 
 @pytest.fixture(scope="session")
