@@ -113,7 +113,8 @@ def only_what_happened(text: str) -> bool:
     it wants done to it ("gia hạn cái cũ"): no word of its own names an object, so it can only pick a variant of
     the procedure in focus, never another procedure."""
     asked = story(text)
-    if not (SITUATION.search(fold(asked)) or _VARIANT_ACTS.search(fold(asked))):
+    folded = fold(asked)
+    if not (SITUATION.search(folded) or _VARIANT_ACTS.search(folded)):
         return False
     left = _cut(_cut(asked, SITUATION), _VARIANT_ACTS)
     return not [w for w in own_words(left, False) if w not in _POINTING]

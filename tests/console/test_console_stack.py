@@ -17,32 +17,18 @@ from knowledge_base import store
 from tests.console.console_support import BUILDING_PERMIT, chromium_page, log_in, screenshot
 from tests.console.test_impact_api import CAPTURING, FIRST_TIME_HOUSE
 from tests.fakes.servers import eventually
-from tests.stack_helpers import STACK_ADMIN, STACK_PASSWORD
+from tests.stack_helpers import STACK_ADMIN as ADMIN
+from tests.stack_helpers import STACK_PASSWORD as PASSWORD
 
 # Publishes aliases on the session stack: runs after every other test (tests/conftest.py).
 pytestmark = [pytest.mark.e2e, pytest.mark.edits_stack_kb]
-ADMIN, PASSWORD = STACK_ADMIN, STACK_PASSWORD
 # A local way of asking about the renovation/extension permit that the search is not sure about today.
 QUESTION = "nhà tôi muốn đổ thêm một tầng tum thì có phải báo cáo ai không"
 PROCEDURE = "1.013229"
 ANSWERED = f"Mã thủ tục: {PROCEDURE}"
 
 
-@pytest.fixture(scope="module")
-def telegram(stack_telegram):
-    return stack_telegram
-
-
-@pytest.fixture(scope="module")
-def console_stack(stack):
-    """The session stack (tests/conftest.py), with its private database, knowledge-base copy and NLU export
-    file (the test never edits the committed knowledge base or triggers a retraining), and Telegram as a local
-    fake of its API; reminders are due a second after they are accepted."""
-    return stack, stack.folder
-
-
-def test_wrong_password_and_missing_csrf_are_refused_by_the_running_gateway(console_stack):
-    stack, _ = console_stack
+def test_wrong_password_and_missing_csrf_are_refused_by_the_running_gateway(stack):
     with httpx.Client(base_url=stack.url, timeout=30) as client:
         assert client.post("/staff/api/login", json={"username": ADMIN, "password": "sai"}).status_code == 401
         assert client.get("/staff/api/queue").status_code == 401
@@ -52,8 +38,8 @@ def test_wrong_password_and_missing_csrf_are_refused_by_the_running_gateway(cons
         assert client.post("/staff/api/logout", headers={"X-CSRF-Token": csrf}).status_code == 200
 
 
-def test_linking_a_question_teaches_the_running_assistant(console_stack):
-    stack, folder = console_stack
+def test_linking_a_question_teaches_the_running_assistant(stack):
+    folder = stack.folder
     first = "\n".join(m["text"] for m in stack.chat(f"e2e-{uuid.uuid4().hex[:8]}", QUESTION))
     assert ANSWERED not in first, f"the assistant already answers this question; pick another one:\n{first}"
     with chromium_page() as page:
@@ -83,12 +69,11 @@ def test_linking_a_question_teaches_the_running_assistant(console_stack):
     assert f"- {QUESTION}" in exported["nlu"][0]["examples"].splitlines()
 
 
-def test_staff_reply_reaches_the_telegram_citizen(console_stack, telegram):
-    stack, _ = console_stack
+def test_staff_reply_reaches_the_telegram_citizen(stack, stack_telegram):
     # Asking for a person puts the turn in the queue (handed over); the staff answer goes back to the chat.
     chat, question = 770001, "cho tôi gặp cán bộ"
-    telegram.push(telegram.text(chat, question))
-    eventually(lambda: telegram.sent(chat), timeout=60)  # the assistant answered the turn itself first
+    stack_telegram.push(stack_telegram.text(chat, question))
+    eventually(lambda: stack_telegram.sent(chat), timeout=60)  # the assistant answered the turn itself first
     with httpx.Client(base_url=stack.url, timeout=30) as client:
         csrf = client.post("/staff/api/login", json={"username": ADMIN, "password": PASSWORD}).json()["csrf_token"]
         item = eventually(lambda: [i for i in client.get("/staff/api/queue", params={"status": "all"}).json()
@@ -98,12 +83,12 @@ def test_staff_reply_reaches_the_telegram_citizen(console_stack, telegram):
                            headers={"X-CSRF-Token": csrf})
         assert sent.status_code == 200, sent.text
         assert sent.json()["status"] == "resolved"
-    eventually(lambda: [m for m in telegram.sent(chat) if m["text"] == text], timeout=30)
+    eventually(lambda: [m for m in stack_telegram.sent(chat) if m["text"] == text], timeout=30)
 
 
-def test_an_alias_that_breaks_a_confirmed_question_needs_its_count_confirmed_on_the_running_stack(console_stack):
+def test_an_alias_that_breaks_a_confirmed_question_needs_its_count_confirmed_on_the_running_stack(stack):
     """The impact check as staff meet it: the running gateway's own worker process, the real search."""
-    stack, folder = console_stack
+    folder = stack.folder
     # Questions the assistant cannot place (or hands to a person): they reach the review queue, where staff
     # publish the alias by linking one of them.
     vague = ("thủ tục lần đầu", "hỏi cái lần đầu ấy", "cho tôi gặp cán bộ hỏi việc lần đầu")
@@ -142,12 +127,12 @@ def test_an_alias_that_breaks_a_confirmed_question_needs_its_count_confirmed_on_
         assert seen["regression_texts"] == [FIRST_TIME_HOUSE]
 
 
-def test_a_reminder_on_telegram_resumes_the_real_walkthrough_at_its_step(console_stack, telegram):
+def test_a_reminder_on_telegram_resumes_the_real_walkthrough_at_its_step(stack, stack_telegram):
     """Issue 29 on the real stack: the walkthrough is Rasa's, the reminder comes from the gateway's scheduler,
     and its "Tiếp tục" button is a payload the trained model and the action server must understand."""
     from tests.channels.test_reminders import TelegramChat
 
-    chat = TelegramChat(telegram, 770002)
+    chat = TelegramChat(stack_telegram, 770002)
     chat.say("cấp giấy phép kinh doanh vận tải bằng xe ô tô nộp trực tuyến được không")
     first = chat.tap("Hướng dẫn từng bước")
     assert first["text"].startswith("Bước 1/"), first["text"]

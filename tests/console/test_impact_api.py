@@ -7,7 +7,6 @@ import base64
 import json
 import os
 import signal
-import time
 
 import yaml
 
@@ -22,15 +21,10 @@ CAPTURING = "1.012906"
 
 
 def queue_id(client, text: str) -> int:
-    # Turns are recorded off the reply path (bot/console/turn_queue.py): wait for the writer.
-    deadline = time.monotonic() + 15
-    while True:
-        items = client.get("/staff/api/queue").json()
-        found = [item["id"] for item in items if item["text"] == text]
-        if found or time.monotonic() > deadline:
-            assert found, f"{text!r} never reached the review queue"
-            return found[0]
-        time.sleep(0.05)
+    # chat() has waited for the turn writer (console_support.recorded), so the turn is in the queue if ever.
+    found = [item["id"] for item in client.get("/staff/api/queue").json() if item["text"] == text]
+    assert found, f"{text!r} never reached the review queue"
+    return found[0]
 
 
 def aliases(kb_root, code: str) -> list[str]:
@@ -185,9 +179,7 @@ def test_an_answer_rated_helpful_is_confirmed_once_staff_approve_it(gateway):
     csrf = {"X-CSRF-Token": login(gateway)}
     chat(gateway, "api:dan-7", "xin phép xây nhà")
     chat(gateway, "api:dan-7", '/feedback{"value":"good"}')
-    deadline = time.monotonic() + 15
-    while not (waiting := gateway.get("/staff/api/helpful").json()) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    waiting = gateway.get("/staff/api/helpful").json()  # chat() waited for the turn writer
     assert [(w["text"], w["procedure"]) for w in waiting] == [("xin phép xây nhà", BUILDING_PERMIT)]
     approved = gateway.post(f"/staff/api/turns/{waiting[0]['turn_id']}/approve", headers=csrf)
     assert approved.status_code == 200, approved.text

@@ -14,10 +14,10 @@ import httpx
 import pytest
 
 from tests.fakes.servers import eventually
-from tests.stack_helpers import STACK_ADMIN, STACK_PASSWORD
+from tests.stack_helpers import STACK_ADMIN as ADMIN
+from tests.stack_helpers import STACK_PASSWORD as PASSWORD
 
 pytestmark = pytest.mark.e2e
-ADMIN, PASSWORD = STACK_ADMIN, STACK_PASSWORD
 PROCEDURE = "1.008891"  # chứng chỉ hành nghề kiến trúc: online, with a fee due (six steps, payment included)
 QUESTION = "Thủ tục cấp chứng chỉ hành nghề kiến trúc như thế nào?"
 RECEIPT = "000.00.04.H22-251201-0007"
@@ -27,20 +27,8 @@ STEPS = ("asked", "offered", "started", "step_login", "step_find", "step_fill", 
 
 
 @pytest.fixture(scope="module")
-def telegram(stack_telegram):
-    return stack_telegram
-
-
-@pytest.fixture(scope="module")
-def funnel_stack(stack):
-    """The session stack (tests/conftest.py), whose funnel leaves out senders api:staff-e2e-*. Other tests' citizens
-    count too, so every check compares this test's own before and after."""
-    return stack
-
-
-@pytest.fixture(scope="module")
-def staff(funnel_stack):
-    with httpx.Client(base_url=funnel_stack.url, timeout=30) as client:
+def staff(stack):
+    with httpx.Client(base_url=stack.url, timeout=30) as client:
         reply = client.post("/staff/api/login", json={"username": ADMIN, "password": PASSWORD})
         assert reply.status_code == 200, reply.text
         yield client
@@ -80,9 +68,9 @@ class WidgetCitizen:
         return self.text
 
 
-def test_a_widget_citizen_typing_every_step_is_counted_once_per_step(funnel_stack, staff):
+def test_a_widget_citizen_typing_every_step_is_counted_once_per_step(stack, staff):
     before = counts(staff, channel="widget")
-    citizen = WidgetCitizen(funnel_stack.url)
+    citizen = WidgetCitizen(stack.url)
     summary = citizen.say(QUESTION)
     assert PROCEDURE in summary and LINK.search(summary), summary
     assert "https://dichvucong.gov.vn" not in summary  # the page is behind the counted redirect ...
@@ -105,23 +93,23 @@ def _keyboard(message: dict) -> list[dict]:
     return [b for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
 
 
-def test_a_telegram_citizen_tapping_every_button_is_counted_once_per_step(funnel_stack, staff, telegram):
+def test_a_telegram_citizen_tapping_every_button_is_counted_once_per_step(stack, staff, stack_telegram):
     before = counts(staff, channel="telegram")
     chat = 990001
 
     def wait_for(marker: str, after: int) -> list[dict]:
-        return eventually(lambda: [m for m in telegram.sent(chat)[after:] if marker in m["text"]] and
-                          telegram.sent(chat)[after:], timeout=60)
+        return eventually(lambda: [m for m in stack_telegram.sent(chat)[after:] if marker in m["text"]] and
+                          stack_telegram.sent(chat)[after:], timeout=60)
 
     def tap(title: str, marker: str) -> list[dict]:
         # The latest such button; a reply of several messages may still be arriving.
-        button = eventually(lambda: next((b for m in reversed(telegram.sent(chat)) for b in _keyboard(m)
+        button = eventually(lambda: next((b for m in reversed(stack_telegram.sent(chat)) for b in _keyboard(m)
                                           if title in b["text"]), None), timeout=60)
-        after = len(telegram.sent(chat))
-        telegram.push(telegram.tap(chat, button["callback_data"]))
+        after = len(stack_telegram.sent(chat))
+        stack_telegram.push(stack_telegram.tap(chat, button["callback_data"]))
         return wait_for(marker, after)
 
-    telegram.push(telegram.text(chat, QUESTION))
+    stack_telegram.push(stack_telegram.text(chat, QUESTION))
     summary = "\n".join(m["text"] for m in wait_for(PROCEDURE, 0))
     assert LINK.search(summary), summary
     tap("Nộp trực tuyến", "trực tuyến")
@@ -130,23 +118,23 @@ def test_a_telegram_citizen_tapping_every_button_is_counted_once_per_step(funnel
         tap("Tiếp", f"Bước {number}/6")
     tap("Tiếp", "Xong phần hướng dẫn")
     open_link(summary)
-    after = len(telegram.sent(chat))
-    telegram.push(telegram.text(chat, f"mã hồ sơ của tôi là {RECEIPT}, đến đâu rồi"))
-    eventually(lambda: len(telegram.sent(chat)) > after, timeout=60)
+    after = len(stack_telegram.sent(chat))
+    stack_telegram.push(stack_telegram.text(chat, f"mã hồ sơ của tôi là {RECEIPT}, đến đâu rồi"))
+    eventually(lambda: len(stack_telegram.sent(chat)) > after, timeout=60)
     expected = one_more(before)
     eventually(lambda: counts(staff, channel="telegram") == expected, timeout=30)
 
 
-def test_staff_testers_are_not_counted_and_the_csv_says_what_the_api_says(funnel_stack, staff):
+def test_staff_testers_are_not_counted_and_the_csv_says_what_the_api_says(stack, staff):
     everything = counts(staff)
     tester = f"staff-e2e-{uuid.uuid4().hex[:6]}"
-    funnel_stack.chat(tester, QUESTION)
-    funnel_stack.chat(tester, "nộp trực tuyến được không?")
-    assert "Bước 1/" in "\n".join(m["text"] for m in funnel_stack.chat(tester, "/start_guide"))
-    funnel_stack.chat(tester, f"mã hồ sơ của tôi là {RECEIPT}, đến đâu rồi")
+    stack.chat(tester, QUESTION)
+    stack.chat(tester, "nộp trực tuyến được không?")
+    assert "Bước 1/" in "\n".join(m["text"] for m in stack.chat(tester, "/start_guide"))
+    stack.chat(tester, f"mã hồ sơ của tôi là {RECEIPT}, đến đâu rồi")
     # The tester's turns are recorded (the queue would show them), only the funnel leaves them out.
     citizen = f"e2e-{uuid.uuid4().hex[:6]}"
-    funnel_stack.chat(citizen, QUESTION)
+    stack.chat(citizen, QUESTION)
     eventually(lambda: counts(staff)["asked"] == everything["asked"] + 1, timeout=30)
     now = counts(staff)
     assert now == {**everything, "asked": everything["asked"] + 1}
@@ -156,7 +144,7 @@ def test_staff_testers_are_not_counted_and_the_csv_says_what_the_api_says(funnel
     assert {r[0]: int(r[2]) for r in rows[2:2 + len(STEPS)]} == now
 
 
-def test_the_redirect_only_knows_links_it_issued(funnel_stack):
+def test_the_redirect_only_knows_links_it_issued(stack):
     for path in ("/r/AAAAAAAA", "/r/https%3A%2F%2Fevil.example", "/r/" + "x" * 33):
-        reply = httpx.get(f"{funnel_stack.url}{path}", follow_redirects=False, timeout=10)
+        reply = httpx.get(f"{stack.url}{path}", follow_redirects=False, timeout=10)
         assert reply.status_code == 404 and "location" not in reply.headers, path
