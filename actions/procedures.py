@@ -181,7 +181,10 @@ async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str, as
         return events
     say(dispatcher, "procedure_unsure", buttons=[buttons.choose_procedure(h.code, h.name) for h in choices])
     report_turn(dispatcher, "clarified", choices[0].code, top.score, reason="close candidates")
-    return [SlotSet("asked_aspects", found.aspects or None)]
+    # The likeliest candidate is in focus meanwhile, as between siblings: a citizen who skips the choice and asks
+    # on ("nộp ở đâu", "mất bao lâu") is answered for it, its title and code saying which one, not asked again.
+    return [SlotSet("procedure_code", choices[0].code), SlotSet("case", None),
+            SlotSet("asked_aspects", found.aspects or None)]
 
 
 ONE_SENTENCE_WORDS = 30

@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import procedures
+from actions.aspects import ActionAnswerAspect
 from actions.texts import render
 
 # From the baseline batch of issue 26 (tests/e2e/conversations/new_kinds_2026_12_07.yml): a situation that
@@ -22,6 +24,7 @@ CLOSE = "khu du lịch mua mấy chiếc mô tô nước cho khách chơi, đăn
 @pytest.fixture(autouse=True)
 def actions_search(kb, monkeypatch):
     monkeypatch.setattr("actions.deps.knowledge_base", lambda: kb)
+    monkeypatch.setattr("actions.aspects.knowledge_base", lambda: kb)  # bound at import
 
 
 def reply(kb, text):
@@ -59,6 +62,21 @@ def test_close_candidates_are_still_a_choice(kb):
     choice = next(m for m in messages if m.get("text") == render("procedure_unsure"))
     assert len(choice["buttons"]) >= 2
     assert "Mã thủ tục:" not in "\n".join(m.get("text") or "" for m in messages)
+
+
+def test_a_question_asked_on_past_a_choice_is_answered_for_the_likeliest_candidate(kb):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(procedures.answer_from_search(dispatcher, kb, CLOSE))
+    first = next(m for m in dispatcher.messages if m.get("text") == render("procedure_unsure"))["buttons"][0]
+    focus = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}.get("procedure_code")
+    assert focus and focus in first["payload"]
+    follow_up = Tracker("citizen", {"procedure_code": focus},
+                        {"intent": {"name": "ask_where_to_submit"}, "entities": [], "text": "nộp ở đâu vậy"},
+                        [], False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionAnswerAspect().run(dispatcher, follow_up, {}))
+    said = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    assert focus in said and render("ask_which_procedure") not in said
 
 
 def test_two_procedures_joined_in_one_sentence_answer_one_and_offer_the_other(kb):
