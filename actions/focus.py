@@ -183,6 +183,25 @@ def earlier_sibling(kb: KnowledgeBase, tracker: Tracker, procedure: Procedure, t
     return None
 
 
+# How far down a search of a going-back message an earlier focus is still taken for what it names: "vụ thuyền"
+# shares no word with the boat registration's name, which search still ranks among the first ten.
+GOING_BACK_DEPTH = 30
+
+
+async def went_back(kb: KnowledgeBase, tracker: Tracker, text: str) -> Procedure | None:
+    """"quay lại vụ thuyền lúc nãy": of the procedures this conversation was on, the one search ranks first for
+    what the message names, however low; None when it names nothing or none of them."""
+    if not _GOING_BACK.search(fold(text)) or not names_something(text):
+        return None
+    earlier = {e.get("value") for e in tracker.events if e.get("event") == "slot" and e.get("name") == "procedure_code"}
+    earlier.discard(None)
+    if not earlier:
+        return None
+    found = await asyncio.to_thread(kb.search, story(text), GOING_BACK_DEPTH)
+    code = next((h.code for h in found.results if h.code in earlier), None)
+    return kb.get(code) if code else None
+
+
 def permanent_of_temporary(name: str, text: str) -> bool:
     """A question of the permanent kind ("lâu dài") about a temporary procedure ("… tạm …")."""
     return sib.procedure_temporary(name) and sib.question_cues(text).duration == sib.PERMANENT
@@ -207,6 +226,8 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
     focused = kb.get(focus) if focus else None
     if text.startswith("/"):  # a tapped button names nothing to search
         return Resolution(focused)
+    if (back := await went_back(kb, tracker, text)) is not None:
+        return Resolution(back, changed=back.code != focus)
     # Searched without the asks and the places ("còn làm hộ chiếu thì ở đâu" → "làm hộ chiếu"): they only
     # blur the score of what is named.
     asked = story(text)

@@ -105,3 +105,13 @@ def test_the_walk_through_of_nothing_asks_which_procedure(kb):
     dispatcher = CollectingDispatcher()
     asyncio.run(ActionStartGuide().run(dispatcher, tracker("hướng dẫn nộp trực tuyến", None, "start_guide"), {}))
     assert "Bước 1/" not in said(dispatcher) and "thủ tục nào" in said(dispatcher)
+
+
+def test_going_back_names_an_earlier_procedure_in_the_conversations_words(kb):
+    boat, wagon = "1.004047", "1.004844"  # a boat registered while in use, then a railway wagon's re-issue
+    events = [{"event": "slot", "name": "procedure_code", "value": code} for code in (boat, wagon)]
+    back = Tracker("citizen", {"procedure_code": wagon},
+                   {"intent": {"name": "ask_fee"}, "entities": [], "text": "quay lại vụ thuyền lúc nãy, lệ phí bao nhiêu"},
+                   events, False, None, {}, "action_listen")
+    found = asyncio.run(resolve(kb, back, CollectingDispatcher(), lambda d, hit: None))
+    assert found.procedure is not None and found.procedure.code == boat
