@@ -13,9 +13,10 @@ from actions import procedures
 from actions.aspects import ActionAnswerAspect
 from actions.texts import render
 
-# From the baseline batch of issue 26 (tests/e2e/conversations/new_kinds_2026_12_07.yml): a situation that
-# names no procedure (one candidate far ahead), and a question whose first two candidates are close (a first
-# registration and a re-registration of the same craft).
+# From the baseline batch of issue 26 (new_kinds_2026_12_07, now in tests/e2e/conversations/
+# stories_in_citizens_words.yml and first_questions_answered_at_once.yml): a situation that names no procedure
+# (one candidate far ahead), and a question whose first two candidates are close (a first registration and a
+# re-registration of the same craft).
 LEADING = ("công nhân lương thấp muốn đăng ký mua nhà ở xã hội thì làm thủ tục gì", "1.014632")
 ALONE = ("cây xà cừ trước cửa nhà nghiêng sắp đổ, muốn chặt thì xin ở đâu", "1.002693")  # no runner-up near it
 CLOSE = "khu du lịch mua mấy chiếc mô tô nước cho khách chơi, đăng ký thế nào"
