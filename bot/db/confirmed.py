@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.conversation.masking import mask_personal_data
+from bot.gateway.conversation.masking import mask_personal_data
 from bot.db.grouping import group_key
 from bot.db.models import QUESTION, ConfirmedQuestion, Turn, utcnow
 from bot.db.repositories import InvalidValue, NotFound

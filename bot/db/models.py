@@ -60,7 +60,7 @@ class Turn(Base):
     review_item_id: Mapped[int | None] = mapped_column(ForeignKey("review_items.id", ondelete="SET NULL"),
                                                        index=True)
     # Why this answer (JSON): the decision, the top candidates with scores and the words that decided it, as far
-    # as the actions reported them (bot/console/why.py reads it).
+    # as the actions reported them (bot/gateway/console/why.py reads it).
     why: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
@@ -149,7 +149,7 @@ class GatewayState(Base):
 # Steps of the online-filing funnel, in the order the dashboard shows them (bot/db/funnel_stats.py labels them).
 FUNNEL_STEPS = ("asked", "offered", "started", "step_login", "step_find", "step_fill", "payment", "step_submit",
                 "step_track", "finished", "link_opened", "receipt")
-# Steps of the reminder offer (bot/reminders), in the same table but shown apart: offered and held_out are the
+# Steps of the reminder offer (bot/gateway/reminders), in the same table but shown apart: offered and held_out are the
 # two arms of the holdout comparison.
 REMINDER_STEPS = ("reminder_offered", "reminder_held_out", "reminder_accepted", "reminder_sent", "reminder_continued")
 
@@ -206,7 +206,7 @@ class ConfirmedQuestion(Base):
 
 
 class Reminder(Base):
-    """A reminder a citizen asked for (bot/reminders): who (the channel's user id and the name the channel gave),
+    """A reminder a citizen asked for (bot/gateway/reminders): who (the channel's user id and the name the channel gave),
     which procedure and walkthrough step, when. Deleted once sent or stopped. `state` is "due" until a gateway
     claims it ("sending", until `claimed_until`); one a crashed gateway left "sending" is dropped, never sent
     twice."""

@@ -1,9 +1,9 @@
 """Waiting out a database restart: a turn that needs the database while it restarts waits for it rather than fail.
-Used by the gateway's state store and by Rasa's tracker store (bot/rasa_tracker_store.py; this module needs only
+Used by the gateway's state store and by Rasa's tracker store (bot/rasa_plugins/tracker_store.py; this module needs only
 SQLAlchemy, which both environments install).
 
 PostgreSQL restarts (or fails over) in a second or two; a citizen's turn can wait that long. Past OUTAGE_WAIT_S
-the error stands, and the gateway answers "unavailable, try again" (bot/app.py), never a bare error.
+the error stands, and the gateway answers "unavailable, try again" (bot/gateway/app.py), never a bare error.
 """
 
 from __future__ import annotations

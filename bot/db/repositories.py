@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.db.grouping import group_key
-from bot.conversation.masking import mask_personal_data
+from bot.gateway.conversation.masking import mask_personal_data
 from bot.db.models import (
     BUTTON, NEW, QUESTION, RESOLVED, REVIEW_STATES, ROLES, AuditEntry, LoginThrottle, ReviewItem,
     StaffSession, StaffUser, Turn, utcnow,

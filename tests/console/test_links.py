@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from aiohttp import web
 
-from bot.console.links import LinkRewriter
-from bot.conversation.models import Button, FunnelMark, IncomingMessage, OutgoingMessage, Reply, TurnInfo
-from bot.conversation.rasa_client import RasaClient
+from bot.gateway.console.links import LinkRewriter
+from bot.gateway.conversation.models import Button, FunnelMark, IncomingMessage, OutgoingMessage, Reply, TurnInfo
+from bot.gateway.conversation.rasa_client import RasaClient
 from bot.db import funnel
 from bot.db.engine import create_db_engine, migrate, session_factory
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.console.recorder import TurnRecorder
-from bot.conversation.models import IncomingMessage, Reply, TurnInfo
+from bot.gateway.console.recorder import TurnRecorder
+from bot.gateway.conversation.models import IncomingMessage, Reply, TurnInfo
 from bot.db import repositories as repo
 from bot.db.engine import create_db_engine, migrate, session_factory
 from bot.db.models import Turn

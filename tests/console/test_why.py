@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.console.why import decision
+from bot.gateway.console.why import decision
 from bot.db.models import Turn
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import threading
 import time
 
-from bot.channels.state_claims import StateClaims
+from bot.gateway.channels.state_claims import StateClaims
 from bot.db.engine import session_factory
-from bot.state import StateStore
+from bot.gateway.state import StateStore
 
 
 def test_a_document_expires_and_is_no_longer_listed(engine):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.db.engine import create_db_engine, migrate, session_factory
-from bot.state import StateStore
+from bot.gateway.state import StateStore
 
 
 @pytest.fixture

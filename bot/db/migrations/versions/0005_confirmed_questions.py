@@ -15,7 +15,7 @@ down_revision = '0004'
 branch_labels = None
 depends_on = None
 
-# Resolutions the console has written since the first revision (bot/console/service.py): a question staff
+# Resolutions the console has written since the first revision (bot/gateway/console/service.py): a question staff
 # linked, or answered with a FAQ entry, of a procedure.
 _RESOLVED_TO = re.compile(r"(?:linked to|FAQ answer in) (\d\.\d{6})")
 
