@@ -19,7 +19,7 @@ from bot.gateway.conversation import notices
 from bot.gateway.conversation.outbox import Outbox
 from bot.gateway.conversation.rasa_pool import RasaPool
 from bot.gateway.conversation.service import ConversationService
-from bot.db.engine import create_db_engine, migrate, session_factory
+from bot.gateway.db.engine import create_db_engine, migrate, session_factory
 from bot.settings import Settings, get_settings
 from bot.gateway.state import StateStore
 
@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
     async def database_unreachable(request: Request, exc: Exception) -> JSONResponse:
-        # The database stayed unreachable past the wait (bot/db/outage.py): the citizen is told to try again.
+        # The database stayed unreachable past the wait (bot/outage.py): the citizen is told to try again.
         logger.error("database unreachable on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
         return JSONResponse({"error": "the assistant is unavailable; try again shortly",
                              "messages": [{"text": notices.UNAVAILABLE, "buttons": []}]},

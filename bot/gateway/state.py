@@ -16,9 +16,9 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db.engine import upsert_insert
-from bot.db.models import GatewayState
-from bot.db.outage import outlasting_outage
+from bot.gateway.db.engine import upsert_insert
+from bot.gateway.db.models import GatewayState
+from bot.outage import outlasting_outage
 
 KEY_MAX = 200
 LOOP_READ_WAIT_MS = 20
@@ -92,7 +92,7 @@ class StateStore:
 
     # --- asynchronous: the event loop serving citizens never waits on the database itself ---
 
-    # Each waits out a database restart (bot/db/outage.py).
+    # Each waits out a database restart (bot/outage.py).
     async def aget(self, key: str) -> Any:
         if not self._read_inline:
             return await outlasting_outage(self.get, key)

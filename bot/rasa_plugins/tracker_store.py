@@ -12,7 +12,7 @@ What a turn cost in Rasa's own store, and what is done instead (same table, same
   and once a session start is stored after the first event (see `_known_stored`).
 - A database restart (PostgreSQL's takes a second or two) made a save fail, and Rasa then kept the turn in memory
   only (its fail-safe store): the citizen was answered and the turn was lost for every other server. Reads and
-  saves here wait for the database (bot/db/outage.py, up to 10 s), and a save retried counts what is stored again, so a
+  saves here wait for the database (bot/outage.py, up to 10 s), and a save retried counts what is stored again, so a
   commit that went through before its connection dropped is not written twice.
 - The queries were ORM queries, rebuilt and compiled on every call and read as ORM objects: they are built once
   here, read the JSON column only, and new events are written with one multi-row insert. Together about a fifth of
@@ -34,7 +34,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import event
 from sqlalchemy.pool import QueuePool
 
-from bot.db.outage import outlasting_outage
+from bot.outage import outlasting_outage
 from bot.patch_guard import require_attribute, require_version
 
 PATCH = "bot.rasa_plugins.tracker_store"

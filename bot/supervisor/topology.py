@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 import yaml
 from sqlalchemy.engine import make_url
 
-from bot.db.engine import REPO_ROOT
 from bot.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 DEFAULT_TRACKER_DB = REPO_ROOT / "var" / "trackers.db"
 BUILD = REPO_ROOT / "build"

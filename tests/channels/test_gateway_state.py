@@ -16,7 +16,7 @@ from bot.gateway.channels.state_claims import StateClaims
 from bot.gateway.channels.widget_secret import session_secret
 from bot.gateway.conversation import notices
 from bot.gateway.conversation.models import OutgoingMessage
-from bot.db.engine import create_db_engine, migrate, session_factory
+from bot.gateway.db.engine import create_db_engine, migrate, session_factory
 from bot.gateway.files import write_atomic
 from tests.channels.test_zalo_channel import post_event, zalo_env
 from tests.fakes.rasa import fake_rasa

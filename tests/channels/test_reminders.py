@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import FunnelEvent, Reminder, ReminderOutcome
+from bot.gateway.db.models import FunnelEvent, Reminder, ReminderOutcome
 from tests.fakes import rasa_guide
 from tests.fakes.rasa_guide import guide_rasa
 from tests.fakes.servers import ServerThread, eventually

@@ -12,10 +12,10 @@ import pytest
 import uvicorn
 from playwright.sync_api import expect
 
-from bot.db import repositories as repo
+from bot.gateway.db import repositories as repo
 from bot.gateway.console.settings import database_url
-from bot.db.engine import create_db_engine, migrate, session_factory
-from bot.db.models import BUTTON, QUESTION
+from bot.gateway.db.engine import create_db_engine, migrate, session_factory
+from bot.gateway.db.models import BUTTON, QUESTION
 from bot.settings import Settings
 from tests.console.console_support import (
     ADMIN, ADMIN_PASSWORD, BUILDING_PERMIT, chromium_page, log_in, screenshot,

@@ -8,8 +8,8 @@ from sqlalchemy import event, select
 from bot.gateway.console.recorder import TurnRecorder
 from bot.gateway.console.turn_queue import RecordingQueue
 from bot.gateway.conversation.models import IncomingMessage, OutgoingMessage, Reply, TurnInfo
-from bot.db.engine import create_db_engine, migrate, session_factory
-from bot.db.models import Turn
+from bot.gateway.db.engine import create_db_engine, migrate, session_factory
+from bot.gateway.db.models import Turn
 
 REPLY = Reply([OutgoingMessage("Thủ tục cấp giấy phép xây dựng (mã 1.013225)")],
               TurnInfo(status="answered", procedure="1.013225", confidence=0.9))

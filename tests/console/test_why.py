@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.gateway.console.why import decision
-from bot.db.models import Turn
+from bot.gateway.db.models import Turn
 
 
 @pytest.mark.parametrize(("text", "status", "procedure", "reason", "previous", "expected"), [

@@ -7,7 +7,7 @@ import threading
 import time
 
 from bot.gateway.channels.state_claims import StateClaims
-from bot.db.engine import session_factory
+from bot.gateway.db.engine import session_factory
 from bot.gateway.state import StateStore
 
 
@@ -52,7 +52,7 @@ def test_a_gateway_write_and_read_wait_out_a_postgresql_restart():
     import asyncio
     import subprocess
 
-    from bot.db.engine import create_db_engine, migrate
+    from bot.gateway.db.engine import create_db_engine, migrate
     from tests.services import postgres_server, restart_postgres_command
 
     with postgres_server() as url:

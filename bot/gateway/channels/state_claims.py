@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db.engine import upsert_insert
-from bot.db.models import GatewayState
+from bot.gateway.db.engine import upsert_insert
+from bot.gateway.db.models import GatewayState
 from bot.gateway.state import KEY_MAX
 
 

@@ -16,8 +16,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
-from bot.db import repositories as repo
-from bot.db.models import ADMIN, StaffUser
+from bot.gateway.db import repositories as repo
+from bot.gateway.db.models import ADMIN, StaffUser
 
 COOKIE = "sxd_staff"
 CSRF_HEADER = "X-CSRF-Token"

@@ -13,7 +13,7 @@ import re
 from sqlalchemy.orm import Session
 
 from bot.gateway.conversation.models import IncomingMessage, Reply
-from bot.db import funnel
+from bot.gateway.db import funnel
 
 # Receipt code of a one-stop file, as the masking keeps it (bot/gateway/conversation/masking.py).
 RECEIPT_CODE = re.compile(r"\b\d{3}\.\d{2}\.\d{2}\.H\d{2}-\d{6}-\d{4}\b", re.IGNORECASE)

@@ -8,9 +8,9 @@ import io
 from datetime import date, timedelta
 
 from bot.gateway.console.service import ConsoleError, ConsoleService
-from bot.db import funnel_stats, reminder_stats
-from bot.db.models import FUNNEL_STEPS
-from bot.db.stats import local_today
+from bot.gateway.db import funnel_stats, reminder_stats
+from bot.gateway.db.models import FUNNEL_STEPS
+from bot.gateway.db.stats import local_today
 from knowledge_base import store
 
 # (label, what it means), in FUNNEL_STEPS order.

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.gateway.console.service import MAX_ID, ConsoleError, ConsoleService, item_json
 from bot.gateway.console.settings import ConsoleSettings
-from bot.db import confirmed as cq
-from bot.db.models import NOT_ANSWERABLE, OTHER_AGENCY, RESOLVED, ConfirmedQuestion, Turn, utcnow
-from bot.db.repositories import InvalidValue, NotFound, audit, set_review_status
+from bot.gateway.db import confirmed as cq
+from bot.gateway.db.models import NOT_ANSWERABLE, OTHER_AGENCY, RESOLVED, ConfirmedQuestion, Turn, utcnow
+from bot.gateway.db.repositories import InvalidValue, NotFound, audit, set_review_status
 from bot.gateway.console.impact_worker import Edit, ImpactWorker, Refused, import_sheet
 from knowledge_base.config import SearchSettings
 from knowledge_base.impact import Impact, Question

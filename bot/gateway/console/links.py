@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.gateway.conversation.models import IncomingMessage, OutgoingMessage, Reply
-from bot.db import funnel
+from bot.gateway.db import funnel
 
 logger = logging.getLogger(__name__)
 URL = re.compile(r"https?://[^\s<>\"'()\[\]{}]+")

@@ -18,8 +18,8 @@ from dataclasses import replace
 from bot.gateway.console.impact import ImpactService
 from bot.gateway.console.impact_worker import InProcess
 from bot.gateway.console.service import ConsoleError, ConsoleService
-from bot.db.engine import create_db_engine, migrate, session_factory
-from bot.db.repositories import audit
+from bot.gateway.db.engine import create_db_engine, migrate, session_factory
+from bot.gateway.db.repositories import audit
 from knowledge_base.config import EMBEDDERS
 from knowledge_base.impact import ImpactChecker
 

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.gateway.console import funnel
 from bot.gateway.conversation.models import IncomingMessage, Reply
-from bot.db import repositories as repo
-from bot.db.models import BUTTON, FEEDBACK, QUESTION
+from bot.gateway.db import repositories as repo
+from bot.gateway.db.models import BUTTON, FEEDBACK, QUESTION
 from bot.gateway.json_body import parse_json
 
 logger = logging.getLogger(__name__)

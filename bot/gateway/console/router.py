@@ -14,7 +14,7 @@ from bot.gateway.client_address import client_address
 from bot.gateway.console import auth, funnel_report, schemas
 from bot.gateway.console.impact import ImpactService
 from bot.gateway.console.service import ConsoleError, ConsoleService, Login
-from bot.db.repositories import ActiveSession
+from bot.gateway.db.repositories import ActiveSession
 from bot.gateway.json_body import parse_json
 from bot.gateway.openapi_bodies import json_body
 

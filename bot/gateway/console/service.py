@@ -20,11 +20,11 @@ from bot.gateway.console import auth, teach, why
 from bot.gateway.console.settings import ConsoleSettings, password_problem
 from bot.gateway.conversation.models import OutgoingMessage
 from bot.gateway.conversation.outbox import ChannelUnavailable, Outbox
-from bot.db import repositories as repo
-from bot.db import stats
+from bot.gateway.db import repositories as repo
+from bot.gateway.db import stats
 from bot.gateway.conversation.masking import mask_personal_data
-from bot.db import confirmed
-from bot.db.models import RESOLVED, ROLES, ReviewItem, StaffUser, Turn
+from bot.gateway.db import confirmed
+from bot.gateway.db.models import RESOLVED, ROLES, ReviewItem, StaffUser, Turn
 from knowledge_base import store
 
 logger = logging.getLogger(__name__)

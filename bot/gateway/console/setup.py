@@ -13,7 +13,7 @@ from bot.gateway.console.router import error_response, router
 from bot.gateway.console.impact import ImpactService
 from bot.gateway.console.service import ConsoleError, ConsoleService
 from bot.gateway.console.settings import ConsoleSettings
-from bot.db.engine import create_db_engine, migrate, session_factory
+from bot.gateway.db.engine import create_db_engine, migrate, session_factory
 
 logger = logging.getLogger("bot.gateway.console")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from bot.db.models import Turn
+from bot.gateway.db.models import Turn
 
 DECISIONS = {
     "offer": "Trả lời lựa chọn trợ lý vừa đưa ra",

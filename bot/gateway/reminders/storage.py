@@ -1,4 +1,4 @@
-"""The reminders' rows (bot/db/models.py Reminder, ReminderOutcome) and their funnel steps; synchronous, run in a
+"""The reminders' rows (bot/gateway/db/models.py Reminder, ReminderOutcome) and their funnel steps; synchronous, run in a
 thread by the callers.
 
 Claiming is one UPDATE .. WHERE state = 'due' AND due_at <= now: atomic on SQLite and PostgreSQL, so of several
@@ -15,8 +15,8 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import funnel
-from bot.db.models import FunnelEvent, Reminder, ReminderOutcome
+from bot.gateway.db import funnel
+from bot.gateway.db.models import FunnelEvent, Reminder, ReminderOutcome
 
 DUE, SENDING = "due", "sending"
 CLAIM_S = 120.0

@@ -146,7 +146,7 @@ class GatewayState(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-# Steps of the online-filing funnel, in the order the dashboard shows them (bot/db/funnel_stats.py labels them).
+# Steps of the online-filing funnel, in the order the dashboard shows them (bot/gateway/db/funnel_stats.py labels them).
 FUNNEL_STEPS = ("asked", "offered", "started", "step_login", "step_find", "step_fill", "payment", "step_submit",
                 "step_track", "finished", "link_opened", "receipt")
 # Steps of the reminder offer (bot/gateway/reminders), in the same table but shown apart: offered and held_out are the
@@ -197,7 +197,7 @@ class ConfirmedQuestion(Base):
     __tablename__ = "confirmed_questions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(500), unique=True)  # bot/db/grouping.py: one per question
+    key: Mapped[str] = mapped_column(String(500), unique=True)  # bot/gateway/db/grouping.py: one per question
     text: Mapped[str] = mapped_column(Text)  # masked
     expected: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(16))  # link | faq | helpful | not_ours | staff | history

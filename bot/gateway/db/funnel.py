@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from bot.db.engine import upsert_insert
-from bot.db.models import FUNNEL_STEPS, REMINDER_STEPS, FunnelEvent, LinkToken, utcnow
-from bot.db.stats import LOCAL_TZ
+from bot.gateway.db.engine import upsert_insert
+from bot.gateway.db.models import FUNNEL_STEPS, REMINDER_STEPS, FunnelEvent, LinkToken, utcnow
+from bot.gateway.db.stats import LOCAL_TZ
 
 TOKEN_BYTES = 6  # 8 characters: short in a phone message, 2^48 values to guess from
 

@@ -16,9 +16,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.db.funnel_stats import excluded_clause
-from bot.db.models import FunnelEvent, ReminderOutcome
-from bot.db.stats import LOCAL_TZ
+from bot.gateway.db.funnel_stats import excluded_clause
+from bot.gateway.db.models import FunnelEvent, ReminderOutcome
+from bot.gateway.db.stats import LOCAL_TZ
 
 STEPS = ("reminder_offered", "reminder_accepted", "reminder_sent", "reminder_continued", "finished", "receipt")
 AFTER_OFFER = ("reminder_accepted", "reminder_sent", "reminder_continued", "finished", "receipt")

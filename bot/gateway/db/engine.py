@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "assistant.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Statements that take SQLite's one write lock (a deferred transaction takes it at its first write).

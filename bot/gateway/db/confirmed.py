@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.gateway.conversation.masking import mask_personal_data
-from bot.db.grouping import group_key
-from bot.db.models import QUESTION, ConfirmedQuestion, Turn, utcnow
-from bot.db.repositories import InvalidValue, NotFound
+from bot.gateway.db.grouping import group_key
+from bot.gateway.db.models import QUESTION, ConfirmedQuestion, Turn, utcnow
+from bot.gateway.db.repositories import InvalidValue, NotFound
 
 SOURCES = ("link", "faq", "helpful", "not_ours", "staff", "history")
 TEXT_MAX = 300

@@ -10,9 +10,9 @@ from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.db.grouping import group_key
+from bot.gateway.db.grouping import group_key
 from bot.gateway.conversation.masking import mask_personal_data
-from bot.db.models import (
+from bot.gateway.db.models import (
     BUTTON, NEW, QUESTION, RESOLVED, REVIEW_STATES, ROLES, AuditEntry, LoginThrottle, ReviewItem,
     StaffSession, StaffUser, Turn, utcnow,
 )

@@ -1,6 +1,6 @@
 """Figures of the online-filing funnel for a period: counts per step, step-to-step rates, weekly trend.
 
-A count is of rows, and a row is one citizen reaching one step for one procedure on one day (bot/db/funnel.py),
+A count is of rows, and a row is one citizen reaching one step for one procedure on one day (bot/gateway/db/funnel.py),
 so a citizen who taps through a step ten times counts once. Staff and test senders are left out here, at
 reading time, so changing the setting also corrects figures already recorded.
 """
@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from bot.db.models import FUNNEL_STEPS, FunnelEvent
+from bot.gateway.db.models import FUNNEL_STEPS, FunnelEvent
 
 MAX_DAYS = 366
 # The step a rate is taken against. Payment is only shown for procedures with a fee due, so both it and the

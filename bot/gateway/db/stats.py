@@ -8,8 +8,8 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy.orm import Session
 
-from bot.db.models import BUTTON, QUESTION, Turn
-from bot.db.repositories import turns_between
+from bot.gateway.db.models import BUTTON, QUESTION, Turn
+from bot.gateway.db.repositories import turns_between
 
 # Days are the department's days (Vietnam, UTC+7, no daylight saving), not UTC days.
 LOCAL_TZ = timezone(timedelta(hours=7), "ICT")
