@@ -23,13 +23,13 @@ def main(argv: list[str]) -> int:
         return 0 if argv else 2
     command, rest = argv[0], argv[1:]
     if command == "run":
-        from bot.supervisor import run_main
+        from bot.supervisor.supervisor import run_main
 
         return run_main(rest)
     if command == "index":
         return _index()
     if command == "train":
-        from bot.training import ensure_model
+        from bot.supervisor.training import ensure_model
 
         ensure_model(lambda msg: print(f"[train] {msg}", flush=True))
         return 0
@@ -46,7 +46,7 @@ def main(argv: list[str]) -> int:
 
         return eval_main(rest)
     if command == "impact-model":
-        from bot.console.model_check import main as impact_model_main
+        from bot.gateway.console.model_check import main as impact_model_main
 
         return impact_model_main(rest)
     print(f"unknown command: {command}\n\n{USAGE}", file=sys.stderr)

@@ -1,7 +1,7 @@
 """Guards for the places where this project changes a library's internals (standard library only: it is imported
 in both environments).
 
-bot/rasa_server.py replaces methods of Rasa classes and calls private TensorFlow functions, bot/rasa_tracker_store.py
+bot/rasa_plugins/server.py replaces methods of Rasa classes and calls private TensorFlow functions, bot/rasa_plugins/tracker_store.py
 overrides Rasa's private `_retrieve`, and actions/server.py replaces an entry of Sanic's internal `cached_handlers`.
 Each was written against one release series of its library. Before patching, each checks that the installed
 version is of that series and that what it replaces or calls is still there with the parameters it was written

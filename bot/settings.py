@@ -1,6 +1,6 @@
 """The gateway's and the supervisor's one settings object, read once when the process starts (`from_env`) and
 passed down. Every value comes through knowledge_base/environment.py, the one reader of the environment; the
-parts keep their own typed sections (bot/channels/settings.py, bot/console/settings.py, knowledge_base/config.py),
+parts keep their own typed sections (bot/gateway/channels/settings.py, bot/gateway/console/settings.py, knowledge_base/config.py),
 which this object composes from the same snapshot. The action server has its own (actions/settings.py).
 Every setting is listed in docs/settings.md.
 """
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from bot.channels.settings import ChannelSettings
-from bot.client_address import trusted_networks
-from bot.console.settings import ConsoleSettings
+from bot.gateway.channels.settings import ChannelSettings
+from bot.gateway.client_address import trusted_networks
+from bot.gateway.console.settings import ConsoleSettings
 from knowledge_base.config import SearchSettings
 from knowledge_base.environment import Env, SettingError, refuse_placeholders
 
@@ -81,17 +81,17 @@ class Settings:
     redis_url: str = ""
     # A turn whose Rasa server died keeps its conversation locked this long, then another server may go on.
     rasa_lock_lifetime_s: int = 20
-    # Threads of the numeric libraries (OpenMP, BLAS, TensorFlow) in each server process (bot/numeric_threads.py).
+    # Threads of the numeric libraries (OpenMP, BLAS, TensorFlow) in each server process (bot/supervisor/numeric_threads.py).
     numeric_threads: int = 1
     # Past capacity the gateway answers "busy" at once rather than queue a turn longer than this for a Rasa
-    # server (bot/conversation/admission.py).
+    # server (bot/gateway/conversation/admission.py).
     rasa_queue_limit_s: float = 1.0
     # --- action server ---
     # Shared by the gateway and the action servers: POST /kb/reload after a staff edit.
     actions_admin_token: str = ""
     # Messages one sender may send a minute before the assistant asks them to slow down.
     sender_rate_per_minute: int = 15
-    # A trained Rasa model to use as is; None: the cached model for the current inputs (bot/training.py).
+    # A trained Rasa model to use as is; None: the cached model for the current inputs (bot/supervisor/training.py).
     rasa_model: Path | None = None
     # production refuses secrets that are placeholders; development (a developer's machine) accepts them.
     environment: str = "production"

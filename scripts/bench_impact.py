@@ -3,7 +3,7 @@
 The questions are the project's own (tests/data/*.tsv) and questions made from the knowledge base's names,
 short titles, aliases and FAQ questions, with and without accents, all confirmed with the answer they get
 today; the change is a generic alias ("lần đầu") on the new real-estate broker's certificate. The checks run as
-in the gateway, in the impact worker process (bot/console/impact_worker.py): prints how long the worker takes to
+in the gateway, in the impact worker process (bot/gateway/console/impact_worker.py): prints how long the worker takes to
 warm up after a start (in the background), then the first check staff run and the later ones.
 
     .venv/bin/python scripts/bench_impact.py [--questions 2000]
@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.console.impact_worker import Edit, ImpactWorker  # noqa: E402
+from bot.gateway.console.impact_worker import Edit, ImpactWorker  # noqa: E402
 from knowledge_base.config import SearchSettings  # noqa: E402
 from knowledge_base.impact import ImpactChecker, Question, outcome  # noqa: E402
 from knowledge_base.store import load_knowledge_base  # noqa: E402

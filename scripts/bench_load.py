@@ -35,7 +35,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bot.supervisor import cpu_seconds  # noqa: E402
+from bot.supervisor.supervisor import cpu_seconds  # noqa: E402
 from tests.load import OpenLoad, focus_kept, percentile  # noqa: E402
 from tests.processes import cmdline, descendants  # noqa: E402
 from tests.services import RedisServer, postgres_server, restart_postgres  # noqa: E402
@@ -122,7 +122,7 @@ def wait_ready(proc: subprocess.Popen | None, bot_url: str, servers: int, timeou
 def _role(pid: int, root_pid: int) -> str:
     cmd = cmdline(pid)
     return ("supervisor" if pid == root_pid else "rasa" if "rasa" in cmd and " run " in cmd
-            else "actions" if "actions.server" in cmd else "gateway" if "bot.app" in cmd
+            else "actions" if "actions.server" in cmd else "gateway" if "bot.gateway.app" in cmd
             else "redis" if "redis" in cmd else cmd[:40])
 
 
@@ -264,7 +264,7 @@ def gateway_restart(stack: Stack) -> None:
         http.post("/widget/api/messages", json={"text": "xin chào"}, headers=headers)
         before = http.post("/widget/api/session", headers=headers).json()
         for pid in descendants(stack.proc.pid):
-            if "bot.app" in cmdline(pid):
+            if "bot.gateway.app" in cmdline(pid):
                 os.kill(pid, signal.SIGKILL)
         time.sleep(1.0)
         deadline = time.monotonic() + 60

@@ -28,7 +28,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E4
 from sklearn.metrics import classification_report  # noqa: E402
 from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
 
-from bot.training import RASA_BIN, rasa_env  # noqa: E402
+from bot.supervisor.training import RASA_BIN, rasa_env  # noqa: E402
 from knowledge_base.text import expand_abbreviations, fold  # noqa: E402
 
 

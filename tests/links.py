@@ -1,4 +1,4 @@
-"""Counted links in replies (bot/console/links.py): where a gateway's /r/<token> link leads, for tests that
+"""Counted links in replies (bot/gateway/console/links.py): where a gateway's /r/<token> link leads, for tests that
 check an answer points to the national portal."""
 
 from __future__ import annotations

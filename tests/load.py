@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.conversation import notices
+from bot.gateway.conversation import notices
 from scripts.bench_http import Client, HTTPError
 
 ROOT = Path(__file__).resolve().parent.parent

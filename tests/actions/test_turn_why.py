@@ -8,7 +8,7 @@ import asyncio
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import procedures
-from bot.conversation.rasa_client import parse_reply
+from bot.gateway.conversation.rasa_client import parse_reply
 
 
 def test_an_answer_reports_its_candidates_and_deciding_words_and_the_gateway_keeps_them_apart(kb):

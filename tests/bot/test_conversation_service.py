@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.conversation.models import Button, IncomingMessage, OutgoingMessage, Reply
-from bot.conversation.service import ConversationService
+from bot.gateway.conversation.models import Button, IncomingMessage, OutgoingMessage, Reply
+from bot.gateway.conversation.service import ConversationService
 
 
 class RecordingRasa:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from bot.client_address import client_address
-from bot.conversation.sanitise import sanitise
-from bot.limits import SlidingWindow
+from bot.gateway.client_address import client_address
+from bot.gateway.conversation.sanitise import sanitise
+from bot.gateway.limits import SlidingWindow
 
 
 def test_sanitise_removes_what_nothing_can_encode_or_display_honestly():

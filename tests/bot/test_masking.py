@@ -1,6 +1,6 @@
 import pytest
 
-from bot.conversation.masking import Masked, mask, mask_personal_data
+from bot.gateway.conversation.masking import Masked, mask, mask_personal_data
 
 
 @pytest.mark.parametrize("text, kept_out", [

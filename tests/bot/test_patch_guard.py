@@ -1,6 +1,6 @@
 """bot/patch_guard.py: the patches of library internals refuse to run on versions they were not written for.
 
-The Rasa side (bot.rasa_server, bot.rasa_tracker_store) runs in Rasa's environment: tests/rasa/test_rasa_patches.py.
+The Rasa side (bot.rasa_plugins.server, bot.rasa_plugins.tracker_store) runs in Rasa's environment: tests/rasa/test_rasa_patches.py.
 Here: the guard itself, and the action server's replacement of Sanic's internal handler table (this environment)."""
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ def installed(versions: dict[str, str]):
 def test_a_version_of_another_series_is_refused_naming_the_package_and_both_versions(monkeypatch):
     monkeypatch.setattr(patch_guard.metadata, "version", installed({"rasa": "3.7.0"}))
     with pytest.raises(PatchRefused) as refused:
-        require_version("rasa", "bot.rasa_server")
+        require_version("rasa", "bot.rasa_plugins.server")
     message = str(refused.value)
-    assert "bot.rasa_server" in message and "rasa" in message
+    assert "bot.rasa_plugins.server" in message and "rasa" in message
     assert "3.7.0" in message and "expected 3.6.x" in message
 
 
@@ -53,7 +53,7 @@ class Library:
 def test_a_missing_attribute_is_refused_naming_it_and_the_version(monkeypatch):
     monkeypatch.setattr(patch_guard.metadata, "version", installed({"rasa": "3.6.21"}))
     with pytest.raises(PatchRefused) as refused:
-        require_attribute(Library, "_retrieve_events", "bot.rasa_tracker_store", "rasa")
+        require_attribute(Library, "_retrieve_events", "bot.rasa_plugins.tracker_store", "rasa")
     message = str(refused.value)
     assert "Library._retrieve_events is missing" in message
     assert "rasa 3.6.21" in message and "3.6.x" in message

@@ -10,9 +10,9 @@ import asyncio
 import pytest
 from aiohttp import web
 
-from bot.conversation.admission import MIN_SLOTS
-from bot.conversation.rasa_client import RasaBusy
-from bot.conversation.rasa_pool import RasaPool, preferred_order
+from bot.gateway.conversation.admission import MIN_SLOTS
+from bot.gateway.conversation.rasa_client import RasaBusy
+from bot.gateway.conversation.rasa_pool import RasaPool, preferred_order
 
 
 class FakeRasa:
@@ -121,7 +121,7 @@ async def test_past_every_servers_capacity_a_turn_is_refused_at_once_and_nothing
 
 
 async def test_a_server_that_answers_turns_but_not_its_probe_stays_up(servers, monkeypatch):
-    monkeypatch.setattr("bot.conversation.rasa_pool.PROBE_TIMEOUT_S", 0.3)
+    monkeypatch.setattr("bot.gateway.conversation.rasa_pool.PROBE_TIMEOUT_S", 0.3)
     urls = [s.url for s in servers]
     pool = RasaPool(urls, token="t", timeout_s=5)
     try:
@@ -137,7 +137,7 @@ async def test_a_server_that_answers_turns_but_not_its_probe_stays_up(servers, m
 
 
 def test_a_few_slow_turns_do_not_make_a_server_look_full():
-    from bot.conversation.admission import Capacity
+    from bot.gateway.conversation.admission import Capacity
 
     capacity = Capacity(limit_s=1.0)
     for _ in range(20):

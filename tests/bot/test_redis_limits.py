@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from redis.asyncio import from_url
 
-from bot.limits import RedisWindow
+from bot.gateway.limits import RedisWindow
 
 
 async def test_two_gateways_share_one_window_and_a_restart_keeps_it(redis_url):

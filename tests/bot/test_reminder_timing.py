@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from bot.reminders.service import asks_to_stop, held_out
-from bot.reminders.timing import VIETNAM, due_at, spoken
+from bot.gateway.reminders.service import asks_to_stop, held_out
+from bot.gateway.reminders.timing import VIETNAM, due_at, spoken
 
 
 def vn(*args) -> datetime:
@@ -45,7 +45,7 @@ def test_the_holdout_share_is_about_what_was_asked_and_stable_per_citizen():
 
 
 def test_this_evening_is_offered_only_while_it_is_more_than_an_hour_away():
-    from bot.reminders.timing import evening
+    from bot.gateway.reminders.timing import evening
 
     assert evening(vn(2026, 12, 7, 10, 0)) == vn(2026, 12, 7, 20, 0)
     assert evening(vn(2026, 12, 7, 19, 30)) is None

@@ -15,7 +15,7 @@ from knowledge_base.environment import Env, SettingError
 ROOT = Path(__file__).resolve().parents[2]
 # The modules allowed to read the process environment: the reader itself and the settings that call it.
 SETTINGS_MODULES = {"knowledge_base/environment.py", "knowledge_base/config.py", "bot/settings.py",
-                    "bot/channels/settings.py", "bot/console/settings.py", "actions/settings.py"}
+                    "bot/gateway/channels/settings.py", "bot/gateway/console/settings.py", "actions/settings.py"}
 ENV_READ = re.compile(r"os\.environ|os\.getenv|environ\.get|getenv\(|Env\.from_process")
 # Handing the whole environment to a child process is no settings read.
 CHILD_ENV = re.compile(r"\{\*\*os\.environ\b")
@@ -133,7 +133,7 @@ def test_the_action_server_refuses_a_placeholder_admin_token():
 
 
 def test_the_supervisor_refuses_to_start_with_a_placeholder(monkeypatch, capsys):
-    from bot import supervisor
+    from bot.supervisor import supervisor
 
     monkeypatch.delenv("ENVIRONMENT", raising=False)
     monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "changeme")

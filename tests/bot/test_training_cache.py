@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from bot import training
+from bot.supervisor import training
 
 
 def _copy_project(tmp_path):
@@ -35,10 +35,10 @@ def test_unrelated_files_do_not_trigger_training(tmp_path):
 def test_tokenizer_change_retrains_but_its_bytecode_does_not(tmp_path):
     root = _copy_project(tmp_path)
     first = training.inputs_hash(root)
-    cache = root / "bot" / "nlu" / "__pycache__"
+    cache = root / "bot" / "rasa_plugins" / "nlu" / "__pycache__"
     cache.mkdir(exist_ok=True)
     (cache / "tokenizer.cpython-311.pyc").write_bytes(b"compiled")
     assert training.inputs_hash(root) == first
-    tokenizer = root / "bot" / "nlu" / "tokenizer.py"
+    tokenizer = root / "bot" / "rasa_plugins" / "nlu" / "tokenizer.py"
     tokenizer.write_text(tokenizer.read_text() + "\n# changed\n")
     assert training.inputs_hash(root) != first

@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.conversation.models import Button
-from bot.conversation.replies import resolve
+from bot.gateway.conversation.models import Button
+from bot.gateway.conversation.replies import resolve
 
 FEEDBACK = [Button("👍 Hữu ích", '/feedback{"value": "good"}'), Button("👎 Chưa đúng", '/feedback{"value": "bad"}')]
 GUIDE_OFFER = [Button("Hướng dẫn từng bước", "/start_guide"), Button("Không, cảm ơn", "/deny"), *FEEDBACK]

@@ -6,7 +6,7 @@ import contextlib
 
 import pytest
 
-from bot.app import create_app
+from bot.gateway.app import create_app
 from bot.settings import Settings
 from tests.fakes.rasa import fake_rasa
 from tests.fakes.servers import ServerThread, free_port

@@ -57,15 +57,15 @@ def _texts(messages: list[dict]) -> list[str]:
 
 
 def _messenger(messages: list[dict]) -> list[dict]:
-    """What Telegram and Zalo send: the 👍/👎 question rides on the answer's buttons (bot/channels/feedback.py),
+    """What Telegram and Zalo send: the 👍/👎 question rides on the answer's buttons (bot/gateway/channels/feedback.py),
     so its own text is not sent; nothing else changes."""
     return [m for i, m in enumerate(messages)
             if not (i and m.get("buttons") and all(b["payload"].startswith("/feedback") for b in m["buttons"]))]
 
 
 def _unlinked(texts: list[str]) -> list[str]:
-    # Portal links are sent as the gateway's counted redirect (bot/console/links.py); the rest must be as is.
-    # A counted link is followed by the portal's address it leads to (bot/channels/shown_links.py).
+    # Portal links are sent as the gateway's counted redirect (bot/gateway/console/links.py); the rest must be as is.
+    # A counted link is followed by the portal's address it leads to (bot/gateway/channels/shown_links.py).
     return [re.sub(r"https?://\S+?(?=[.,;:!?]?(?:\s|$))( \([\w.-]+\.[a-z]{2,}\))?", "<link>", t) for t in texts]
 
 

@@ -9,9 +9,9 @@ import time
 
 import httpx
 
-from bot.app import create_app
-from bot.conversation import notices
-from bot.conversation.admission import MIN_SLOTS
+from bot.gateway.app import create_app
+from bot.gateway.conversation import notices
+from bot.gateway.conversation.admission import MIN_SLOTS
 from bot.settings import Settings
 from tests.channels.conftest import CHANNEL_ENV
 from tests.fakes.servers import ServerThread, eventually, free_port

@@ -70,7 +70,7 @@ def test_widget_answer_from_the_real_assistant_survives_a_reload(stack):
         box.fill(QUESTION)
         box.press("Enter")
         expect(log).to_contain_text(CODE, timeout=60_000)
-        # The national page goes through the gateway's counted redirect (bot/console/links.py).
+        # The national page goes through the gateway's counted redirect (bot/gateway/console/links.py).
         link = log.get_by_role("link").filter(has_text="/r/").first
         assert followed(link.get_attribute("href"), stack.url).startswith("https://dichvucong.gov.vn/")
         page.screenshot(path=SCREENSHOTS / "widget-real-stack.png")

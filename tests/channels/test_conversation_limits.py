@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.conversation.models import IncomingMessage, OutgoingMessage, Reply
-from bot.conversation.service import MENU_COMMAND, ConversationService
+from bot.gateway.conversation.models import IncomingMessage, OutgoingMessage, Reply
+from bot.gateway.conversation.service import MENU_COMMAND, ConversationService
 
 
 class RecordingRasa:

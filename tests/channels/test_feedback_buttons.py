@@ -8,8 +8,8 @@ import time
 import httpx
 import pytest
 
-from bot.channels.feedback import ride_on_answer
-from bot.conversation.models import Button, OutgoingMessage
+from bot.gateway.channels.feedback import ride_on_answer
+from bot.gateway.conversation.models import Button, OutgoingMessage
 from tests.fakes import rasa_guide
 from tests.fakes.rasa_guide import guide_rasa
 from tests.fakes.servers import ServerThread, eventually

@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from bot.app import create_app
+from bot.gateway.app import create_app
 from bot.settings import Settings
 from tests.fakes.servers import ServerThread, free_port
 

@@ -1,4 +1,4 @@
-"""What the channels keep in the shared database (bot/state.py): it outlives a gateway restart, is shared by two
+"""What the channels keep in the shared database (bot/gateway/state.py): it outlives a gateway restart, is shared by two
 gateways on one database, and nothing a citizen sends while the assistant is down is lost or answered twice."""
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import pytest
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from bot.channels.state_claims import StateClaims
-from bot.channels.widget_secret import session_secret
-from bot.conversation import notices
-from bot.conversation.models import OutgoingMessage
-from bot.db.engine import create_db_engine, migrate, session_factory
-from bot.files import write_atomic
+from bot.gateway.channels.state_claims import StateClaims
+from bot.gateway.channels.widget_secret import session_secret
+from bot.gateway.conversation import notices
+from bot.gateway.conversation.models import OutgoingMessage
+from bot.gateway.db.engine import create_db_engine, migrate, session_factory
+from bot.gateway.files import write_atomic
 from tests.channels.test_zalo_channel import post_event, zalo_env
 from tests.fakes.rasa import fake_rasa
 from tests.fakes.servers import ServerThread, eventually

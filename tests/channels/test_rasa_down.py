@@ -6,8 +6,8 @@ import time
 
 import httpx
 
-from bot.app import create_app
-from bot.conversation import notices
+from bot.gateway.app import create_app
+from bot.gateway.conversation import notices
 from bot.settings import Settings
 from tests.fakes.servers import ServerThread, free_port
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import FunnelEvent, Reminder, ReminderOutcome
+from bot.gateway.db.models import FunnelEvent, Reminder, ReminderOutcome
 from tests.fakes import rasa_guide
 from tests.fakes.rasa_guide import guide_rasa
 from tests.fakes.servers import ServerThread, eventually
@@ -327,7 +327,7 @@ def test_a_citizen_who_goes_silent_at_step_two_is_offered_once_after_half_an_hou
 def test_by_default_the_citizen_may_choose_this_evening_by_typing_toi_nay(start_gateway, telegram):
     gateway = start_gateway(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.url, REMINDER_HOLDOUT="0")
     eventually(lambda: gateway.app.state.reminders is not None)
-    from bot.reminders.timing import VIETNAM
+    from bot.gateway.reminders.timing import VIETNAM
 
     morning = datetime.now(VIETNAM).replace(hour=9, minute=0, second=0, microsecond=0)
     gateway.app.state.reminders.clock = lambda: morning.astimezone(timezone.utc)

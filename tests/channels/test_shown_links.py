@@ -9,7 +9,7 @@ import time
 
 import httpx
 
-from bot.channels.shown_links import open_buttons, telegram_html
+from bot.gateway.channels.shown_links import open_buttons, telegram_html
 from tests.fakes.servers import eventually
 from tests.fakes.telegram_api import TOKEN
 from tests.fakes.zalo_api import APP_ID, OA_SECRET_KEY, FakeZalo

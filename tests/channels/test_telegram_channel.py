@@ -8,8 +8,8 @@ import time
 import httpx
 import pytest
 
-from bot.conversation.models import OutgoingMessage
-from bot.conversation.outbox import ChannelUnavailable
+from bot.gateway.conversation.models import OutgoingMessage
+from bot.gateway.conversation.outbox import ChannelUnavailable
 from tests.fakes.rasa import PERMIT_PAYLOAD, PERMIT_TITLE
 from tests.fakes.servers import ServerThread, eventually, free_port
 from tests.fakes.telegram_api import TOKEN, FakeTelegram

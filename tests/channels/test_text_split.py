@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from bot.channels.text import split_text
+from bot.gateway.channels.text import split_text
 
 
 def test_short_text_is_one_message():

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from bot.conversation.models import OutgoingMessage
+from bot.gateway.conversation.models import OutgoingMessage
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 from tests.browser import WIDGET_OPEN as OPEN
 from tests.fakes.rasa import PERMIT_PAYLOAD, PERMIT_TITLE
@@ -95,7 +95,7 @@ def test_html_and_script_in_an_answer_are_shown_as_text_and_only_https_and_tel_b
     assert answer.locator("img, script").count() == 0
     links = answer.get_by_role("link")
     expect(links).to_have_count(2)
-    # The portal link goes through the gateway's counted redirect (bot/console/links.py) to the same page.
+    # The portal link goes through the gateway's counted redirect (bot/gateway/console/links.py) to the same page.
     href = links.nth(0).get_attribute("href")
     assert href.startswith(f"{gateway.url}/r/")
     assert links.nth(0).get_attribute("title") == "Mở trang dichvucong.gov.vn"   # where it goes, on hover

@@ -8,8 +8,8 @@ import time
 import httpx
 import pytest
 
-from bot.conversation.models import OutgoingMessage
-from bot.conversation.outbox import ChannelUnavailable
+from bot.gateway.conversation.models import OutgoingMessage
+from bot.gateway.conversation.outbox import ChannelUnavailable
 from tests.fakes.rasa import PERMIT_PAYLOAD, PERMIT_TITLE
 from tests.fakes.servers import eventually, free_port
 from tests.fakes.zalo_api import APP_ID, APP_SECRET, OA_SECRET_KEY

@@ -44,7 +44,7 @@ def console_env(monkeypatch, tmp_path, kb_root):
 
 @pytest.fixture
 def gateway(console_env, fake_rasa_port):
-    from bot.app import create_app
+    from bot.gateway.app import create_app
 
     app = create_app(Settings(rasa_port=fake_rasa_port, actions_port=free_port()))
     with TestClient(app) as client:

@@ -65,7 +65,7 @@ def chat(client, sender, text):
 
 
 def recorded(client) -> None:
-    """Turns are written off the reply path (bot/console/turn_queue.py); a loaded machine may not have written
+    """Turns are written off the reply path (bot/gateway/console/turn_queue.py); a loaded machine may not have written
     one yet when the test reads the review queue, so wait for the writer on the app's own event loop."""
     turn_queue = getattr(client.app.state, "turn_queue", None)
     if turn_queue is not None:

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from fastapi.testclient import TestClient
 
-from bot.console.service import ConsoleError
+from bot.gateway.console.service import ConsoleError
 from tests.console.console_support import ADMIN, ADMIN_PASSWORD, login
 
 STAFF, STAFF_PASSWORD = "canbo1", "Mot-mat-khau-tot"

@@ -194,7 +194,7 @@ def test_logout_ends_the_session(gateway):
 
 
 def test_first_admin_is_created_once(console_env, fake_rasa_port, monkeypatch):
-    from bot.app import create_app
+    from bot.gateway.app import create_app
     from bot.settings import Settings
 
     with TestClient(create_app(Settings(rasa_port=fake_rasa_port))) as first:
@@ -207,7 +207,7 @@ def test_first_admin_is_created_once(console_env, fake_rasa_port, monkeypatch):
 
 
 def test_placeholder_admin_password_creates_no_account(console_env, fake_rasa_port, monkeypatch):
-    from bot.app import create_app
+    from bot.gateway.app import create_app
     from bot.settings import Settings
 
     monkeypatch.setenv("BOT_ADMIN_PASSWORD", "changeme")

@@ -12,10 +12,10 @@ import pytest
 import uvicorn
 from playwright.sync_api import expect
 
-from bot.db import repositories as repo
-from bot.console.settings import database_url
-from bot.db.engine import create_db_engine, migrate, session_factory
-from bot.db.models import BUTTON, QUESTION
+from bot.gateway.db import repositories as repo
+from bot.gateway.console.settings import database_url
+from bot.gateway.db.engine import create_db_engine, migrate, session_factory
+from bot.gateway.db.models import BUTTON, QUESTION
 from bot.settings import Settings
 from tests.console.console_support import (
     ADMIN, ADMIN_PASSWORD, BUILDING_PERMIT, chromium_page, log_in, screenshot,
@@ -28,7 +28,7 @@ UNANSWERED = "làm nhà trên đất vườn có phải xin phép"
 @pytest.fixture
 def served(console_env, fake_rasa_port):
     """The real gateway app on a local port, as a browser reaches it."""
-    from bot.app import create_app
+    from bot.gateway.app import create_app
 
     port = free_port()
     app = create_app(Settings(port=port, rasa_port=fake_rasa_port, actions_port=free_port()))

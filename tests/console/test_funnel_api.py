@@ -26,7 +26,7 @@ def funnel_rasa_port():
 
 @pytest.fixture
 def gateway(console_env, funnel_rasa_port, monkeypatch):
-    from bot.app import create_app
+    from bot.gateway.app import create_app
 
     monkeypatch.setenv("FUNNEL_EXCLUDED_SENDERS", "api:staff-*")
     monkeypatch.setenv("BOT_PUBLIC_URL", BASE)

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta, timezone
 
 from playwright.sync_api import expect
 
-from bot.db import funnel
-from bot.console.settings import database_url
-from bot.db.engine import create_db_engine, migrate, session_factory
-from bot.db.stats import LOCAL_TZ
+from bot.gateway.db import funnel
+from bot.gateway.console.settings import database_url
+from bot.gateway.db.engine import create_db_engine, migrate, session_factory
+from bot.gateway.db.stats import LOCAL_TZ
 from tests.console.console_support import ADMIN, ADMIN_PASSWORD, chromium_page, log_in, screenshot
 from tests.console.test_console_browser import served  # noqa: F401 - fixture
 from tests.stack_helpers import ROOT

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from aiohttp import web
 
-from bot.console.links import LinkRewriter
-from bot.conversation.models import Button, FunnelMark, IncomingMessage, OutgoingMessage, Reply, TurnInfo
-from bot.conversation.rasa_client import RasaClient
-from bot.db import funnel
-from bot.db.engine import create_db_engine, migrate, session_factory
+from bot.gateway.console.links import LinkRewriter
+from bot.gateway.conversation.models import Button, FunnelMark, IncomingMessage, OutgoingMessage, Reply, TurnInfo
+from bot.gateway.conversation.rasa_client import RasaClient
+from bot.gateway.db import funnel
+from bot.gateway.db.engine import create_db_engine, migrate, session_factory
 
 PAGE = "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/019d2bfe-03ac-70cd-a6db-636d0bd839e5"
 PORTAL = "https://dichvucong.gov.vn"

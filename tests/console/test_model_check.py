@@ -12,9 +12,9 @@ import sys
 
 import pytest
 
-from bot.db import confirmed as cq
-from bot.db.engine import create_db_engine, migrate, session_factory
-from bot.db.models import AuditEntry
+from bot.gateway.db import confirmed as cq
+from bot.gateway.db.engine import create_db_engine, migrate, session_factory
+from bot.gateway.db.models import AuditEntry
 from tests.console.console_support import BUILDING_PERMIT
 from tests.console.test_impact_api import CAPTURING
 from tests.stack_helpers import ROOT

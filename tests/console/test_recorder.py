@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.console.recorder import TurnRecorder
-from bot.conversation.models import IncomingMessage, Reply, TurnInfo
-from bot.db import repositories as repo
-from bot.db.engine import create_db_engine, migrate, session_factory
-from bot.db.models import Turn
+from bot.gateway.console.recorder import TurnRecorder
+from bot.gateway.conversation.models import IncomingMessage, Reply, TurnInfo
+from bot.gateway.db import repositories as repo
+from bot.gateway.db.engine import create_db_engine, migrate, session_factory
+from bot.gateway.db.models import Turn
 
 
 @pytest.fixture

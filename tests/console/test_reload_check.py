@@ -6,9 +6,9 @@ import asyncio
 
 import httpx
 
-from bot.console.service import ConsoleService
-from bot.console.settings import ConsoleSettings
-from bot.conversation.outbox import Outbox
+from bot.gateway.console.service import ConsoleService
+from bot.gateway.console.settings import ConsoleSettings
+from bot.gateway.conversation.outbox import Outbox
 from knowledge_base import store
 
 

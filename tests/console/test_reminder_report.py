@@ -7,8 +7,8 @@ import csv
 import io
 from datetime import timedelta
 
-from bot.db import funnel
-from bot.db.models import ReminderOutcome, utcnow
+from bot.gateway.db import funnel
+from bot.gateway.db.models import ReminderOutcome, utcnow
 from tests.console.console_support import login
 
 PERMIT = "1.013225"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from bot.console import teach
+from bot.gateway.console import teach
 from knowledge_base import store
 
 PERMIT = "1.013225"

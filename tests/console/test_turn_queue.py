@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import event, select
 
-from bot.console.recorder import TurnRecorder
-from bot.console.turn_queue import RecordingQueue
-from bot.conversation.models import IncomingMessage, OutgoingMessage, Reply, TurnInfo
-from bot.db.engine import create_db_engine, migrate, session_factory
-from bot.db.models import Turn
+from bot.gateway.console.recorder import TurnRecorder
+from bot.gateway.console.turn_queue import RecordingQueue
+from bot.gateway.conversation.models import IncomingMessage, OutgoingMessage, Reply, TurnInfo
+from bot.gateway.db.engine import create_db_engine, migrate, session_factory
+from bot.gateway.db.models import Turn
 
 REPLY = Reply([OutgoingMessage("Thủ tục cấp giấy phép xây dựng (mã 1.013225)")],
               TurnInfo(status="answered", procedure="1.013225", confidence=0.9))
@@ -55,7 +55,7 @@ async def test_a_turn_that_cannot_be_stored_does_not_lose_the_others(tmp_path, c
             db.commit()
 
     queue = RecordingQueue(record_all)
-    import bot.console.turn_queue as turn_queue
+    import bot.gateway.console.turn_queue as turn_queue
     turn_queue.RETRY_S, retry = 0.0, turn_queue.RETRY_S
     try:
         for text in ("lệ phí bao nhiêu", "hỏng", "nộp ở đâu"):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.console.why import decision
-from bot.db.models import Turn
+from bot.gateway.console.why import decision
+from bot.gateway.db.models import Turn
 
 
 @pytest.mark.parametrize(("text", "status", "procedure", "reason", "previous", "expected"), [

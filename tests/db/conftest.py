@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.db.engine import create_db_engine, migrate, session_factory
+from bot.gateway.db.engine import create_db_engine, migrate, session_factory
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -7,9 +7,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from bot.db import confirmed
-from bot.db.engine import MIGRATIONS, migrate, session_factory
-from bot.db.models import ConfirmedQuestion
+from bot.gateway.db import confirmed
+from bot.gateway.db.engine import MIGRATIONS, migrate, session_factory
+from bot.gateway.db.models import ConfirmedQuestion
 
 
 def _upgrade(engine, revision: str) -> None:

@@ -9,9 +9,9 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from bot.db import funnel, funnel_stats
-from bot.db.engine import session_factory
-from bot.db.models import FunnelEvent
+from bot.gateway.db import funnel, funnel_stats
+from bot.gateway.db.engine import session_factory
+from bot.gateway.db.models import FunnelEvent
 
 PERMIT = "1.013225"
 # 2026-11-30 23:30 UTC is already 2026-12-01 in Tuyên Quang (UTC+7).

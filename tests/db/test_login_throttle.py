@@ -5,9 +5,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from bot.db import repositories as repo
-from bot.db.engine import session_factory
-from bot.db.models import utcnow
+from bot.gateway.db import repositories as repo
+from bot.gateway.db.engine import session_factory
+from bot.gateway.db.models import utcnow
 
 WINDOW = timedelta(minutes=5)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from bot.db import funnel, funnel_stats, reminder_stats
-from bot.db.models import ReminderOutcome
+from bot.gateway.db import funnel, funnel_stats, reminder_stats
+from bot.gateway.db.models import ReminderOutcome
 
 PERMIT = "1.013225"
 OTHER = "1.008891"

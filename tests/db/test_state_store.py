@@ -6,9 +6,9 @@ from __future__ import annotations
 import threading
 import time
 
-from bot.channels.state_claims import StateClaims
-from bot.db.engine import session_factory
-from bot.state import StateStore
+from bot.gateway.channels.state_claims import StateClaims
+from bot.gateway.db.engine import session_factory
+from bot.gateway.state import StateStore
 
 
 def test_a_document_expires_and_is_no_longer_listed(engine):
@@ -52,7 +52,7 @@ def test_a_gateway_write_and_read_wait_out_a_postgresql_restart():
     import asyncio
     import subprocess
 
-    from bot.db.engine import create_db_engine, migrate
+    from bot.gateway.db.engine import create_db_engine, migrate
     from tests.services import postgres_server, restart_postgres_command
 
     with postgres_server() as url:

@@ -5,10 +5,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, text
 
-from bot.db import repositories as repo
-from bot.db.engine import create_db_engine, migrate, session_factory
-from bot.db.models import BUTTON, IGNORED, NEW, QUESTION, RESOLVED, ReviewItem, Turn
-from bot.db.stats import LOCAL_TZ, dashboard
+from bot.gateway.db import repositories as repo
+from bot.gateway.db.engine import create_db_engine, migrate, session_factory
+from bot.gateway.db.models import BUTTON, IGNORED, NEW, QUESTION, RESOLVED, ReviewItem, Turn
+from bot.gateway.db.stats import LOCAL_TZ, dashboard
 
 NOON = datetime(2026, 11, 20, 5, 0, tzinfo=timezone.utc)  # 12:00 in Tuyên Quang
 
@@ -30,7 +30,7 @@ def _head() -> str:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from bot.db.engine import MIGRATIONS
+    from bot.gateway.db.engine import MIGRATIONS
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

@@ -1,4 +1,4 @@
-"""SQLite writers of one process take turns on a lock (bot/db/engine.py): every write lands, and a write that
+"""SQLite writers of one process take turns on a lock (bot/gateway/db/engine.py): every write lands, and a write that
 ends any way (commit, rollback, a connection dropped mid-transaction, an error) lets the next one in."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from bot.db.engine import create_db_engine, migrate, session_factory
-from bot.state import StateStore
+from bot.gateway.db.engine import create_db_engine, migrate, session_factory
+from bot.gateway.state import StateStore
 
 
 @pytest.fixture

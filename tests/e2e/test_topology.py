@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.conversation.rasa_pool import preferred_order
+from bot.gateway.conversation.rasa_pool import preferred_order
 from tests.processes import descendants
 
 pytestmark = pytest.mark.e2e
@@ -63,7 +63,7 @@ def test_a_conversation_keeps_its_procedure_across_the_kill_of_any_one_part(stac
         ("its Rasa server", _process(stack, cmd=f"-p {int(env['RASA_PORT']) + index} "), stack, "lệ phí bao nhiêu"),
         ("its action server", _process(stack, cmd="actions.server",
                                        env=f"ACTIONS_PORT={int(env['ACTIONS_PORT']) + index}"), stack, "nộp ở đâu"),
-        ("the gateway it used", _process(stack, cmd="bot.app"), stack.second_gateway, "mất bao lâu"),
+        ("the gateway it used", _process(stack, cmd="bot.gateway.app"), stack.second_gateway, "mất bao lâu"),
     ]
     for what, pid, via, follow_up in victims:
         os.kill(pid, signal.SIGKILL)

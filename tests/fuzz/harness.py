@@ -208,7 +208,7 @@ class FuzzStack(contextlib.ExitStack):
 
     def __enter__(self) -> "FuzzStack":
         super().__enter__()
-        from bot.app import create_app
+        from bot.gateway.app import create_app
         from bot.settings import Settings
 
         work = Path(tempfile.mkdtemp(prefix="sxd-fuzz-"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from bot import training
+from bot.supervisor import training
 
 
 def _generator():

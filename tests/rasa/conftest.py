@@ -4,7 +4,7 @@ Importing Rasa and TensorFlow and loading the model take most of such a process'
 tests/rasa/test_rasa_server.py and the test stories of tests/rasa/test_rasa_project.py share one: `rasa_checks`
 runs RASA_CHECKS once per session and returns everything it printed (JSON). In order:
 
-1. bot.rasa_server's patches are installed; the prepared validator of action replies is checked;
+1. bot.rasa_plugins.server's patches are installed; the prepared validator of action replies is checked;
 2. the model is loaded with the patches and predicts (`ours`);
 3. every patch is taken back, the model is loaded again with Rasa's own code and predicts the same (`rasa`);
 4. that unpatched agent runs the dialogue test stories (tests/conversations) through Rasa's own test function,
@@ -18,7 +18,7 @@ import subprocess
 
 import pytest
 
-from bot import training
+from bot.supervisor import training
 
 STORIES = "tests/conversations"
 STORIES_OUT = training.ROOT / "build" / "rasa-test-stories"
@@ -34,8 +34,8 @@ from rasa.core.actions.action import RemoteAction
 RASA_RULE = RulePolicy.__init__, RulePolicy.predict_action_probabilities
 RASA_TED = TEDPolicy.predict_action_probabilities
 RASA_VALIDATE = RemoteAction._validate_action_result
-import bot.rasa_server
-bot.rasa_server.install()
+import bot.rasa_plugins.server
+bot.rasa_plugins.server.install()
 
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
@@ -57,7 +57,7 @@ for bad in ({"events": "not a list"}, {"events": [{"event": "slot"}], "responses
         results.append("rejected" if "Failed to validate Action server response" in e.message else e.message)
 out["validator"] = results
 
-# The model loaded and predicting with bot.rasa_server's changes, then with Rasa's own code. The texts are parsed
+# The model loaded and predicting with bot.rasa_plugins.server's changes, then with Rasa's own code. The texts are parsed
 # twice each, so the direct call (from the second prediction on) is compared, not only the first, traced one.
 TEXTS = ["xin cap phep xay dung nha o", "lệ phí bao nhiêu", "ok", "tiếp theo", "nộp ở đâu",
          "trường hợp hai", "tra cứu hồ sơ", "thôi không cần", "cảm ơn nhé"] * 2
@@ -91,7 +91,7 @@ async def predictions(agent):
     ted.model.run_inference = inference
     return {"parsed": out, "chosen": chosen, "ted_runs": len(runs)}
 
-out["ours"] = asyncio.run(predictions(Agent.load(model)))  # loaded with bot.rasa_server's load
+out["ours"] = asyncio.run(predictions(Agent.load(model)))  # loaded with bot.rasa_plugins.server's load
 models.RasaModel.load = RASA_LOAD
 models.RasaModel._rasa_predict = RASA_PREDICT
 RulePolicy.__init__, RulePolicy.predict_action_probabilities = RASA_RULE

@@ -1,4 +1,4 @@
-"""The patches of Rasa's internals (bot.rasa_server, bot.rasa_tracker_store) in the fast suite: their guards on the
+"""The patches of Rasa's internals (bot.rasa_plugins.server, bot.rasa_plugins.tracker_store) in the fast suite: their guards on the
 installed Rasa, TensorFlow and Keras, and their behaviour against an in-process Rasa agent on a tiny model trained
 here in seconds (the project's own model and the whole stack: tests/rasa/test_rasa_server.py, e2e).
 
@@ -11,8 +11,8 @@ import subprocess
 
 import pytest
 
-from bot import training
-from bot.numeric_threads import thread_env
+from bot.supervisor import training
+from bot.supervisor.numeric_threads import thread_env
 
 # A tiny assistant: two intents the classifier can tell apart, a rule that decides one answer (so TED's network is
 # skipped there) and a story that only TED or memoization can follow.
@@ -93,11 +93,11 @@ out = {}
 
 # The guards: refused on a version of another series, and on a missing attribute, before anything is patched.
 import bot.patch_guard as guard
-import bot.rasa_server
+import bot.rasa_plugins.server
 from rasa.core.policies.ted_policy import TEDPolicy
 guard.WRITTEN_FOR["rasa"] = "3.5"
 try:
-    bot.rasa_server.install()
+    bot.rasa_plugins.server.install()
     out["other_series"] = "installed"
 except guard.PatchRefused as e:
     out["other_series"] = str(e)
@@ -106,7 +106,7 @@ from rasa.core.policies.policy import Policy  # where TEDPolicy inherits it from
 saved = Policy.__dict__["_default_predictions"]
 del Policy._default_predictions
 try:
-    bot.rasa_server._install_rule_decides_before_ted()
+    bot.rasa_plugins.server._install_rule_decides_before_ted()
     out["missing"] = "installed"
 except guard.PatchRefused as e:
     out["missing"] = str(e)
@@ -150,8 +150,8 @@ async def run(agent, store):
             "events": len(tracker.events)}
 
 domain = Domain.load(f"{folder}/domain.yml")
-bot.rasa_server.install()
-from bot.rasa_tracker_store import SQLTrackerStore
+bot.rasa_plugins.server.install()
+from bot.rasa_plugins.tracker_store import SQLTrackerStore
 ours_store = SQLTrackerStore(domain, dialect="sqlite", db=f"{folder}/ours.db")
 out["ours"] = asyncio.run(run(Agent.load(model, tracker_store=ours_store), ours_store))
 # What another Rasa server reads back from the same file.
@@ -188,7 +188,7 @@ def patched_run(tmp_path_factory):
 
 def test_the_rasa_patches_refuse_another_rasa_series(patched_run):
     message = patched_run["other_series"]
-    assert message.startswith("bot.rasa_server:") and "rasa 3.6.21" in message and "expected 3.5.x" in message
+    assert message.startswith("bot.rasa_plugins.server:") and "rasa 3.6.21" in message and "expected 3.5.x" in message
 
 
 def test_the_rasa_patches_refuse_a_missing_attribute_naming_it(patched_run):

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from bot import training
+from bot.supervisor import training
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +20,7 @@ def _rasa(*args: str) -> subprocess.CompletedProcess:
 
 
 def _printed_in_rasa_env(script: str):
-    """The JSON a script prints last, run inside Rasa's environment (the only one where bot/nlu imports)."""
+    """The JSON a script prints last, run inside Rasa's environment (the only one where bot/rasa_plugins/nlu imports)."""
     done = subprocess.run([str(training.RASA_PYTHON), "-c", script], cwd=training.ROOT, env=training.rasa_env(),
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -44,7 +44,7 @@ def test_tokenizer_gives_accented_and_accent_free_spellings_one_lemma_and_keeps_
     script = (
         "import json\n"
         "from rasa.shared.nlu.training_data.message import Message\n"
-        "from bot.nlu.tokenizer import FoldingTokenizer\n"
+        "from bot.rasa_plugins.nlu.tokenizer import FoldingTokenizer\n"
         "tok = FoldingTokenizer(FoldingTokenizer.get_default_config())\n"
         "out = {}\n"
         "for text in ['Cần GIẤY TỜ gì?', 'can giay to gi', 'Đăng ký mã 1.013225']:\n"
@@ -70,7 +70,7 @@ def test_intent_classifier_reads_a_paraphrase_by_meaning_and_survives_a_reload()
         "from rasa.engine.storage.resource import Resource\n"
         "from rasa.shared.nlu.training_data.message import Message\n"
         "from rasa.shared.nlu.training_data.training_data import TrainingData\n"
-        "from bot.nlu.intent_classifier import MeaningIntentClassifier as C\n"
+        "from bot.rasa_plugins.nlu.intent_classifier import MeaningIntentClassifier as C\n"
         "examples = {'ask_fee': ['lệ phí bao nhiêu', 'phí hết bao nhiêu tiền', 'có mất tiền không'],\n"
         "            'ask_processing_time': ['mất bao lâu', 'bao nhiêu ngày thì xong', 'thời gian giải quyết'],\n"
         "            'greet': ['xin chào', 'chào bạn', 'hello']}\n"

@@ -1,6 +1,6 @@
-"""What bot.rasa_server changes in Rasa: a faster model load that predicts the same, and the same checks on
+"""What bot.rasa_plugins.server changes in Rasa: a faster model load that predicts the same, and the same checks on
 action replies. Both run in the session's one process of Rasa's environment (tests/rasa/conftest.py
-`rasa_checks`): the model loaded with bot.rasa_server's changes, then with Rasa's own code."""
+`rasa_checks`): the model loaded with bot.rasa_plugins.server's changes, then with Rasa's own code."""
 
 from __future__ import annotations
 

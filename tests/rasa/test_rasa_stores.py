@@ -1,4 +1,4 @@
-"""Rasa's tracker and lock stores as the Rasa servers load them (bot.rasa_tracker_store, bot.rasa_lock_store), run
+"""Rasa's tracker and lock stores as the Rasa servers load them (bot.rasa_plugins.tracker_store, bot.rasa_plugins.lock_store), run
 in Rasa's own environment against a real SQLite file and a real Redis."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bot import topology, training
+from bot.supervisor import topology, training
 from tests.services import RedisServer, postgres_server, restart_postgres_command
 
 pytestmark = pytest.mark.e2e
@@ -29,7 +29,7 @@ import asyncio, json, sys
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from bot.rasa_tracker_store import SQLTrackerStore
+from bot.rasa_plugins.tracker_store import SQLTrackerStore
 domain = Domain.load("domain.yml")
 first, second = (SQLTrackerStore(domain, dialect="sqlite", db=sys.argv[1]) for _ in range(2))
 async def go():
@@ -59,7 +59,7 @@ import asyncio, json, sqlite3, sys
 from rasa.core.tracker_store import SQLTrackerStore as RasaStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
-from bot.rasa_tracker_store import SQLTrackerStore
+from bot.rasa_plugins.tracker_store import SQLTrackerStore
 domain = Domain.load("domain.yml")
 folder = sys.argv[1]
 def new_session(tracker):
@@ -109,7 +109,7 @@ def test_redis_lock_serves_one_turn_of_a_conversation_at_a_time(redis_url):
 import asyncio, json, sys, time
 from rasa.core.lock_store import LockStore
 from rasa.utils.endpoints import EndpointConfig
-# The lock store entry of the endpoints file that bot.topology writes for each Rasa server.
+# The lock store entry of the endpoints file that bot.supervisor.topology writes for each Rasa server.
 first, second = (LockStore.create(EndpointConfig.from_dict(json.loads(sys.argv[1]))) for _ in range(2))
 log = []
 async def turn(store, conversation, name, hold_s):
@@ -160,7 +160,7 @@ import asyncio, json, subprocess, sys
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from bot.rasa_tracker_store import SQLTrackerStore
+from bot.rasa_plugins.tracker_store import SQLTrackerStore
 domain = Domain.load("domain.yml")
 store = SQLTrackerStore(domain, dialect="postgresql", host=sys.argv[1])
 async def go():
