@@ -25,6 +25,8 @@ REDIRECTED = [  # (message, the matter whose agency the citizen is sent to)
     ("rút bhxh một lần", "social_insurance_lump_sum"),
     ("cấp đổi căn cước cho người già", "id_card"),
     ("xe máy mới mua đăng ký biển số ở đâu", "vehicle_registration"),
+    ("công ty yêu cầu nộp lý lịch tư pháp số 1, xin ở đâu", "criminal_record"),
+    ("muốn mở trung tâm sát hạch lái xe hạng B", "driving_test"),
 ]
 
 DEPARTMENT = [  # (message with a generic word or an incidental cue, the department procedure it asks about)
@@ -33,6 +35,7 @@ DEPARTMENT = [  # (message with a generic word or an incidental cue, the departm
     ("xin giấy phép xây dựng nhà trên đất chưa có sổ đỏ", "1.013225"),
     ("cấp giấy phép đào tạo lái xe cho trung tâm dạy lái", "1.001777"),
     ("cap lai phu hieu xe kinh doanh van tai", "2.002288"),
+    ("chứng chỉ hành nghề kiến trúc có cần nộp lý lịch tư pháp không", "1.008891"),
 ]
 
 
