@@ -5,7 +5,8 @@ export RASA_TELEMETRY_ENABLED = false
 .PHONY: env run test test-fast bench fuzz validate nlu-eval
 
 # The stack's processes get one numeric-library thread each from the supervisor (NUMERIC_THREADS, see
-# bot/supervisor/numeric_threads.py); the test runner and the load generator share the same two cores, so they use one too.
+# bot/supervisor/numeric_threads.py); the test runner and the load generator share the same two cores, so they use
+# one too.
 ONE_THREAD = OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMEXPR_NUM_THREADS=1 \
 	TF_INTRA_OP_PARALLELISM_THREADS=1 TF_INTER_OP_PARALLELISM_THREADS=1
 

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answers, buttons, formatting, paging
 from actions.texts import render, say
-from knowledge_base.models import Procedure
+from knowledge_base.store.models import Procedure
 
 PAGED_ASPECTS = ("fee", "time", "where", "online")
 

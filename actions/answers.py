@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from actions import formatting, paging
 from actions.texts import render
-from knowledge_base import short_titles
-from knowledge_base.models import DepartmentProfile, Procedure
+from knowledge_base.store import short_titles
+from knowledge_base.store.models import DepartmentProfile, Procedure
 
 
 def _url(procedure: Procedure, department: DepartmentProfile) -> str:

@@ -17,7 +17,7 @@ from actions.focus import entity, resolve
 from actions.wording import names_something
 from actions.procedures import answer_from_search, opening, redirect
 from actions.turns import report_turn
-from knowledge_base.question import reduce_question
+from knowledge_base.search.question import reduce_question
 
 ASPECT_OF_INTENT = {"ask_documents": "documents", "choose_case": "documents", "ask_fee": "fee",
                     "ask_processing_time": "time", "ask_where_to_submit": "where",

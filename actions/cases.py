@@ -9,8 +9,8 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 
 from actions.focus import entity
-from knowledge_base.choices import match_title, ordinal
-from knowledge_base.models import Procedure
+from knowledge_base.search.choices import match_title, ordinal
+from knowledge_base.store.models import Procedure
 
 
 def titles(procedure: Procedure) -> list[str]:

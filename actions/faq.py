@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge_base.models import FAQ, Procedure
+from knowledge_base.store.models import FAQ, Procedure
 from knowledge_base.text import fold, words
 
 # Share of the words of the two questions they have in common. The search already chose the procedure, so

@@ -11,8 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.wording import (GENERIC_WORDS, coverage, names_something, only_what_happened, own_words, points_back, story,
                              tells_own_situation)
-from knowledge_base import siblings as sib
-from knowledge_base.models import Procedure
+from knowledge_base.search import siblings as sib
+from knowledge_base.store.models import Procedure
 from knowledge_base.service import KnowledgeBase, SearchHit, SearchResponse
 from knowledge_base.text import fold, has_accents, words
 

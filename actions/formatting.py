@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from knowledge_base.models import Channel, DocumentGroup, Procedure
+from knowledge_base.store.models import Channel, DocumentGroup, Procedure
 
 CHANNEL_LABEL = {"in_person": "Nộp trực tiếp", "online": "Nộp trực tuyến", "post": "Qua bưu chính"}
 SHORT_CHANNEL_LABEL = {"in_person": "Trực tiếp", "online": "Trực tuyến", "post": "Bưu chính"}

@@ -20,9 +20,9 @@ from actions.deps import knowledge_base
 from actions.texts import render, say
 from actions.focus import entity
 from actions.wording import mentions_ha_giang, names_something
-from knowledge_base.choices import acknowledgement
-from knowledge_base.question import reduce_question
-from knowledge_base.siblings import question_cues
+from knowledge_base.search.choices import acknowledgement
+from knowledge_base.search.question import reduce_question
+from knowledge_base.search.siblings import question_cues
 from knowledge_base.text import fold
 from actions.procedures import (ActionAnswerProcedure, answer_from_search, answered_as_question, aspect_answer,
                                 merger_note, opening)

@@ -18,8 +18,8 @@ from actions.focus import clearly_other_agency, entity, relative, resolve, settl
 from actions.wording import (mentions_ha_giang, names_something, only_a_place, points_back, story,
                              tells_own_situation, topic_words, without_pointer)
 from actions.turns import report_search, report_turn
-from knowledge_base import short_titles
-from knowledge_base.question import reduce_question
+from knowledge_base.store import short_titles
+from knowledge_base.search.question import reduce_question
 from knowledge_base.service import AgencyMatter, SearchHit, SearchResponse
 from knowledge_base.text import fold
 

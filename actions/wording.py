@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge_base.question import reduce_question
+from knowledge_base.search.question import reduce_question
 from knowledge_base.text import fold, has_accents, nfc, words
 
 # Words that only say *what* is asked about a procedure (fee, time, papers, place, online...). A question made

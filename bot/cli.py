@@ -55,7 +55,7 @@ def main(argv: list[str]) -> int:
 
 def _index() -> int:
     from knowledge_base.service import KnowledgeBase
-    from knowledge_base.store import KnowledgeBaseError
+    from knowledge_base.store.store import KnowledgeBaseError
 
     kb = KnowledgeBase.from_settings()
     try:

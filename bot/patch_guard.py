@@ -1,12 +1,12 @@
 """Guards for the places where this project changes a library's internals (standard library only: it is imported
 in both environments).
 
-bot/rasa_plugins/server.py replaces methods of Rasa classes and calls private TensorFlow functions, bot/rasa_plugins/tracker_store.py
-overrides Rasa's private `_retrieve`, and actions/server.py replaces an entry of Sanic's internal `cached_handlers`.
-Each was written against one release series of its library. Before patching, each checks that the installed
-version is of that series and that what it replaces or calls is still there with the parameters it was written
-for, and refuses to start otherwise (`PatchRefused`, naming the package, the installed and the expected version, or
-the missing attribute), instead of running changed internals silently.
+bot/rasa_plugins/server.py replaces methods of Rasa classes and calls private TensorFlow functions,
+bot/rasa_plugins/tracker_store.py overrides Rasa's private `_retrieve`, and actions/server.py replaces an entry of
+Sanic's internal `cached_handlers`. Each was written against one release series of its library. Before patching, each
+checks that the installed version is of that series and that what it replaces or calls is still there with the
+parameters it was written for, and refuses to start otherwise (`PatchRefused`, naming the package, the installed and the
+expected version, or the missing attribute), instead of running changed internals silently.
 
 A new release of one of these libraries needs the patch read again against it, then its series added here.
 """

@@ -1,8 +1,8 @@
 """The gateway's and the supervisor's one settings object, read once when the process starts (`from_env`) and
 passed down. Every value comes through knowledge_base/environment.py, the one reader of the environment; the
-parts keep their own typed sections (bot/gateway/channels/settings.py, bot/gateway/console/settings.py, knowledge_base/config.py),
-which this object composes from the same snapshot. The action server has its own (actions/settings.py).
-Every setting is listed in docs/settings.md.
+parts keep their own typed sections (bot/gateway/channels/settings.py, bot/gateway/console/settings.py,
+knowledge_base/config.py), which this object composes from the same snapshot. The action server has its own
+(actions/settings.py). Every setting is listed in docs/settings.md.
 """
 
 from __future__ import annotations
@@ -81,7 +81,8 @@ class Settings:
     redis_url: str = ""
     # A turn whose Rasa server died keeps its conversation locked this long, then another server may go on.
     rasa_lock_lifetime_s: int = 20
-    # Threads of the numeric libraries (OpenMP, BLAS, TensorFlow) in each server process (bot/supervisor/numeric_threads.py).
+    # Threads of the numeric libraries (OpenMP, BLAS, TensorFlow) in each server process
+    # (bot/supervisor/numeric_threads.py).
     numeric_threads: int = 1
     # Past capacity the gateway answers "busy" at once rather than queue a turn longer than this for a Rasa
     # server (bot/gateway/conversation/admission.py).

@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from knowledge_base.config import SearchSettings
-from knowledge_base.embedder import Embedder
+from knowledge_base.search.embedder import Embedder
 from knowledge_base.service import KnowledgeBase, SearchResponse
 
 # What a question should get besides a department procedure's code.
@@ -134,7 +134,7 @@ class ImpactChecker:
     @property
     def embedder(self) -> RememberingEmbedder:
         if self._embedder is None:
-            from knowledge_base.embedder import make_embedder
+            from knowledge_base.search.embedder import make_embedder
 
             self._embedder = RememberingEmbedder(make_embedder(self.settings))
         return self._embedder
@@ -195,7 +195,7 @@ class ImpactChecker:
 
     def _embedder_for(self, settings: SearchSettings) -> RememberingEmbedder:
         """The current model's embedder, or another model's (kept, so that a second check of it only ranks)."""
-        from knowledge_base.embedder import make_embedder
+        from knowledge_base.search.embedder import make_embedder
 
         other = make_embedder(settings)  # models load on first use: naming one costs nothing
         if other.id == self.embedder.id:

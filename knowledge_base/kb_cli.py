@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from knowledge_base.store import DEFAULT_ROOT, KnowledgeBaseError, load_knowledge_base
+from knowledge_base.store.store import DEFAULT_ROOT, KnowledgeBaseError, load_knowledge_base
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,7 +40,7 @@ def kb_main(argv: list[str]) -> int:
 
 
 def _import_national(args) -> int:
-    from knowledge_base.kb_import import NationalImportError, import_national
+    from knowledge_base.ingest.kb_import import NationalImportError, import_national
 
     try:
         report = import_national(args.source, args.root)
@@ -77,7 +77,7 @@ def _show(args) -> int:
 
 
 def _export(args) -> int:
-    from knowledge_base.kb_xlsx import export_xlsx
+    from knowledge_base.ingest.kb_xlsx import export_xlsx
 
     count = export_xlsx(args.xlsx, args.root)
     print(f"wrote {args.xlsx} ({count} procedures)")
@@ -85,7 +85,7 @@ def _export(args) -> int:
 
 
 def _import_xlsx(args) -> int:
-    from knowledge_base.kb_xlsx import import_xlsx
+    from knowledge_base.ingest.kb_xlsx import import_xlsx
 
     changed = import_xlsx(args.xlsx, args.root)
     print(f"applied {args.xlsx}: {changed} file(s) changed")

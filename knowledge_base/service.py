@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from knowledge_base.config import SearchSettings
-from knowledge_base.embedder import Embedder, make_embedder
-from knowledge_base.index import DenseIndex, IndexMismatch, Unit
+from knowledge_base.search.embedder import Embedder, make_embedder
+from knowledge_base.search.index import DenseIndex, IndexMismatch, Unit
 from knowledge_base.text import fold, words
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ class SearchResponse:
       Empty when the message tells them apart. The dialogue should ask ONE short question with these as
       choices (their short titles), even when ``confident``.
     - ``aspects``: what the message asks about the procedure, in answer order, from
-      ``knowledge_base.question.ASPECTS`` (permit_needed, documents, fee, time, where, online); empty for a
+      ``knowledge_base.search.question.ASPECTS`` (permit_needed, documents, fee, time, where, online); empty for a
       general question. ``story``: the part of the message that was searched.
     - ``matched_words``: words of the message (accent-free) found in the first result's texts.
     """
@@ -118,7 +118,7 @@ class KnowledgeBase:
 
     def load(self, progress=None) -> None:
         """Load the data and the index, building the index when it is missing or stale (blocking)."""
-        from knowledge_base.store import load_knowledge_base
+        from knowledge_base.store.store import load_knowledge_base
 
         with self._load_lock:
             data = load_knowledge_base(self.settings.data_root)
@@ -126,7 +126,7 @@ class KnowledgeBase:
 
     def reload_if_changed(self) -> bool:
         """Reload when the files changed; invalid new data is logged and the current state kept."""
-        from knowledge_base.store import content_hash, load_knowledge_base
+        from knowledge_base.store.store import content_hash, load_knowledge_base
 
         current = self._state
         if current is not None and content_hash(self.settings.data_root) == current.data.content_hash:
@@ -143,7 +143,7 @@ class KnowledgeBase:
             return True
 
     def _prepare(self, data, progress) -> _State:
-        from knowledge_base.ranking import Ranker, build_records, dense_units, units_hash
+        from knowledge_base.search.ranking import Ranker, build_records, dense_units, units_hash
 
         records, texts = build_records(data)
         units = dense_units(records, texts)
@@ -224,7 +224,7 @@ class KnowledgeBase:
         procedure in focus; what is left stays on it when it shares a word of its own with the focus's record
         ("đất chưa có sổ đỏ thì sao" after the house permit), not when it is only "còn … thì sao". `whole`: the
         ranking of the whole message, when the caller has it."""
-        from knowledge_base import other_agencies
+        from knowledge_base.store import other_agencies
 
         state = self._require()
         match = other_agencies.find(state.data.other_agencies, text)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from knowledge_base.aliases import core_name, head_object  # noqa: E402
+from knowledge_base.search.aliases import core_name, head_object  # noqa: E402
 from knowledge_base.config import SearchSettings  # noqa: E402
 from knowledge_base.service import KnowledgeBase  # noqa: E402
 from knowledge_base.text import strip_accents  # noqa: E402

@@ -1,4 +1,5 @@
-"""`rasa run` with a faster model load. Run in Rasa's environment: `.venv-rasa/bin/python -m bot.rasa_plugins.server run …`.
+"""`rasa run` with a faster model load. Run in Rasa's environment:
+`.venv-rasa/bin/python -m bot.rasa_plugins.server run …`.
 
 Rasa 3.6 rebuilds each TensorFlow model at load by tracing and running one training step on one example, only to
 create the model's variables (`RasaModel.load`). For our DIET and TED models that tracing is about 45 of the ~50 s

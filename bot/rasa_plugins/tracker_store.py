@@ -1,5 +1,6 @@
 """Rasa's SQL tracker store, made cheaper per turn. Loaded by Rasa (in .venv-rasa) from the endpoints file that
-bot/supervisor/topology.py writes, as `type: bot.rasa_plugins.tracker_store.SQLTrackerStore`, for SQLite and PostgreSQL alike.
+bot/supervisor/topology.py writes, as `type: bot.rasa_plugins.tracker_store.SQLTrackerStore`, for SQLite and
+PostgreSQL alike.
 
 What a turn cost in Rasa's own store, and what is done instead (same table, same rows, same query):
 - SQLAlchemy 1.4 gives a SQLite file no connection pool, so a new connection (and SQLite reading the schema again)

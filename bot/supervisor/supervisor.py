@@ -237,7 +237,8 @@ def _redis(settings: Settings) -> tuple[str, list[Child]]:
 
 
 def _children(settings: Settings, model: Path | None, token: str, redis_url: str) -> list[Child]:
-    # Every child's numeric libraries on NUMERIC_THREADS threads (one by default; see bot/supervisor/numeric_threads.py).
+    # Every child's numeric libraries on NUMERIC_THREADS threads (one by default; see
+    # bot/supervisor/numeric_threads.py).
     base = {**training.rasa_env(), "PYTHONUNBUFFERED": "1", **thread_env(settings.numeric_threads)}
     # Every part reads the same settings: the supervisor hands the topology down explicitly.
     topology = {"BOT_ROLES": ",".join(settings.roles), "RASA_HOST": settings.rasa_host, "RASA_PORT": str(settings.rasa_port),
@@ -263,8 +264,8 @@ def _children(settings: Settings, model: Path | None, token: str, redis_url: str
             port = settings.rasa_port + i
             # "--auth-token=" keeps a token starting with "-" from being read as another option.
             # bot.rasa_plugins.server is `rasa run` with a model load that skips a training step (see its docstring).
-            cmd = [str(training.RASA_PYTHON), "-m", "bot.rasa_plugins.server", "run", "--enable-api", f"--auth-token={token}",
-                   "-i", settings.rasa_host, "-p", str(port), "--model", str(model),
+            cmd = [str(training.RASA_PYTHON), "-m", "bot.rasa_plugins.server", "run", "--enable-api",
+                   f"--auth-token={token}", "-i", settings.rasa_host, "-p", str(port), "--model", str(model),
                    "--endpoints", str(topology_files.endpoints_file(settings, i, redis_url)),
                    "--credentials", "credentials.yml", "--logging-config-file", str(RASA_LOGGING)]
             children.append(Child(f"rasa-{i + 1}", cmd, rasa_env, probe_url=f"http://{settings.rasa_host}:{port}/",

@@ -32,7 +32,8 @@ def tracker_store(url: str) -> dict:
     if parsed.get_backend_name() == "sqlite":
         path = Path(parsed.database or DEFAULT_TRACKER_DB).resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Rasa's SQL store with pooled connections, the write-ahead log and cheaper saves (bot/rasa_plugins/tracker_store.py).
+        # Rasa's SQL store with pooled connections, the write-ahead log and cheaper saves
+        # (bot/rasa_plugins/tracker_store.py).
         return {"type": "bot.rasa_plugins.tracker_store.SQLTrackerStore", "dialect": "sqlite", "db": str(path)}
     if parsed.get_backend_name() != "postgresql":
         raise SystemExit(f"setting TRACKER_STORE_URL: {parsed.get_backend_name()} is not supported "

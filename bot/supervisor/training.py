@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "models"
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
-INPUTS = ("config.yml", "domain.yml", "nlu_data", "bot/rasa_plugins/nlu", "knowledge_base/text.py", "knowledge_base/embedder.py",
-          "requirements/rasa.txt")
+INPUTS = ("config.yml", "domain.yml", "nlu_data", "bot/rasa_plugins/nlu", "knowledge_base/text.py",
+          "knowledge_base/search/embedder.py", "requirements/rasa.txt")
 
 
 def rasa_env() -> dict[str, str]:

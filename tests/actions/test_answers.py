@@ -217,7 +217,7 @@ def test_pages_keep_every_word_and_respect_the_limits():
 
 
 def test_a_long_staff_answer_comes_first_and_keeps_the_limits(kb, monkeypatch):
-    from knowledge_base.models import FAQ
+    from knowledge_base.store.models import FAQ
 
     answer = " ".join(f"Câu trả lời của cán bộ, ý {i}." for i in range(120))  # about 3,500 characters
     original = kb.get("1.013225")

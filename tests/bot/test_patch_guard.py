@@ -1,7 +1,8 @@
 """bot/patch_guard.py: the patches of library internals refuse to run on versions they were not written for.
 
-The Rasa side (bot.rasa_plugins.server, bot.rasa_plugins.tracker_store) runs in Rasa's environment: tests/rasa/test_rasa_patches.py.
-Here: the guard itself, and the action server's replacement of Sanic's internal handler table (this environment)."""
+The Rasa side (bot.rasa_plugins.server, bot.rasa_plugins.tracker_store) runs in Rasa's environment:
+tests/rasa/test_rasa_patches.py. Here: the guard itself, and the action server's replacement of Sanic's internal handler
+table (this environment)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ import io
 import yaml
 from fastapi.testclient import TestClient
 
-from knowledge_base import store
+from knowledge_base.store import store
 from tests.console.console_support import ADMIN, ADMIN_PASSWORD, BUILDING_PERMIT, chat, login
 
 UNANSWERED = "làm nhà trên đất vườn có phải xin phép"

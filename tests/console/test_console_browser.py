@@ -87,7 +87,7 @@ def test_wrong_password_is_shown_and_calls_without_csrf_token_are_refused(served
 
 
 def test_queue_link_and_reply_from_the_page(served, kb_root):
-    from knowledge_base import store
+    from knowledge_base.store import store
 
     for sender, text in (("dan1", UNANSWERED), ("dan2", UNANSWERED + "?"), ("dan3", "làm sổ đỏ ở đâu"),
                          ("dan4", "CCCD 001090012345 nộp hồ sơ cấp phép ở xã nào")):

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from playwright.sync_api import expect
 
-from knowledge_base import store
+from knowledge_base.store import store
 from tests.console.console_support import BUILDING_PERMIT, chromium_page, log_in, screenshot
 from tests.console.test_impact_api import CAPTURING, FIRST_TIME_HOUSE
 from tests.fakes.servers import eventually

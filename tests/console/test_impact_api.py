@@ -149,7 +149,7 @@ def test_a_turn_in_the_queue_shows_why_it_was_answered(gateway):
 def test_a_spreadsheet_is_checked_and_imported_like_any_other_change(gateway, kb_root, tmp_path):
     from openpyxl import load_workbook
 
-    from knowledge_base.kb_xlsx import SHEET_ALIASES, export_xlsx
+    from knowledge_base.ingest.kb_xlsx import SHEET_ALIASES, export_xlsx
 
     csrf = {"X-CSRF-Token": login(gateway)}
     chat(gateway, "api:dan-6", FIRST_TIME_HOUSE)

@@ -9,7 +9,7 @@ import httpx
 from bot.gateway.console.service import ConsoleService
 from bot.gateway.console.settings import ConsoleSettings
 from bot.gateway.conversation.outbox import Outbox
-from knowledge_base import store
+from knowledge_base.store import store
 
 
 def nudge(kb_root, answer) -> str:

@@ -3,9 +3,9 @@ re-import of the national data, reset to the derived title when emptied; never t
 
 from __future__ import annotations
 
-from knowledge_base import store
-from knowledge_base.kb_import import import_national
-from knowledge_base.short_titles import derive
+from knowledge_base.store import store
+from knowledge_base.ingest.kb_import import import_national
+from knowledge_base.store.short_titles import derive
 from tests.console.console_support import BUILDING_PERMIT, login
 
 TITLE = "Xin phép xây nhà ở riêng lẻ (cấp xã)"

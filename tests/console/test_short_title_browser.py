@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from knowledge_base import store
+from knowledge_base.store import store
 from tests.console.console_support import ADMIN, ADMIN_PASSWORD, BUILDING_PERMIT, chromium_page, log_in
 from tests.console.test_console_browser import served  # noqa: F401 - the page's server fixture
 

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from bot.gateway.console import teach
-from knowledge_base import store
+from knowledge_base.store import store
 
 PERMIT = "1.013225"
 

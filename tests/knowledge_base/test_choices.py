@@ -2,7 +2,7 @@
 
 import pytest
 
-from knowledge_base.choices import acknowledgement, match_title, ordinal
+from knowledge_base.search.choices import acknowledgement, match_title, ordinal
 
 CASES = ["(1.1) Đối với công trình không theo tuyến", "(1.2) Đối với công trình theo tuyến",
          "(1.3) Đối với công trình tôn giáo", "(1.4) Đối với công trình tín ngưỡng",

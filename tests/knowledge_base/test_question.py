@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge_base.question import reduce_question
-from knowledge_base.siblings import HIGH, LOW, RENEW, REISSUE, ROAD, procedure_actions, question_cues
+from knowledge_base.search.question import reduce_question
+from knowledge_base.search.siblings import HIGH, LOW, RENEW, REISSUE, ROAD, procedure_actions, question_cues
 
 
 def test_story_kept_asks_listed_politeness_and_places_dropped():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from knowledge_base import store
+from knowledge_base.store import store
 
 DATA = Path(__file__).resolve().parents[2] / "knowledge_base" / "data"
 

@@ -57,8 +57,8 @@ for bad in ({"events": "not a list"}, {"events": [{"event": "slot"}], "responses
         results.append("rejected" if "Failed to validate Action server response" in e.message else e.message)
 out["validator"] = results
 
-# The model loaded and predicting with bot.rasa_plugins.server's changes, then with Rasa's own code. The texts are parsed
-# twice each, so the direct call (from the second prediction on) is compared, not only the first, traced one.
+# The model loaded and predicting with bot.rasa_plugins.server's changes, then with Rasa's own code. The texts are
+# parsed twice each, so the direct call (from the second prediction on) is compared, not only the first, traced one.
 TEXTS = ["xin cap phep xay dung nha o", "lệ phí bao nhiêu", "ok", "tiếp theo", "nộp ở đâu",
          "trường hợp hai", "tra cứu hồ sơ", "thôi không cần", "cảm ơn nhé"] * 2
 

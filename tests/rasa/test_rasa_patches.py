@@ -1,6 +1,6 @@
-"""The patches of Rasa's internals (bot.rasa_plugins.server, bot.rasa_plugins.tracker_store) in the fast suite: their guards on the
-installed Rasa, TensorFlow and Keras, and their behaviour against an in-process Rasa agent on a tiny model trained
-here in seconds (the project's own model and the whole stack: tests/rasa/test_rasa_server.py, e2e).
+"""The patches of Rasa's internals (bot.rasa_plugins.server, bot.rasa_plugins.tracker_store) in the fast suite: their
+guards on the installed Rasa, TensorFlow and Keras, and their behaviour against an in-process Rasa agent on a tiny model
+trained here in seconds (the project's own model and the whole stack: tests/rasa/test_rasa_server.py, e2e).
 
 One process of Rasa's environment runs everything (importing Rasa and TensorFlow takes most of its time)."""
 

@@ -20,7 +20,8 @@ def _rasa(*args: str) -> subprocess.CompletedProcess:
 
 
 def _printed_in_rasa_env(script: str):
-    """The JSON a script prints last, run inside Rasa's environment (the only one where bot/rasa_plugins/nlu imports)."""
+    """The JSON a script prints last, run inside Rasa's environment (the only one where bot/rasa_plugins/nlu
+    imports)."""
     done = subprocess.run([str(training.RASA_PYTHON), "-c", script], cwd=training.ROOT, env=training.rasa_env(),
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]

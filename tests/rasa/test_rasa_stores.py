@@ -1,5 +1,5 @@
-"""Rasa's tracker and lock stores as the Rasa servers load them (bot.rasa_plugins.tracker_store, bot.rasa_plugins.lock_store), run
-in Rasa's own environment against a real SQLite file and a real Redis."""
+"""Rasa's tracker and lock stores as the Rasa servers load them (bot.rasa_plugins.tracker_store,
+bot.rasa_plugins.lock_store), run in Rasa's own environment against a real SQLite file and a real Redis."""
 
 from __future__ import annotations
 

@@ -215,7 +215,8 @@ class ZaloChannel:
         if not chunks and groups:
             chunks = [MORE_CHOICES]
         bodies = [{"text": chunk} for chunk in chunks]
-        # A counted link also as an "open URL" button titled with the portal's name (bot/gateway/channels/shown_links.py).
+        # A counted link also as an "open URL" button titled with the portal's name
+        # (bot/gateway/channels/shown_links.py).
         links = [{"title": title[:BUTTON_TITLE_MAX], "type": "oa.open.url", "payload": {"url": url}}
                  for title, url in open_buttons(message.text)][:MAX_BUTTONS]
         if links and not groups:

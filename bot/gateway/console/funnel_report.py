@@ -11,7 +11,7 @@ from bot.gateway.console.service import ConsoleError, ConsoleService
 from bot.gateway.db import funnel_stats, reminder_stats
 from bot.gateway.db.models import FUNNEL_STEPS
 from bot.gateway.db.stats import local_today
-from knowledge_base import store
+from knowledge_base.store import store
 
 # (label, what it means), in FUNNEL_STEPS order.
 STEPS = {

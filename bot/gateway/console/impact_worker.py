@@ -57,7 +57,7 @@ class Edit:
 def import_sheet(root: Path, content: bytes) -> int:
     import tempfile
 
-    from knowledge_base import kb_xlsx
+    from knowledge_base.ingest import kb_xlsx
 
     with tempfile.TemporaryDirectory(prefix="import-") as scratch:
         path = Path(scratch) / "nhap.xlsx"

@@ -94,7 +94,8 @@ class LinkRewriter:
                     self._tokens[keys[u]] = issued[u]
                 while len(self._tokens) > TOKENS_CACHED:
                     self._tokens.popitem(last=False)
-        # The portal's address beside the counted link: citizens see where it goes (bot/gateway/channels/shown_links.py).
+        # The portal's address beside the counted link: citizens see where it goes
+        # (bot/gateway/channels/shown_links.py).
         short = {u: f"{self.base}{tokens[u]} ({_host(u)})" for u in urls}
         length = sum(len(m.text) for m in reply.messages)
         budget = _limit(length) - length

@@ -25,7 +25,7 @@ from bot.gateway.db import stats
 from bot.gateway.conversation.masking import mask_personal_data
 from bot.gateway.db import confirmed
 from bot.gateway.db.models import RESOLVED, ROLES, ReviewItem, StaffUser, Turn
-from knowledge_base import store
+from knowledge_base.store import store
 
 logger = logging.getLogger(__name__)
 REPLY_MAX = 2000

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.gateway.db.engine import DEFAULT_SQLITE_PATH, REPO_ROOT
-from knowledge_base import store
+from knowledge_base.store import store
 from knowledge_base.config import SearchSettings
 from knowledge_base.environment import Env
 

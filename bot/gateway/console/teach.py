@@ -1,6 +1,6 @@
 """Teaching the assistant from the console: staff paraphrases (aliases), FAQ answers, the NLU export.
 
-Everything goes through knowledge_base.store: procedures are read with load_knowledge_base() and written
+Everything goes through knowledge_base.store.store: procedures are read with load_knowledge_base() and written
 with procedure_to_yaml(), replacing the file atomically so the action server's reload (it watches the
 content hash) never reads half a file.
 """
@@ -14,8 +14,8 @@ import yaml
 from pydantic import ValidationError
 
 from bot.gateway.files import write_atomic
-from knowledge_base import short_titles, store
-from knowledge_base.models import FAQ, SHORT_TITLE_MAX, Procedure
+from knowledge_base.store import short_titles, store
+from knowledge_base.store.models import FAQ, SHORT_TITLE_MAX, Procedure
 from knowledge_base.text import fold, nfc
 
 ALIAS_MAX = 300

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 
 from bot.gateway.conversation.models import Button
-from knowledge_base.choices import first_holding, match_title, navigation, ordinal, yes_no
+from knowledge_base.search.choices import first_holding, match_title, navigation, ordinal, yes_no
 from knowledge_base.text import fold, words
 
 # A yes picks, in this order, the button that acts on the offer.

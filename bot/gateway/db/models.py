@@ -206,8 +206,8 @@ class ConfirmedQuestion(Base):
 
 
 class Reminder(Base):
-    """A reminder a citizen asked for (bot/gateway/reminders): who (the channel's user id and the name the channel gave),
-    which procedure and walkthrough step, when. Deleted once sent or stopped. `state` is "due" until a gateway
+    """A reminder a citizen asked for (bot/gateway/reminders): who (the channel's user id and the name the channel
+    gave), which procedure and walkthrough step, when. Deleted once sent or stopped. `state` is "due" until a gateway
     claims it ("sending", until `claimed_until`); one a crashed gateway left "sending" is dropped, never sent
     twice."""
 

@@ -1,5 +1,5 @@
-"""Figures of the reminders (bot/gateway/reminders) for the funnel tab: each step of a reminder per procedure and channel,
-the offered citizens compared with the held-out ones (REMINDER_HOLDOUT), and what became of reminders not sent.
+"""Figures of the reminders (bot/gateway/reminders) for the funnel tab: each step of a reminder per procedure and
+channel, the offered citizens compared with the held-out ones (REMINDER_HOLDOUT), and what became of reminders not sent.
 
 A citizen here is one (channel, sender, procedure) offered (or held out) in the period; what they did next is
 looked up whenever it happened, from the moment of the offer on. Each step counts those who also reached the

@@ -1,5 +1,5 @@
-"""The reminders' rows (bot/gateway/db/models.py Reminder, ReminderOutcome) and their funnel steps; synchronous, run in a
-thread by the callers.
+"""The reminders' rows (bot/gateway/db/models.py Reminder, ReminderOutcome) and their funnel steps; synchronous, run in
+a thread by the callers.
 
 Claiming is one UPDATE .. WHERE state = 'due' AND due_at <= now: atomic on SQLite and PostgreSQL, so of several
 gateways exactly one gets a reminder. The claimer sends it and deletes the row; a row left 'sending' by a gateway

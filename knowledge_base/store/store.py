@@ -5,7 +5,7 @@ Layout under ``root`` (default: ``knowledge_base/data`` beside this module)::
     procedures/<code>.yml   one department procedure per file (staff review these)
     catalogue.jsonl         other agencies' procedures, one JSON object per line
     department.yml          the department profile
-    other_agencies.yml      other agencies' matters citizens bring here (optional; knowledge_base/other_agencies.py)
+    other_agencies.yml      other agencies' matters citizens bring here (optional; store/other_agencies.py)
     import-report.json      what the last national import did (not part of the served content)
 
 Every problem is reported as ``file:line: field: what is wrong`` so staff can fix the file directly.
@@ -22,11 +22,11 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from knowledge_base import other_agencies
-from knowledge_base.models import CatalogueEntry, DepartmentProfile, Procedure
+from knowledge_base.store import other_agencies
+from knowledge_base.store.models import CatalogueEntry, DepartmentProfile, Procedure
 from knowledge_base.text import fold
 
-DEFAULT_ROOT = Path(__file__).resolve().parent / "data"
+DEFAULT_ROOT = Path(__file__).resolve().parents[1] / "data"
 PROCEDURES_DIR = "procedures"
 CATALOGUE_FILE = "catalogue.jsonl"
 DEPARTMENT_FILE = "department.yml"

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from knowledge_base.models import FAQ, SHORT_TITLE_MAX, DepartmentProfile, LocalFee
-from knowledge_base.short_titles import derive as derive_short_title
-from knowledge_base.store import (
+from knowledge_base.store.models import FAQ, SHORT_TITLE_MAX, DepartmentProfile, LocalFee
+from knowledge_base.store.short_titles import derive as derive_short_title
+from knowledge_base.store.store import (
     DEFAULT_ROOT,
     DEPARTMENT_FILE,
     KnowledgeBaseError,

@@ -14,8 +14,8 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 
-from knowledge_base.national_text import NO_INFO
-from knowledge_base.short_titles import derive as derive_short_title
+from knowledge_base.store.national_text import NO_INFO
+from knowledge_base.store.short_titles import derive as derive_short_title
 
 CODE_RE = re.compile(r"^\d\.\d{6}$")
 RESULT_CODE_RE = re.compile(r"^KQ\.[A-Z0-9]+\.\d+$")

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from knowledge_base import aliases as al
-from knowledge_base.index import DenseIndex, Unit
-from knowledge_base.lexical import STOPWORDS, LexicalIndex, tokens
-from knowledge_base import siblings as sib
-from knowledge_base.models import routing
-from knowledge_base.question import reduce_question
+from knowledge_base.search import aliases as al
+from knowledge_base.search.index import DenseIndex, Unit
+from knowledge_base.search.lexical import STOPWORDS, LexicalIndex, tokens
+from knowledge_base.search import siblings as sib
+from knowledge_base.store.models import routing
+from knowledge_base.search.question import reduce_question
 from knowledge_base.text import AccentRestorer, expand_abbreviations, fold, has_accents, nfc, strip_accents, words
 
 CODE_IN_TEXT = re.compile(r"(?<![\d.])(\d\.\d{6})(?!\d)")

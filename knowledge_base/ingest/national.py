@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from knowledge_base.models import (
+from knowledge_base.store.models import (
     CatalogueEntry,
     Channel,
     DocumentGroup,
@@ -20,7 +20,7 @@ from knowledge_base.models import (
     Procedure,
     TimeLimit,
 )
-from knowledge_base.national_text import (
+from knowledge_base.store.national_text import (
     NO_INFO,
     clean,
     split_outside_parens,
