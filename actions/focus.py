@@ -170,12 +170,17 @@ def settled_by_focus(found: SearchResponse, focused: Procedure | None) -> Search
 _GOING_BACK = re.compile(r"^\s*(?:(?:a|thoi|the)\s+)?(?:quay lai|tro lai|quay ve|ve lai)\b")
 
 
+def focus_history(tracker: Tracker) -> list[str | None]:
+    """The procedure codes this conversation had in focus, oldest first (None where the focus was cleared)."""
+    return [e.get("value") for e in tracker.events if e.get("event") == "slot" and e.get("name") == "procedure_code"]
+
+
 def earlier_sibling(kb: KnowledgeBase, tracker: Tracker, procedure: Procedure, text: str) -> Procedure | None:
     """"về lại giấy phép xây dựng": the one of that family the conversation was on before (the level I works
     permit), not whichever sibling the few words fit best."""
     if not _GOING_BACK.search(fold(text)):
         return None
-    before = [e.get("value") for e in tracker.events if e.get("event") == "slot" and e.get("name") == "procedure_code"]
+    before = focus_history(tracker)
     for code in reversed(before[:-1] if before and before[-1] == tracker.get_slot("procedure_code") else before):
         earlier = kb.get(code) if code else None
         if earlier is not None and (earlier.code == procedure.code or siblings(earlier.name, procedure.name)):
@@ -193,8 +198,7 @@ async def went_back(kb: KnowledgeBase, tracker: Tracker, text: str) -> Procedure
     what the message names, however low; None when it names nothing or none of them."""
     if not _GOING_BACK.search(fold(text)) or not names_something(text):
         return None
-    earlier = {e.get("value") for e in tracker.events if e.get("event") == "slot" and e.get("name") == "procedure_code"}
-    earlier.discard(None)
+    earlier = set(filter(None, focus_history(tracker)))
     if not earlier:
         return None
     found = await asyncio.to_thread(kb.search, story(text), GOING_BACK_DEPTH)

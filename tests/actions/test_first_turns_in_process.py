@@ -11,18 +11,14 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import procedures
-from tests.e2e.conversation_suite import check_turn, load
-
-
-def _listed(value) -> list[str]:
-    return [value] if isinstance(value, str) else list(value or [])
+from tests.e2e.conversation_suite import check_turn, listed, load
 
 
 def decided_by_search(turn: dict) -> bool:
     """A typed first question that must cite a department procedure, or must name another agency and cite none."""
     if "say" not in turn:
         return False
-    return bool(turn.get("code")) or bool(turn.get("any") and any("Mã thủ tục" in x for x in _listed(turn.get("lacks"))))
+    return bool(turn.get("code")) or bool(turn.get("any") and any("Mã thủ tục" in x for x in listed(turn.get("lacks"))))
 
 
 FIRST_TURNS = [(c["name"], c["turns"][0]) for c in load() if not c.get("known") and decided_by_search(c["turns"][0])]

@@ -25,9 +25,9 @@ def actions_search(kb, monkeypatch):
     monkeypatch.setattr("actions.online_guide.knowledge_base", lambda: kb)  # bound at import
 
 
-def tracker(text: str, focus: str | None, intent: str = "ask_procedure") -> Tracker:
+def tracker(text: str, focus: str | None, intent: str = "ask_procedure", events: list | None = None) -> Tracker:
     return Tracker("citizen", {"procedure_code": focus}, {"intent": {"name": intent}, "entities": [], "text": text},
-                   [], False, None, {}, "action_listen")
+                   events or [], False, None, {}, "action_listen")
 
 
 def resolved(kb, text: str, focus: str) -> str | None:
@@ -110,8 +110,6 @@ def test_the_walk_through_of_nothing_asks_which_procedure(kb):
 def test_going_back_names_an_earlier_procedure_in_the_conversations_words(kb):
     boat, wagon = "1.004047", "1.004844"  # a boat registered while in use, then a railway wagon's re-issue
     events = [{"event": "slot", "name": "procedure_code", "value": code} for code in (boat, wagon)]
-    back = Tracker("citizen", {"procedure_code": wagon},
-                   {"intent": {"name": "ask_fee"}, "entities": [], "text": "quay lại vụ thuyền lúc nãy, lệ phí bao nhiêu"},
-                   events, False, None, {}, "action_listen")
+    back = tracker("quay lại vụ thuyền lúc nãy, lệ phí bao nhiêu", wagon, "ask_fee", events)
     found = asyncio.run(resolve(kb, back, CollectingDispatcher(), lambda d, hit: None))
     assert found.procedure is not None and found.procedure.code == boat

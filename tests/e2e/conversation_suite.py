@@ -39,7 +39,7 @@ def load(directory: Path = SUITE_DIR) -> list[dict]:
     return conversations
 
 
-def _listed(value) -> list[str]:
+def listed(value) -> list[str]:
     return [value] if isinstance(value, str) else list(value or [])
 
 
@@ -49,21 +49,21 @@ def check_turn(turn: dict, messages: list[dict]) -> list[str]:
     titles = [b.get("title") or "" for m in messages for b in m.get("buttons") or []]
     lowered = text.lower()
     problems = []
-    for code in _listed(turn.get("code")):
+    for code in listed(turn.get("code")):
         if code not in text:
             problems.append(f"expected procedure {code}")
-    if turn.get("only") and (others := set(CODE.findall(text)) - set(_listed(turn.get("code")))):
+    if turn.get("only") and (others := set(CODE.findall(text)) - set(listed(turn.get("code")))):
         problems.append(f"other procedures cited: {sorted(others)}")
-    for part in _listed(turn.get("has")):
+    for part in listed(turn.get("has")):
         if part.lower() not in lowered:
             problems.append(f"expected {part!r}")
-    any_of = _listed(turn.get("any"))
+    any_of = listed(turn.get("any"))
     if any_of and not any(part.lower() in lowered for part in any_of):
         problems.append(f"expected one of {any_of!r}")
-    for part in _listed(turn.get("lacks")) + ([] if turn.get("may_give_up") else list(GAVE_UP)):
+    for part in listed(turn.get("lacks")) + ([] if turn.get("may_give_up") else list(GAVE_UP)):
         if part.lower() in lowered:
             problems.append(f"must not say {part!r}")
-    for part in _listed(turn.get("buttons")):
+    for part in listed(turn.get("buttons")):
         if not any(part.lower() in title.lower() for title in titles):
             problems.append(f"expected a button {part!r}")
     return problems
