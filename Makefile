@@ -23,6 +23,7 @@ run: env
 # start waits out a training under its own timeout.
 test: env
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	$(PYTHON) scripts/system_packages.py
 	.venv/bin/python -m bot train
 	@start=$$(date +%s); $(ONE_THREAD) .venv/bin/python -m pytest -ra --durations=25; status=$$?; \
@@ -31,6 +32,7 @@ test: env
 # Without the real-stack tests (they train a model on first use and start three servers).
 test-fast: env
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	$(ONE_THREAD) .venv/bin/python -m pytest -ra -m "not e2e"
 
 # The stack as shipped under open-loop load, gateway and bare Rasa side by side at 10, 30 and 45 turns/s; twice

@@ -19,13 +19,17 @@ PAGED_ASPECTS = ("fee", "time", "where", "online")
 
 
 def guide_offer() -> list[dict]:
-    return [{"title": "Hướng dẫn từng bước", "payload": buttons.payload("start_guide")},
-            {"title": "Không, cảm ơn", "payload": buttons.payload("deny")}]
+    return [
+        {"title": "Hướng dẫn từng bước", "payload": buttons.payload("start_guide")},
+        {"title": "Không, cảm ơn", "payload": buttons.payload("deny")},
+    ]
 
 
 def case_buttons(procedure: Procedure) -> list[dict]:
-    return [{"title": formatting.case_title(g, i), "payload": buttons.payload("choose_case", case_index=str(i + 1))}
-            for i, g in enumerate(procedure.documents)]
+    return [
+        {"title": formatting.case_title(g, i), "payload": buttons.payload("choose_case", case_index=str(i + 1))}
+        for i, g in enumerate(procedure.documents)
+    ]
 
 
 def documents_page(dispatcher: CollectingDispatcher, procedure: Procedure, case: int, start: int) -> list:
@@ -33,8 +37,9 @@ def documents_page(dispatcher: CollectingDispatcher, procedure: Procedure, case:
     case_label = f" – {formatting.short_title(group.case, 50)}" if group.case and len(procedure.documents) > 1 else ""
     header = render("documents_header", title=procedure.short_title, code=procedure.code, case=case_label)
     # Header and list are one turn on a phone: the list gets what the header leaves of a follow-up.
-    lines, following = formatting.document_lines(group, start,
-                                                 budget=paging.FOLLOW_UP_MAX - paging.RESERVED - len(header))
+    lines, following = formatting.document_lines(
+        group, start, budget=paging.FOLLOW_UP_MAX - paging.RESERVED - len(header)
+    )
     page_buttons = []
     if following is not None:
         page_buttons.append(paging.more_button(following))
@@ -48,8 +53,9 @@ def documents_page(dispatcher: CollectingDispatcher, procedure: Procedure, case:
 def documents(dispatcher: CollectingDispatcher, kb, procedure: Procedure, case: int | None) -> list:
     groups = procedure.documents
     if not groups or not any(g.items for g in groups):
-        say(dispatcher, "documents_none", code=procedure.code,
-            url=procedure.detail_url or kb.department.national_portal)
+        say(
+            dispatcher, "documents_none", code=procedure.code, url=procedure.detail_url or kb.department.national_portal
+        )
         return []
     if len(groups) > 1 and (case is None or not 0 <= case < len(groups)):
         say(dispatcher, "documents_cases", code=procedure.code, buttons=case_buttons(procedure))
@@ -62,8 +68,9 @@ def aspect(dispatcher: CollectingDispatcher, kb, procedure: Procedure, asked: st
     if asked == "documents":
         return documents(dispatcher, kb, procedure, case)
     offer = guide_offer() if asked == "online" and procedure.has_online_channel else None
-    return paging.send_page(dispatcher, procedure.code, asked, answers.parts(asked, procedure, kb.department),
-                            extra_buttons=offer)
+    return paging.send_page(
+        dispatcher, procedure.code, asked, answers.parts(asked, procedure, kb.department), extra_buttons=offer
+    )
 
 
 def several(dispatcher: CollectingDispatcher, kb, procedure: Procedure, asked: list[str], case: int | None) -> list:
@@ -73,6 +80,11 @@ def several(dispatcher: CollectingDispatcher, kb, procedure: Procedure, asked: l
         return aspect(dispatcher, kb, procedure, answerable[0], case)
     offer = guide_offer() if "online" in asked and procedure.has_online_channel else []
     extra = offer + ([] if offer else buttons.aspects(procedure.has_online_channel))
-    return paging.send_page(dispatcher, procedure.code, "asked",
-                            answers.parts("asked", procedure, kb.department, aspects=asked),
-                            extra_buttons=extra, remember={"aspects": asked})
+    return paging.send_page(
+        dispatcher,
+        procedure.code,
+        "asked",
+        answers.parts("asked", procedure, kb.department, aspects=asked),
+        extra_buttons=extra,
+        remember={"aspects": asked},
+    )

@@ -26,8 +26,7 @@ def fee_notes(procedure: Procedure, department: DepartmentProfile) -> list[str]:
         notes.append(render("fee_doubtful", code=procedure.code, url=_url(procedure, department)))
     if "province" in statuses and not procedure.local_fees:
         if department.provincial_fee_resolutions:
-            notes.append(render("fee_local_resolution",
-                                resolutions="; ".join(department.provincial_fee_resolutions)))
+            notes.append(render("fee_local_resolution", resolutions="; ".join(department.provincial_fee_resolutions)))
         else:
             notes.append(render("fee_local_unknown", url=_url(procedure, department)))
     return notes
@@ -35,30 +34,56 @@ def fee_notes(procedure: Procedure, department: DepartmentProfile) -> list[str]:
 
 def summary(procedure: Procedure, department: DepartmentProfile, faq: int | None = None) -> list[str]:
     """``faq``: index of the staff answer that matched the question; it comes first."""
-    staff = [render("faq_answer", answer=procedure.faqs[faq].answer, question=procedure.faqs[faq].question)
-             ] if faq is not None and 0 <= faq < len(procedure.faqs) else []
-    parts = [*staff, render("procedure_summary", title=procedure.short_title, code=procedure.code,
-                    authority=formatting.authority_line(procedure, department.name),
-                    channels=formatting.channels_block(procedure), url=_url(procedure, department)),
-             *fee_notes(procedure, department)]
+    staff = (
+        [render("faq_answer", answer=procedure.faqs[faq].answer, question=procedure.faqs[faq].question)]
+        if faq is not None and 0 <= faq < len(procedure.faqs)
+        else []
+    )
+    parts = [
+        *staff,
+        render(
+            "procedure_summary",
+            title=procedure.short_title,
+            code=procedure.code,
+            authority=formatting.authority_line(procedure, department.name),
+            channels=formatting.channels_block(procedure),
+            url=_url(procedure, department),
+        ),
+        *fee_notes(procedure, department),
+    ]
     if procedure.short_title not in (procedure.name, short_titles.cleaned(procedure.name)):
         parts.append(render("full_name", name=procedure.name))
     return parts
 
 
 def fee(procedure: Procedure, department: DepartmentProfile) -> list[str]:
-    return [render("fee", title=procedure.short_title, code=procedure.code, fees=formatting.fees_block(procedure)),
-            *fee_notes(procedure, department), paging.BREAK, formatting.fees_detail(procedure)]
+    return [
+        render("fee", title=procedure.short_title, code=procedure.code, fees=formatting.fees_block(procedure)),
+        *fee_notes(procedure, department),
+        paging.BREAK,
+        formatting.fees_detail(procedure),
+    ]
 
 
 def time(procedure: Procedure, department: DepartmentProfile) -> list[str]:
-    return [render("processing_time", title=procedure.short_title, code=procedure.code,
-                   times=formatting.times_block(procedure)), paging.BREAK, formatting.times_detail(procedure)]
+    return [
+        render(
+            "processing_time", title=procedure.short_title, code=procedure.code, times=formatting.times_block(procedure)
+        ),
+        paging.BREAK,
+        formatting.times_detail(procedure),
+    ]
 
 
 def where(procedure: Procedure, department: DepartmentProfile) -> list[str]:
-    parts = [render("where", title=procedure.short_title, code=procedure.code,
-                    authority=formatting.authority_line(procedure, department.name))]
+    parts = [
+        render(
+            "where",
+            title=procedure.short_title,
+            code=procedure.code,
+            authority=formatting.authority_line(procedure, department.name),
+        )
+    ]
     if procedure.handled_at in ("province", "province_and_commune", "other"):
         if department.service_centre_address:
             hours = f" ({department.opening_hours})" if department.opening_hours else ""
@@ -71,19 +96,29 @@ def where(procedure: Procedure, department: DepartmentProfile) -> list[str]:
 def online(procedure: Procedure, department: DepartmentProfile) -> list[str]:
     channel = next((c for c in procedure.channels if c.kind == "online"), None)
     if channel is None:
-        return [render("online_no", title=procedure.short_title, code=procedure.code,
-                       channels=formatting.channels_block(procedure)),
-                *fee_notes(procedure, department)]
-    return [render("online_yes", title=procedure.short_title, code=procedure.code,
-                   time=formatting.channel_time(channel))]
+        return [
+            render(
+                "online_no",
+                title=procedure.short_title,
+                code=procedure.code,
+                channels=formatting.channels_block(procedure),
+            ),
+            *fee_notes(procedure, department),
+        ]
+    return [
+        render("online_yes", title=procedure.short_title, code=procedure.code, time=formatting.channel_time(channel))
+    ]
 
 
 def asked(procedure: Procedure, department: DepartmentProfile, aspects: list[str]) -> list[str]:
     """Several aspects asked in one message, each in a line or two; the details of each behind "Xem thêm"."""
     lines = {
         "permit_needed": lambda: render("asked_permit", url=_url(procedure, department)),
-        "documents": lambda: render("asked_documents", count=len(procedure.documents[0].items))
-        if len(procedure.documents) == 1 else render("asked_documents_cases", cases=len(procedure.documents)),
+        "documents": lambda: (
+            render("asked_documents", count=len(procedure.documents[0].items))
+            if len(procedure.documents) == 1
+            else render("asked_documents_cases", cases=len(procedure.documents))
+        ),
         "fee": lambda: render("asked_fee", fees=formatting.fees_block(procedure)),
         "time": lambda: render("asked_time", times=formatting.times_block(procedure)),
         "where": lambda: render("asked_where", authority=formatting.authority_line(procedure, department.name)),
@@ -101,8 +136,13 @@ def asked(procedure: Procedure, department: DepartmentProfile, aspects: list[str
 KINDS = {"summary": summary, "fee": fee, "time": time, "where": where, "online": online, "asked": asked}
 
 
-def parts(kind: str, procedure: Procedure, department: DepartmentProfile, faq: int | None = None,
-          aspects: list[str] | None = None) -> list[str]:
+def parts(
+    kind: str,
+    procedure: Procedure,
+    department: DepartmentProfile,
+    faq: int | None = None,
+    aspects: list[str] | None = None,
+) -> list[str]:
     if kind == "summary":
         return summary(procedure, department, faq)
     if kind == "asked":

@@ -19,17 +19,23 @@ from actions.procedures import answer_from_search, opening, redirect
 from actions.turns import report_turn
 from knowledge_base.search.question import reduce_question
 
-ASPECT_OF_INTENT = {"ask_documents": "documents", "choose_case": "documents", "ask_fee": "fee",
-                    "ask_processing_time": "time", "ask_where_to_submit": "where",
-                    "ask_online_submission": "online"}
+ASPECT_OF_INTENT = {
+    "ask_documents": "documents",
+    "choose_case": "documents",
+    "ask_fee": "fee",
+    "ask_processing_time": "time",
+    "ask_where_to_submit": "where",
+    "ask_online_submission": "online",
+}
 
 
 class ActionAnswerAspect(Action):
     def name(self) -> str:
         return "action_answer_aspect"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         kb = knowledge_base()
         text = tracker.latest_message.get("text") or ""
         if not opening(dispatcher, kb, text):
@@ -67,8 +73,9 @@ class ActionMore(MessageAction):
     def name(self) -> str:
         return "action_more"
 
-    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb,
-                     text: str) -> list[dict[str, Any]]:
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb, text: str
+    ) -> list[dict[str, Any]]:
         try:
             listing = json.loads(tracker.get_slot("listing") or "null")
         except ValueError:
@@ -82,8 +89,14 @@ class ActionMore(MessageAction):
             return []
         if listing.get("text") in answers.KINDS:
             kept = {key: listing[key] for key in ("faq", "aspects") if key in listing}
-            return paging.send_page(dispatcher, procedure.code, listing["text"],
-                                    answers.parts(listing["text"], procedure, kb.department, listing.get("faq"),
-                                                  aspects=listing.get("aspects")),
-                                    page=start, remember=kept or None)
+            return paging.send_page(
+                dispatcher,
+                procedure.code,
+                listing["text"],
+                answers.parts(
+                    listing["text"], procedure, kb.department, listing.get("faq"), aspects=listing.get("aspects")
+                ),
+                page=start,
+                remember=kept or None,
+            )
         return answering.documents_page(dispatcher, procedure, listing["case"], start)

@@ -26,16 +26,19 @@ class MessageAction(Action, ABC):
     # Words (folded) that confirm what the classifier read: a message with them is not taken for another question.
     confirmed_by: re.Pattern | None = None
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         kb = deps.knowledge_base()
         text = tracker.latest_message.get("text") or ""
-        if self.answers_named_procedure and (
-                events := await answered_as_question(dispatcher, kb, tracker, unless=self.confirmed_by)) is not None:
+        if (
+            self.answers_named_procedure
+            and (events := await answered_as_question(dispatcher, kb, tracker, unless=self.confirmed_by)) is not None
+        ):
             return events
         return await self.answer(dispatcher, tracker, domain, kb, text)
 
     @abstractmethod
-    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb,
-                     text: str) -> list[dict[str, Any]]:
-        ...
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb, text: str
+    ) -> list[dict[str, Any]]: ...

@@ -24,20 +24,26 @@ def choose_procedure(code: str, name: str, title: str | None = None) -> dict:
 
 
 def feedback() -> list[dict]:
-    return [{"title": "👍 Hữu ích", "payload": payload("feedback", value="good")},
-            {"title": "👎 Chưa đúng", "payload": payload("feedback", value="bad")}]
+    return [
+        {"title": "👍 Hữu ích", "payload": payload("feedback", value="good")},
+        {"title": "👎 Chưa đúng", "payload": payload("feedback", value="bad")},
+    ]
 
 
 def aspects(has_online: bool) -> list[dict]:
-    buttons = [{"title": "Giấy tờ cần có", "payload": payload("ask_documents")},
-               {"title": "Lệ phí", "payload": payload("ask_fee")},
-               {"title": "Thời gian", "payload": payload("ask_processing_time")},
-               {"title": "Nộp ở đâu", "payload": payload("ask_where_to_submit")}]
+    buttons = [
+        {"title": "Giấy tờ cần có", "payload": payload("ask_documents")},
+        {"title": "Lệ phí", "payload": payload("ask_fee")},
+        {"title": "Thời gian", "payload": payload("ask_processing_time")},
+        {"title": "Nộp ở đâu", "payload": payload("ask_where_to_submit")},
+    ]
     if has_online:
         buttons.append({"title": "Nộp trực tuyến", "payload": payload("ask_online_submission")})
     return buttons
 
 
 def help_options() -> list[dict]:
-    return [{"title": "Danh mục thủ tục", "payload": payload("show_menu")},
-            {"title": "Gặp cán bộ", "payload": payload("human_handoff")}]
+    return [
+        {"title": "Danh mục thủ tục", "payload": payload("show_menu")},
+        {"title": "Gặp cán bộ", "payload": payload("human_handoff")},
+    ]

@@ -33,21 +33,26 @@ class ActionStartChecklist(Action):
     def name(self) -> str:
         return "action_start_checklist"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         procedure, group = _group(tracker)
         ready = group is not None and bool(group.items)
         # Without a document list the form ends at once and action_checklist_finished says why.
-        return [SlotSet("checklist_index", 0), SlotSet("checklist_missing", []),
-                SlotSet("checklist_done", None if ready else False)]
+        return [
+            SlotSet("checklist_index", 0),
+            SlotSet("checklist_missing", []),
+            SlotSet("checklist_done", None if ready else False),
+        ]
 
 
 class ValidateChecklistForm(Action):
     def name(self) -> str:
         return "validate_checklist_form"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         intent = tracker.latest_message.get("intent", {}).get("name")
         stop = intent == "guide_nav" and entity(tracker, "nav") == "done"
         if intent not in ("affirm", "deny") and not stop:
@@ -72,18 +77,25 @@ class ActionAskChecklistDone(Action):
     def name(self) -> str:
         return "action_ask_checklist_done"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         _procedure, group = _group(tracker)
         index = int(tracker.get_slot("checklist_index") or 0)
         if group is None or index >= len(group.items):
             return []
         say(
-            dispatcher, "checklist_question", index=index + 1, total=len(group.items),
+            dispatcher,
+            "checklist_question",
+            index=index + 1,
+            total=len(group.items),
             document=formatting.short_title(group.items[index].name, 160),
-            buttons=[{"title": "Đã có", "payload": buttons.payload("affirm")},
-                     {"title": "Chưa có", "payload": buttons.payload("deny")},
-                     {"title": "Dừng", "payload": buttons.payload("guide_nav", nav="done")}])
+            buttons=[
+                {"title": "Đã có", "payload": buttons.payload("affirm")},
+                {"title": "Chưa có", "payload": buttons.payload("deny")},
+                {"title": "Dừng", "payload": buttons.payload("guide_nav", nav="done")},
+            ],
+        )
         return []
 
 
@@ -91,8 +103,9 @@ class ActionChecklistFinished(Action):
     def name(self) -> str:
         return "action_checklist_finished"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         procedure, group = _group(tracker)
         reset = [SlotSet("checklist_done", None), SlotSet("checklist_index", 0)]
         if procedure is None:
@@ -106,12 +119,12 @@ class ActionChecklistFinished(Action):
             return reset
         missing = [group.items[i] for i in tracker.get_slot("checklist_missing") or [] if i < len(group.items)]
         if missing:
-            lines = "\n".join(f"• {formatting.short_title(item.name, 160)}" +
-                              (f" – {item.copies}" if item.copies else "") for item in missing)
-            say(dispatcher, "checklist_missing", count=len(missing), code=procedure.code,
-                                     missing=lines)
+            lines = "\n".join(
+                f"• {formatting.short_title(item.name, 160)}" + (f" – {item.copies}" if item.copies else "")
+                for item in missing
+            )
+            say(dispatcher, "checklist_missing", count=len(missing), code=procedure.code, missing=lines)
         else:
-            say(dispatcher, "checklist_complete", total=len(group.items),
-                                     code=procedure.code)
+            say(dispatcher, "checklist_complete", total=len(group.items), code=procedure.code)
         report_turn(dispatcher, "answered", procedure.code, reason="checklist")
         return reset

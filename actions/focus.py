@@ -9,8 +9,16 @@ from dataclasses import dataclass
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.wording import (GENERIC_WORDS, coverage, names_something, only_what_happened, own_words, points_back, story,
-                             tells_own_situation)
+from actions.wording import (
+    GENERIC_WORDS,
+    coverage,
+    names_something,
+    only_what_happened,
+    own_words,
+    points_back,
+    story,
+    tells_own_situation,
+)
 from knowledge_base.search import siblings as sib
 from knowledge_base.store.models import Procedure
 from knowledge_base.service import KnowledgeBase, SearchHit, SearchResponse
@@ -100,8 +108,9 @@ def clearly_other_agency(found: SearchResponse, text: str) -> SearchHit | None:
     return top if top.score >= CERTAIN_OTHER_AGENCY or coverage(text, top.name) >= CLEAR_COVERAGE else None
 
 
-def _moved(own: SearchResponse, refined: SearchResponse, focus: str, new_topic: bool = True,
-           focus_name: str = "") -> SearchHit | None:
+def _moved(
+    own: SearchResponse, refined: SearchResponse, focus: str, new_topic: bool = True, focus_name: str = ""
+) -> SearchHit | None:
     """The department procedure a message moves the focus to, or None to stay; with `new_topic` False (the
     message points back at the focus) only to a sibling of the focus."""
     o = own.results[0] if own.results else None
@@ -115,10 +124,25 @@ def _moved(own: SearchResponse, refined: SearchResponse, focus: str, new_topic: 
     # alone: the message picks a variant of the focus ("nếu bị mất thì cấp lại" after a certificate → its
     # re-issue), however sure search is of those few words alone (another family's re-issue). The focus itself
     # ranking first there says nothing: its name's words lift it whatever the message names.
-    refines_focus = (r is not None and o is not None and r.in_scope and r.code != focus and bool(focus_name)
-                     and r.score - o.score >= SWITCH_MARGIN and siblings(focus_name, r.name))
-    if (new_topic and own.confident and o is not None and o.in_scope and o.code != focus and not detail_fits_focus
-            and not refines_focus and (focus_score is None or o.score - focus_score >= SWITCH_MARGIN)):
+    refines_focus = (
+        r is not None
+        and o is not None
+        and r.in_scope
+        and r.code != focus
+        and bool(focus_name)
+        and r.score - o.score >= SWITCH_MARGIN
+        and siblings(focus_name, r.name)
+    )
+    if (
+        new_topic
+        and own.confident
+        and o is not None
+        and o.in_scope
+        and o.code != focus
+        and not detail_fits_focus
+        and not refines_focus
+        and (focus_score is None or o.score - focus_score >= SWITCH_MARGIN)
+    ):
         # A new topic of its own ("còn phù hiệu xe tải thì sao"), unless a sibling of the focus fits better; only
         # a sibling of that topic too, since the focus's words in the refined search lift its family's scores
         # whatever the message names.
@@ -144,15 +168,18 @@ async def relative(kb: KnowledgeBase, asked: str, focused: Procedure) -> SearchH
     phrase = " ".join(w for w in words(fold(asked)) if w not in GENERIC_WORDS)
     # Its words must name something beyond the asks; a variant ("gia hạn") does, though made of aspect words.
     names = own_words(asked, False) or sib.question_cues(asked).actions - {sib.NEW}
-    if (not names or len(phrase.split()) > RELATIVE_MAX_WORDS
-            or f" {phrase} " in f" {fold(focused.name)} "):
+    if not names or len(phrase.split()) > RELATIVE_MAX_WORDS or f" {phrase} " in f" {fold(focused.name)} ":
         return None
     found = await asyncio.to_thread(kb.search, f"{asked} {focused.name}", 5)
     focus_words = set(words(fold(focused.name)))
     for hit in found.results:
         # In the head of its name, where the act is ("Miễn nhiệm …"), not in a list of kinds of works.
-        if (hit.in_scope and hit.code != focused.code and f" {phrase} " in f" {' '.join(words(fold(_head(hit.name))))} "
-                and len(focus_words & set(words(fold(hit.name)))) >= RELATIVE_SHARED * len(focus_words)):
+        if (
+            hit.in_scope
+            and hit.code != focused.code
+            and f" {phrase} " in f" {' '.join(words(fold(_head(hit.name))))} "
+            and len(focus_words & set(words(fold(hit.name)))) >= RELATIVE_SHARED * len(focus_words)
+        ):
             return hit
     return None
 
@@ -176,7 +203,7 @@ def focus_history(tracker: Tracker) -> list[str | None]:
 
 
 def earlier_sibling(kb: KnowledgeBase, tracker: Tracker, procedure: Procedure, text: str) -> Procedure | None:
-    """"về lại giấy phép xây dựng": the one of that family the conversation was on before (the level I works
+    """ "về lại giấy phép xây dựng": the one of that family the conversation was on before (the level I works
     permit), not whichever sibling the few words fit best."""
     if not _GOING_BACK.search(fold(text)):
         return None
@@ -194,7 +221,7 @@ GOING_BACK_DEPTH = 30
 
 
 async def went_back(kb: KnowledgeBase, tracker: Tracker, text: str) -> Procedure | None:
-    """"quay lại vụ thuyền lúc nãy": of the procedures this conversation was on, the one search ranks first for
+    """ "quay lại vụ thuyền lúc nãy": of the procedures this conversation was on, the one search ranks first for
     what the message names, however low; None when it names nothing or none of them."""
     if not _GOING_BACK.search(fold(text)) or not names_something(text):
         return None
@@ -219,8 +246,7 @@ class Resolution:
     changed: bool = False  # the focus moved to a new procedure
 
 
-async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDispatcher,
-                  redirect) -> Resolution:
+async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDispatcher, redirect) -> Resolution:
     """The procedure a turn is about. `redirect(dispatcher, hit)` answers another agency's procedure."""
     focus = tracker.get_slot("procedure_code")
     chosen = entity(tracker, "procedure_code")
@@ -259,8 +285,13 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
             # picks a variant of the focus or stays on it, however sure search is of those words alone (another
             # family's re-issue or renewal).
             r = refined.results[0] if refined.results else None
-            if (r is not None and r.in_scope and r.code != focused.code and variant_of(focused.name, r.name)
-                    and (procedure := kb.get(r.code)) is not None):
+            if (
+                r is not None
+                and r.in_scope
+                and r.code != focused.code
+                and variant_of(focused.name, r.name)
+                and (procedure := kb.get(r.code)) is not None
+            ):
                 return Resolution(earlier_sibling(kb, tracker, procedure, text) or procedure, r.score, changed=True)
             return Resolution(focused)
         moved = _moved(own, refined, focused.code, new_topic=not pointing, focus_name=focused.name)
@@ -271,9 +302,15 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
     if not (pointing or tells_own_situation(text)) and (other := clearly_other_agency(own, asked)) is not None:
         redirect(dispatcher, other)
         return Resolution(handled=True)
-    if focused is not None and (permanent_of_temporary(focused.name, asked) or (
-            not pointing and all(h.code != focused.code for h in own.results)
-            and own_words(asked, has_accents(asked)) and coverage(asked, focused.name) < UNRELATED_COVERAGE)):
+    if focused is not None and (
+        permanent_of_temporary(focused.name, asked)
+        or (
+            not pointing
+            and all(h.code != focused.code for h in own.results)
+            and own_words(asked, has_accents(asked))
+            and coverage(asked, focused.name) < UNRELATED_COVERAGE
+        )
+    ):
         # It names something the focus is not ("còn đổi hộ chiếu thì sao", "còn đấu nối lâu dài" after the
         # temporary permit): searched as a question of its own, never answered for the focus.
         return Resolution()

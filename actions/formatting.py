@@ -21,8 +21,10 @@ FORMS_MAX = 60
 # The portal glues a fee to its note ("300,000 VNĐ(Theo quy định…)"); a space makes it readable, words unchanged.
 _GLUED_NOTE = re.compile(r"(?<=\S)\(")
 NOTE_MAX = 70  # a fee note up to this length is the answer itself ("950.000 đồng – Phí sát hạch lái tàu")
-_LEGAL_DOCUMENT = re.compile(r"(Thông tư liên tịch|Thông tư|Nghị định|Nghị quyết|Quyết định)\s+(?:số\s+)?"
-                             r"(\d{1,4}/\d{4}/[A-ZĐ]+(?:-[A-ZĐa-z]+)+)")
+_LEGAL_DOCUMENT = re.compile(
+    r"(Thông tư liên tịch|Thông tư|Nghị định|Nghị quyết|Quyết định)\s+(?:số\s+)?"
+    r"(\d{1,4}/\d{4}/[A-ZĐ]+(?:-[A-ZĐa-z]+)+)"
+)
 _AMOUNT_IN_NOTE = re.compile(r"\d[\d.]*\s*đồng")
 _PROVINCE = re.compile(r"hội đồng nhân dân|hđnd", re.IGNORECASE)
 _SAYS_NOTHING = re.compile(r"^(?:|không\b.{0,20})$", re.IGNORECASE)  # "", "Không", "Không quy định."
@@ -157,8 +159,10 @@ def channels_block(procedure: Procedure) -> str:
 def times_block(procedure: Procedure) -> str:
     if not procedure.channels:
         return "Chưa có thông tin thời hạn trong dữ liệu công bố."
-    return "\n".join(f"• {_label(kinds)}: {value}"
-                     for value, kinds in _grouped(procedure, lambda rows: _joined(rows, channel_time, stages=True)))
+    return "\n".join(
+        f"• {_label(kinds)}: {value}"
+        for value, kinds in _grouped(procedure, lambda rows: _joined(rows, channel_time, stages=True))
+    )
 
 
 def times_detail(procedure: Procedure) -> str:
@@ -168,10 +172,13 @@ def times_detail(procedure: Procedure) -> str:
 
 
 def fees_block(procedure: Procedure) -> str:
-    lines = [f"• {_label(kinds)}: {value}"
-             for value, kinds in _grouped(procedure, lambda rows: _joined(rows, channel_fee))]
-    lines += [f"• {fee.name}: {fee.text or vnd(fee.amount_vnd or 0)}" + (f" ({fee.basis})" if fee.basis else "")
-              for fee in procedure.local_fees]
+    lines = [
+        f"• {_label(kinds)}: {value}" for value, kinds in _grouped(procedure, lambda rows: _joined(rows, channel_fee))
+    ]
+    lines += [
+        f"• {fee.name}: {fee.text or vnd(fee.amount_vnd or 0)}" + (f" ({fee.basis})" if fee.basis else "")
+        for fee in procedure.local_fees
+    ]
     return "\n".join(lines) or "Chưa có thông tin phí, lệ phí trong dữ liệu công bố."
 
 
@@ -202,8 +209,10 @@ def online_fee_applies(procedure: Procedure) -> FeeView | None:
 def authority_line(procedure: Procedure, department_name: str) -> str:
     where = procedure.where_to_file or procedure.agency
     if procedure.handled_at == "commune":
-        return (f"⚠️ Thủ tục này do cấp xã giải quyết, không nộp tại {department_name}. "
-                f"Nơi nộp: {where or 'Trung tâm phục vụ hành chính công cấp xã'}.")
+        return (
+            f"⚠️ Thủ tục này do cấp xã giải quyết, không nộp tại {department_name}. "
+            f"Nơi nộp: {where or 'Trung tâm phục vụ hành chính công cấp xã'}."
+        )
     if procedure.handled_at == "province_and_commune":
         return f"Cơ quan thực hiện: {procedure.agency or 'cấp tỉnh hoặc cấp xã tùy trường hợp'}."
     return f"Nơi nộp: {where}." if where else f"Cơ quan thực hiện: {department_name}."
@@ -228,13 +237,14 @@ def document_name(name: str) -> str:
     return _clip(first if len(first) >= 20 else name)
 
 
-def document_lines(group: DocumentGroup, start: int, size: int = PAGE_SIZE,
-                   budget: int = 10_000) -> tuple[str, int | None]:
+def document_lines(
+    group: DocumentGroup, start: int, size: int = PAGE_SIZE, budget: int = 10_000
+) -> tuple[str, int | None]:
     """One page of a document list (at most ``size`` items and ``budget`` characters, at least one item)
     and the offset of the next page (None when this is the last)."""
     lines: list[str] = []
     used = 0
-    for number, item in enumerate(group.items[start:start + size], start=start + 1):
+    for number, item in enumerate(group.items[start : start + size], start=start + 1):
         copies = f" – {item.copies}" if item.copies else ""
         forms = f" (mẫu: {_clip(', '.join(item.forms), FORMS_MAX)})" if item.forms else ""
         line = f"{number}. {document_name(item.name)}{copies}{forms}"

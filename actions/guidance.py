@@ -24,8 +24,14 @@ from knowledge_base.search.choices import acknowledgement
 from knowledge_base.search.question import reduce_question
 from knowledge_base.search.siblings import question_cues
 from knowledge_base.text import fold
-from actions.procedures import (ActionAnswerProcedure, answer_from_search, answered_as_question, aspect_answer,
-                                merger_note, opening)
+from actions.procedures import (
+    ActionAnswerProcedure,
+    answer_from_search,
+    answered_as_question,
+    aspect_answer,
+    merger_note,
+    opening,
+)
 from actions.turns import report_funnel, report_turn
 
 logger = logging.getLogger(__name__)
@@ -37,13 +43,19 @@ PAYMENT_WORDS = re.compile(r"\b(?:thanh toan|tra tien|chuyen khoan|paygov|vi die
 # A wish for something done ("muốn xóa đăng ký"): a request, where a look-up asks after a file already filed.
 WISH_WORDS = re.compile(r"\b(?:muon|can|xin|dinh|mong)\b")
 STATUS_WORDS = re.compile(r"\b(?:tra cuu|tinh trang|ma ho so|ma bien nhan|den dau roi|theo doi ho so|ket qua ho so)\b")
-CONTACT_WORDS = re.compile(r"\b(?:dien thoai|sdt|hotline|duong day nong|dia chi|lien he|lien lac|gio lam viec|email|"
-                           r"tru so|o dau|so may)\b")
+CONTACT_WORDS = re.compile(
+    r"\b(?:dien thoai|sdt|hotline|duong day nong|dia chi|lien he|lien lac|gio lam viec|email|"
+    r"tru so|o dau|so may)\b"
+)
 # "có những thủ tục nào", "bạn giúp được gì": the menu asked for, not a procedure named.
-MENU_WORDS = re.compile(r"\b(?:menu|danh muc|danh sach|thu tuc (?:nao|hay|thuong|pho bien)|nhung muc|lua chon"
-                        r"|giup (?:duoc |dc )?gi|lam (?:duoc|dc) gi|huong dan su dung|bat dau lai|hoi gi)\b")
-HANDOFF_WORDS = re.compile(r"\b(?:can bo|nguoi that|nhan vien|chuyen vien|tong dai|gap nguoi|tu van vien|"
-                           r"noi chuyen|nguoi phu trach|lanh dao)\b")
+MENU_WORDS = re.compile(
+    r"\b(?:menu|danh muc|danh sach|thu tuc (?:nao|hay|thuong|pho bien)|nhung muc|lua chon"
+    r"|giup (?:duoc |dc )?gi|lam (?:duoc|dc) gi|huong dan su dung|bat dau lai|hoi gi)\b"
+)
+HANDOFF_WORDS = re.compile(
+    r"\b(?:can bo|nguoi that|nhan vien|chuyen vien|tong dai|gap nguoi|tu van vien|"
+    r"noi chuyen|nguoi phu trach|lanh dao)\b"
+)
 
 
 @lru_cache(maxsize=1)
@@ -53,9 +65,17 @@ def menu_codes() -> list[str]:
 
 def contact_details(kb) -> str | None:
     d = kb.department
-    lines = [f"{label}: {value}" for label, value in (
-        ("Địa chỉ", d.service_centre_address), ("Điện thoại", d.hotline), ("Email", d.email),
-        ("Giờ làm việc", d.opening_hours), ("Cổng dịch vụ công của tỉnh", d.provincial_portal)) if value]
+    lines = [
+        f"{label}: {value}"
+        for label, value in (
+            ("Địa chỉ", d.service_centre_address),
+            ("Điện thoại", d.hotline),
+            ("Email", d.email),
+            ("Giờ làm việc", d.opening_hours),
+            ("Cổng dịch vụ công của tỉnh", d.provincial_portal),
+        )
+        if value
+    ]
     return "\n".join(lines) or None
 
 
@@ -65,8 +85,9 @@ class ActionAnswerPayment(MessageAction):
     def name(self) -> str:
         return "action_answer_payment"
 
-    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb,
-                     text: str) -> list[dict[str, Any]]:
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb, text: str
+    ) -> list[dict[str, Any]]:
         focus = kb.get(tracker.get_slot("procedure_code") or "") if kb.ready else None
         if focus is not None and not PAYMENT_WORDS.search(fold(text)) and "fee" in reduce_question(text).aspects:
             # "lệ phí thế nào" after an answer asks how much, not how to pay.
@@ -82,21 +103,28 @@ class ActionStatusLookup(MessageAction):
     def name(self) -> str:
         return "action_status_lookup"
 
-    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb,
-                     text: str) -> list[dict[str, Any]]:
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb, text: str
+    ) -> list[dict[str, Any]]:
         portal = kb.department.national_portal
         match = RECEIPT_CODE.search(text)
         if match:
             say(dispatcher, "status_lookup", receipt=match.group(0).upper(), portal=portal)
             # Funnel step 6 (reported, not verified): attributed to the procedure in focus, if any.
             report_funnel(dispatcher, "receipt", tracker.get_slot("procedure_code"))
-        elif (events := await answered_as_question(dispatcher, kb, tracker, unless=STATUS_WORDS,
-                                                   asking=True)) is not None:
+        elif (
+            events := await answered_as_question(dispatcher, kb, tracker, unless=STATUS_WORDS, asking=True)
+        ) is not None:
             # "… định xây nhà, nộp hồ sơ ở đâu, lệ phí bao nhiêu?": "nộp hồ sơ" is not a file to look up.
             return events
-        elif (kb.ready and not STATUS_WORDS.search(fold(text)) and names_something(text)
-              and (found := await asyncio.to_thread(kb.search, text, 5)).results and found.results[0].in_scope
-              and (found.confident or found.leads or WISH_WORDS.search(fold(text)))):
+        elif (
+            kb.ready
+            and not STATUS_WORDS.search(fold(text))
+            and names_something(text)
+            and (found := await asyncio.to_thread(kb.search, text, 5)).results
+            and found.results[0].in_scope
+            and (found.confident or found.leads or WISH_WORDS.search(fold(text)))
+        ):
             # Neither a receipt code nor a word of looking up, and search finds a department procedure it is
             # sure of, or the message wishes for one ("sà lan hỏng hẳn, muốn xóa đăng ký"): a request for it,
             # answered (or asked about, among close candidates), not a file to follow.
@@ -115,8 +143,9 @@ class ActionContact(MessageAction):
     def name(self) -> str:
         return "action_contact"
 
-    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb,
-                     text: str) -> list[dict[str, Any]]:
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb, text: str
+    ) -> list[dict[str, Any]]:
         if not CONTACT_WORDS.search(fold(text)) and names_something(text) and opening(dispatcher, kb, text):
             # No contact word at all, and it names something search is unsure of: the candidates, not an address.
             return await answer_from_search(dispatcher, kb, text)
@@ -126,8 +155,7 @@ class ActionContact(MessageAction):
         if details:
             say(dispatcher, "contact", name=kb.department.name, details=details)
         else:
-            say(dispatcher, "contact_unknown", name=kb.department.name,
-                                     portal=kb.department.national_portal)
+            say(dispatcher, "contact_unknown", name=kb.department.name, portal=kb.department.national_portal)
         report_turn(dispatcher, "answered", reason="contact")
         return []
 
@@ -138,8 +166,9 @@ class ActionShowMenu(MessageAction):
     def name(self) -> str:
         return "action_show_menu"
 
-    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb,
-                     text: str) -> list[dict[str, Any]]:
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb, text: str
+    ) -> list[dict[str, Any]]:
         choices = []
         for code in menu_codes():
             procedure = kb.get(code) if kb.ready else None
@@ -158,17 +187,24 @@ class ActionHandoff(MessageAction):
     def name(self) -> str:
         return "action_handoff"
 
-    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb,
-                     text: str) -> list[dict[str, Any]]:
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb, text: str
+    ) -> list[dict[str, Any]]:
         details = contact_details(kb)
         if staff_can_reply(tracker.sender_id):
-            contact = (f"Bạn cũng có thể liên hệ trực tiếp:\n{details}" if details else
-                       f"Bạn cũng có thể tra cứu tại {kb.department.national_portal}.")
+            contact = (
+                f"Bạn cũng có thể liên hệ trực tiếp:\n{details}"
+                if details
+                else f"Bạn cũng có thể tra cứu tại {kb.department.national_portal}."
+            )
             say(dispatcher, "handoff", contact=contact)
             reason = "citizen asked for staff"
         else:
-            say(dispatcher, "handoff_no_staff", contact=details or render(
-                "handoff_no_staff_portal", portal=kb.department.national_portal))
+            say(
+                dispatcher,
+                "handoff_no_staff",
+                contact=details or render("handoff_no_staff_portal", portal=kb.department.national_portal),
+            )
             reason = "citizen asked for staff on a channel staff cannot reply to"
         report_turn(dispatcher, "handed_over", tracker.get_slot("procedure_code"), reason=reason)
         return []
@@ -188,8 +224,9 @@ class ActionFeedback(MessageAction):
     def name(self) -> str:
         return "action_feedback"
 
-    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb,
-                     text: str) -> list[dict[str, Any]]:
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb, text: str
+    ) -> list[dict[str, Any]]:
         value = entity(tracker, "value")
         if value is None and tracker.get_slot("procedure_code") and question_cues(fold(text)).actions:
             # "bị mất rồi thì sao" typed after an answer: the citizen's case, not a verdict on the answer.
@@ -206,8 +243,9 @@ class ActionOutOfScope(MessageAction):
     def name(self) -> str:
         return "action_out_of_scope"
 
-    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb,
-                     text: str) -> list[dict[str, Any]]:
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb, text: str
+    ) -> list[dict[str, Any]]:
         say(dispatcher, "out_of_scope", buttons=buttons.help_options())
         report_turn(dispatcher, "out_of_scope", reason="not an administrative procedure")
         return []
@@ -225,8 +263,9 @@ class ActionAcknowledge(MessageAction):
     def name(self) -> str:
         return "action_acknowledge"
 
-    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb,
-                     text: str) -> list[dict[str, Any]]:
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb, text: str
+    ) -> list[dict[str, Any]]:
         focus = kb.get(tracker.get_slot("procedure_code") or "") if kb.ready else None
         if focus is not None and GUIDE_ME.search(fold(text)):
             # "ừ hướng dẫn đi" with no walkthrough offered: how to file the procedure in focus (online with the
@@ -245,8 +284,9 @@ class ActionFallback(Action):
     def name(self) -> str:
         return "action_fallback"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         portal = knowledge_base().department.national_portal
         say(dispatcher, "fallback", portal=portal, buttons=buttons.help_options())
         report_turn(dispatcher, "fallback", reason="dialogue policy unsure")

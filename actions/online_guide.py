@@ -35,8 +35,11 @@ def _document_count(procedure, case: str | None) -> int | str:
 
 # The agency to choose on the portal is the level that handles the procedure: a commune procedure filed
 # with a provincial agency is returned.
-_AGENCY_TEXT = {"commune": "guide_agency_commune", "province": "guide_agency_province",
-                "province_and_commune": "guide_agency_both"}
+_AGENCY_TEXT = {
+    "commune": "guide_agency_commune",
+    "province": "guide_agency_province",
+    "province_and_commune": "guide_agency_both",
+}
 
 
 def steps(procedure, kb, case: str | None = None) -> list[tuple[str, dict]]:
@@ -46,8 +49,17 @@ def steps(procedure, kb, case: str | None = None) -> list[tuple[str, dict]]:
     found = [("guide_login", {"portal": portal})]
     if procedure is not None:
         agency = render(_AGENCY_TEXT.get(procedure.handled_at, "guide_agency_other"))
-        found.append(("guide_find", {"title": procedure.short_title, "code": procedure.code,
-                                     "url": procedure.detail_url or portal, "agency": agency}))
+        found.append(
+            (
+                "guide_find",
+                {
+                    "title": procedure.short_title,
+                    "code": procedure.code,
+                    "url": procedure.detail_url or portal,
+                    "agency": agency,
+                },
+            )
+        )
         found.append(("guide_fill", {"documents": _document_count(procedure, case)}))
         fee = formatting.online_fee_applies(procedure)
         if fee is not None and fee.status == "doubtful":
@@ -87,8 +99,9 @@ class ActionStartGuide(Action):
     def name(self) -> str:
         return "action_start_guide"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         kb, procedure = _procedure(tracker)
         events: list[dict[str, Any]] = []
         if (named := await _named(kb, tracker)) is not None and (procedure is None or named.code != procedure.code):
@@ -126,8 +139,9 @@ class ValidateOnlineGuideForm(Action):
     def name(self) -> str:
         return "validate_online_guide_form"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         intent = tracker.latest_message.get("intent", {}).get("name")
         nav = entity(tracker, "nav") or {"affirm": NEXT, "deny": DONE}.get(intent)
         if intent not in ("guide_nav", "affirm", "deny") or nav not in (NEXT, BACK, DONE):
@@ -144,8 +158,9 @@ class ActionAskGuideDone(Action):
     def name(self) -> str:
         return "action_ask_guide_done"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         kb, procedure = _procedure(tracker)
         all_steps = steps(procedure, kb, tracker.get_slot("case"))
         step = min(int(tracker.get_slot("guide_step") or 0), len(all_steps) - 1)
@@ -163,8 +178,9 @@ class ActionGuideFinished(Action):
     def name(self) -> str:
         return "action_guide_finished"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         if int(tracker.get_slot("guide_step") or 0) == NOT_STARTED:
             return [SlotSet("guide_done", None), SlotSet("guide_step", 0)]
         say(dispatcher, "guide_finished")

@@ -16,8 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import buttons
 
-FIRST_MAX = 800       # a first answer (procedure summary): the whole turn, every message counted
-FOLLOW_UP_MAX = 600   # a follow-up (fee, time, where, documents, online) or a "Xem thêm" page
+FIRST_MAX = 800  # a first answer (procedure summary): the whole turn, every message counted
+FOLLOW_UP_MAX = 600  # a follow-up (fee, time, where, documents, online) or a "Xem thêm" page
 # Room left in a turn for what follows the page ("Câu trả lời có hữu ích không?").
 RESERVED = 40
 _SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+")
@@ -88,8 +88,15 @@ def split_pages(parts: list[str], first_limit: int, rest_limit: int) -> list[str
     return pages or [""]
 
 
-def send_page(dispatcher: CollectingDispatcher, code: str, kind: str, parts: list[str], page: int = 0,
-              extra_buttons: list[dict] | None = None, remember: dict | None = None) -> list[dict]:
+def send_page(
+    dispatcher: CollectingDispatcher,
+    code: str,
+    kind: str,
+    parts: list[str],
+    page: int = 0,
+    extra_buttons: list[dict] | None = None,
+    remember: dict | None = None,
+) -> list[dict]:
     """Send page ``page`` of an answer, with "Xem thêm" when more follows; returns the ``listing`` event.
     The summary is a first answer (longer first page); every other page is a follow-up. ``remember``: what
     else the answer's parts depend on (kept in the slot, given back to :func:`answers.parts`)."""

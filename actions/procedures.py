@@ -15,8 +15,16 @@ from actions.deps import knowledge_base
 from actions.faq import matching_faq
 from actions.texts import say
 from actions.focus import clearly_other_agency, entity, relative, resolve, settled_by_focus
-from actions.wording import (mentions_ha_giang, names_something, only_a_place, points_back, story,
-                             tells_own_situation, topic_words, without_pointer)
+from actions.wording import (
+    mentions_ha_giang,
+    names_something,
+    only_a_place,
+    points_back,
+    story,
+    tells_own_situation,
+    topic_words,
+    without_pointer,
+)
 from actions.turns import report_search, report_turn
 from knowledge_base.store import short_titles
 from knowledge_base.search.question import reduce_question
@@ -44,9 +52,13 @@ def aspect_answer(dispatcher: CollectingDispatcher, kb, procedure, aspect: str, 
 def merger_note(dispatcher: CollectingDispatcher, kb) -> None:
     """Citizens still say "Sở Xây dựng Hà Giang": explain the 2025 merger from the department profile."""
     department = kb.department
-    say(dispatcher, "merger_note", merged_on=department.merged_on.strftime("%d/%m/%Y"),
-                             former_name=(department.former_names or ["Sở Xây dựng tỉnh Hà Giang"])[0],
-                             name=department.name)
+    say(
+        dispatcher,
+        "merger_note",
+        merged_on=department.merged_on.strftime("%d/%m/%Y"),
+        former_name=(department.former_names or ["Sở Xây dựng tỉnh Hà Giang"])[0],
+        name=department.name,
+    )
 
 
 def redirect(dispatcher: CollectingDispatcher, kb, hit) -> None:
@@ -56,45 +68,71 @@ def redirect(dispatcher: CollectingDispatcher, kb, hit) -> None:
         say(dispatcher, "other_agency_matter", description=hit.description, agency=hit.agency, url=hit.url)
         report_turn(dispatcher, "out_of_scope", hit.code, None, reason=f"another agency's matter ({hit.key})")
         return
-    say(dispatcher, "procedure_other_agency", name=short_titles.derive(hit.name), code=hit.code,
-        agency=hit.agency or "cơ quan có thẩm quyền khác", url=kb.national_page(hit.code))
+    say(
+        dispatcher,
+        "procedure_other_agency",
+        name=short_titles.derive(hit.name),
+        code=hit.code,
+        agency=hit.agency or "cơ quan có thẩm quyền khác",
+        url=kb.national_page(hit.code),
+    )
     report_turn(dispatcher, "out_of_scope", hit.code, hit.score, reason="another agency's procedure")
 
 
 def not_found(dispatcher: CollectingDispatcher, kb, reason: str, confidence: float | None = None) -> None:
-    say(dispatcher, "procedure_not_found", portal=kb.department.national_portal,
-                             buttons=buttons.help_options())
+    say(dispatcher, "procedure_not_found", portal=kb.department.national_portal, buttons=buttons.help_options())
     report_turn(dispatcher, "fallback", None, confidence, reason=reason)
 
 
-def summary(dispatcher: CollectingDispatcher, kb, code: str, confidence: float | None,
-            question: str = "", case: int | None = None) -> list[dict[str, Any]]:
+def summary(
+    dispatcher: CollectingDispatcher,
+    kb,
+    code: str,
+    confidence: float | None,
+    question: str = "",
+    case: int | None = None,
+) -> list[dict[str, Any]]:
     procedure = kb.get(code)
     department = kb.department
     faq = matching_faq(procedure, question) if question else None
     # Short title first, the full national name once at the end; long summaries continue with "Xem thêm".
     # A staff answer to this very question comes first, on the same pages (so within the same limits).
     faq_index = procedure.faqs.index(faq) if faq is not None else None
-    listing = paging.send_page(dispatcher, procedure.code, "summary",
-                               answers.summary(procedure, department, faq=faq_index),
-                               extra_buttons=buttons.aspects(procedure.has_online_channel),
-                               remember={"faq": faq_index} if faq is not None else None)
+    listing = paging.send_page(
+        dispatcher,
+        procedure.code,
+        "summary",
+        answers.summary(procedure, department, faq=faq_index),
+        extra_buttons=buttons.aspects(procedure.has_online_channel),
+        remember={"faq": faq_index} if faq is not None else None,
+    )
     say(dispatcher, "ask_feedback", buttons=buttons.feedback())
     report_turn(dispatcher, "answered", procedure.code, confidence)
     case_slot = str(case + 1) if case is not None else None
     return [SlotSet("procedure_code", procedure.code), SlotSet("case", case_slot), *listing]
 
 
-def answer(dispatcher: CollectingDispatcher, kb, code: str, confidence: float | None, question: str = "",
-           case: int | None = None, aspects: list[str] | None = None) -> list[dict[str, Any]]:
+def answer(
+    dispatcher: CollectingDispatcher,
+    kb,
+    code: str,
+    confidence: float | None,
+    question: str = "",
+    case: int | None = None,
+    aspects: list[str] | None = None,
+) -> list[dict[str, Any]]:
     """The first answer about a procedure: every aspect the message asks of it, or its summary (which also
     answers "do I need a permit?" asked alone: which procedure, who handles it, how to file)."""
     if not aspects or set(aspects) == {"permit_needed"}:
         return summary(dispatcher, kb, code, confidence, question, case)
     procedure = kb.get(code)
     case_slot = str(case + 1) if case is not None else None
-    events = [SlotSet("procedure_code", code), SlotSet("case", case_slot), SlotSet("asked_aspects", None),
-              *answering.several(dispatcher, kb, procedure, aspects, case)]
+    events = [
+        SlotSet("procedure_code", code),
+        SlotSet("case", case_slot),
+        SlotSet("asked_aspects", None),
+        *answering.several(dispatcher, kb, procedure, aspects, case),
+    ]
     say(dispatcher, "ask_feedback", buttons=buttons.feedback())
     report_turn(dispatcher, "answered", code, confidence, reason="+".join(aspects))
     return events
@@ -103,7 +141,7 @@ def answer(dispatcher: CollectingDispatcher, kb, code: str, confidence: float | 
 def which_sibling(dispatcher: CollectingDispatcher, kb, found, aspects: list[str]) -> list[dict[str, Any]]:
     """Siblings the question leaves open (new / renewal / reissue, commune / department level): one short
     question with them as choices; what was asked is answered for the one chosen."""
-    siblings = [kb.get(code) for code in found.ambiguous_between if kb.get(code) is not None][:CHOICES + 1]
+    siblings = [kb.get(code) for code in found.ambiguous_between if kb.get(code) is not None][: CHOICES + 1]
     titles = [p.short_title for p in siblings]
     contrast = None
     if any(t.endswith("…") for t in titles) and not any(p.short_title_by_staff for p in siblings):
@@ -111,15 +149,21 @@ def which_sibling(dispatcher: CollectingDispatcher, kb, found, aspects: list[str
         contrast = short_titles.contrasted([p.name for p in siblings])
     if contrast is not None:
         head, titles = contrast
-        say(dispatcher, "procedure_which_case_of", head=head,
-            buttons=[buttons.choose_procedure(p.code, p.name, title) for p, title in zip(siblings, titles)])
+        say(
+            dispatcher,
+            "procedure_which_case_of",
+            head=head,
+            buttons=[buttons.choose_procedure(p.code, p.name, title) for p, title in zip(siblings, titles)],
+        )
     else:
-        say(dispatcher, "procedure_which_sibling",
-            buttons=[buttons.choose_procedure(p.code, p.name) for p in siblings])
+        say(dispatcher, "procedure_which_sibling", buttons=[buttons.choose_procedure(p.code, p.name) for p in siblings])
     report_turn(dispatcher, "clarified", siblings[0].code, found.results[0].score, reason="siblings")
     # The likeliest sibling is in focus meanwhile: a detail typed instead of a choice refines within the family.
-    return [SlotSet("procedure_code", siblings[0].code), SlotSet("case", None),
-            SlotSet("asked_aspects", aspects or None)]
+    return [
+        SlotSet("procedure_code", siblings[0].code),
+        SlotSet("case", None),
+        SlotSet("asked_aspects", aspects or None),
+    ]
 
 
 def opening(dispatcher: CollectingDispatcher, kb, text: str) -> bool:
@@ -133,8 +177,14 @@ def opening(dispatcher: CollectingDispatcher, kb, text: str) -> bool:
     return True
 
 
-async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str, asked: str | None = None,
-                             found: SearchResponse | None = None, focus=None) -> list[dict[str, Any]]:
+async def answer_from_search(
+    dispatcher: CollectingDispatcher,
+    kb,
+    text: str,
+    asked: str | None = None,
+    found: SearchResponse | None = None,
+    focus=None,
+) -> list[dict[str, Any]]:
     """The answer to a question naming a procedure: it, a choice between close candidates, or a redirect.
     `asked`: the aspect the classifier read in the question, answered with those search found in its words;
     `found`: the search of `text` when the caller already made it; `focus`: the procedure in focus, whose
@@ -150,8 +200,15 @@ async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str, as
         not_found(dispatcher, kb, "no search result")
         return []
     if (settled := settled_by_focus(found, focus)) is not None:
-        return answer(dispatcher, kb, settled.code, settled.score, text,
-                      case=cases.inferred(kb.get(settled.code), [text]), aspects=found.aspects)
+        return answer(
+            dispatcher,
+            kb,
+            settled.code,
+            settled.score,
+            text,
+            case=cases.inferred(kb.get(settled.code), [text]),
+            aspects=found.aspects,
+        )
     top = found.results[0]
     if (other := clearly_other_agency(found, text)) is not None:
         redirect(dispatcher, kb, other)
@@ -159,8 +216,15 @@ async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str, as
     if found.confident and top.in_scope:
         if len(found.ambiguous_between) > 1:
             return which_sibling(dispatcher, kb, found, found.aspects)
-        events = answer(dispatcher, kb, top.code, top.score, text, case=cases.inferred(kb.get(top.code), [text]),
-                        aspects=found.aspects)
+        events = answer(
+            dispatcher,
+            kb,
+            top.code,
+            top.score,
+            text,
+            case=cases.inferred(kb.get(top.code), [text]),
+            aspects=found.aspects,
+        )
         await offer_also_asked(dispatcher, kb, text, top.code)
         return events
     choices = [hit for hit in found.results if hit.in_scope and hit.score >= CLARIFY_MIN_SCORE][:CHOICES]
@@ -171,20 +235,31 @@ async def answer_from_search(dispatcher: CollectingDispatcher, kb, text: str, as
         # Clearly ahead though not sure (or the only candidate): an answer the citizen can use now, with the
         # runners-up one tap or one typed number away, costs less than a question (issue 26).
         first = choices[0]
-        events = answer(dispatcher, kb, first.code, first.score, text, case=cases.inferred(kb.get(first.code), [text]),
-                        aspects=found.aspects)
+        events = answer(
+            dispatcher,
+            kb,
+            first.code,
+            first.score,
+            text,
+            case=cases.inferred(kb.get(first.code), [text]),
+            aspects=found.aspects,
+        )
         if await offer_also_asked(dispatcher, kb, text, first.code):
             return events  # two asks in one message: the other ask, not the runners-up of a mixed search
-        if others := choices[1:ALTERNATIVES + 1]:
-            say(dispatcher, "procedure_alternatives",
-                buttons=[buttons.choose_procedure(h.code, h.name) for h in others])
+        if others := choices[1 : ALTERNATIVES + 1]:
+            say(
+                dispatcher, "procedure_alternatives", buttons=[buttons.choose_procedure(h.code, h.name) for h in others]
+            )
         return events
     say(dispatcher, "procedure_unsure", buttons=[buttons.choose_procedure(h.code, h.name) for h in choices])
     report_turn(dispatcher, "clarified", choices[0].code, top.score, reason="close candidates")
     # The likeliest candidate is in focus meanwhile, as between siblings: a citizen who skips the choice and asks
     # on ("nộp ở đâu", "mất bao lâu") is answered for it, its title and code saying which one, not asked again.
-    return [SlotSet("procedure_code", choices[0].code), SlotSet("case", None),
-            SlotSet("asked_aspects", found.aspects or None)]
+    return [
+        SlotSet("procedure_code", choices[0].code),
+        SlotSet("case", None),
+        SlotSet("asked_aspects", found.aspects or None),
+    ]
 
 
 ONE_SENTENCE_WORDS = 30
@@ -204,8 +279,11 @@ async def also_asked(kb, text: str, answered: str) -> SearchHit | None:
         cuts += [match.start(), match.end()]
     cuts.append(len(told))
     # A part telling the citizen's situation ("tôi có mảnh đất ở xã …") asks for nothing of its own.
-    parts = [told[a:b] for a, b in zip(cuts[::2], cuts[1::2])
-             if len(topic_words(told[a:b])) >= 2 and not tells_own_situation(told[a:b])]
+    parts = [
+        told[a:b]
+        for a, b in zip(cuts[::2], cuts[1::2])
+        if len(topic_words(told[a:b])) >= 2 and not tells_own_situation(told[a:b])
+    ]
     if len(parts) < 2:
         return None
     tops = []
@@ -222,8 +300,13 @@ async def offer_also_asked(dispatcher: CollectingDispatcher, kb, text: str, answ
     if (other := await also_asked(kb, text, answered)) is None:
         return False
     procedure = kb.get(other.code)
-    say(dispatcher, "procedure_also_asked", title=procedure.short_title if procedure else other.name,
-        code=other.code, buttons=[buttons.choose_procedure(other.code, other.name)])
+    say(
+        dispatcher,
+        "procedure_also_asked",
+        title=procedure.short_title if procedure else other.name,
+        code=other.code,
+        buttons=[buttons.choose_procedure(other.code, other.name)],
+    )
     return True
 
 
@@ -238,8 +321,9 @@ def place_said(dispatcher: CollectingDispatcher, kb, focus, text: str, opened: b
     return aspect_answer(dispatcher, kb, focus, "where", reason="where (a place said)")
 
 
-async def answered_as_question(dispatcher: CollectingDispatcher, kb, tracker: Tracker,
-                               unless: re.Pattern | None = None, asking: bool = False) -> list | None:
+async def answered_as_question(
+    dispatcher: CollectingDispatcher, kb, tracker: Tracker, unless: re.Pattern | None = None, asking: bool = False
+) -> list | None:
     """The answer to a typed message the classifier took for something else (feedback, small talk, payment,
     hand-over...) although it clearly names one of the department's procedures ("phù hiệu xe taxi" is not
     "hữu ích"); None when it names none, or when its words match `unless` (what the classifier saw is said).
@@ -272,8 +356,15 @@ async def answered_as_question(dispatcher: CollectingDispatcher, kb, tracker: Tr
     if focus is not None and not sure and (near := await relative(kb, story(text), focus)) is not None:
         # "còn miễn nhiệm thì sao" after the appointment: another act on the object in focus.
         opening(dispatcher, kb, text)
-        return answer(dispatcher, kb, near.code, near.score, text, case=cases.inferred(kb.get(near.code), [text]),
-                      aspects=reduce_question(text).aspects)
+        return answer(
+            dispatcher,
+            kb,
+            near.code,
+            near.score,
+            text,
+            case=cases.inferred(kb.get(near.code), [text]),
+            aspects=reduce_question(text).aspects,
+        )
     if top is None or not top.in_scope:
         return None
     if not found.confident:
@@ -282,16 +373,18 @@ async def answered_as_question(dispatcher: CollectingDispatcher, kb, tracker: Tr
         opening(dispatcher, kb, text)
         return await answer_from_search(dispatcher, kb, text, found=found)
     opening(dispatcher, kb, text)
-    return answer(dispatcher, kb, top.code, top.score, text, case=cases.inferred(kb.get(top.code), [text]),
-                  aspects=found.aspects)
+    return answer(
+        dispatcher, kb, top.code, top.score, text, case=cases.inferred(kb.get(top.code), [text]), aspects=found.aspects
+    )
 
 
 class ActionAnswerProcedure(Action):
     def name(self) -> str:
         return "action_answer_procedure"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         kb = knowledge_base()
         text = tracker.latest_message.get("text") or ""
         if not opening(dispatcher, kb, text):
@@ -299,8 +392,14 @@ class ActionAnswerProcedure(Action):
         chosen = entity(tracker, "procedure_code")
         if chosen and kb.get(chosen) is not None:
             # A choice among candidates or siblings: what the question asked is answered for the one chosen.
-            return answer(dispatcher, kb, chosen, 1.0, case=cases.inferred(kb.get(chosen), cases.said_about(
-                tracker, chosen)), aspects=tracker.get_slot("asked_aspects"))
+            return answer(
+                dispatcher,
+                kb,
+                chosen,
+                1.0,
+                case=cases.inferred(kb.get(chosen), cases.said_about(tracker, chosen)),
+                aspects=tracker.get_slot("asked_aspects"),
+            )
         focus = kb.get(tracker.get_slot("procedure_code") or "")
         if (events := place_said(dispatcher, kb, focus, text)) is not None:
             return events
@@ -310,11 +409,20 @@ class ActionAnswerProcedure(Action):
             if found.handled:
                 return []
             if found.procedure is not None:
-                return answer(dispatcher, kb, found.procedure.code, found.confidence, text,
-                              case=cases.inferred(found.procedure, cases.said_about(tracker, found.procedure.code)),
-                              aspects=reduce_question(text).aspects)
-        if (not tracker.get_slot("procedure_code") and (points_back(text) or tells_own_situation(text))
-                and (before := _previous_question(tracker))):
+                return answer(
+                    dispatcher,
+                    kb,
+                    found.procedure.code,
+                    found.confidence,
+                    text,
+                    case=cases.inferred(found.procedure, cases.said_about(tracker, found.procedure.code)),
+                    aspects=reduce_question(text).aspects,
+                )
+        if (
+            not tracker.get_slot("procedure_code")
+            and (points_back(text) or tells_own_situation(text))
+            and (before := _previous_question(tracker))
+        ):
             # "gia hạn giấy phép đó", "công ty tôi mới thành lập" after a question that got a choice, not an
             # answer: searched with what that question named.
             text = f"{story(before)} {without_pointer(story(text))}"

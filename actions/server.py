@@ -82,10 +82,16 @@ def _answer_failures_without_the_tracker(app) -> None:
             call = {}
         action = call.get("next_action") if isinstance(call, dict) else None
         sender = (call.get("tracker") or {}).get("sender_id") if isinstance(call, dict) else None
-        logger.error("action %s failed for %s: %s", action, sender, exception.__class__.__name__,
-                     exc_info=(exception.__class__, exception, exception.__traceback__))
-        return response.json({"error": f"action {action} failed ({exception.__class__.__name__})",
-                              "action_name": action}, status=500)
+        logger.error(
+            "action %s failed for %s: %s",
+            action,
+            sender,
+            exception.__class__.__name__,
+            exc_info=(exception.__class__, exception, exception.__traceback__),
+        )
+        return response.json(
+            {"error": f"action {action} failed ({exception.__class__.__name__})", "action_name": action}, status=500
+        )
 
     # rasa-sdk registered its own handler for Exception; Sanic refuses a second registration, so replace it in
     # Sanic's internal table (checked: the versions it was written for, and rasa-sdk's entry is there).
@@ -100,8 +106,10 @@ def _guarded_handler_table(app) -> dict:
     require_version("rasa-sdk", patch)
     table = require_attribute(app.error_handler, "cached_handlers", patch, "sanic")
     if not isinstance(table, dict) or (Exception, None) not in table:
-        raise PatchRefused(f"{patch}: Sanic's error_handler.cached_handlers holds no handler for Exception to replace "
-                           f"(rasa-sdk registers one); written for sanic 25.12.x and rasa-sdk 3.21.x")
+        raise PatchRefused(
+            f"{patch}: Sanic's error_handler.cached_handlers holds no handler for Exception to replace "
+            f"(rasa-sdk registers one); written for sanic 25.12.x and rasa-sdk 3.21.x"
+        )
     return table
 
 

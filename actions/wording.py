@@ -13,7 +13,8 @@ from knowledge_base.text import fold, has_accents, nfc, words
 
 # Words that only say *what* is asked about a procedure (fee, time, papers, place, online...). A question made
 # of these alone ("phí bao nhiêu?") is a follow-up about the procedure in focus, not a new search.
-ASPECT_WORDS = set("""
+ASPECT_WORDS = set(
+    """
 can giay to gi ho so hs gom nhung phai nop nao mang theo chuan bi thanh phan mau don co ban sao cong chung may bo
 phi le bao nhieu bn tien mat ton chi mien khong ko k dc duoc the la tham dinh tra
 lau thi ket qua ngay xong thoi gian giai quyet han xu ly trong gio nhan
@@ -21,42 +22,53 @@ o dau tai den de lam co quan ai cap noi tiep nhan dia chi hay xa so ubnd
 online truc tuyen qua mang dich vu cong dang nhap vneid buu dien buu chinh
 toi minh em anh chi oi a a vay nhi nhe voi cho hoi xin va cua nay do thu tuc
 huong dan cach sao nhu buoc tung giup biet muon ra cu the con neu
-""".split())
-ASPECT_WORDS_ACCENTED = set("""
+""".split()
+)
+ASPECT_WORDS_ACCENTED = set(
+    """
 cần giấy tờ gì hồ sơ gồm những phải nộp nào mang theo chuẩn bị thành phần mẫu đơn có bản sao công chứng mấy bộ
 phí lệ bao nhiêu tiền mất tốn chi miễn không được thế là thẩm định trả lâu thì kết quả ngày xong thời gian giải
 quyết hạn xử lý trong giờ nhận ở đâu tại đến để làm cơ quan ai cấp nơi tiếp địa chỉ hay xã sở trực tuyến qua mạng
 dịch vụ đăng nhập bưu điện chính tôi mình em anh chị ơi à ạ vậy nhỉ nhé với cho hỏi xin và của này đó thủ tục
 hướng dẫn cách sao như bước từng giúp biết muốn ra cụ thể còn nếu
-""".split())
+""".split()
+)
 HA_GIANG = re.compile(r"\bha giang\b")
 # Places of the merged province a citizen names to say where they live: a detail of the question, never a
 # topic of its own ("tôi ở Đồng Văn, Hà Giang thì nộp ở đâu").
-PLACES = re.compile(r"\b(?:ha giang|tuyen quang|dong van|meo vac|yen minh|quan ba|bac me|hoang su phi|xin man|"
-                    r"vi xuyen|bac quang|quang binh|na hang|lam binh|chiem hoa|ham yen|yen son|son duong|"
-                    r"(?:xa(?! hoi)|phuong|thon|huyen|tinh|thi tran|thanh pho|tp|to dan pho|ban)(?=[ ,.;:!?]|$))\b")
+PLACES = re.compile(
+    r"\b(?:ha giang|tuyen quang|dong van|meo vac|yen minh|quan ba|bac me|hoang su phi|xin man|"
+    r"vi xuyen|bac quang|quang binh|na hang|lam binh|chiem hoa|ham yen|yen son|son duong|"
+    r"(?:xa(?! hoi)|phuong|thon|huyen|tinh|thi tran|thanh pho|tp|to dan pho|ban)(?=[ ,.;:!?]|$))\b"
+)
 # Around what is named: "còn … thì sao", "thế còn", and the office a where-question names ("văn phòng nộp ở
 # đâu" asks where, it does not name a notary office).
 # A condition or a later time framing it ("sau này nếu …", "trường hợp …") and a how-question closing it ("… thì
 # làm sao", "… phải làm gì") say nothing about which procedure either.
-FRAME = re.compile(r"^\s*(?:(?:the|vay|con|a|ua|oi|hoi|cho hoi|quay lai|tro lai|quay ve|ve lai|sau nay|neu|nhu|gia su|"
-                   r"trong truong hop|truong hop|bay gio|gio|lo|thuc ra|that ra)\s+)+|"
-                   r"(?:\s+(?:thi|thi sao|sao|vay|nhi|a|nhe|lam sao|lam the nao|the nao|phai lam gi|lam gi|phai lam sao))+\s*$|"
-                   r"\b(?:van phong|bo phan|tru so|phong ban|noi nop|cho nao)\b")
+FRAME = re.compile(
+    r"^\s*(?:(?:the|vay|con|a|ua|oi|hoi|cho hoi|quay lai|tro lai|quay ve|ve lai|sau nay|neu|nhu|gia su|"
+    r"trong truong hop|truong hop|bay gio|gio|lo|thuc ra|that ra)\s+)+|"
+    r"(?:\s+(?:thi|thi sao|sao|vay|nhi|a|nhe|lam sao|lam the nao|the nao|phai lam gi|lam gi|phai lam sao))+\s*$|"
+    r"\b(?:van phong|bo phan|tru so|phong ban|noi nop|cho nao)\b"
+)
 # What happened to a paper: made of aspect words ("mất" as in "mất bao lâu"), yet a detail that picks a sibling
 # (reissue, renewal, adjustment).
-SITUATION = re.compile(r"\b(?:bi mat|lam mat|danh mat|mat roi|bi hong|hu hong|bi rach|het han|qua han|sap het han|"
-                       r"(?:ghi |in |viet )?sai (?:thong tin|ten|ho ten|ngay sinh|so)|ghi sai|thay doi|doi ten|chuyen doi)\b")
+SITUATION = re.compile(
+    r"\b(?:bi mat|lam mat|danh mat|mat roi|bi hong|hu hong|bi rach|het han|qua han|sap het han|"
+    r"(?:ghi |in |viet )?sai (?:thong tin|ten|ho ten|ngay sinh|so)|ghi sai|thay doi|doi ten|chuyen doi)\b"
+)
 # Verbs, fillers and who is asking: words every question may have; they say nothing about which procedure.
-GENERIC_WORDS = set("""lam xin cap dang ky thu tuc muon con thi sao the nao viec cua minh toi duoc di doi
-doanh nghiep cong ty ca nhan ho gia dinh to chuc nho lon moi cu la nguoi""".split())
+GENERIC_WORDS = set(
+    """lam xin cap dang ky thu tuc muon con thi sao the nao viec cua minh toi duoc di doi
+doanh nghiep cong ty ca nhan ho gia dinh to chuc nho lon moi cu la nguoi""".split()
+)
 
 
 def _cut(text: str, pattern: re.Pattern) -> str:
     # fold() keeps one character per character, so spans found in the folded text line up with the original.
     text = nfc(text)
     for match in reversed(list(pattern.finditer(fold(text)))):
-        text = text[:match.start()] + " " + text[match.end():]
+        text = text[: match.start()] + " " + text[match.end() :]
     return nfc(text)
 
 
@@ -136,10 +148,14 @@ def coverage(question: str, name: str) -> float:
 
 # The citizen telling their own situation ("công ty tôi mới thành lập", "nhà mình ở xã"), asking for nothing: a
 # detail of their case, never a request for another agency's procedure.
-_ABOUT_ME = re.compile(r"\b(?:cong ty|doanh nghiep|nha|gia dinh|ben|xe|tau|don vi|co so|hop tac xa)\s+(?:toi|minh|em|"
-                       r"chung toi|chung em|tui)\b|^\s*(?:toi|minh|em|chung toi|tui)\s+(?:la|co|moi|dang|da|vua)\b")
-_ASKING = re.compile(r"\b(?:xin|lam|dang ky|thu tuc|muon|can|hoi|the nao|nhu nao|o dau|bao nhieu|sao|gi|khong|ko|"
-                     r"duoc|co phai|phai)\b|\?")
+_ABOUT_ME = re.compile(
+    r"\b(?:cong ty|doanh nghiep|nha|gia dinh|ben|xe|tau|don vi|co so|hop tac xa)\s+(?:toi|minh|em|"
+    r"chung toi|chung em|tui)\b|^\s*(?:toi|minh|em|chung toi|tui)\s+(?:la|co|moi|dang|da|vua)\b"
+)
+_ASKING = re.compile(
+    r"\b(?:xin|lam|dang ky|thu tuc|muon|can|hoi|the nao|nhu nao|o dau|bao nhieu|sao|gi|khong|ko|"
+    r"duoc|co phai|phai)\b|\?"
+)
 
 
 def tells_own_situation(text: str) -> bool:
@@ -148,8 +164,10 @@ def tells_own_situation(text: str) -> bool:
 
 
 # "gia hạn giấy phép đó", "thủ tục này": the paper or procedure the previous question named.
-_POINTS_BACK = re.compile(r"\b(?:giay phep|thu tuc|chung chi|giay chung nhan|giay|cai|loai|ho so|phu hieu|the|bang)"
-                          r"\s+(do|nay|ay|kia|tren|vua roi)\b")
+_POINTS_BACK = re.compile(
+    r"\b(?:giay phep|thu tuc|chung chi|giay chung nhan|giay|cai|loai|ho so|phu hieu|the|bang)"
+    r"\s+(do|nay|ay|kia|tren|vua roi)\b"
+)
 
 
 def points_back(text: str) -> bool:
@@ -160,5 +178,5 @@ def without_pointer(text: str) -> str:
     """`text` without its "đó"/"này": searched with what it points at, the pointer only blurs the score."""
     text = nfc(text)
     for match in reversed(list(_POINTS_BACK.finditer(fold(text)))):
-        text = text[:match.start(1)] + text[match.end(1):]
+        text = text[: match.start(1)] + text[match.end(1) :]
     return " ".join(text.split())

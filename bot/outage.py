@@ -23,8 +23,9 @@ T = TypeVar("T")
 UNREACHABLE = (OperationalError, InterfaceError)
 
 
-async def outlasting_outage(call: Callable[..., T], *args: Any, wait_s: float = OUTAGE_WAIT_S,
-                            inline: bool = False) -> T:
+async def outlasting_outage(
+    call: Callable[..., T], *args: Any, wait_s: float = OUTAGE_WAIT_S, inline: bool = False
+) -> T:
     """call(*args) again while the database cannot be reached, for up to `wait_s`: on a worker thread, or on
     the caller's loop with `inline` (Rasa's tracker store, which runs its queries there)."""
     deadline, pause = time.monotonic() + wait_s, 0.05

@@ -47,27 +47,36 @@ def require_version(package: str, patch: str) -> None:
         raise PatchRefused(
             f"{patch}: written for {package} {series}.x, but the installed {package} is "
             f"{installed or 'missing'} (expected {series}.x). Read the patch against {package} {installed} "
-            f"before allowing it in bot/patch_guard.py WRITTEN_FOR.")
+            f"before allowing it in bot/patch_guard.py WRITTEN_FOR."
+        )
 
 
-def require_attribute(owner: Any, name: str, patch: str, package: str, parameters: tuple[str, ...] | None = None,
-                      ) -> Any:
+def require_attribute(
+    owner: Any,
+    name: str,
+    patch: str,
+    package: str,
+    parameters: tuple[str, ...] | None = None,
+) -> Any:
     """Return `owner.name`; refuse when it is missing or, with `parameters`, when its parameters do not begin
     with these names (in order; a function may take more after them, such as **kwargs)."""
     owner_name = getattr(owner, "__qualname__", None) or type(owner).__qualname__
     where = f"{getattr(owner, '__module__', type(owner).__module__)}.{owner_name}.{name}"
     version = installed_version(package) or "missing"
     if not hasattr(owner, name):
-        raise PatchRefused(f"{patch}: {where} is missing in the installed {package} {version} "
-                           f"(expected {package} {WRITTEN_FOR[package]}.x, which has it)")
+        raise PatchRefused(
+            f"{patch}: {where} is missing in the installed {package} {version} "
+            f"(expected {package} {WRITTEN_FOR[package]}.x, which has it)"
+        )
     value = getattr(owner, name)
     if parameters is not None:
         try:
             found = tuple(inspect.signature(value).parameters)
         except (TypeError, ValueError):
             found = ()
-        if found[:len(parameters)] != parameters:
+        if found[: len(parameters)] != parameters:
             raise PatchRefused(
                 f"{patch}: {where} takes ({', '.join(found)}) in the installed {package} {version}, "
-                f"written for ({', '.join(parameters)}, …) of {package} {WRITTEN_FOR[package]}.x")
+                f"written for ({', '.join(parameters)}, …) of {package} {WRITTEN_FOR[package]}.x"
+            )
     return value

@@ -109,8 +109,13 @@ class Settings:
             object.__setattr__(self, "search", search)
             object.__setattr__(self, "channels", self.channels or ChannelSettings.from_env(env))
             if self.console is None:
-                console = ConsoleSettings.from_env(self.actions_url, env, public_url=self.public_url, search=search,
-                                                   actions_admin_token=self.actions_admin_token)
+                console = ConsoleSettings.from_env(
+                    self.actions_url,
+                    env,
+                    public_url=self.public_url,
+                    search=search,
+                    actions_admin_token=self.actions_admin_token,
+                )
                 object.__setattr__(self, "console", console)
 
     @property
@@ -127,8 +132,9 @@ class Settings:
     def actions_endpoints(self) -> tuple[str, ...]:
         if self.actions_urls:
             return self.actions_urls
-        return tuple(f"http://{self.actions_host}:{self.actions_port + i}"
-                     for i in range(max(1, self.actions_processes)))
+        return tuple(
+            f"http://{self.actions_host}:{self.actions_port + i}" for i in range(max(1, self.actions_processes))
+        )
 
     @property
     def actions_url(self) -> str:
@@ -144,17 +150,22 @@ class Settings:
         return f"http://{self.host}:{self.port}/"
 
     def secrets(self) -> dict[str, str]:
-        return {"RASA_AUTH_TOKEN": self.rasa_token, "ACTIONS_ADMIN_TOKEN": self.actions_admin_token,
-                "API_INTEGRATION_TOKEN": self.api_integration_token,
-                "BOT_ADMIN_PASSWORD": self.console.admin_password, **self.channels.secrets()}
+        return {
+            "RASA_AUTH_TOKEN": self.rasa_token,
+            "ACTIONS_ADMIN_TOKEN": self.actions_admin_token,
+            "API_INTEGRATION_TOKEN": self.api_integration_token,
+            "BOT_ADMIN_PASSWORD": self.console.admin_password,
+            **self.channels.secrets(),
+        }
 
     def refuse_placeholders(self) -> None:
         """At start of the supervisor and the gateway: SettingError naming the first placeholder secret."""
         refuse_placeholders(self.environment, self.secrets())
 
     @classmethod
-    def from_env(cls, env: Env | Mapping[str, str] | None = None, *,
-                 overrides: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(
+        cls, env: Env | Mapping[str, str] | None = None, *, overrides: Mapping[str, str] | None = None
+    ) -> "Settings":
         """`env`, else this process's environment with `overrides` (a command-line option) on top."""
         env = Env.of(env) if env is not None else Env.from_process(overrides)
         # Two Rasa servers use both cores of the reference machine (one Rasa server works on one core).
@@ -193,8 +204,13 @@ class Settings:
             search=search,
         )
         actions_url = (fields["actions_urls"] or (f"http://{fields['actions_host']}:{fields['actions_port']}",))[0]
-        console = ConsoleSettings.from_env(actions_url, env, public_url=f"http://{fields['host']}:{fields['port']}/",
-                                           search=search, actions_admin_token=actions_admin_token)
+        console = ConsoleSettings.from_env(
+            actions_url,
+            env,
+            public_url=f"http://{fields['host']}:{fields['port']}/",
+            search=search,
+            actions_admin_token=actions_admin_token,
+        )
         return cls(**fields, console=console)
 
 

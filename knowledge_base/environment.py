@@ -15,12 +15,42 @@ from pathlib import Path
 ENVIRONMENTS = ("production", "development")
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 # Values that mean "someone still has to set this": accepted only with ENVIRONMENT=development.
-PLACEHOLDERS = frozenset({
-    "changeme", "change-me", "change_me", "changeit", "replace-me", "replaceme", "placeholder", "secret", "token",
-    "password", "passwd", "admin", "default", "example", "xxx", "xxxx", "todo", "tbd", "none", "null", "12345678",
-    "123456789", "matkhau", "password1", "admin123", "admin1234", "your-token", "your-secret", "your_token",
-    "your_secret", "test", "dev",
-})
+PLACEHOLDERS = frozenset(
+    {
+        "changeme",
+        "change-me",
+        "change_me",
+        "changeit",
+        "replace-me",
+        "replaceme",
+        "placeholder",
+        "secret",
+        "token",
+        "password",
+        "passwd",
+        "admin",
+        "default",
+        "example",
+        "xxx",
+        "xxxx",
+        "todo",
+        "tbd",
+        "none",
+        "null",
+        "12345678",
+        "123456789",
+        "matkhau",
+        "password1",
+        "admin123",
+        "admin1234",
+        "your-token",
+        "your-secret",
+        "your_token",
+        "your_secret",
+        "test",
+        "dev",
+    }
+)
 
 
 class SettingError(SystemExit, ValueError):
@@ -133,5 +163,6 @@ def refuse_placeholders(environment: str, secrets: Mapping[str, str]) -> None:
     for name, value in secrets.items():
         problem = value and placeholder_problem(value)
         if problem:
-            raise SettingError(name, f"{problem}; set a real secret, or ENVIRONMENT=development on a "
-                                     "developer's machine")
+            raise SettingError(
+                name, f"{problem}; set a real secret, or ENVIRONMENT=development on a developer's machine"
+            )

@@ -53,13 +53,21 @@ class Impact:
     newly_answered: list[dict] = field(default_factory=list)  # no answer before, a procedure after
 
     def to_dict(self) -> dict:
-        return {"checked": self.checked, "changed": self.changed, "regressions": self.regressions,
-                "newly_answered": self.newly_answered}
+        return {
+            "checked": self.checked,
+            "changed": self.changed,
+            "regressions": self.regressions,
+            "newly_answered": self.newly_answered,
+        }
 
     def summary(self) -> dict:
-        return {"checked": self.checked, "changed": len(self.changed), "regressions": len(self.regressions),
-                "newly_answered": len(self.newly_answered),
-                "regression_texts": [r["text"] for r in self.regressions[:20]]}
+        return {
+            "checked": self.checked,
+            "changed": len(self.changed),
+            "regressions": len(self.regressions),
+            "newly_answered": len(self.newly_answered),
+            "regression_texts": [r["text"] for r in self.regressions[:20]],
+        }
 
 
 def compare(questions: list[Question], before: Callable[[str], str], after: Callable[[str], str]) -> Impact:
@@ -120,8 +128,9 @@ class ImpactChecker:
     server's, which it only copies once to start from).
     """
 
-    def __init__(self, settings: SearchSettings, data_root: Path, work_dir: Path,
-                 embedder: Embedder | None = None) -> None:
+    def __init__(
+        self, settings: SearchSettings, data_root: Path, work_dir: Path, embedder: Embedder | None = None
+    ) -> None:
         self.settings = settings
         self.data_root = Path(data_root)
         self.work_dir = Path(work_dir)
@@ -142,7 +151,10 @@ class ImpactChecker:
     def current(self) -> KnowledgeBase:
         if self._current is None:
             index_dir = self.work_dir / "current"
-            if not (index_dir / "manifest.json").exists() and (Path(self.settings.index_dir) / "manifest.json").exists():
+            if (
+                not (index_dir / "manifest.json").exists()
+                and (Path(self.settings.index_dir) / "manifest.json").exists()
+            ):
                 shutil.copytree(self.settings.index_dir, index_dir, dirs_exist_ok=True)
             kb = KnowledgeBase(replace(self.settings, data_root=self.data_root, index_dir=index_dir), self.embedder)
             kb.load()
@@ -158,8 +170,12 @@ class ImpactChecker:
             for question in questions:
                 before(question.text)
 
-    def check(self, questions: list[Question], apply: Callable[[Path], object] | None,
-              proposed_settings: SearchSettings | None = None) -> Impact:
+    def check(
+        self,
+        questions: list[Question],
+        apply: Callable[[Path], object] | None,
+        proposed_settings: SearchSettings | None = None,
+    ) -> Impact:
         """``apply(root)`` makes the change in the data folder ``root`` (a copy); it may raise to refuse it.
         ``proposed_settings``: another search model (or its settings) to compare with the current one."""
         if not questions:

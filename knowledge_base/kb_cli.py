@@ -48,9 +48,11 @@ def _import_national(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     own = report["department"]
-    print(f"{report['records_total']} records read; {own['imported_procedures']} department procedures "
-          f"({own['records']} {own['ministry']} records, {own['ministry_level_only_to_catalogue']} ministry-only); "
-          f"{report['catalogue_entries']} catalogue entries; all accounted for: {report['accounted_for']}")
+    print(
+        f"{report['records_total']} records read; {own['imported_procedures']} department procedures "
+        f"({own['records']} {own['ministry']} records, {own['ministry_level_only_to_catalogue']} ministry-only); "
+        f"{report['catalogue_entries']} catalogue entries; all accounted for: {report['accounted_for']}"
+    )
     print(f"by level: {json.dumps(own['by_levels'], ensure_ascii=False)}")
     print(f"unparsed (kept as published): {json.dumps(report['unparsed_by_field'])}")
     print(f"channel flags: {json.dumps(report['channel_flags'])}")
@@ -59,8 +61,10 @@ def _import_national(args) -> int:
 
 def _validate(args) -> int:
     kb = load_knowledge_base(args.root)
-    print(f"ok: {len(kb.procedures)} procedures, {len(kb.catalogue)} catalogue entries, "
-          f"content hash {kb.content_hash[:12]}")
+    print(
+        f"ok: {len(kb.procedures)} procedures, {len(kb.catalogue)} catalogue entries, "
+        f"content hash {kb.content_hash[:12]}"
+    )
     return 0
 
 
@@ -69,7 +73,11 @@ def _show(args) -> int:
     procedure = kb.procedures.get(args.code.strip())
     if procedure is None:
         entry = kb.catalogue_by_code().get(args.code.strip())
-        where = f" (it is in the catalogue of other agencies' procedures: {entry.agency or entry.ministry})" if entry else ""
+        where = (
+            f" (it is in the catalogue of other agencies' procedures: {entry.agency or entry.ministry})"
+            if entry
+            else ""
+        )
         print(f"error: no department procedure with code {args.code!r}{where}", file=sys.stderr)
         return 1
     print(json.dumps(procedure.model_dump(mode="json"), ensure_ascii=False, indent=2))

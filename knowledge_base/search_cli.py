@@ -21,7 +21,9 @@ def _load(quiet: bool = False) -> KnowledgeBase:
 
 
 def search_main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot search", description="Search the knowledge base; one question per line on stdin.")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot search", description="Search the knowledge base; one question per line on stdin."
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per line (the default is readable text)")
     parser.add_argument("--top", type=int, default=5, metavar="K", help="results per question (default 5)")
     parser.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
@@ -45,9 +47,11 @@ def search_main(argv: list[str]) -> int:
             }
             print(json.dumps(out, ensure_ascii=False), flush=True)
         else:
-            print(f"{question}  [{'confident' if response.confident else 'not confident'}]"
-                  f"{'  asks: ' + ', '.join(response.aspects) if response.aspects else ''}"
-                  f"{'  which of: ' + ', '.join(response.ambiguous_between) if response.ambiguous_between else ''}")
+            print(
+                f"{question}  [{'confident' if response.confident else 'not confident'}]"
+                f"{'  asks: ' + ', '.join(response.aspects) if response.aspects else ''}"
+                f"{'  which of: ' + ', '.join(response.ambiguous_between) if response.ambiguous_between else ''}"
+            )
             for h in response.results:
                 scope = "department" if h.in_scope else "other agency"
                 print(f"  {h.score:.3f}  {h.code}  {h.name[:100]}  ({scope})")
@@ -108,7 +112,9 @@ def evaluate(kb: KnowledgeBase, rows: list[tuple[str, str, str, str]], stage: st
             score.confident_answers += not ok
             score.at_once_oos += bool((ranked.confident or ranked.leads) and top is not None and top.in_scope)
             if not ok:
-                score.misses.append(f"{row_id} [{kind}] expected no department answer: {question!r} -> {shown} (confident)")
+                score.misses.append(
+                    f"{row_id} [{kind}] expected no department answer: {question!r} -> {shown} (confident)"
+                )
             continue
         wanted = {c.strip() for c in expected.split("|") if c.strip()}
         score.answered += 1
@@ -124,8 +130,10 @@ def evaluate(kb: KnowledgeBase, rows: list[tuple[str, str, str, str]], stage: st
             score.variant_total += 1
             score.variant_top1 += hit1
         if not hit1:
-            score.misses.append(f"{row_id} [{kind}] expected {expected}: {question!r} -> {shown}"
-                                f"{' (CONFIDENT)' if ranked.confident else ' (not confident)'}")
+            score.misses.append(
+                f"{row_id} [{kind}] expected {expected}: {question!r} -> {shown}"
+                f"{' (CONFIDENT)' if ranked.confident else ' (not confident)'}"
+            )
     return score
 
 
@@ -141,9 +149,15 @@ def read_rows(path: str) -> list[tuple[str, str, str, str]]:
 
 def eval_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot eval", description="Measure search on a question file.")
-    parser.add_argument("file", help="TSV: id, kind (in|nodiac|typo|code|out), expected codes joined by | or -, question")
-    parser.add_argument("--stage", choices=STAGES + ("all",), default="hybrid",
-                        help="ranking stage to measure (all = each stage in turn)")
+    parser.add_argument(
+        "file", help="TSV: id, kind (in|nodiac|typo|code|out), expected codes joined by | or -, question"
+    )
+    parser.add_argument(
+        "--stage",
+        choices=STAGES + ("all",),
+        default="hybrid",
+        help="ranking stage to measure (all = each stage in turn)",
+    )
     args = parser.parse_args(argv)
     rows = read_rows(args.file)
     kb = _load()

@@ -64,10 +64,17 @@ class SearchResponse:
     other_agency: "AgencyMatter | None" = None
 
     def to_dict(self) -> dict:
-        return {"query": self.query, "confident": self.confident, "results": [h.to_dict() for h in self.results],
-                "ambiguous_between": list(self.ambiguous_between), "aspects": list(self.aspects),
-                "story": self.story, "matched_words": list(self.matched_words), "leads": self.leads,
-                "other_agency": self.other_agency.to_dict() if self.other_agency else None}
+        return {
+            "query": self.query,
+            "confident": self.confident,
+            "results": [h.to_dict() for h in self.results],
+            "ambiguous_between": list(self.ambiguous_between),
+            "aspects": list(self.aspects),
+            "story": self.story,
+            "matched_words": list(self.matched_words),
+            "leads": self.leads,
+            "other_agency": self.other_agency.to_dict() if self.other_agency else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -82,8 +89,14 @@ class AgencyMatter:
     cue: str  # the words of the message that named it
 
     def to_dict(self) -> dict:
-        return {"key": self.key, "agency": self.agency, "description": self.description, "code": self.code,
-                "url": self.url, "cue": self.cue}
+        return {
+            "key": self.key,
+            "agency": self.agency,
+            "description": self.description,
+            "code": self.code,
+            "url": self.url,
+            "cue": self.cue,
+        }
 
 
 @dataclass
@@ -201,17 +214,27 @@ class KnowledgeBase:
         """The procedure's own page on the national portal (ours or another agency's), else the portal itself."""
         data = self._require().data
         procedure = data.procedures.get(code)
-        url = procedure.detail_url if procedure is not None else next(
-            (entry.url for entry in data.catalogue if entry.code == code), None)
+        url = (
+            procedure.detail_url
+            if procedure is not None
+            else next((entry.url for entry in data.catalogue if entry.code == code), None)
+        )
         return url or data.department.national_portal
 
     def search(self, query: str, top_k: int = 5) -> SearchResponse:
         ranked = self._require().ranker.rank(query, top_k)
         hits = [SearchHit(h.code, h.name, h.score, h.in_scope, h.agency, h.handled_at) for h in ranked.hits]
-        return SearchResponse(query=query, confident=ranked.confident, results=hits,
-                              ambiguous_between=list(ranked.ambiguous_between), aspects=list(ranked.aspects),
-                              story=ranked.story, matched_words=list(ranked.matched_words), leads=ranked.leads,
-                              other_agency=self.other_agency(query, whole=ranked))
+        return SearchResponse(
+            query=query,
+            confident=ranked.confident,
+            results=hits,
+            ambiguous_between=list(ranked.ambiguous_between),
+            aspects=list(ranked.aspects),
+            story=ranked.story,
+            matched_words=list(ranked.matched_words),
+            leads=ranked.leads,
+            other_agency=self.other_agency(query, whole=ranked),
+        )
 
     def other_agency(self, text: str, focus: str | None = None, whole=None) -> AgencyMatter | None:
         """Another agency's matter the message names, unless it asks about a department procedure.
@@ -240,9 +263,15 @@ class KnowledgeBase:
         # the latter on a word of its own: a short remainder often scores "confident" on generic words alone.
         # What is left must find it on its own too (confident or leading): a verb it shares with one name
         # ("chuyển … cho con" beside "chuyển hộ khẩu") is no sign of a department procedure.
-        if (first is not None and top is not None and top.in_scope and top.code == first.code
-                and (whole.confident or whole.leads) and (ranked.confident or ranked.leads)
-                and {w for w in ranked.matched_words if " " not in w} - generic):
+        if (
+            first is not None
+            and top is not None
+            and top.in_scope
+            and top.code == first.code
+            and (whole.confident or whole.leads)
+            and (ranked.confident or ranked.leads)
+            and {w for w in ranked.matched_words if " " not in w} - generic
+        ):
             return None
         focused = state.data.procedures.get(focus) if focus else None
         if focused is not None and own & set(words(fold(focused.model_dump_json()))):

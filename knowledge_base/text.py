@@ -263,8 +263,10 @@ class AccentRestorer:
             new: dict[str, tuple[float, tuple[str, ...]]] = {}
             for option in options:
                 new[option] = max(
-                    ((score + (self._bigram(prev, option) if prev else self._unigram(option)), path + (option,))
-                     for prev, (score, path) in best.items()),
+                    (
+                        (score + (self._bigram(prev, option) if prev else self._unigram(option)), path + (option,))
+                        for prev, (score, path) in best.items()
+                    ),
                     key=lambda item: item[0],
                 )
             best = new

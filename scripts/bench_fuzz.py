@@ -42,8 +42,9 @@ def main() -> int:
     failures = report.failures + by_schema.failures
     for failure in failures[:50]:
         print("FAIL", failure)
-    print(f"total: {report.tried + by_schema.tried} inputs, "
-          f"{report.server_errors + by_schema.server_errors} answered 5xx")
+    print(
+        f"total: {report.tried + by_schema.tried} inputs, {report.server_errors + by_schema.server_errors} answered 5xx"
+    )
     return 1 if failures or report.server_errors or by_schema.server_errors else 0
 
 

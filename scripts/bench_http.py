@@ -55,8 +55,9 @@ class Client:
         # A GET with a body (even an empty declared one) makes Sanic log "body not consumed".
         framing = f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n" if body else ""
         framing += "".join(f"{name}: {value}\r\n" for name, value in extra.items())
-        head = (f"{method} {target} HTTP/1.1\r\nHost: {key[0]}:{key[1]}\r\n{framing}"
-                "Connection: keep-alive\r\n\r\n").encode()
+        head = (
+            f"{method} {target} HTTP/1.1\r\nHost: {key[0]}:{key[1]}\r\n{framing}Connection: keep-alive\r\n\r\n"
+        ).encode()
         idle = self._idle.setdefault(key, [])
         while idle and time.monotonic() - idle[-1][2] > IDLE_S:
             idle.pop()[1].close()

@@ -81,13 +81,19 @@ def main() -> None:
             later.append(time.monotonic() - started)
         worker.close()
     print(f"questions: {len(texts)}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"worker warmed up after a gateway start (process, model, index, today's answers): {warmed:.1f} s, "
-          "in the background")
+    print(
+        f"worker warmed up after a gateway start (process, model, index, today's answers): {warmed:.1f} s, "
+        "in the background"
+    )
     print(f"impact check, the first after warming up: {first:.1f} s")
-    print(f"impact check, later (median of {len(later)}): {statistics.median(later):.1f} s "
-          f"(runs: {', '.join(f'{t:.1f}' for t in later)})")
-    print(f"alias 'lần đầu' on {CAPTURING}: changed {len(impact.changed)}, regressions {len(impact.regressions)}, "
-          f"newly answered {len(impact.newly_answered)}")
+    print(
+        f"impact check, later (median of {len(later)}): {statistics.median(later):.1f} s "
+        f"(runs: {', '.join(f'{t:.1f}' for t in later)})"
+    )
+    print(
+        f"alias 'lần đầu' on {CAPTURING}: changed {len(impact.changed)}, regressions {len(impact.regressions)}, "
+        f"newly answered {len(impact.newly_answered)}"
+    )
 
 
 if __name__ == "__main__":

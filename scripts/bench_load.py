@@ -59,13 +59,22 @@ class Stack:
 
     def __init__(self, name: str, extra_env: dict[str, str], processes: int = 2) -> None:
         self.n = processes
-        ports = {"BOT_PORT": free_port_block(1), "RASA_PORT": free_port_block(processes),
-                 "ACTIONS_PORT": free_port_block(processes)}
+        ports = {
+            "BOT_PORT": free_port_block(1),
+            "RASA_PORT": free_port_block(processes),
+            "ACTIONS_PORT": free_port_block(processes),
+        }
         self.token = "bench-" + os.urandom(8).hex()
-        self.env = {**os.environ, **{k: str(v) for k, v in ports.items()}, "RASA_TELEMETRY_ENABLED": "false",
-                    "RASA_PROCESSES": str(processes), "RASA_AUTH_TOKEN": self.token,
-                    # The generator is the reverse proxy: each citizen's own address counts for its limits.
-                    "BOT_TRUSTED_PROXIES": "127.0.0.1", **extra_env}
+        self.env = {
+            **os.environ,
+            **{k: str(v) for k, v in ports.items()},
+            "RASA_TELEMETRY_ENABLED": "false",
+            "RASA_PROCESSES": str(processes),
+            "RASA_AUTH_TOKEN": self.token,
+            # The generator is the reverse proxy: each citizen's own address counts for its limits.
+            "BOT_TRUSTED_PROXIES": "127.0.0.1",
+            **extra_env,
+        }
         self.bot_url = f"http://127.0.0.1:{ports['BOT_PORT']}"
         self.rasa_urls = [f"http://127.0.0.1:{ports['RASA_PORT'] + i}" for i in range(processes)]
         self.log_path = ROOT / "build" / "bench" / f"{name}.log"
@@ -75,8 +84,14 @@ class Stack:
         log = open(self.log_path, "w")
         subprocess.run([sys.executable, "-m", "bot", "index"], cwd=ROOT, env=self.env, stdout=log, check=True)
         t0 = time.monotonic()
-        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=self.env, stdout=log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         if not wait_ready(self.proc, self.bot_url, self.n):
             raise SystemExit(f"the stack did not become ready; see {self.log_path}")
         return time.monotonic() - t0
@@ -121,9 +136,19 @@ def wait_ready(proc: subprocess.Popen | None, bot_url: str, servers: int, timeou
 
 def _role(pid: int, root_pid: int) -> str:
     cmd = cmdline(pid)
-    return ("supervisor" if pid == root_pid else "rasa" if "rasa" in cmd and " run " in cmd
-            else "actions" if "actions.server" in cmd else "gateway" if "bot.gateway.app" in cmd
-            else "redis" if "redis" in cmd else cmd[:40])
+    return (
+        "supervisor"
+        if pid == root_pid
+        else "rasa"
+        if "rasa" in cmd and " run " in cmd
+        else "actions"
+        if "actions.server" in cmd
+        else "gateway"
+        if "bot.gateway.app" in cmd
+        else "redis"
+        if "redis" in cmd
+        else cmd[:40]
+    )
 
 
 def _cpu_seconds(root_pid: int) -> dict[tuple[str, int], float]:
@@ -139,8 +164,10 @@ def _row(label: str, turns: list) -> str:
     lat = [t.latency_ms for t in turns if t.ok]
     errors = sum(1 for t in turns if not t.ok and not t.shed)
     shed = sum(1 for t in turns if t.shed)
-    return (f"  {label:<10}{len(turns):>7}{errors:>8}{shed:>6}{percentile(lat, 0.5):>9.0f}"
-            f"{percentile(lat, 0.95):>9.0f}{percentile(lat, 0.99):>9.0f}")
+    return (
+        f"  {label:<10}{len(turns):>7}{errors:>8}{shed:>6}{percentile(lat, 0.5):>9.0f}"
+        f"{percentile(lat, 0.95):>9.0f}{percentile(lat, 0.99):>9.0f}"
+    )
 
 
 HEADER = f"  {'path':<10}{'turns':>7}{'errors':>8}{'shed':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
@@ -162,22 +189,30 @@ def rate_phase(stack: Stack, rate: float, minutes: float) -> dict:
     after, own_after = _cpu_seconds(stack.proc.pid), os.times()
     gateway, rasa = run.of("gateway"), run.of("rasa")
     kept, total = focus_kept(run)
-    p95 = {path: percentile([t.latency_ms for t in turns if t.ok], 0.95) for path, turns in
-           (("gateway", gateway), ("rasa", rasa))}
-    print(f"\n{rate:g} turns/s offered for {seconds:.0f} s ({SLOT_S:.0f} s slots alternating gateway / bare Rasa): "
-          f"{len(run.turns) / seconds:.1f} turns/s sent")
+    p95 = {
+        path: percentile([t.latency_ms for t in turns if t.ok], 0.95)
+        for path, turns in (("gateway", gateway), ("rasa", rasa))
+    }
+    print(
+        f"\n{rate:g} turns/s offered for {seconds:.0f} s ({SLOT_S:.0f} s slots alternating gateway / bare Rasa): "
+        f"{len(run.turns) / seconds:.1f} turns/s sent"
+    )
     print(HEADER)
     print(_row("gateway", gateway))
     print(_row("bare Rasa", rasa))
-    print(f"  gateway p95 / bare Rasa p95: {p95['gateway'] / p95['rasa']:.2f}; answered twice: {twice}; "
-          f"lost: {lost}; focus kept (gateway): {kept}/{total}")
+    print(
+        f"  gateway p95 / bare Rasa p95: {p95['gateway'] / p95['rasa']:.2f}; answered twice: {twice}; "
+        f"lost: {lost}; focus kept (gateway): {kept}/{total}"
+    )
     turns = len(run.turns)
     print(f"  CPU per turn (ms; both paths' turns; 100 % = one core of {os.cpu_count()}):")
     for key, used in sorted(after.items()):
         spent = used - before.get(key, 0.0)
         if spent / elapsed >= 0.005:
-            print(f"    {key[0]:<12}{1000 * spent / max(1, turns):>7.1f} ms   {100 * spent / elapsed:>4.0f} %   "
-                  f"(pid {key[1]})")
+            print(
+                f"    {key[0]:<12}{1000 * spent / max(1, turns):>7.1f} ms   {100 * spent / elapsed:>4.0f} %   "
+                f"(pid {key[1]})"
+            )
     own = (own_after.user + own_after.system) - (own_before.user + own_before.system)
     print(f"    {'generator':<12}{1000 * own / max(1, turns):>7.1f} ms   {100 * own / elapsed:>4.0f} %")
     return {"rate": rate, "p95": p95}
@@ -193,8 +228,9 @@ def overload_phase(stack: Stack, rate: float, seconds: float, normal_p95_ms: flo
         # Back to normal: a fresh citizen's first turn answered within twice the normal p95, 3 times in a row.
         recovered_after, streak = None, 0
         while time.monotonic() - ended < 60:
-            turn = await load.turn("gateway", f"recovery-{os.urandom(4).hex()}", "198.19.0.1",
-                                   "lệ phí cấp giấy phép xây dựng", 0, ended)
+            turn = await load.turn(
+                "gateway", f"recovery-{os.urandom(4).hex()}", "198.19.0.1", "lệ phí cấp giấy phép xây dựng", 0, ended
+            )
             streak = streak + 1 if turn.ok and turn.latency_ms <= 2 * normal_p95_ms else 0
             if streak == 3:
                 recovered_after = time.monotonic() - ended
@@ -210,26 +246,38 @@ def overload_phase(stack: Stack, rate: float, seconds: float, normal_p95_ms: flo
     failed = [t for t in admitted if not t.ok]
     killed = children - stack.children()
     lines = stack.supervisor_lines(since)
-    print(f"\noverload: {rate:g} turns/s offered to the gateway for {seconds:.0f} s "
-          f"({len(run.turns) / seconds:.1f} turns/s sent)")
+    print(
+        f"\noverload: {rate:g} turns/s offered to the gateway for {seconds:.0f} s "
+        f"({len(run.turns) / seconds:.1f} turns/s sent)"
+    )
     print(HEADER)
     print(_row("gateway", run.turns))
-    print(f"  admitted {len(admitted)}: p50 {percentile([t.latency_ms for t in admitted if t.ok], 0.5):.0f} ms, "
-          f"p95 {percentile([t.latency_ms for t in admitted if t.ok], 0.95):.0f} ms, failed {len(failed)} "
-          f"({Counter(t.status for t in failed).most_common(3)})")
-    print(f"  shed {len(shed)} ({100 * len(shed) / max(1, len(run.turns)):.0f} %): answered in p50 "
-          f"{percentile([t.latency_ms for t in shed], 0.5):.0f} ms, p95 {percentile([t.latency_ms for t in shed], 0.95):.0f}"
-          f" ms, max {max([t.latency_ms for t in shed], default=float('nan')):.0f} ms")
-    print(f"  answered twice: {twice}; lost: {lost}; children killed or restarted: {len(killed)}; "
-          f"supervisor said: {[line for line in lines if 'ready' not in line][:5] or 'nothing'}")
-    print(f"  back to normal latency (3 first turns in a row within 2 × {normal_p95_ms:.0f} ms): "
-          + (f"{recovered_after:.1f} s after the load ended" if recovered_after is not None else "NOT within 60 s"))
+    print(
+        f"  admitted {len(admitted)}: p50 {percentile([t.latency_ms for t in admitted if t.ok], 0.5):.0f} ms, "
+        f"p95 {percentile([t.latency_ms for t in admitted if t.ok], 0.95):.0f} ms, failed {len(failed)} "
+        f"({Counter(t.status for t in failed).most_common(3)})"
+    )
+    print(
+        f"  shed {len(shed)} ({100 * len(shed) / max(1, len(run.turns)):.0f} %): answered in p50 "
+        f"{percentile([t.latency_ms for t in shed], 0.5):.0f} ms, p95 {percentile([t.latency_ms for t in shed], 0.95):.0f}"
+        f" ms, max {max([t.latency_ms for t in shed], default=float('nan')):.0f} ms"
+    )
+    print(
+        f"  answered twice: {twice}; lost: {lost}; children killed or restarted: {len(killed)}; "
+        f"supervisor said: {[line for line in lines if 'ready' not in line][:5] or 'nothing'}"
+    )
+    print(
+        f"  back to normal latency (3 first turns in a row within 2 × {normal_p95_ms:.0f} ms): "
+        + (f"{recovered_after:.1f} s after the load ended" if recovered_after is not None else "NOT within 60 s")
+    )
 
 
 def kill_phase(stack: Stack, rate: float) -> None:
     seconds = 90.0
     load = stack.load(rate, seconds)
-    victim = [pid for pid in descendants(stack.proc.pid) if f"-p {stack.rasa_urls[0].rsplit(':', 1)[1]} " in cmdline(pid)]
+    victim = [
+        pid for pid in descendants(stack.proc.pid) if f"-p {stack.rasa_urls[0].rsplit(':', 1)[1]} " in cmdline(pid)
+    ]
     done = {"killed": False}
 
     def on_tick(elapsed: float) -> None:
@@ -248,11 +296,15 @@ def kill_phase(stack: Stack, rate: float) -> None:
     timeline = []
     for start in range(0, int(seconds), 10):
         bucket = [t for t in run.turns if start <= t.at < start + 10]
-        timeline.append(f"{start}-{start + 10} s: {sum(not t.ok for t in bucket)}/{len(bucket)} failed, p95 "
-                        f"{percentile([t.latency_ms for t in bucket if t.ok], 0.95):.0f} ms")
-    print(f"\nRasa server killed 30 s into {seconds:.0f} s of gateway load at {rate:g} turns/s: "
-          f"{len(failed)} of {len(run.turns)} turns failed ({100 * len(failed) / max(1, len(run.turns)):.2f} %, "
-          f"{sum(t.shed for t in failed)} of them shed as busy); procedure kept in focus: {kept}/{total} conversations")
+        timeline.append(
+            f"{start}-{start + 10} s: {sum(not t.ok for t in bucket)}/{len(bucket)} failed, p95 "
+            f"{percentile([t.latency_ms for t in bucket if t.ok], 0.95):.0f} ms"
+        )
+    print(
+        f"\nRasa server killed 30 s into {seconds:.0f} s of gateway load at {rate:g} turns/s: "
+        f"{len(failed)} of {len(run.turns)} turns failed ({100 * len(failed) / max(1, len(run.turns)):.2f} %, "
+        f"{sum(t.shed for t in failed)} of them shed as busy); procedure kept in focus: {kept}/{total} conversations"
+    )
     print("  by 10 s: " + "; ".join(timeline))
 
 
@@ -276,8 +328,10 @@ def gateway_restart(stack: Stack) -> None:
                 time.sleep(0.2)
         after = http.post("/widget/api/session", headers=headers).json()
         same = after == before and len(before.get("entries", [])) >= 2
-        print(f"\ngateway killed and restarted: widget session and history intact: {'yes' if same else 'NO'} "
-              f"({len(after.get('entries', []))} entries after, {len(before.get('entries', []))} before)")
+        print(
+            f"\ngateway killed and restarted: widget session and history intact: {'yes' if same else 'NO'} "
+            f"({len(after.get('entries', []))} entries after, {len(before.get('entries', []))} before)"
+        )
 
 
 def memory(stack: Stack) -> None:
@@ -318,21 +372,30 @@ def outage_phase(rate: float) -> None:
 
                 children = stack.children()
                 run, twice, lost = asyncio.run(go())
-                print(f"\noutages on the PostgreSQL + Redis topology, {rate:g} turns/s to the gateway for "
-                      f"{seconds:.0f} s: Redis restarted at {redis_at:.0f} s, PostgreSQL at {postgres_at:.0f} s")
+                print(
+                    f"\noutages on the PostgreSQL + Redis topology, {rate:g} turns/s to the gateway for "
+                    f"{seconds:.0f} s: Redis restarted at {redis_at:.0f} s, PostgreSQL at {postgres_at:.0f} s"
+                )
                 for name, at in (("Redis", redis_at), ("PostgreSQL", postgres_at)):
                     window = [t for t in run.turns if at - 1 <= t.at < at + 30]
                     bad = [t for t in window if not t.ok]
                     last_bad = max((t.at for t in bad), default=None)
                     seen = Counter(t.status if t.status != 503 else f"503 {t.error or 'unavailable'}" for t in bad)
-                    print(f"  {name}: {len(bad)} of {len(window)} turns in the 30 s after the restart not answered "
-                          f"({dict(seen)}); full service "
-                          + (f"{max(0.0, last_bad - at):.1f} s after the restart" if last_bad is not None
-                             else "throughout"))
+                    print(
+                        f"  {name}: {len(bad)} of {len(window)} turns in the 30 s after the restart not answered "
+                        f"({dict(seen)}); full service "
+                        + (
+                            f"{max(0.0, last_bad - at):.1f} s after the restart"
+                            if last_bad is not None
+                            else "throughout"
+                        )
+                    )
                 lat = [t.latency_ms for t in run.turns if t.ok]
-                print(f"  all turns: {len(run.turns)}, answered {sum(t.ok for t in run.turns)}, p95 "
-                      f"{percentile(lat, 0.95):.0f} ms, max {max(lat, default=0):.0f} ms; answered twice: {twice}; "
-                      f"lost: {lost}; children restarted: {len(children - stack.children())}")
+                print(
+                    f"  all turns: {len(run.turns)}, answered {sum(t.ok for t in run.turns)}, p95 "
+                    f"{percentile(lat, 0.95):.0f} ms, max {max(lat, default=0):.0f} ms; answered twice: {twice}; "
+                    f"lost: {lost}; children restarted: {len(children - stack.children())}"
+                )
                 said = Counter(t.text[:90] for t in run.turns if t.status == 200 and not t.ok)
                 print(f"  what citizens saw instead of an answer: {dict(said) or 'busy/unavailable notices only'}")
             finally:
@@ -343,14 +406,25 @@ def outage_phase(rate: float) -> None:
 
 def main_stack(rates: list[float], args) -> None:
     bench_dir = ROOT / "build" / "bench"
-    stack = Stack("stack", {"DATABASE_URL": f"sqlite:///{bench_dir / 'assistant.db'}",
-                            "TRACKER_STORE_URL": f"sqlite:///{bench_dir / 'trackers.db'}"})
+    stack = Stack(
+        "stack",
+        {
+            "DATABASE_URL": f"sqlite:///{bench_dir / 'assistant.db'}",
+            "TRACKER_STORE_URL": f"sqlite:///{bench_dir / 'trackers.db'}",
+        },
+    )
     try:
         cold = stack.start()
         print(f"cold start (run command to healthy with {stack.n} Rasa servers, model and index cached): {cold:.1f} s")
-        threads = {name: value for name, value in (line.split("=", 1) for line in Path(
-            f"/proc/{max(descendants(stack.proc.pid))}/environ").read_bytes().decode().split("\0") if "=" in line)
-            if name == "OMP_NUM_THREADS"}
+        threads = {
+            name: value
+            for name, value in (
+                line.split("=", 1)
+                for line in Path(f"/proc/{max(descendants(stack.proc.pid))}/environ").read_bytes().decode().split("\0")
+                if "=" in line
+            )
+            if name == "OMP_NUM_THREADS"
+        }
         print(f"numeric threads per server process: {threads}")
         results = [rate_phase(stack, rate, args.minutes) for rate in rates]
         memory(stack)

@@ -63,11 +63,15 @@ def main(argv: list[str]) -> int:
     kb.load(progress=lambda m: print(f"  {m}", file=sys.stderr))
     load_s = time.perf_counter() - started
     status = kb.status()
-    print(f"load + index: {load_s:.1f}s ({status['index']}, {status['vectors']} vectors, "
-          f"{status['procedures']} procedures + {status['catalogue']} catalogue)")
+    print(
+        f"load + index: {load_s:.1f}s ({status['index']}, {status['vectors']} vectors, "
+        f"{status['procedures']} procedures + {status['catalogue']} catalogue)"
+    )
 
     state = kb._require()
-    names = [(p.code, p.name) for p in state.data.procedures.values()] + [(e.code, e.name) for e in state.data.catalogue]
+    names = [(p.code, p.name) for p in state.data.procedures.values()] + [
+        (e.code, e.name) for e in state.data.catalogue
+    ]
     if args.limit and args.limit < len(names):
         names = names[:: max(1, len(names) // args.limit)][: args.limit]
     kb.search("khởi động")  # first call loads the model: not a search cost
@@ -81,9 +85,11 @@ def main(argv: list[str]) -> int:
             response = kb.search(query, top_k=5)
             timings.append((time.perf_counter() - t0) * 1000)
             top1 += bool(response.results) and response.results[0].code == code
-        print(f"{label}: {len(timings)} queries  p50 {statistics.median(timings):.1f} ms  "
-              f"p95 {percentile(timings, 0.95):.1f} ms  max {max(timings):.1f} ms  "
-              f"own record first {top1 / len(names):.3f}  model calls {len(state.ranker._vectors)}")
+        print(
+            f"{label}: {len(timings)} queries  p50 {statistics.median(timings):.1f} ms  "
+            f"p95 {percentile(timings, 0.95):.1f} ms  max {max(timings):.1f} ms  "
+            f"own record first {top1 / len(names):.3f}  model calls {len(state.ranker._vectors)}"
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"memory: rss {rss_mb():.0f} MB (started at {rss0:.0f} MB), peak {peak:.0f} MB")
     if tmp is not None:

@@ -91,11 +91,14 @@ def freeze_rasa() -> None:
     _fresh_env(tmp)
     _pip(tmp, "--ignore-requires-python", "--prefer-binary", "-r", str(REQ / "rasa.in"))
     # --all: rasa needs setuptools' pkg_resources (gone from setuptools >= 81), so it must be pinned too.
-    frozen = subprocess.run([str(tmp / "bin" / "python"), "-m", "pip", "freeze", "--all"], check=True,
-                            capture_output=True, text=True).stdout
+    frozen = subprocess.run(
+        [str(tmp / "bin" / "python"), "-m", "pip", "freeze", "--all"], check=True, capture_output=True, text=True
+    ).stdout
     lines = [ln for ln in frozen.splitlines() if not ln.lower().startswith(("rasa==", "pip=="))]
-    header = ("# Pinned runtime set of the Rasa environment (rasa==3.6.21 itself is installed with --no-deps).\n"
-              "# Regenerate from rasa.in with: python3 scripts/bootstrap.py --freeze-rasa\n")
+    header = (
+        "# Pinned runtime set of the Rasa environment (rasa==3.6.21 itself is installed with --no-deps).\n"
+        "# Regenerate from rasa.in with: python3 scripts/bootstrap.py --freeze-rasa\n"
+    )
     (REQ / "rasa.txt").write_text(header + "\n".join(lines) + "\n")
 
 

@@ -24,10 +24,17 @@ from knowledge_base.search_cli import read_rows  # noqa: E402
 from knowledge_base.service import KnowledgeBase  # noqa: E402
 
 # The batch's short matter names → the directory's keys (knowledge_base/data/other_agencies.yml).
-MATTERS = {"land": {"land_certificate"}, "res": {"residence"}, "drive": {"driving_licence"}, "tax": {"tax"},
-           "civil": {"birth_registration", "marriage_registration", "death_registration"}, "id": {"id_card"},
-           "biz": {"business_registration", "household_business"}, "plate": {"vehicle_registration"},
-           "bhxh": {"social_insurance", "social_insurance_lump_sum"}}
+MATTERS = {
+    "land": {"land_certificate"},
+    "res": {"residence"},
+    "drive": {"driving_licence"},
+    "tax": {"tax"},
+    "civil": {"birth_registration", "marriage_registration", "death_registration"},
+    "id": {"id_card"},
+    "biz": {"business_registration", "household_business"},
+    "plate": {"vehicle_registration"},
+    "bhxh": {"social_insurance", "social_insurance_lump_sum"},
+}
 
 
 def reply(kb: KnowledgeBase, text: str) -> tuple[str, str]:

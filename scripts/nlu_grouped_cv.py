@@ -63,10 +63,30 @@ def main() -> int:
         for name, rows in (("train.yml", train), ("test.yml", test)):
             data = TrainingData(training_examples=[examples[i] for i in rows])
             (fold_dir / name).write_text(RasaYAMLWriter().dumps(data), encoding="utf-8")
-        rasa("train", "nlu", "--nlu", str(fold_dir / "train.yml"), "--config", args.config,
-             "--out", str(fold_dir), "--fixed-model-name", "model")
-        rasa("test", "nlu", "--nlu", str(fold_dir / "test.yml"), "--model", str(fold_dir / "model.tar.gz"),
-             "--out", str(fold_dir / "results"), "--successes", "--no-plot")
+        rasa(
+            "train",
+            "nlu",
+            "--nlu",
+            str(fold_dir / "train.yml"),
+            "--config",
+            args.config,
+            "--out",
+            str(fold_dir),
+            "--fixed-model-name",
+            "model",
+        )
+        rasa(
+            "test",
+            "nlu",
+            "--nlu",
+            str(fold_dir / "test.yml"),
+            "--model",
+            str(fold_dir / "model.tar.gz"),
+            "--out",
+            str(fold_dir / "results"),
+            "--successes",
+            "--no-plot",
+        )
         rows = []
         for name in ("intent_successes.json", "intent_errors.json"):
             path = fold_dir / "results" / name

@@ -30,8 +30,11 @@ def main() -> int:
     if not missing:
         return 0
     if os.geteuid() != 0:
-        print(f"[system] missing Debian packages: {' '.join(missing)}; install them with "
-              f"`sudo apt-get install {' '.join(missing)}`", file=sys.stderr)
+        print(
+            f"[system] missing Debian packages: {' '.join(missing)}; install them with "
+            f"`sudo apt-get install {' '.join(missing)}`",
+            file=sys.stderr,
+        )
         return 1
     print(f"[system] installing {' '.join(missing)} with apt-get", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}

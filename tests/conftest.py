@@ -119,23 +119,39 @@ def stack(postgres_url, redis_url, stack_telegram, stack_zalo, tmp_path_factory)
         # still checks the manifest against the copied data and rebuilds if they differ.
         shutil.copytree(ROOT / "build" / "index", index_dir)
     host_port = free_port()  # the widget's host page: its origin must be allowed before the gateways start
-    env = stack_env({"DATABASE_URL": _new_database(postgres_url, "assistant"), "REDIS_URL": redis_url,
-                     "RASA_PROCESSES": "2", "RASA_AUTH_TOKEN": "test-stack-token",
-                     "ACTIONS_ADMIN_TOKEN": "test-stack-admin-token",
-                     "KB_DATA_DIR": str(kb_dir), "KB_INDEX_DIR": str(index_dir),
-                     "STAFF_NLU_FILE": str(folder / "staff_examples.yml"), "IMPACT_DIR": str(folder / "impact"),
-                     "WIDGET_SESSION_SECRET_FILE": str(folder / "widget-session-secret"),
-                     "BOT_ADMIN_USER": STACK_ADMIN, "BOT_ADMIN_PASSWORD": STACK_PASSWORD,
-                     "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_API_URL": stack_telegram.url,
-                     "ZALO_APP_ID": APP_ID, "ZALO_OA_SECRET_KEY": OA_SECRET_KEY, "ZALO_APP_SECRET": APP_SECRET,
-                     "ZALO_ACCESS_TOKEN": "access-1", "ZALO_REFRESH_TOKEN": "refresh-1",
-                     "ZALO_API_URL": stack_zalo.url, "ZALO_OAUTH_URL": stack_zalo.url,
-                     "ZALO_TOKEN_FILE": str(folder / "zalo-tokens.json"),
-                     "WIDGET_ALLOWED_ORIGINS": f"http://127.0.0.1:{host_port}",
-                     # Reminders due a second after they are accepted: the stack runs as processes, no clock to
-                     # move; every citizen is offered one (none held out).
-                     "REMINDER_DELAY": "1", "REMINDER_HOLDOUT": "0",
-                     "FUNNEL_EXCLUDED_SENDERS": "api:staff-e2e-*"}, log)
+    env = stack_env(
+        {
+            "DATABASE_URL": _new_database(postgres_url, "assistant"),
+            "REDIS_URL": redis_url,
+            "RASA_PROCESSES": "2",
+            "RASA_AUTH_TOKEN": "test-stack-token",
+            "ACTIONS_ADMIN_TOKEN": "test-stack-admin-token",
+            "KB_DATA_DIR": str(kb_dir),
+            "KB_INDEX_DIR": str(index_dir),
+            "STAFF_NLU_FILE": str(folder / "staff_examples.yml"),
+            "IMPACT_DIR": str(folder / "impact"),
+            "WIDGET_SESSION_SECRET_FILE": str(folder / "widget-session-secret"),
+            "BOT_ADMIN_USER": STACK_ADMIN,
+            "BOT_ADMIN_PASSWORD": STACK_PASSWORD,
+            "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+            "TELEGRAM_API_URL": stack_telegram.url,
+            "ZALO_APP_ID": APP_ID,
+            "ZALO_OA_SECRET_KEY": OA_SECRET_KEY,
+            "ZALO_APP_SECRET": APP_SECRET,
+            "ZALO_ACCESS_TOKEN": "access-1",
+            "ZALO_REFRESH_TOKEN": "refresh-1",
+            "ZALO_API_URL": stack_zalo.url,
+            "ZALO_OAUTH_URL": stack_zalo.url,
+            "ZALO_TOKEN_FILE": str(folder / "zalo-tokens.json"),
+            "WIDGET_ALLOWED_ORIGINS": f"http://127.0.0.1:{host_port}",
+            # Reminders due a second after they are accepted: the stack runs as processes, no clock to
+            # move; every citizen is offered one (none held out).
+            "REMINDER_DELAY": "1",
+            "REMINDER_HOLDOUT": "0",
+            "FUNNEL_EXCLUDED_SENDERS": "api:staff-e2e-*",
+        },
+        log,
+    )
     # Trackers in PostgreSQL too (the database's default), as on several machines.
     env.pop("TRACKER_STORE_URL")
     try:
@@ -143,8 +159,11 @@ def stack(postgres_url, redis_url, stack_telegram, stack_zalo, tmp_path_factory)
     except RuntimeError as exc:
         pytest.fail(str(exc))
     try:
-        second = start_stack({}, ROOT / "build" / "test-stack-gateway-2.log",
-                             full_env={**env, "BOT_ROLES": "gateway", "BOT_PORT": str(free_port())})
+        second = start_stack(
+            {},
+            ROOT / "build" / "test-stack-gateway-2.log",
+            full_env={**env, "BOT_ROLES": "gateway", "BOT_PORT": str(free_port())},
+        )
     except RuntimeError as exc:
         running.stop()
         pytest.fail(str(exc))

@@ -14,6 +14,7 @@ CHECKER = {"User-Agent": "link-check-bot (tests)"}
 
 def followed(text: str, gateway_url: str) -> str:
     """`text` with each of this gateway's counted links replaced by the address it redirects to."""
+
     def target(match: re.Match) -> str:
         if not match.group(0).startswith(gateway_url.rstrip("/") + "/r/"):
             return match.group(0)

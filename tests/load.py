@@ -49,9 +49,9 @@ class Turn:
     sender: str
     index: int
     latency_ms: float
-    status: int            # HTTP status; 0 when nothing answered (a timeout or a dropped connection)
+    status: int  # HTTP status; 0 when nothing answered (a timeout or a dropped connection)
     text: str = ""
-    at: float = 0.0        # seconds since the load began, when the turn was sent
+    at: float = 0.0  # seconds since the load began, when the turn was sent
     error: str = ""
 
     @property
@@ -74,9 +74,18 @@ class Run:
 
 
 class OpenLoad:
-    def __init__(self, bot_url: str, rasa_urls: list[str], rate: float, seconds: float, *, think_s: float = 2.0,
-                 path_at: Callable[[float], str] = lambda elapsed: "gateway", timeout_s: float = 60.0,
-                 tag: str = "") -> None:
+    def __init__(
+        self,
+        bot_url: str,
+        rasa_urls: list[str],
+        rate: float,
+        seconds: float,
+        *,
+        think_s: float = 2.0,
+        path_at: Callable[[float], str] = lambda elapsed: "gateway",
+        timeout_s: float = 60.0,
+        tag: str = "",
+    ) -> None:
         self.bot_url, self.rasa_urls = bot_url, rasa_urls
         self.rate, self.think_s, self.seconds = rate, think_s, seconds
         self.path_at = path_at
@@ -91,8 +100,9 @@ class OpenLoad:
         status, body, error = 0, "", ""
         try:
             if path == "gateway":
-                r = await self.http.post(f"{self.bot_url}/api/chat", {"sender_id": sender, "text": text},
-                                         {"X-Forwarded-For": address})
+                r = await self.http.post(
+                    f"{self.bot_url}/api/chat", {"sender_id": sender, "text": text}, {"X-Forwarded-For": address}
+                )
                 status = r.status_code
                 data = r.json()
                 body = " ".join(m.get("text") or "" for m in data.get("messages", [])) if status == 200 else ""
@@ -120,7 +130,7 @@ class OpenLoad:
             turn = await self.turn(path, sender, address, text, index, t0)
             self.run.turns.append(turn)
             if turn.shed:
-                return   # told to come back later: this citizen leaves
+                return  # told to come back later: this citizen leaves
 
     async def drive(self, on_tick: Callable[[float], None] | None = None) -> Run:
         t0 = time.monotonic()

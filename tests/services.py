@@ -30,23 +30,53 @@ def _as_server_user(cmd: list[str]) -> list[str]:
 def postgres_server() -> Iterator[str]:
     """Yields a SQLAlchemy URL (psycopg 3) of an empty database on a private socket folder."""
     if not (PG_BIN / "initdb").exists():
-        raise RuntimeError(f"PostgreSQL server binaries not found in {PG_BIN}: install Debian's postgresql-15 "
-                           "(`make test` does) or set PG_BIN")
+        raise RuntimeError(
+            f"PostgreSQL server binaries not found in {PG_BIN}: install Debian's postgresql-15 "
+            "(`make test` does) or set PG_BIN"
+        )
     folder = Path(tempfile.mkdtemp(prefix="sxd-pg-"))
     if os.geteuid() == 0:
         shutil.chown(folder, "nobody")
     data, port = folder / "data", free_port()
     run = dict(check=True, capture_output=True, text=True)
-    subprocess.run(_as_server_user([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres",
-                                    "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]), **run)
-    subprocess.run(_as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(folder / "server.log"),
-                                    "-o", f"-p {port} -k {folder} -c listen_addresses='' -c max_connections=200",
-                                    "-w", "start"]), **run)
+    subprocess.run(
+        _as_server_user(
+            [
+                str(PG_BIN / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ]
+        ),
+        **run,
+    )
+    subprocess.run(
+        _as_server_user(
+            [
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(folder / "server.log"),
+                "-o",
+                f"-p {port} -k {folder} -c listen_addresses='' -c max_connections=200",
+                "-w",
+                "start",
+            ]
+        ),
+        **run,
+    )
     try:
         yield f"postgresql+psycopg://postgres@/postgres?host={folder}&port={port}"
     finally:
-        subprocess.run(_as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
-                       capture_output=True)
+        subprocess.run(
+            _as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]), capture_output=True
+        )
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -61,8 +91,11 @@ class RedisServer:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen([REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
-                                         "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -93,8 +126,19 @@ def restart_postgres_command(url: str) -> list[str]:
     """The command that restarts (fast shutdown, then start) the server of a URL postgres_server() yielded."""
     folder = Path(url.split("host=", 1)[1].split("&", 1)[0])
     # -l again: without it the restarted server would write to (and hold open) the caller's pipes.
-    return _as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(folder / "data"), "-l", str(folder / "server.log"),
-                            "-m", "fast", "-w", "restart"])
+    return _as_server_user(
+        [
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(folder / "data"),
+            "-l",
+            str(folder / "server.log"),
+            "-m",
+            "fast",
+            "-w",
+            "restart",
+        ]
+    )
 
 
 def restart_postgres(url: str) -> None:

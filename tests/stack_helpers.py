@@ -29,9 +29,9 @@ class RunningStack:
     log_path: Path
     env: dict[str, str] = field(default_factory=dict)
     second_gateway: "RunningStack | None" = None
-    folder: Path | None = None     # the session stack's private files (knowledge-base copy, NLU export)
-    kb_dir: Path | None = None     # its knowledge-base copy (KB_DATA_DIR)
-    host_url: str = ""             # a page of another origin embedding its widget
+    folder: Path | None = None  # the session stack's private files (knowledge-base copy, NLU export)
+    kb_dir: Path | None = None  # its knowledge-base copy (KB_DATA_DIR)
+    host_url: str = ""  # a page of another origin embedding its widget
 
     def chat(self, sender_id: str, text: str) -> list[dict]:
         reply = httpx.post(f"{self.url}/api/chat", json={"sender_id": sender_id, "text": text}, timeout=60)
@@ -71,14 +71,24 @@ def stack_env(env: dict[str, str], log_path: Path) -> dict[str, str]:
     """The environment of a test stack: free ports, its own tracker store, one Rasa server unless `env` asks
     for more (each Rasa server is a second of CPU per turn and a gigabyte of memory)."""
     processes = int(env.get("RASA_PROCESSES", "1"))
-    ports = {"BOT_PORT": free_port(), "RASA_PORT": free_port_block(processes),
-             "ACTIONS_PORT": free_port_block(processes)}
-    return {**os.environ, **{k: str(v) for k, v in ports.items()}, "BOT_HOST": "127.0.0.1",
-            "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1", "RASA_PROCESSES": "1",
-            # A stack's conversations must not meet another stack's (or a developer's) test senders.
-            "TRACKER_STORE_URL": f"sqlite:///{log_path.with_suffix('')}-trackers-{ports['RASA_PORT']}.db",
-            # Every test citizen comes from 127.0.0.1: the per-address limit would count them as one client.
-            "API_RATE_PER_ADDRESS": "100000", **env}
+    ports = {
+        "BOT_PORT": free_port(),
+        "RASA_PORT": free_port_block(processes),
+        "ACTIONS_PORT": free_port_block(processes),
+    }
+    return {
+        **os.environ,
+        **{k: str(v) for k, v in ports.items()},
+        "BOT_HOST": "127.0.0.1",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "PYTHONUNBUFFERED": "1",
+        "RASA_PROCESSES": "1",
+        # A stack's conversations must not meet another stack's (or a developer's) test senders.
+        "TRACKER_STORE_URL": f"sqlite:///{log_path.with_suffix('')}-trackers-{ports['RASA_PORT']}.db",
+        # Every test citizen comes from 127.0.0.1: the per-address limit would count them as one client.
+        "API_RATE_PER_ADDRESS": "100000",
+        **env,
+    }
 
 
 def start_stack(env: dict[str, str], log_path: Path, *, full_env: dict[str, str] | None = None) -> RunningStack:
@@ -90,8 +100,14 @@ def start_stack(env: dict[str, str], log_path: Path, *, full_env: dict[str, str]
     full_env = full_env or stack_env(env, log_path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=full_env, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=ROOT,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     stack = RunningStack(f"http://127.0.0.1:{full_env['BOT_PORT']}", process, log_path, full_env)
     deadline = time.monotonic() + START_TIMEOUT_S
     while True:

@@ -22,16 +22,23 @@ def _words(text: str) -> str:
 
 
 def test_no_evaluation_question_is_copied(shared_dir):
-    national = _words(" ".join(p.read_text(errors="ignore")
-                               for p in (shared_dir / "data" / "national-tthc" / "bo-xay-dung").glob("*.json")))
-    project = {path: _words(path.read_text(errors="ignore")) for folder in SEARCHED
-               for path in (ROOT / folder).rglob("*") if path.is_file() and path.suffix in SUFFIXES}
+    national = _words(
+        " ".join(
+            p.read_text(errors="ignore") for p in (shared_dir / "data" / "national-tthc" / "bo-xay-dung").glob("*.json")
+        )
+    )
+    project = {
+        path: _words(path.read_text(errors="ignore"))
+        for folder in SEARCHED
+        for path in (ROOT / folder).rglob("*")
+        if path.is_file() and path.suffix in SUFFIXES
+    }
     copies = []
     with open(shared_dir / "eval" / "dev.tsv", encoding="utf-8") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
             tokens = _words(row["question"]).split()
             for start in range(len(tokens) - RUN + 1):
-                run = " ".join(tokens[start:start + RUN])
+                run = " ".join(tokens[start : start + RUN])
                 where = [str(p.relative_to(ROOT)) for p, text in project.items() if run in text]
                 if where and run not in national:
                     copies.append(f"{row['id']}: '{run}' in {where}")

@@ -29,8 +29,9 @@ class ApiLimits:
     def __init__(self, settings: Settings, redis=None) -> None:
         self._settings = settings
         self._per_address = window(settings.api_rate_per_address, 60.0, name="api-address", redis=redis)
-        self._per_integration = window(settings.api_integration_rate, 60.0, name="api-integration", redis=redis,
-                                       keys_kept=16)
+        self._per_integration = window(
+            settings.api_integration_rate, 60.0, name="api-integration", redis=redis, keys_kept=16
+        )
 
     async def admit(self, request: Request) -> bool:
         token = self._settings.api_integration_token
@@ -72,7 +73,7 @@ async def post_chat(request: Request) -> JSONResponse:
     try:
         body = parse_json(raw)
     except (ValueError, UnicodeDecodeError):
-        return _error(400, "body must be JSON: {\"sender_id\": \"...\", \"text\": \"...\"}")
+        return _error(400, 'body must be JSON: {"sender_id": "...", "text": "..."}')
     if not isinstance(body, dict):
         return _error(422, "body must be a JSON object with sender_id and text")
     sender_id, text = body.get("sender_id"), body.get("text")
@@ -82,23 +83,29 @@ async def post_chat(request: Request) -> JSONResponse:
         return _error(422, f"sender_id must be at most {SENDER_ID_MAX} characters", "sender_id")
     if sanitise(sender_id) != sender_id.strip():
         # It names the conversation in Rasa's tracker store and the console: it must be plain, printable text.
-        return _error(422, "sender_id must be printable text without control characters or invalid code points",
-                      "sender_id")
+        return _error(
+            422, "sender_id must be printable text without control characters or invalid code points", "sender_id"
+        )
     if not isinstance(text, str) or not text.strip():
         return _error(422, "text is required and must be a non-empty string", "text")
     if len(text) > settings.max_text_chars:
         return _error(413, f"text must be at most {settings.max_text_chars} characters, got {len(text)}", "text")
     try:
         reply = await request.app.state.conversation.handle(
-            IncomingMessage(channel="api", sender_id=sender_id.strip(), text=text))
+            IncomingMessage(channel="api", sender_id=sender_id.strip(), text=text)
+        )
     except RasaBusy:
         # Refused before it reached Rasa (nothing stored): the integration may send the same message again.
-        body = {"error": "the assistant is at capacity; send the message again in a few seconds",
-                "messages": [{"text": notices.BUSY, "buttons": []}]}
+        body = {
+            "error": "the assistant is at capacity; send the message again in a few seconds",
+            "messages": [{"text": notices.BUSY, "buttons": []}],
+        }
         return JSONResponse(body, status_code=503, headers={"Retry-After": str(BUSY_RETRY_AFTER_S)})
     except RasaUnavailable:
         # An integration shows this to a citizen: Vietnamese, and the same words the other channels use.
-        body = {"error": "the assistant is starting or unavailable; try again shortly",
-                "messages": [{"text": notices.UNAVAILABLE, "buttons": []}]}
+        body = {
+            "error": "the assistant is starting or unavailable; try again shortly",
+            "messages": [{"text": notices.UNAVAILABLE, "buttons": []}],
+        }
         return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
     return JSONResponse({"messages": [m.to_dict() for m in reply.messages]})

@@ -41,14 +41,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.redis = redis_from_url(settings.redis_url) if settings.redis_url else None
         app.state.http = httpx.AsyncClient(timeout=5.0)
         rasa_servers = settings.rasa_endpoints
-        app.state.rasa = RasaPool(rasa_servers, settings.rasa_token, settings.rasa_timeout_s,
-                                  actions_urls=[settings.actions_url_for(i) for i in range(len(rasa_servers))],
-                                  queue_limit_s=settings.rasa_queue_limit_s)
+        app.state.rasa = RasaPool(
+            rasa_servers,
+            settings.rasa_token,
+            settings.rasa_timeout_s,
+            actions_urls=[settings.actions_url_for(i) for i in range(len(rasa_servers))],
+            queue_limit_s=settings.rasa_queue_limit_s,
+        )
         app.state.rasa.start()
-        app.state.conversation = ConversationService(app.state.rasa, state=app.state.state_store,
-                                                     max_text_chars=settings.max_text_chars,
-                                                     rate_limit=settings.sender_rate_per_minute,
-                                                     redis=app.state.redis)
+        app.state.conversation = ConversationService(
+            app.state.rasa,
+            state=app.state.state_store,
+            max_text_chars=settings.max_text_chars,
+            rate_limit=settings.sender_rate_per_minute,
+            redis=app.state.redis,
+        )
         app.state.outbox = Outbox()
         app.state.api_limits = api.ApiLimits(settings, app.state.redis)
         # Channels and the console add their own start-up here (each in its own module).
@@ -69,8 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await app.state.redis.aclose()
             await app.state.http.aclose()
 
-    app = FastAPI(title="Trợ lý thủ tục hành chính – Sở Xây dựng", lifespan=lifespan,
-                  docs_url=None, redoc_url=None)
+    app = FastAPI(title="Trợ lý thủ tục hành chính – Sở Xây dựng", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(api.router)
     app.include_router(web.router)
@@ -82,9 +88,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def database_unreachable(request: Request, exc: Exception) -> JSONResponse:
         # The database stayed unreachable past the wait (bot/outage.py): the citizen is told to try again.
         logger.error("database unreachable on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
-        return JSONResponse({"error": "the assistant is unavailable; try again shortly",
-                             "messages": [{"text": notices.UNAVAILABLE, "buttons": []}]},
-                            status_code=503, headers={"Retry-After": "5"})
+        return JSONResponse(
+            {
+                "error": "the assistant is unavailable; try again shortly",
+                "messages": [{"text": notices.UNAVAILABLE, "buttons": []}],
+            },
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -103,8 +114,7 @@ def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = get_settings()
     settings.refuse_placeholders()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
-                access_log=False)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info", access_log=False)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ def client_address(connection: HTTPConnection, trusted_proxies: tuple[str, ...] 
         try:
             ipaddress.ip_address(address)
         except ValueError:
-            return peer   # a malformed hop: do not guess past it
+            return peer  # a malformed hop: do not guess past it
         if not _trusted(address, networks):
             return address
     return peer

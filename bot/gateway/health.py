@@ -17,8 +17,11 @@ async def _rasa(rasa: RasaPool) -> dict:
         return {"state": "error" if exc.answered else "down", "detail": exc.detail}
     if not status.get("model_file"):
         return {"state": "starting", "detail": "no model loaded"}
-    return {"state": "ready", "model": status.get("model_file"),
-            "servers_up": f"{status.get('servers_up', 1)}/{status.get('servers', 1)}"}
+    return {
+        "state": "ready",
+        "model": status.get("model_file"),
+        "servers_up": f"{status.get('servers_up', 1)}/{status.get('servers', 1)}",
+    }
 
 
 async def _action_server(http: httpx.AsyncClient, actions_url: str) -> tuple[dict, dict]:

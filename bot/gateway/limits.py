@@ -28,8 +28,9 @@ return 1
 
 
 class SlidingWindow:
-    def __init__(self, limit: int, window_s: float, *, keys_kept: int = KEYS_KEPT,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, limit: int, window_s: float, *, keys_kept: int = KEYS_KEPT, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limit, self.window_s = limit, window_s
         self._keys_kept = keys_kept
         self._clock = clock
@@ -67,22 +68,33 @@ class RedisWindow:
     async def ahit(self, key: str) -> bool:
         now_ms = int(time.time() * 1000)
         try:
-            allowed = await self._script(keys=[f"sxd:rate:{self._name}:{key}"[:500]],
-                                         args=[now_ms, int(self.window_s * 1000), self.limit, uuid.uuid4().hex])
+            allowed = await self._script(
+                keys=[f"sxd:rate:{self._name}:{key}"[:500]],
+                args=[now_ms, int(self.window_s * 1000), self.limit, uuid.uuid4().hex],
+            )
         except Exception as exc:  # Redis down: a citizen must still be answered, so the limit gives way
             if not self._failing:
-                logger.warning("rate limit %s: Redis unavailable (%s); not limiting until it is back",
-                               self._name, exc.__class__.__name__)
+                logger.warning(
+                    "rate limit %s: Redis unavailable (%s); not limiting until it is back",
+                    self._name,
+                    exc.__class__.__name__,
+                )
             self._failing = True
             return True
         self._failing = False
         return bool(allowed)
 
 
-def window(limit: int, window_s: float, *, name: str, redis=None, keys_kept: int = KEYS_KEPT,
-           clock: Callable[[], float] = time.monotonic) -> SlidingWindow | RedisWindow:
+def window(
+    limit: int,
+    window_s: float,
+    *,
+    name: str,
+    redis=None,
+    keys_kept: int = KEYS_KEPT,
+    clock: Callable[[], float] = time.monotonic,
+) -> SlidingWindow | RedisWindow:
     """A window in Redis when the gateway has one (REDIS_URL), else in memory."""
     if redis is not None:
         return RedisWindow(redis, name, limit, window_s)
     return SlidingWindow(limit, window_s, keys_kept=keys_kept, clock=clock)
-

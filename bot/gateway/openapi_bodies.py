@@ -15,8 +15,23 @@ def json_body(model: type[BaseModel] | dict) -> dict:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
-CHAT = json_body({"type": "object", "required": ["sender_id", "text"], "properties": {
-    "sender_id": {"type": "string", "minLength": 1, "maxLength": 128},
-    "text": {"type": "string", "minLength": 1, "maxLength": 4000}}})
-WIDGET_MESSAGE = json_body({"type": "object", "required": ["text"], "properties": {
-    "text": {"type": "string", "minLength": 1, "maxLength": 4000}, "title": {"type": "string", "maxLength": 200}}})
+CHAT = json_body(
+    {
+        "type": "object",
+        "required": ["sender_id", "text"],
+        "properties": {
+            "sender_id": {"type": "string", "minLength": 1, "maxLength": 128},
+            "text": {"type": "string", "minLength": 1, "maxLength": 4000},
+        },
+    }
+)
+WIDGET_MESSAGE = json_body(
+    {
+        "type": "object",
+        "required": ["text"],
+        "properties": {
+            "text": {"type": "string", "minLength": 1, "maxLength": 4000},
+            "title": {"type": "string", "maxLength": 200},
+        },
+    }
+)

@@ -44,8 +44,12 @@ class StateStore:
         self._loop_reader = None
         self._upsert_statement = insert.on_conflict_do_update(
             index_elements=[table.c.key],
-            set_={"value": insert.excluded.value, "expires_at": insert.excluded.expires_at,
-                  "updated_at": insert.excluded.updated_at})
+            set_={
+                "value": insert.excluded.value,
+                "expires_at": insert.excluded.expires_at,
+                "updated_at": insert.excluded.updated_at,
+            },
+        )
 
     # --- synchronous: for code already on a worker thread ---
 
@@ -80,8 +84,12 @@ class StateStore:
     def keys(self, prefix: str) -> list[str]:
         with self._sessions() as db:
             live = (GatewayState.expires_at.is_(None)) | (GatewayState.expires_at > _now())
-            rows = db.scalars(select(GatewayState.key).where(GatewayState.key.startswith(prefix, autoescape=True))
-                              .where(live).order_by(GatewayState.updated_at, GatewayState.key))
+            rows = db.scalars(
+                select(GatewayState.key)
+                .where(GatewayState.key.startswith(prefix, autoescape=True))
+                .where(live)
+                .order_by(GatewayState.updated_at, GatewayState.key)
+            )
             return list(rows)
 
     def purge_expired(self) -> int:
@@ -125,8 +133,12 @@ class StateStore:
 
 def _row(key: str, value: Any, ttl_s: float | None) -> dict:
     now = _now()
-    return {"key": key, "value": json.dumps(value, ensure_ascii=False, separators=(",", ":")),
-            "expires_at": now + timedelta(seconds=ttl_s) if ttl_s else None, "updated_at": now}
+    return {
+        "key": key,
+        "value": json.dumps(value, ensure_ascii=False, separators=(",", ":")),
+        "expires_at": now + timedelta(seconds=ttl_s) if ttl_s else None,
+        "updated_at": now,
+    }
 
 
 def _checked(key: str) -> str:

@@ -39,10 +39,15 @@ class RedisLockStore(lock_store.RedisLockStore):
     def __init__(self, endpoint_config: Any) -> None:
         options = dict(endpoint_config.kwargs)
         super().__init__(host=endpoint_config.url, **options)
-        self._options = {"host": endpoint_config.url, "port": int(options.get("port", 6379)),
-                         "db": int(options.get("db", 1)), "username": options.get("username"),
-                         "password": options.get("password"), "ssl": bool(options.get("use_ssl", False)),
-                         "socket_timeout": float(options.get("socket_timeout", 10))}
+        self._options = {
+            "host": endpoint_config.url,
+            "port": int(options.get("port", 6379)),
+            "db": int(options.get("db", 1)),
+            "username": options.get("username"),
+            "password": options.get("password"),
+            "ssl": bool(options.get("use_ssl", False)),
+            "socket_timeout": float(options.get("socket_timeout", 10)),
+        }
         self._client: redis.asyncio.Redis | None = None
         self._release: Any = None
 
@@ -54,8 +59,9 @@ class RedisLockStore(lock_store.RedisLockStore):
         return self._client
 
     @asynccontextmanager
-    async def lock(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,
-                   wait_time_in_seconds: float = 1) -> AsyncGenerator[TicketLock, None]:
+    async def lock(
+        self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME, wait_time_in_seconds: float = 1
+    ) -> AsyncGenerator[TicketLock, None]:
         key, token = self.key_prefix + conversation_id, uuid.uuid4().hex
         await self._acquire(key, token, lock_lifetime, min(wait_time_in_seconds, LONGEST_WAIT_S))
         try:

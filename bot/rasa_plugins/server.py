@@ -76,8 +76,13 @@ def _install_rule_decides_before_ted() -> None:
 
     def predict_rule(self: RulePolicy, tracker: Any, domain: Any, rule_only_data: Any = None, **kwargs: Any) -> Any:
         cached = last[0]
-        if cached and cached[0] is tracker and cached[1] == len(tracker.events) and cached[2] is domain \
-                and cached[3] is self:
+        if (
+            cached
+            and cached[0] is tracker
+            and cached[1] == len(tracker.events)
+            and cached[2] is domain
+            and cached[3] is self
+        ):
             return cached[4]
         prediction = rule_predict(self, tracker, domain, rule_only_data, **kwargs)
         last[0] = (tracker, len(tracker.events), domain, self, prediction)
@@ -87,11 +92,15 @@ def _install_rule_decides_before_ted() -> None:
         rule = policies[0]() if policies else None
         if rule is not None:
             decided = predict_rule(rule, tracker, domain, rule_only_data)
-            last_action = next((e for e in reversed(tracker.events)
-                                if isinstance(e, (ActionExecuted, ActionExecutionRejected))), None)
+            last_action = next(
+                (e for e in reversed(tracker.events) if isinstance(e, (ActionExecuted, ActionExecutionRejected))), None
+            )
             # A rejected action's confidence is zeroed by the ensemble, which could let TED win.
-            if decided.max_confidence >= 1.0 and not decided.is_end_to_end_prediction \
-                    and not isinstance(last_action, ActionExecutionRejected):
+            if (
+                decided.max_confidence >= 1.0
+                and not decided.is_end_to_end_prediction
+                and not isinstance(last_action, ActionExecutionRejected)
+            ):
                 return self._prediction(self._default_predictions(domain))
         return ted_predict(self, tracker, domain, rule_only_data=rule_only_data, **kwargs)
 
@@ -159,16 +168,29 @@ def _install_fast_model_load() -> None:
     from rasa.utils.tensorflow import models
 
     patch = "bot.rasa_plugins.server (fast model load)"
-    rasa_load = require_attribute(models.RasaModel, "load", patch, "rasa", (
-        "model_file_name", "model_data_example", "predict_data_example", "finetune_mode")).__func__
+    rasa_load = require_attribute(
+        models.RasaModel,
+        "load",
+        patch,
+        "rasa",
+        ("model_file_name", "model_data_example", "predict_data_example", "finetune_mode"),
+    ).__func__
     require_attribute(models.RasaModel, "run_inference", patch, "rasa", ("self", "model_data"))
 
     @classmethod  # type: ignore[misc]
-    def load(cls, model_file_name: str, model_data_example: Any, predict_data_example: Any = None,
-             finetune_mode: bool = False, *args: Any, **kwargs: Any) -> Any:
+    def load(
+        cls,
+        model_file_name: str,
+        model_data_example: Any,
+        predict_data_example: Any = None,
+        finetune_mode: bool = False,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
         if finetune_mode or predict_data_example is None:
-            return rasa_load(cls, model_file_name, model_data_example, predict_data_example, finetune_mode,
-                             *args, **kwargs)
+            return rasa_load(
+                cls, model_file_name, model_data_example, predict_data_example, finetune_mode, *args, **kwargs
+            )
         model = cls(*args, **kwargs)
         model.run_eagerly = True
         model.run_inference(predict_data_example)

@@ -40,8 +40,9 @@ from bot.patch_guard import require_attribute, require_version
 
 PATCH = "bot.rasa_plugins.tracker_store"
 require_version("rasa", PATCH)
-require_attribute(tracker_store.SQLTrackerStore, "_retrieve", PATCH, "rasa",
-                  ("self", "sender_id", "fetch_events_from_all_sessions"))
+require_attribute(
+    tracker_store.SQLTrackerStore, "_retrieve", PATCH, "rasa", ("self", "sender_id", "fetch_events_from_all_sessions")
+)
 require_attribute(tracker_store.SQLTrackerStore, "save", PATCH, "rasa", ("self", "tracker"))
 require_attribute(tracker_store.SQLTrackerStore, "stream_events", PATCH, "rasa", ("self", "tracker"))
 require_attribute(tracker_store.SQLTrackerStore, "SQLEvent", PATCH, "rasa")
@@ -60,8 +61,13 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
         self.engine.dispose()
         # One Rasa server runs one event loop: a few connections cover it; check_same_thread is off because
         # SQLAlchemy hands a pooled connection back from whichever thread closed the session.
-        self.engine = sa.create_engine(url, poolclass=QueuePool, pool_size=4, max_overflow=4,
-                                       connect_args={"check_same_thread": False, "timeout": 15})
+        self.engine = sa.create_engine(
+            url,
+            poolclass=QueuePool,
+            pool_size=4,
+            max_overflow=4,
+            connect_args={"check_same_thread": False, "timeout": 15},
+        )
         event.listen(self.engine, "connect", _pragmas)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
@@ -69,8 +75,11 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
         # Rasa's own queries (`_event_query`), built once: an ORM query is rebuilt and compiled on every call.
         table = self.SQLEvent.__table__
         sender = table.c.sender_id == sa.bindparam("sender_id")
-        session_start = (sa.select(sa.func.max(table.c.timestamp))
-                         .where(sender, table.c.type_name == SessionStarted.type_name).scalar_subquery())
+        session_start = (
+            sa.select(sa.func.max(table.c.timestamp))
+            .where(sender, table.c.type_name == SessionStarted.type_name)
+            .scalar_subquery()
+        )
         since_start = sa.and_(sender, sa.or_(table.c.timestamp >= session_start, session_start.is_(None)))
         self._all_sessions = sa.select(table.c.data).where(sender).order_by(table.c.id)
         self._last_session = sa.select(table.c.data).where(since_start).order_by(table.c.id)
@@ -115,9 +124,14 @@ class SQLTrackerStore(tracker_store.SQLTrackerStore):
     @staticmethod
     def _row(sender_id: str, e: Any) -> dict:
         data = e.as_dict()
-        return {"sender_id": sender_id, "type_name": e.type_name, "timestamp": data.get("timestamp"),
-                "intent_name": ((data.get("parse_data") or {}).get("intent") or {}).get("name"),
-                "action_name": data.get("name"), "data": json.dumps(data)}
+        return {
+            "sender_id": sender_id,
+            "type_name": e.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": ((data.get("parse_data") or {}).get("intent") or {}).get("name"),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
 
 
 def _known_stored(tracker: DialogueStateTracker, events: list) -> int | None:

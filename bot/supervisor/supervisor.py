@@ -146,9 +146,17 @@ class Child:
         self.niced = self.yields_while_starting and self.restarts > 0 and _may_raise_priority()
         prepare = _die_with_parent if not self.niced else _die_with_parent_at_low_priority
         try:
-            self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
-                                         stderr=subprocess.STDOUT, start_new_session=True,
-                                         preexec_fn=prepare, text=True, errors="replace")
+            self.proc = subprocess.Popen(
+                self.cmd,
+                cwd=ROOT,
+                env=self.env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=prepare,
+                text=True,
+                errors="replace",
+            )
         except OSError as exc:
             # A missing or broken program is retried with back-off like a crash; the others keep running.
             log(f"{self.name} could not be started: {exc}")
@@ -186,8 +194,10 @@ class Child:
             return
         if cpu is not None and cpu_before is not None and cpu - cpu_before > IDLE_CPU_S:
             if not self.busy_noted:
-                log(f"{self.name} answers its health probe late but is working "
-                    f"({cpu - cpu_before:.1f} s of CPU since the last probe): busy, not hung")
+                log(
+                    f"{self.name} answers its health probe late but is working "
+                    f"({cpu - cpu_before:.1f} s of CPU since the last probe): busy, not hung"
+                )
                 self.busy_noted = True
             self.probe_failures = 0
             return
@@ -241,10 +251,16 @@ def _children(settings: Settings, model: Path | None, token: str, redis_url: str
     # bot/supervisor/numeric_threads.py).
     base = {**training.rasa_env(), "PYTHONUNBUFFERED": "1", **thread_env(settings.numeric_threads)}
     # Every part reads the same settings: the supervisor hands the topology down explicitly.
-    topology = {"BOT_ROLES": ",".join(settings.roles), "RASA_HOST": settings.rasa_host, "RASA_PORT": str(settings.rasa_port),
-                "RASA_PROCESSES": str(settings.rasa_processes), "ACTIONS_HOST": settings.actions_host,
-                "ACTIONS_PORT": str(settings.actions_port), "ACTIONS_PROCESSES": str(settings.actions_processes),
-                "REDIS_URL": redis_url}
+    topology = {
+        "BOT_ROLES": ",".join(settings.roles),
+        "RASA_HOST": settings.rasa_host,
+        "RASA_PORT": str(settings.rasa_port),
+        "RASA_PROCESSES": str(settings.rasa_processes),
+        "ACTIONS_HOST": settings.actions_host,
+        "ACTIONS_PORT": str(settings.actions_port),
+        "ACTIONS_PROCESSES": str(settings.actions_processes),
+        "REDIS_URL": redis_url,
+    }
     # --- staff console: the gateway asks the action servers to reload the knowledge base right after a
     # staff edit (POST /kb/reload); all get the same admin token, generated per start unless set. ---
     admin_token = settings.actions_admin_token or secrets.token_urlsafe(24)
@@ -254,26 +270,60 @@ def _children(settings: Settings, model: Path | None, token: str, redis_url: str
     if "actions" in settings.roles:
         for i in range(settings.actions_processes):
             port = settings.actions_port + i
-            children.append(Child(f"actions-{i + 1}", [str(APP_PY), "-m", "actions.server"],
-                                  {**base, "ACTIONS_PORT": str(port)},
-                                  probe_url=f"http://{settings.actions_host}:{port}/health",
-                                  yields_while_starting=True))
+            children.append(
+                Child(
+                    f"actions-{i + 1}",
+                    [str(APP_PY), "-m", "actions.server"],
+                    {**base, "ACTIONS_PORT": str(port)},
+                    probe_url=f"http://{settings.actions_host}:{port}/health",
+                    yields_while_starting=True,
+                )
+            )
     if "rasa" in settings.roles:
         rasa_env = {**base, "TICKET_LOCK_LIFETIME": str(settings.rasa_lock_lifetime_s)}
         for i in range(settings.rasa_processes):
             port = settings.rasa_port + i
             # "--auth-token=" keeps a token starting with "-" from being read as another option.
             # bot.rasa_plugins.server is `rasa run` with a model load that skips a training step (see its docstring).
-            cmd = [str(training.RASA_PYTHON), "-m", "bot.rasa_plugins.server", "run", "--enable-api",
-                   f"--auth-token={token}", "-i", settings.rasa_host, "-p", str(port), "--model", str(model),
-                   "--endpoints", str(topology_files.endpoints_file(settings, i, redis_url)),
-                   "--credentials", "credentials.yml", "--logging-config-file", str(RASA_LOGGING)]
-            children.append(Child(f"rasa-{i + 1}", cmd, rasa_env, probe_url=f"http://{settings.rasa_host}:{port}/",
-                                  yields_while_starting=True))
+            cmd = [
+                str(training.RASA_PYTHON),
+                "-m",
+                "bot.rasa_plugins.server",
+                "run",
+                "--enable-api",
+                f"--auth-token={token}",
+                "-i",
+                settings.rasa_host,
+                "-p",
+                str(port),
+                "--model",
+                str(model),
+                "--endpoints",
+                str(topology_files.endpoints_file(settings, i, redis_url)),
+                "--credentials",
+                "credentials.yml",
+                "--logging-config-file",
+                str(RASA_LOGGING),
+            ]
+            children.append(
+                Child(
+                    f"rasa-{i + 1}",
+                    cmd,
+                    rasa_env,
+                    probe_url=f"http://{settings.rasa_host}:{port}/",
+                    yields_while_starting=True,
+                )
+            )
     if "gateway" in settings.roles:
         gateway_env = {**base, "RASA_AUTH_TOKEN": token, "BOT_HOST": settings.host, "BOT_PORT": str(settings.port)}
-        children.append(Child("gateway", [str(APP_PY), "-m", "bot.gateway.app"], gateway_env,
-                              probe_url=f"{settings.public_url}health/live"))
+        children.append(
+            Child(
+                "gateway",
+                [str(APP_PY), "-m", "bot.gateway.app"],
+                gateway_env,
+                probe_url=f"{settings.public_url}health/live",
+            )
+        )
     return children
 
 
@@ -338,8 +388,11 @@ class Supervisor:
 def run_main(argv: list[str]) -> int:
     started = time.monotonic()
     parser = argparse.ArgumentParser(prog="python -m bot run", description="start the assistant, or some of its parts")
-    parser.add_argument("--role", default="", help="comma-separated parts to run here: rasa, actions, gateway "
-                        "(default: BOT_ROLES, else all three)")
+    parser.add_argument(
+        "--role",
+        default="",
+        help="comma-separated parts to run here: rasa, actions, gateway (default: BOT_ROLES, else all three)",
+    )
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env(overrides={"BOT_ROLES": args.role} if args.role else None)
@@ -363,15 +416,23 @@ def run_main(argv: list[str]) -> int:
     except RuntimeError as exc:
         log(str(exc))
         return 1
-    if len(settings.rasa_endpoints) > 1 and not settings.redis_url and "rasa" in settings.roles \
-            and not (shutil.which("redis-server") or Path("/usr/bin/redis-server").exists()):
+    if (
+        len(settings.rasa_endpoints) > 1
+        and not settings.redis_url
+        and "rasa" in settings.roles
+        and not (shutil.which("redis-server") or Path("/usr/bin/redis-server").exists())
+    ):
         # Several Rasa servers without a shared lock store could interleave one conversation's turns.
-        log("redis-server is missing (Debian package redis-server; `make run` installs it): running ONE Rasa "
-            "server. Set REDIS_URL or install it to use both cores.")
+        log(
+            "redis-server is missing (Debian package redis-server; `make run` installs it): running ONE Rasa "
+            "server. Set REDIS_URL or install it to use both cores."
+        )
         settings = dataclasses.replace(settings, rasa_processes=1, actions_processes=1)
     if "gateway" not in settings.roles and settings.rasa_processes > 1 and not settings.redis_url:
-        log("note: the Rasa servers started here share a private Redis; Rasa servers on other machines need "
-            "one REDIS_URL for all")
+        log(
+            "note: the Rasa servers started here share a private Redis; Rasa servers on other machines need "
+            "one REDIS_URL for all"
+        )
     token = settings.rasa_token or secrets.token_hex(24)
     redis_url, redis_child = _redis(settings)
     health_url = f"{settings.public_url}health" if "gateway" in settings.roles else None

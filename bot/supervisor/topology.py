@@ -36,10 +36,16 @@ def tracker_store(url: str) -> dict:
         # (bot/rasa_plugins/tracker_store.py).
         return {"type": "bot.rasa_plugins.tracker_store.SQLTrackerStore", "dialect": "sqlite", "db": str(path)}
     if parsed.get_backend_name() != "postgresql":
-        raise SystemExit(f"setting TRACKER_STORE_URL: {parsed.get_backend_name()} is not supported "
-                         "(expected sqlite:///path or postgresql://user:password@host:port/database)")
+        raise SystemExit(
+            f"setting TRACKER_STORE_URL: {parsed.get_backend_name()} is not supported "
+            "(expected sqlite:///path or postgresql://user:password@host:port/database)"
+        )
     # Rasa's own environment ships psycopg2, whatever driver the gateway's URL names.
-    return {"type": "bot.rasa_plugins.tracker_store.SQLTrackerStore", "dialect": "postgresql", "url": parsed.set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)}
+    return {
+        "type": "bot.rasa_plugins.tracker_store.SQLTrackerStore",
+        "dialect": "postgresql",
+        "url": parsed.set(drivername="postgresql+psycopg2").render_as_string(hide_password=False),
+    }
 
 
 def lock_store(redis_url: str) -> dict | None:
@@ -49,8 +55,14 @@ def lock_store(redis_url: str) -> dict | None:
     if parts.scheme not in ("redis", "rediss") or not parts.hostname:
         raise SystemExit(f"setting REDIS_URL: {redis_url!r} is not a redis://host:port/db URL")
     # Rasa's Redis lock store with an awaited two-call lock (see bot/rasa_plugins/lock_store.py).
-    config = {"type": "bot.rasa_plugins.lock_store.RedisLockStore", "url": parts.hostname, "port": parts.port or 6379,
-              "db": int(parts.path.strip("/") or 1), "key_prefix": "sxd", "use_ssl": parts.scheme == "rediss"}
+    config = {
+        "type": "bot.rasa_plugins.lock_store.RedisLockStore",
+        "url": parts.hostname,
+        "port": parts.port or 6379,
+        "db": int(parts.path.strip("/") or 1),
+        "key_prefix": "sxd",
+        "use_ssl": parts.scheme == "rediss",
+    }
     if parts.password:
         config["password"] = parts.password
     if parts.username:
@@ -61,8 +73,10 @@ def lock_store(redis_url: str) -> dict | None:
 def endpoints_file(settings: Settings, index: int, redis_url: str) -> Path:
     """build/endpoints-<port>.yml for Rasa server number `index`: one file per port, so stacks started side
     by side (tests, a developer's `make run`) never point their Rasa at each other's action server."""
-    config: dict = {"action_endpoint": {"url": f"{settings.actions_url_for(index)}/webhook"},
-                    "tracker_store": tracker_store(tracker_store_url(settings))}
+    config: dict = {
+        "action_endpoint": {"url": f"{settings.actions_url_for(index)}/webhook"},
+        "tracker_store": tracker_store(tracker_store_url(settings)),
+    }
     locks = lock_store(redis_url)
     if locks:
         config["lock_store"] = locks

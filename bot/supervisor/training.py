@@ -14,15 +14,27 @@ ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "models"
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
-INPUTS = ("config.yml", "domain.yml", "nlu_data", "bot/rasa_plugins/nlu", "knowledge_base/text.py",
-          "knowledge_base/search/embedder.py", "requirements/rasa.txt")
+INPUTS = (
+    "config.yml",
+    "domain.yml",
+    "nlu_data",
+    "bot/rasa_plugins/nlu",
+    "knowledge_base/text.py",
+    "knowledge_base/search/embedder.py",
+    "requirements/rasa.txt",
+)
 
 
 def rasa_env() -> dict[str, str]:
     # Without this Rasa reports crashes and usage to an outside service; set for every rasa command.
     # Rasa 3.6 on our pinned set prints dozens of deprecation warnings at each start; they hide real errors.
-    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-            "PYTHONWARNINGS": "ignore", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+    return {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONWARNINGS": "ignore",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    }
 
 
 def inputs_hash(root: Path = ROOT) -> str:
@@ -30,8 +42,11 @@ def inputs_hash(root: Path = ROOT) -> str:
     for name in INPUTS:
         path = root / name
         # Rasa compiles bot/rasa_plugins/nlu when it imports it; bytecode must not look like a changed input.
-        files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) \
-            if path.is_dir() else [path]
+        files = (
+            sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+            if path.is_dir()
+            else [path]
+        )
         for f in files:
             h.update(str(f.relative_to(root)).encode())
             h.update(b"\0")
@@ -57,8 +72,20 @@ def ensure_model(log=print) -> Path:
         if target.exists():
             return target
         log("training the Rasa model (inputs changed; about 2-4 minutes on 2 cores)...")
-        cmd = [str(RASA_BIN), "train", "--data", "nlu_data", "--config", "config.yml", "--domain",
-               "domain.yml", "--out", str(MODELS), "--fixed-model-name", target.name.removesuffix(".tar.gz")]
+        cmd = [
+            str(RASA_BIN),
+            "train",
+            "--data",
+            "nlu_data",
+            "--config",
+            "config.yml",
+            "--domain",
+            "domain.yml",
+            "--out",
+            str(MODELS),
+            "--fixed-model-name",
+            target.name.removesuffix(".tar.gz"),
+        ]
         # Training is a batch job with the machine to itself: every core, whatever a server process may use.
         env = {**rasa_env(), **thread_env(os.cpu_count() or 1)}
         done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)

@@ -114,8 +114,10 @@ def _existing_additions(root: Path) -> dict[str, dict]:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
-            problems.append(f"{PROCEDURES_DIR}/{path.name}:{yaml_error_text(exc)}; fix it before re-importing "
-                            "so its department additions are not lost")
+            problems.append(
+                f"{PROCEDURES_DIR}/{path.name}:{yaml_error_text(exc)}; fix it before re-importing "
+                "so its department additions are not lost"
+            )
             continue
         if not isinstance(data, dict):
             problems.append(f"{PROCEDURES_DIR}/{path.name}:1: yaml: expected a mapping of fields")
@@ -183,8 +185,7 @@ def _with_short_titles(procedures: list[Procedure]) -> list[Procedure]:
     """Derived titles distinct from each other and from the ones staff chose."""
     staff = {p.code: p.short_title for p in procedures if p.short_title_by_staff}
     titles = short_titles.assign([(p.code, p.name, p.handled_at) for p in procedures], reserved=staff)
-    return [p if p.short_title_by_staff else p.model_copy(update={"short_title": titles[p.code]})
-            for p in procedures]
+    return [p if p.short_title_by_staff else p.model_copy(update={"short_title": titles[p.code]}) for p in procedures]
 
 
 def _check_parse(record: dict, ministry: str, check: dict) -> None:

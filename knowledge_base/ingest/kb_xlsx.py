@@ -58,8 +58,7 @@ def export_xlsx(path: Path, root: Path | None = None) -> int:
     for code in sorted(kb.procedures):
         p = kb.procedures[code]
         effective = p.effective_date.isoformat() if p.effective_date else None
-        sheets[SHEET_PROCEDURES].append([code, p.name, p.handled_at, p.online_service_level, effective,
-                                         p.short_title])
+        sheets[SHEET_PROCEDURES].append([code, p.name, p.handled_at, p.online_service_level, effective, p.short_title])
         for alias in p.aliases:
             sheets[SHEET_ALIASES].append([code, alias])
         for faq in p.faqs:
@@ -178,8 +177,13 @@ class _Reader:
         return code
 
     def read_all(self) -> dict:
-        result: dict = {"procedures": {}, "aliases": defaultdict(list), "notes": defaultdict(list),
-                        "faqs": defaultdict(list), "fees": defaultdict(list)}
+        result: dict = {
+            "procedures": {},
+            "aliases": defaultdict(list),
+            "notes": defaultdict(list),
+            "faqs": defaultdict(list),
+            "fees": defaultdict(list),
+        }
         for number, cells in self.rows(SHEET_PROCEDURES) or ():
             if (code := self.code(SHEET_PROCEDURES, number, cells)) is not None:
                 result["procedures"][code] = self._procedure_row(number, cells)

@@ -146,21 +146,21 @@ def optional(text: str, keep_lines: bool = False) -> str | None:
 
 
 def parse_channels(text: str) -> tuple[list[Channel], str]:
-    body = text[len(_CHANNEL_HEADER):] if text.startswith(_CHANNEL_HEADER) else text
+    body = text[len(_CHANNEL_HEADER) :] if text.startswith(_CHANNEL_HEADER) else text
     rows = list(_ROW.finditer(body))
     if not rows or body[: rows[0].start()].strip():
         return [], clean(text) if clean(body) else ""
     channels = []
     for row, nxt in zip(rows, rows[1:] + [None]):
         end = nxt.start() if nxt else len(body)
-        channels.append(_parse_row(row.group(1), body[row.end():end]))
+        channels.append(_parse_row(row.group(1), body[row.end() : end]))
     return channels, ""
 
 
 def _parse_row(kind_label: str, cells: str) -> Channel:
     flags: list[str] = []
     time_match = _TIME_CELL.match(cells)
-    time_text, rest = time_match.group(0), cells[time_match.end():]
+    time_text, rest = time_match.group(0), cells[time_match.end() :]
     number, unit = time_match.group(1), time_match.group(2)
     if number and not unit:
         # Without a unit the time number runs into a glued amount ("140 VNĐ" = "1" + "40 VNĐ").
@@ -201,7 +201,7 @@ def _parse_fee(rest: str, flags: list[str]) -> tuple[Fee, str]:
             flags.append("suspicious_fee")
     else:
         return Fee(kind="text", text=clean(rest)), ""
-    rest = rest[len(cell):]
+    rest = rest[len(cell) :]
     note, rest = take_parenthesised(rest)
     if kind == "free" and note and _FEE_NOTE_SAYS_FEE.search(note) and not _FEE_NOTE_SAYS_FREE.match(note):
         # "Miễn phí(Theo quy định của Hội đồng nhân dân cấp tỉnh)": the label says free, the note says a fee
@@ -241,10 +241,13 @@ def _parse_items(part: str) -> tuple[list[DocumentItem], str]:
     items: list[DocumentItem] = []
     start = 0
     for match in _COPIES.finditer(part):
-        segment = part[start:match.start()]
+        segment = part[start : match.start()]
         if clean(segment):
-            items.append(DocumentItem(copies=clean(match.group(0)).replace(",", ", ").replace(",  ", ", "),
-                                      **_name_and_forms(segment)))
+            items.append(
+                DocumentItem(
+                    copies=clean(match.group(0)).replace(",", ", ").replace(",  ", ", "), **_name_and_forms(segment)
+                )
+            )
         elif items and not items[-1].copies:
             items[-1].copies = clean(match.group(0))
         start = match.end()
@@ -259,7 +262,7 @@ def _name_and_forms(segment: str) -> dict:
     forms_text = segment[begin:]
     forms, position = [], 0
     for match in _FORM_EXT.finditer(forms_text):
-        forms.append(clean(forms_text[position:match.end()]))
+        forms.append(clean(forms_text[position : match.end()]))
         position = match.end()
     name = _bullet(segment[:begin] + forms_text[position:])
     return {"name": name or forms[0], "forms": [f for f in forms if f]}
@@ -270,7 +273,7 @@ def _form_start(segment: str, ext_start: int) -> int:
     begin = 0
     for i in range(ext_start - 2, -1, -1):
         ch = segment[i]
-        in_number = ch == "." and segment[i - 1: i].isdigit() and segment[i + 1: i + 2].isdigit()
+        in_number = ch == "." and segment[i - 1 : i].isdigit() and segment[i + 1 : i + 2].isdigit()
         if ch in ";:\n" or (ch == "." and not in_number):
             begin = i + 1
             break
@@ -296,20 +299,20 @@ def _bullet(text: str) -> str:
 
 
 def parse_legal_basis(text: str) -> tuple[list[LegalBasis], str]:
-    body = text[len(_LEGAL_HEADER):] if text.startswith(_LEGAL_HEADER) else text
+    body = text[len(_LEGAL_HEADER) :] if text.startswith(_LEGAL_HEADER) else text
     if not clean(body) or clean(body) == NO_INFO:
         return [], ""
     entries: list[LegalBasis] = []
     start = 0
     for match in _LEGAL_NUMBER.finditer(body):
-        before = body[match.start() - 1: match.start()]
-        after = body[match.end(): match.end() + 1]
+        before = body[match.start() - 1 : match.start()]
+        after = body[match.end() : match.end() + 1]
         # The number cell is glued to its title and/or to the next title; a number with spaces on both sides
         # is a citation inside a title ("Luật Nhà ở số 27/2023/QH15" + "27/2023/QH15").
         glued_before = bool(before) and not before.isspace() and before not in "(/"
         if not (glued_before or not after or after.isalpha()):
             continue
-        title = clean(body[start:match.start()])
+        title = clean(body[start : match.start()])
         start = match.end()
         if not title and entries and entries[-1].title == entries[-1].number == match.group(0):
             continue  # a row published as number + number ("10/2024/TT-BXD10/2024/TT-BXD")

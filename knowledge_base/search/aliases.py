@@ -15,7 +15,14 @@ from knowledge_base.text import fold, nfc
 
 # Kinds, in the order the dense index keeps them when a procedure has too many.
 NAME, CORE, STAFF, FAQ, COLLOQUIAL, VERB, FOLDED, BODY = (
-    "name", "core", "staff", "faq", "colloquial", "verb", "folded", "body",
+    "name",
+    "core",
+    "staff",
+    "faq",
+    "colloquial",
+    "verb",
+    "folded",
+    "body",
 )
 
 
@@ -92,27 +99,50 @@ def verb_paraphrases(core: str, name: str = "") -> list[str]:
 # procedure of the same kind, present and future, gets the alias.
 _COLLOQUIAL: list[tuple[str, tuple[str, ...]]] = [
     # building permits
-    (r"giay phep xay dung moi .*nha o rieng le", (
-        "xin phép xây nhà", "xin giấy phép xây nhà ở", "làm giấy phép xây nhà", "giấy phép xây dựng nhà ở",
-        "xin phép xây dựng nhà ở riêng lẻ", "xây nhà có phải xin phép không", "cấp phép xây nhà")),
-    (r"^cap giay phep xay dung moi .*cap dac biet", (
-        "xin giấy phép xây dựng công trình cấp I, cấp II", "giấy phép xây dựng nhà máy, nhà xưởng, công trình lớn",
-        "cấp phép xây dựng công trình cấp 1, cấp 2")),
+    (
+        r"giay phep xay dung moi .*nha o rieng le",
+        (
+            "xin phép xây nhà",
+            "xin giấy phép xây nhà ở",
+            "làm giấy phép xây nhà",
+            "giấy phép xây dựng nhà ở",
+            "xin phép xây dựng nhà ở riêng lẻ",
+            "xây nhà có phải xin phép không",
+            "cấp phép xây nhà",
+        ),
+    ),
+    (
+        r"^cap giay phep xay dung moi .*cap dac biet",
+        (
+            "xin giấy phép xây dựng công trình cấp I, cấp II",
+            "giấy phép xây dựng nhà máy, nhà xưởng, công trình lớn",
+            "cấp phép xây dựng công trình cấp 1, cấp 2",
+        ),
+    ),
     (r"giay phep (?:xay dung|di doi).*nha o rieng le", ("giấy phép xây nhà ở", "nhà ở riêng lẻ, nhà dân")),
     (r"giay phep (?:xay dung|di doi).*cap dac biet", ("công trình cấp 1, cấp 2", "nhà máy, nhà xưởng, công trình lớn")),
-    (r"giay phep xay dung sua chua, cai tao .*nha o rieng le", (
-        "xin phép sửa nhà", "cải tạo, sửa sang căn nhà đang ở", "cơi nới nâng tầng nhà",
-        "giấy phép sửa chữa nhà ở")),
-    (r"giay phep xay dung sua chua, cai tao .*cap dac biet", (
-        "giấy phép sửa chữa, cải tạo công trình cấp I, cấp II",)),
+    (
+        r"giay phep xay dung sua chua, cai tao .*nha o rieng le",
+        ("xin phép sửa nhà", "cải tạo, sửa sang căn nhà đang ở", "cơi nới nâng tầng nhà", "giấy phép sửa chữa nhà ở"),
+    ),
+    (r"giay phep xay dung sua chua, cai tao .*cap dac biet", ("giấy phép sửa chữa, cải tạo công trình cấp I, cấp II",)),
     (r"^gia han giay phep xay dung", ("giấy phép xây dựng hết hạn chưa khởi công", "gia hạn gpxd")),
-    (r"^cap lai giay phep xay dung", ("mất giấy phép xây dựng", "làm lại giấy phép xây dựng", "giấy phép xây dựng bị rách, bị hỏng")),
+    (
+        r"^cap lai giay phep xay dung",
+        ("mất giấy phép xây dựng", "làm lại giấy phép xây dựng", "giấy phép xây dựng bị rách, bị hỏng"),
+    ),
     (r"^cap dieu chinh giay phep xay dung", ("thay đổi thiết kế đã được cấp phép xây dựng",)),
     (r"giay phep di doi", ("di dời công trình", "di chuyển công trình sang vị trí khác")),
     # practising certificates
-    (r"^cap moi chung chi hanh nghe hoat dong xay dung", (
-        "dự sát hạch để được cấp chứng chỉ hành nghề", "chứng chỉ hành nghề thiết kế, khảo sát, giám sát, định giá",
-        "cchn xây dựng hạng II, hạng III", "xin chứng chỉ hành nghề xây dựng")),
+    (
+        r"^cap moi chung chi hanh nghe hoat dong xay dung",
+        (
+            "dự sát hạch để được cấp chứng chỉ hành nghề",
+            "chứng chỉ hành nghề thiết kế, khảo sát, giám sát, định giá",
+            "cchn xây dựng hạng II, hạng III",
+            "xin chứng chỉ hành nghề xây dựng",
+        ),
+    ),
     (r"^cap lai chung chi hanh nghe hoat dong xay dung", ("mất hoặc hỏng chứng chỉ hành nghề, xin cấp lại",)),
     (r"chung chi hanh nghe kien truc", ("chứng chỉ kiến trúc sư", "cchn kiến trúc")),
     (r"^(thu tuc )?cap chung chi hanh nghe kien truc", ("thi chứng chỉ kiến trúc sư", "xin chứng chỉ kiến trúc sư")),
@@ -120,48 +150,88 @@ _COLLOQUIAL: list[tuple[str, tuple[str, ...]]] = [
     (r"^cap moi chung chi hanh nghe moi gioi", ("dự thi lấy chứng chỉ môi giới", "thi môi giới nhà đất")),
     # housing and real estate
     (r"nha o xa hoi", ("nhà xã hội", "noxh")),
-    (r"^dang ky mua, thue mua, thue nha o xa hoi", ("đăng ký mua nhà ở xã hội", "vay vốn mua nhà ở xã hội", "xác nhận điều kiện mua nhà ở xã hội")),
+    (
+        r"^dang ky mua, thue mua, thue nha o xa hoi",
+        ("đăng ký mua nhà ở xã hội", "vay vốn mua nhà ở xã hội", "xác nhận điều kiện mua nhà ở xã hội"),
+    ),
     (r"^cho thue nha o cong vu", ("thuê nhà công vụ", "xin ở nhà công vụ")),
-    (r"nha o hinh thanh trong tuong lai", ("bán nhà trên giấy", "dự án bán nhà chưa xây xong", "bán căn hộ hình thành trong tương lai")),
+    (
+        r"nha o hinh thanh trong tuong lai",
+        ("bán nhà trên giấy", "dự án bán nhà chưa xây xong", "bán căn hộ hình thành trong tương lai"),
+    ),
     (r"san giao dich bat dong san", ("mở sàn bất động sản", "sàn giao dịch nhà đất", "sàn bđs")),
     (r"so huu nha o tai viet nam cua to chuc, ca nhan nuoc ngoai", ("người nước ngoài sở hữu nhà ở Việt Nam",)),
     (r"nha chung cu", ("chung cư",)),
     # quality, appraisal, planning, materials, infrastructure
     (r"nghiem thu hoan thanh cong trinh", ("nghiệm thu công trình", "hoàn công công trình", "kiểm tra nghiệm thu")),
     (r"bao cao nghien cuu kha thi", ("thẩm định dự án đầu tư xây dựng", "bcnckt")),
-    (r"thiet ke xay dung trien khai sau thiet ke co so", ("thẩm định thiết kế kỹ thuật, thiết kế bản vẽ thi công", "thẩm định thiết kế xây dựng")),
+    (
+        r"thiet ke xay dung trien khai sau thiet ke co so",
+        ("thẩm định thiết kế kỹ thuật, thiết kế bản vẽ thi công", "thẩm định thiết kế xây dựng"),
+    ),
     (r"keo dai thoi han su dung cua cong trinh", ("công trình đã quá thời hạn sử dụng thiết kế, xin dùng thêm",)),
     (r"thong tin quy hoach", ("tra cứu quy hoạch", "xem quy hoạch mảnh đất", "kiểm tra đất có dính quy hoạch không")),
-    (r"chat ha, dich chuyen cay xanh", ("chặt cây xanh", "đốn cây trước nhà", "di dời cây xanh",
-                                         "xin phép chặt bỏ cây cổ thụ, cây mục nguy hiểm")),
-    (r"hop quy san pham, hang hoa vat lieu xay dung", ("công bố hợp quy gạch, xi măng, cát, đá, thép", "hợp quy vật liệu xây dựng")),
+    (
+        r"chat ha, dich chuyen cay xanh",
+        ("chặt cây xanh", "đốn cây trước nhà", "di dời cây xanh", "xin phép chặt bỏ cây cổ thụ, cây mục nguy hiểm"),
+    ),
+    (
+        r"hop quy san pham, hang hoa vat lieu xay dung",
+        ("công bố hợp quy gạch, xi măng, cát, đá, thép", "hợp quy vật liệu xây dựng"),
+    ),
     (r"nha thau nuoc ngoai", ("công ty nước ngoài nhận thầu xây dựng",)),
     (r"giam dinh vien tu phap xay dung", ("giám định viên xây dựng",)),
     # roads and transport: how citizens and contractors describe the works or the vehicle
-    (r"^cap giay phep thi cong cong trinh tren duong bo dang khai thac", (
-        "đào đường, đào vỉa hè để lắp đặt đường ống nước, cáp ngầm", "thi công trong hành lang an toàn đường bộ",
-        "thi công trên đường tỉnh, đường huyện đang sử dụng",
-        "lắp đặt đường dây, đường ống, cáp quang dọc hoặc băng qua quốc lộ")),
+    (
+        r"^cap giay phep thi cong cong trinh tren duong bo dang khai thac",
+        (
+            "đào đường, đào vỉa hè để lắp đặt đường ống nước, cáp ngầm",
+            "thi công trong hành lang an toàn đường bộ",
+            "thi công trên đường tỉnh, đường huyện đang sử dụng",
+            "lắp đặt đường dây, đường ống, cáp quang dọc hoặc băng qua quốc lộ",
+        ),
+    ),
     (r"dau noi tam", ("làm đường ra vào tạm thời nối vào quốc lộ", "lối ra vào tạm phục vụ thi công")),
     (r"nut giao dau noi vao duong quoc lo", ("đường nhánh đấu nối vào quốc lộ", "mở nút giao nối vào quốc lộ")),
     (r"su dung tam thoi long duong, via he", ("dùng tạm vỉa hè, lòng đường để tập kết vật liệu, tổ chức sự kiện",)),
-    (r"xe qua tai trong, xe qua kho", ("xe quá khổ quá tải lưu hành trên đường", "chở hàng siêu trường siêu trọng",
-                                        "xin phép lưu hành xe quá tải, xe bánh xích")),
+    (
+        r"xe qua tai trong, xe qua kho",
+        (
+            "xe quá khổ quá tải lưu hành trên đường",
+            "chở hàng siêu trường siêu trọng",
+            "xin phép lưu hành xe quá tải, xe bánh xích",
+        ),
+    ),
     (r"phu hieu", ("phù hiệu xe tải, xe khách, xe taxi, xe hợp đồng", "dán phù hiệu xe kinh doanh vận tải")),
     (r"^cap giay phep kinh doanh van tai", ("mở công ty vận tải", "kinh doanh vận tải hàng hóa, hành khách bằng ô tô")),
     (r"giay phep dao tao lai xe", ("mở trung tâm dạy lái xe", "cơ sở đào tạo lái xe ô tô")),
-    (r"^cap bo sung xe tap lai", ("trung tâm dạy lái xe có thêm xe tập lái", "đăng ký thêm xe tập lái cho cơ sở đào tạo")),
+    (
+        r"^cap bo sung xe tap lai",
+        ("trung tâm dạy lái xe có thêm xe tập lái", "đăng ký thêm xe tập lái cho cơ sở đào tạo"),
+    ),
     (r"giao vien day thuc hanh lai xe", ("làm giáo viên dạy lái xe",)),
-    (r"^dang ky khai thac tuyen van tai hanh khach co dinh$", ("mở tuyến xe khách cố định trong nước", "đăng ký chạy tuyến xe khách liên tỉnh")),
+    (
+        r"^dang ky khai thac tuyen van tai hanh khach co dinh$",
+        ("mở tuyến xe khách cố định trong nước", "đăng ký chạy tuyến xe khách liên tỉnh"),
+    ),
     (r"du dieu kien hoat dong kiem dinh xe co gioi", ("trung tâm đăng kiểm, trạm đăng kiểm xe", "mở trạm đăng kiểm")),
     (r"^cap giay chung nhan kiem dinh, tem kiem dinh", ("đăng kiểm xe ô tô", "đi đăng kiểm định kỳ")),
     # "đóng" (close) folds to "động" (of "hoạt động"): citizens' ways of saying a closure keep it apart
-    (r"^cong bo dong cang, ben", ("đóng cửa bến thủy, cảng thủy", "ngừng khai thác bến, cảng thủy nội địa",
-                                        "bến, cảng thủy ngừng hoạt động, không hoạt động nữa")),
+    (
+        r"^cong bo dong cang, ben",
+        (
+            "đóng cửa bến thủy, cảng thủy",
+            "ngừng khai thác bến, cảng thủy nội địa",
+            "bến, cảng thủy ngừng hoạt động, không hoạt động nữa",
+        ),
+    ),
     (r"^cong bo dong khu neo dau", ("đóng cửa khu neo đậu", "ngừng khai thác khu neo đậu")),
     (r"^cong bo dong luong", ("ngừng khai thác luồng đường thủy",)),
     # inland-waterway vehicle registration: the case is said as what happened to the boat
-    (r"^dang ky lai phuong tien.*chuyen quyen so huu", ("mua lại tàu, thuyền của người khác", "sang tên tàu thuyền, phương tiện thủy")),
+    (
+        r"^dang ky lai phuong tien.*chuyen quyen so huu",
+        ("mua lại tàu, thuyền của người khác", "sang tên tàu thuyền, phương tiện thủy"),
+    ),
     (r"^dang ky lai phuong tien.*thay doi ten, tinh nang", ("đổi tên tàu thuyền", "hoán cải tàu, thuyền, thay máy")),
     (r"^dang ky lai phuong tien.*thay doi tru so", ("chủ tàu thuyền chuyển chỗ ở, chuyển hộ khẩu",)),
     (r"^dang ky phuong tien lan dau.*chua khai thac", ("đăng ký tàu thuyền mới đóng, mới mua chưa chạy",)),

@@ -13,8 +13,20 @@ from knowledge_base.text import fold, has_accents, nfc, words
 
 # Spelled-out numbers citizens type for an option. "sáu" folds to "sau" (= "after"), so spelled numbers only
 # count after a marker ("trường hợp sáu", "cái thứ sáu"); digits count alone.
-NUMBER_WORDS = {"mot": 1, "nhat": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "sau": 6, "bay": 7,
-                "tam": 8, "chin": 9, "muoi": 10}
+NUMBER_WORDS = {
+    "mot": 1,
+    "nhat": 1,
+    "hai": 2,
+    "ba": 3,
+    "bon": 4,
+    "tu": 4,
+    "nam": 5,
+    "sau": 6,
+    "bay": 7,
+    "tam": 8,
+    "chin": 9,
+    "muoi": 10,
+}
 _MARKER = r"(?:truong hop|th|cai|thu|so|loai|muc|lua chon|phuong an|y|option)"
 _MARKED = re.compile(rf"\b{_MARKER}(?:\s+(?:thu|so))?\s*(\d{{1,2}}|{'|'.join(NUMBER_WORDS)})\b")
 _FIRST = re.compile(rf"\b(?:{_MARKER}\s+)?dau tien\b|\bcai dau\b")
@@ -22,10 +34,12 @@ _LAST = re.compile(rf"\b(?:{_MARKER}\s+)?cuoi(?: cung)?\b")
 ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 GRADE_WORDS = {"cap", "hang", "loai"}
 # Words that carry no choice: fillers, particles, and the shared frame of case titles ("Đối với công trình").
-FILLER = set("""
+FILLER = set(
+    """
 truong hop th cai thu so loai muc chon lua la cua toi minh em anh chi a ah oi nhe voi thi o
 doi voi cho ve va cac hoac nhung mot tai tu trong nay do kia day thuoc hop dung roi
-""".split())
+""".split()
+)
 
 
 def ordinal(text: str, count: int) -> int | None:
@@ -74,8 +88,7 @@ def first_holding(text: str, titles: list[str]) -> int | None:
     return holding[0] if len(holding) > 1 else None
 
 
-def match_title(text: str, titles: list[str], *, min_coverage: float = 0.5,
-                reply_coverage: float = 0.0) -> int | None:
+def match_title(text: str, titles: list[str], *, min_coverage: float = 0.5, reply_coverage: float = 0.0) -> int | None:
     """Index of the one title a reply describes by its words, or None when none or several fit.
 
     Only the words that set a title apart from the others count (every case of 1.013225 starts "Đối với công
@@ -119,20 +132,128 @@ def match_title(text: str, titles: list[str], *, min_coverage: float = 0.5,
 
 
 # --- yes, no and walkthrough words ---
-YES = {"ok", "oke", "okay", "okie", "oki", "okela", "uh", "u", "um", "uhm", "ung", "co", "vang", "da", "duoc", "dc",
-       "yes", "y", "muon", "roi", "chuan", "nhat", "tat", "nhien", "chac", "chan", "dong", "yy", "yep"}
+YES = {
+    "ok",
+    "oke",
+    "okay",
+    "okie",
+    "oki",
+    "okela",
+    "uh",
+    "u",
+    "um",
+    "uhm",
+    "ung",
+    "co",
+    "vang",
+    "da",
+    "duoc",
+    "dc",
+    "yes",
+    "y",
+    "muon",
+    "roi",
+    "chuan",
+    "nhat",
+    "tat",
+    "nhien",
+    "chac",
+    "chan",
+    "dong",
+    "yy",
+    "yep",
+}
 NO = {"khong", "ko", "k", "kg", "hong", "hok", "khg", "thoi", "chua", "khoi", "no", "nope", "sau"}
 # Words around a yes or a no that change nothing: "ừ, hướng dẫn tôi đi", "dạ thôi ạ", "không cần đâu".
-REPLY_FILLER = {"toi", "minh", "em", "anh", "chi", "ban", "a", "ah", "nhe", "nha", "di", "voi", "giup", "cho", "oi",
-          "vay", "the", "ha", "luon", "ngay", "can", "cam", "on", "dau", "de", "lam", "xem", "nao", "thanks",
-          "thank", "cac", "nhe", "ak", "nua", "lai", "bay", "gio", "hi", "hihi", "vs"}
+REPLY_FILLER = {
+    "toi",
+    "minh",
+    "em",
+    "anh",
+    "chi",
+    "ban",
+    "a",
+    "ah",
+    "nhe",
+    "nha",
+    "di",
+    "voi",
+    "giup",
+    "cho",
+    "oi",
+    "vay",
+    "the",
+    "ha",
+    "luon",
+    "ngay",
+    "can",
+    "cam",
+    "on",
+    "dau",
+    "de",
+    "lam",
+    "xem",
+    "nao",
+    "thanks",
+    "thank",
+    "cac",
+    "nhe",
+    "ak",
+    "nua",
+    "lai",
+    "bay",
+    "gio",
+    "hi",
+    "hihi",
+    "vs",
+}
 NAV = {
-    "next": {"tiep", "tiep theo", "tiep tuc", "buoc tiep", "buoc tiep theo", "buoc sau", "buoc ke", "next",
-             "sang buoc tiep", "qua buoc tiep", "tiep nao", "roi tiep", "xong buoc nay"},
-    "back": {"quay lai", "lai buoc truoc", "buoc truoc", "tro lai", "lui", "lui lai", "back", "xem lai buoc truoc",
-             "quay lai buoc truoc", "buoc truoc do", "tro ve", "quay ve"},
-    "done": {"xong", "dung", "dung lai", "thoat", "ket thuc", "thoi", "stop", "huy", "du roi", "khong can nua",
-             "thoat ra", "ket thuc huong dan", "dung huong dan", "thoi khong can", "het"},
+    "next": {
+        "tiep",
+        "tiep theo",
+        "tiep tuc",
+        "buoc tiep",
+        "buoc tiep theo",
+        "buoc sau",
+        "buoc ke",
+        "next",
+        "sang buoc tiep",
+        "qua buoc tiep",
+        "tiep nao",
+        "roi tiep",
+        "xong buoc nay",
+    },
+    "back": {
+        "quay lai",
+        "lai buoc truoc",
+        "buoc truoc",
+        "tro lai",
+        "lui",
+        "lui lai",
+        "back",
+        "xem lai buoc truoc",
+        "quay lai buoc truoc",
+        "buoc truoc do",
+        "tro ve",
+        "quay ve",
+    },
+    "done": {
+        "xong",
+        "dung",
+        "dung lai",
+        "thoat",
+        "ket thuc",
+        "thoi",
+        "stop",
+        "huy",
+        "du roi",
+        "khong can nua",
+        "thoat ra",
+        "ket thuc huong dan",
+        "dung huong dan",
+        "thoi khong can",
+        "het",
+    },
 }
 # "ok tiếp", "tiếp đi", "xong rồi": words a nav phrase may carry.
 NAV_FILLER = {"ok", "oke", "da", "vang", "u", "roi", "di", "a", "nhe", "nha", "toi", "minh", "em", "oi", "nao"}

@@ -49,8 +49,9 @@ class DenseIndex:
         return int(self._index.ntotal)
 
     @classmethod
-    def build(cls, units: list[Unit], embedder, content_hash: str, progress=None,
-              reuse: "DenseIndex | None" = None) -> "DenseIndex":
+    def build(
+        cls, units: list[Unit], embedder, content_hash: str, progress=None, reuse: "DenseIndex | None" = None
+    ) -> "DenseIndex":
         """Embed every unit; texts already embedded in ``reuse`` (same model) are copied, not recomputed."""
         started = time.monotonic()
         vectors = np.empty((len(units), embedder.dim), dtype=np.float32)
@@ -132,8 +133,9 @@ class DenseIndex:
         with self._lock:
             start = len(self.units)
             self.units = self.units + list(units)
-            self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
-                                     np.arange(start, start + len(units), dtype=np.int64))
+            self._index.add_with_ids(
+                np.ascontiguousarray(vectors, dtype=np.float32), np.arange(start, start + len(units), dtype=np.int64)
+            )
             self.manifest = {**self.manifest, "vectors": len(self.units)}
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

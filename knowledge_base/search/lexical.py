@@ -85,9 +85,7 @@ class LexicalIndex:
         for t, docs in doc_terms.items():
             df[t] = len(docs)
         self.vocab = {t: i for i, t in enumerate(sorted(df))}
-        self.idf = np.array(
-            [np.log(1.0 + n_docs / df[t]) for t in sorted(df)], dtype=np.float32
-        )
+        self.idf = np.array([np.log(1.0 + n_docs / df[t]) for t in sorted(df)], dtype=np.float32)
         self.max_idf = float(np.log(1.0 + n_docs))
         rows, cols, vals = [], [], []
         for r, ts in enumerate(unit_terms):

@@ -57,7 +57,7 @@ _ASK_RE = {aspect: re.compile(rf"\b(?:{pattern})\b") for aspect, pattern in _ASK
 # the citizen's own file ("hồ sơ của tôi").
 _BARE_ASKS: dict[str, str] = {
     DOCUMENTS: r"(?:thanh phan )?(?:ho so|giay to)(?: (?:ho so|giay to|can co|can thiet|kem theo|can nop|phai nop))?"
-               r"|mau don|to khai|don de nghi",
+    r"|mau don|to khai|don de nghi",
     TIME: r"thoi (?:gian|han)(?: giai quyet| tra ket qua| xu ly)?",
     WHERE: r"noi (?:nop|tiep nhan)(?: ho so)?|dia (?:diem|chi) (?:nop|tiep nhan)(?: ho so)?|co quan (?:giai quyet|tiep nhan)",
 }
@@ -71,10 +71,16 @@ _FILLER = re.compile(
     r"|xin tu van|(?:a|da|vang|nhe|nhi|the a|bao nhieu)(?=\s*(?:[.?!,;]|$)))\b"
 )
 # Places: the level word stays (it may tell a commune procedure from a provincial one), the name goes.
-_PLACE_WORD = re.compile(r"\b(?:(?<!nong )thon|xom|ban|(?<!o )to|phuong|xa|huyen|thi tran|thanh pho|tp|tinh|quan|khu pho|to dan pho)\s+")
-_PLACE_NAME = re.compile(r"(?:[A-ZĐ][^\W\d_]*(?:\s+|$|(?=[,.;:!?)]))){1,3}|\d+\b(?!\s*(?:tầng|m|m2|tấn|chỗ|xe|năm|tháng|ngày)\b)")
+_PLACE_WORD = re.compile(
+    r"\b(?:(?<!nong )thon|xom|ban|(?<!o )to|phuong|xa|huyen|thi tran|thanh pho|tp|tinh|quan|khu pho|to dan pho)\s+"
+)
+_PLACE_NAME = re.compile(
+    r"(?:[A-ZĐ][^\W\d_]*(?:\s+|$|(?=[,.;:!?)]))){1,3}|\d+\b(?!\s*(?:tầng|m|m2|tấn|chỗ|xe|năm|tháng|ngày)\b)"
+)
 _KNOWN_PLACES = re.compile(r"\b(?:ha giang|tuyen quang|viet nam|ha noi)\b")
-_DATES = re.compile(r"\b(?:(?:ngay|thang|nam) \d{1,4}(?:/\d{1,4}){0,2}|\d{1,2}/\d{1,2}/\d{2,4}|nam (?:ngoai|truoc|nay|roi))\b")
+_DATES = re.compile(
+    r"\b(?:(?:ngay|thang|nam) \d{1,4}(?:/\d{1,4}){0,2}|\d{1,2}/\d{1,2}/\d{2,4}|nam (?:ngoai|truoc|nay|roi))\b"
+)
 _SENTENCES = re.compile(r"(?<=[.!?;\n])\s+|\s*\n\s*")
 LONG_WORDS = 18
 
@@ -111,7 +117,9 @@ def reduce_question(text: str) -> ReducedQuestion:
     story = _cut(original, spans)
     word_count = len(re.findall(r"\w+", original))
     sentences = [s for s in _SENTENCES.split(original) if re.search(r"\w", s)]
-    return ReducedQuestion(text=text, story=story, aspects=aspects, long=word_count >= LONG_WORDS or len(sentences) >= 3)
+    return ReducedQuestion(
+        text=text, story=story, aspects=aspects, long=word_count >= LONG_WORDS or len(sentences) >= 3
+    )
 
 
 def _place_names(original: str, folded: str) -> list[tuple[int, int]]:

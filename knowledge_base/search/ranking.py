@@ -28,7 +28,13 @@ CODE_IN_TEXT = re.compile(r"(?<![\d.])(\d\.\d{6})(?!\d)")
 # Weight of each kind of text in keyword matching: the published name is authoritative, generated
 # paraphrases slightly less so.
 LEXICAL_WEIGHTS = {
-    al.NAME: 1.0, al.CORE: 1.0, al.STAFF: 1.0, al.FAQ: 0.9, al.COLLOQUIAL: 0.95, al.VERB: 0.9, al.FOLDED: 1.0,
+    al.NAME: 1.0,
+    al.CORE: 1.0,
+    al.STAFF: 1.0,
+    al.FAQ: 0.9,
+    al.COLLOQUIAL: 0.95,
+    al.VERB: 0.9,
+    al.FOLDED: 1.0,
 }
 # Dense vectors only for the department's own procedures: other agencies' entries are found by keywords
 # (their names and colloquial aliases), which is enough to redirect and keeps the index build to about a
@@ -43,9 +49,18 @@ QUERY_CACHE_SIZE = 2048
 CALIBRATION_SAMPLES = 24
 # Questions no procedure answers, for calibrating the dense scale (see Ranker._calibrate).
 UNRELATED_PROBES = (
-    "xin chào", "cảm ơn bạn nhiều", "hôm nay thời tiết thế nào", "bạn tên là gì", "giá vàng hôm nay",
-    "kết quả bóng đá tối qua", "quán phở nào ngon", "đặt vé máy bay đi Hà Nội", "học tiếng Anh ở đâu tốt",
-    "tôi bị đau đầu phải làm sao", "bài hát hay nhất năm nay", "mua điện thoại trả góp",
+    "xin chào",
+    "cảm ơn bạn nhiều",
+    "hôm nay thời tiết thế nào",
+    "bạn tên là gì",
+    "giá vàng hôm nay",
+    "kết quả bóng đá tối qua",
+    "quán phở nào ngon",
+    "đặt vé máy bay đi Hà Nội",
+    "học tiếng Anh ở đâu tốt",
+    "tôi bị đau đầu phải làm sao",
+    "bài hát hay nhất năm nay",
+    "mua điện thoại trả góp",
 )
 
 
@@ -139,9 +154,17 @@ def build_records(data) -> tuple[list[Record], list[list[al.Alias]]]:
     texts: list[list[al.Alias]] = []
     for code in sorted(data.procedures):
         p = data.procedures[code]
-        records.append(Record(p.code, p.name, True, p.agency, p.handled_at, getattr(p, "ministry", ""),
-                              for_individuals=not p.applicants or any(not _ORGANISATION.search(fold(a))
-                                                                      for a in p.applicants)))
+        records.append(
+            Record(
+                p.code,
+                p.name,
+                True,
+                p.agency,
+                p.handled_at,
+                getattr(p, "ministry", ""),
+                for_individuals=not p.applicants or any(not _ORGANISATION.search(fold(a)) for a in p.applicants),
+            )
+        )
         items = al.generate(p.name, p.result)
         if p.applicants and all("nuoc ngoai" in fold(a) for a in p.applicants):
             # only foreigners apply: a question says so ("kỹ sư người Hàn Quốc", "chứng chỉ do nước ngoài cấp")
@@ -187,8 +210,14 @@ def units_hash(content_hash: str, units: list[Unit]) -> str:
 
 
 class Ranker:
-    def __init__(self, records: list[Record], texts: list[list[al.Alias]], dense: DenseIndex | None, embedder,
-                 params: Params | None = None):
+    def __init__(
+        self,
+        records: list[Record],
+        texts: list[list[al.Alias]],
+        dense: DenseIndex | None,
+        embedder,
+        params: Params | None = None,
+    ):
         self.records = records
         self.params = params or Params()
         self.by_code = {r.code: i for i, r in enumerate(records)}
@@ -213,8 +242,9 @@ class Ranker:
         # Ranking runs per question over every record: the per-record tests below are done once per distinct
         # value (a handful of action sets and authority verbs) and applied to their rows at once.
         self._action_rows = _rows_by(self.actions)
-        self._verb_rows = {(verb, re.compile(rf"\b{verb}\b")): rows
-                           for verb, rows in _rows_by(self.authority).items() if verb}
+        self._verb_rows = {
+            (verb, re.compile(rf"\b{verb}\b")): rows for verb, rows in _rows_by(self.authority).items() if verb
+        }
         self.families = [sib.family(r.name) for r in records]
         self.subjects = [fold(sib.without_variant(r.name)) for r in records]
         self.special_cases = [_special_case(r.name) for r in records]
@@ -241,7 +271,7 @@ class Ranker:
         vectors = self.embedder.encode_queries(list(UNRELATED_PROBES) + samples)
         tops = [float(self.dense.search(v, 1)[0][0]) for v in vectors]
         unrelated = float(np.median(tops[: len(UNRELATED_PROBES)]))
-        ceiling = float(np.median(tops[len(UNRELATED_PROBES):]))
+        ceiling = float(np.median(tops[len(UNRELATED_PROBES) :]))
         if not ceiling - unrelated > 0.02:
             return p.dense_floor, p.dense_ceiling
         # unrelated questions land at a third of the scale, not at zero: a weak dense match still tells a
@@ -287,9 +317,16 @@ class Ranker:
         corrected = self._apply_corrections(expanded)
         restored = self.restorer.restore(corrected)
         asks_department = bool(_DEPARTMENT_MENTION.search(expanded.lower()))
-        return {"codes": codes, "expanded": expanded, "tokens": toks, "dense_text": restored,
-                "asks_department": asks_department, "cues": sib.question_cues(expanded),
-                "aspects": reduced.aspects, "long": reduced.long}
+        return {
+            "codes": codes,
+            "expanded": expanded,
+            "tokens": toks,
+            "dense_text": restored,
+            "asks_department": asks_department,
+            "cues": sib.question_cues(expanded),
+            "aspects": reduced.aspects,
+            "long": reduced.long,
+        }
 
     def _mark_foreign(self, text: str) -> str:
         """An accented word the knowledge base never uses ("bạn", "chào") is not one of its words typed
@@ -361,8 +398,11 @@ class Ranker:
         # Each signal on its own, with the blend's preferences: the department's procedure over another agency's
         # namesake ("cán bộ" folds to the "Bộ" of a ministry's copy), the variant the question names.
         prefer = prior * self.in_scope + adjust
-        features = (self._features(hits, ambiguous, lex.scores + (lex.scores > 0) * prefer, dense + (dense > 0) * prefer, lex)
-                    if hits and not q["codes"] else {})
+        features = (
+            self._features(hits, ambiguous, lex.scores + (lex.scores > 0) * prefer, dense + (dense > 0) * prefer, lex)
+            if hits and not q["codes"]
+            else {}
+        )
         unasked_act = False
         if q["codes"]:
             pass
@@ -376,16 +416,33 @@ class Ranker:
             # keywords must account for most of the question: the dense model finds *something* for any text
             support = lex.coverage[row] + self._said_by_variant(q, row, lex) if stages != "dense" else 1.0
             evidence = lex.coverage[row] * lex.query_mass if stages != "dense" else np.inf
-            confident = (hits[0].score >= p.confident_threshold and support >= p.min_coverage
-                         and evidence >= p.min_evidence)
+            confident = (
+                hits[0].score >= p.confident_threshold and support >= p.min_coverage and evidence >= p.min_evidence
+            )
         else:
             confident = False
-        leads = bool(not confident and not unasked_act and features and hits[0].in_scope and len(ambiguous) <= 1
-                     and features["score"] >= p.lead_min_score and self._leads_by(features))
+        leads = bool(
+            not confident
+            and not unasked_act
+            and features
+            and hits[0].in_scope
+            and len(ambiguous) <= 1
+            and features["score"] >= p.lead_min_score
+            and self._leads_by(features)
+        )
         debug = {"analysis": q, "lexical_unknown": lex.unknown, "features": features}
         matched = self._matched_words(self.by_code[hits[0].code], lex) if hits else []
-        return Ranked(query=query, confident=bool(confident), hits=hits, debug=debug, ambiguous_between=ambiguous,
-                      aspects=q["aspects"], story=q["expanded"], matched_words=matched, leads=leads)
+        return Ranked(
+            query=query,
+            confident=bool(confident),
+            hits=hits,
+            debug=debug,
+            ambiguous_between=ambiguous,
+            aspects=q["aspects"],
+            story=q["expanded"],
+            matched_words=matched,
+            leads=leads,
+        )
 
     def _matched_words(self, row: int, lex) -> list[str]:
         """The question's words (accent-free) that the first result's texts contain: what staff can see decided
@@ -411,8 +468,10 @@ class Ranker:
         doc = self.lexical.doc_matrix[row]
         held = set(doc.indices[doc.data > 0])
         said = (w for w in sib.cue_words(q["expanded"], wanted) if w in lex.query_terms)
-        return sum(float(idf[vocab[w]]) if w in vocab else self.lexical.max_idf
-                   for w in said if vocab.get(w) not in held) / lex.query_mass
+        return (
+            sum(float(idf[vocab[w]]) if w in vocab else self.lexical.max_idf for w in said if vocab.get(w) not in held)
+            / lex.query_mass
+        )
 
     def _dense_scores(self, text: str) -> np.ndarray:
         p = self.params
@@ -454,10 +513,12 @@ class Ranker:
         agree = f["lexical_first"] and f["dense_first"]
         either = f["lexical_first"] or f["dense_first"]
         clear = margin >= p.long_clear_margin
-        return bool((agree and score >= p.long_min_score and margin >= p.long_margin)
-                    or (agree and score >= p.long_min_score - 0.05 and clear)
-                    or (either and score >= p.long_min_score + 0.1 and clear)
-                    or (f["coverage"] >= p.min_coverage and score >= p.long_min_score and margin >= p.long_margin))
+        return bool(
+            (agree and score >= p.long_min_score and margin >= p.long_margin)
+            or (agree and score >= p.long_min_score - 0.05 and clear)
+            or (either and score >= p.long_min_score + 0.1 and clear)
+            or (f["coverage"] >= p.min_coverage and score >= p.long_min_score and margin >= p.long_margin)
+        )
 
     def _features(self, hits: list[Hit], ambiguous: list[str], lexical: np.ndarray, dense: np.ndarray, lex) -> dict:
         """What confidence is judged on: how far the first result (with its offered siblings) leads the
@@ -466,7 +527,9 @@ class Ranker:
         # the offered siblings, and namesakes nobody could choose between (the ministry's and the
         # province's copy of one procedure), are one answer: the lead is over the rest
         key = self._sibling_key(row)
-        group = set(ambiguous) | {hits[0].code} | {h.code for h in hits if self._sibling_key(self.by_code[h.code]) == key}
+        group = (
+            set(ambiguous) | {hits[0].code} | {h.code for h in hits if self._sibling_key(self.by_code[h.code]) == key}
+        )
         rival = max((h.score for h in hits if h.code not in group), default=0.0)
         return {
             "score": hits[0].score,
@@ -474,7 +537,9 @@ class Ranker:
             "coverage": float(lex.coverage[row]),
             "evidence": float(lex.coverage[row] * lex.query_mass),
             # each signal on its own, with the sibling the question names preferred as in the blend
-            "lexical_first": bool(lexical.size and lexical.max() > 0 and self.records[int(np.argmax(lexical))].code in group),
+            "lexical_first": bool(
+                lexical.size and lexical.max() > 0 and self.records[int(np.argmax(lexical))].code in group
+            ),
             "dense_first": bool(dense.size and dense.max() > 0 and self.records[int(np.argmax(dense))].code in group),
         }
 
@@ -527,8 +592,9 @@ class Ranker:
                 elif not named & cues.countries:
                     adjust[row] -= self.params.grade_bonus
         if cues.duration:  # "đấu nối tạm" is the temporary permit, "lâu dài" its permanent namesake
-            adjust[self.temporary] += self.params.grade_bonus if cues.duration == sib.TEMPORARY \
-                else -self.params.grade_bonus
+            adjust[self.temporary] += (
+                self.params.grade_bonus if cues.duration == sib.TEMPORARY else -self.params.grade_bonus
+            )
         for (_, pattern), rows in self._verb_rows.items():
             if not pattern.search(folded):
                 adjust[rows] -= self.params.action_bonus
@@ -547,7 +613,7 @@ class Ranker:
         out = [hits[0].code]
         for hit in hits[1:]:
             row = self.by_code[hit.code]
-            if (not hit.in_scope or self.families[row] != fam or hits[0].score - hit.score > self.params.sibling_margin):
+            if not hit.in_scope or self.families[row] != fam or hits[0].score - hit.score > self.params.sibling_margin:
                 continue
             same_action = self.actions[row] == self.actions[first]
             same_grade = self.grades[row] == self.grades[first]
@@ -556,8 +622,9 @@ class Ranker:
                     continue  # namesakes (a ministry's and the province's copy): nothing a citizen could choose
                 # the case's own words: those the general procedure's name lacks ("miễn", not "kiểm định")
                 own_case = self.special_cases[row] - set(words(fold(self.records[first].name)))
-                unsaid_case = (said is not None and bool(own_case) and not self.special_cases[first]
-                               and not own_case & said)
+                unsaid_case = (
+                    said is not None and bool(own_case) and not self.special_cases[first] and not own_case & said
+                )
                 if hits[0].score - hit.score <= self.params.case_margin and not unsaid_case:
                     out.append(hit.code)  # two cases of one act ("…đồng thời thay đổi…", "…nhưng không…")
                 continue
@@ -577,14 +644,20 @@ class Ranker:
 # Applicants that are organisations, not people ("Tổ chức …", "Doanh nghiệp …", "Hợp tác xã").
 _ORGANISATION = re.compile(r"\b(?:to chuc|doanh nghiep|hop tac xa|co quan|don vi|chu dau tu|nha dau tu)\b")
 # A person's own vehicle, house, boat or plot, said as theirs.
-_OWN_THING = re.compile(r"\b(?:xe(?: may| o to| tai| con| khach)?|oto|o to|nha|can nha|can ho|tau|thuyen|ca no|ghe|dat|"
-                        r"manh dat|thua dat)(?: cua)? (?:toi|minh|em|tui|chung toi|gia dinh toi|nha toi)\b")
+_OWN_THING = re.compile(
+    r"\b(?:xe(?: may| o to| tai| con| khach)?|oto|o to|nha|can nha|can ho|tau|thuyen|ca no|ghe|dat|"
+    r"manh dat|thua dat)(?: cua)? (?:toi|minh|em|tui|chung toi|gia dinh toi|nha toi)\b"
+)
 # Opening a place that serves the public: a station, centre, school or branch set up, not the service asked for.
-_OPENS_FACILITY = re.compile(r"\b(?:mo|thanh lap|mo them|dua vao hoat dong)(?: \w+)? (?:co so|trung tam|tram|truong|chi nhanh)\b")
+_OPENS_FACILITY = re.compile(
+    r"\b(?:mo|thanh lap|mo them|dua vao hoat dong)(?: \w+)? (?:co so|trung tam|tram|truong|chi nhanh)\b"
+)
 # What such a place needs before it opens: a certificate of eligibility, a training licence, an approval of the
 # business itself.
-_FACILITY_PERMIT = re.compile(r"\bdu dieu kien (?:hoat dong|kinh doanh)\b|\bgiay phep dao tao\b|"
-                              r"\bchap thuan co so kinh doanh\b")
+_FACILITY_PERMIT = re.compile(
+    r"\bdu dieu kien (?:hoat dong|kinh doanh)\b|\bgiay phep dao tao\b|"
+    r"\bchap thuan co so kinh doanh\b"
+)
 # The words of a "trong trường hợp …" clause that name a special case, not the generic ones around it.
 _CASE_CLAUSE = re.compile(r"\btrong truong hop\b(.*)$")
 _CASE_GENERIC = set("cua cho va cac duoc da co khong nhung lan dau cap".split())

@@ -40,7 +40,7 @@ _NAME_HIGH = re.compile(r"\bcap dac biet, cap i\b")
 
 
 def serves_first_and_more(name: str) -> bool:
-    """"Cấp, cấp lại X": the first paper and a lost one alike, so no variant asked makes it the wrong one."""
+    """ "Cấp, cấp lại X": the first paper and a lost one alike, so no variant asked makes it the wrong one."""
     return bool(_BOTH.search(fold(name)))
 
 
@@ -54,7 +54,7 @@ def procedure_actions(name: str) -> frozenset[str]:
     action = next((a for a, pattern in _NAME_ACTION if pattern.search(folded)), "")
     if action != REISSUE:
         return frozenset({action}) if action else frozenset()
-    qualifier = folded[len("cap lai"):] if folded.startswith("cap lai") else folded
+    qualifier = folded[len("cap lai") :] if folded.startswith("cap lai") else folded
     found = set()
     if _QUAL_LOST.search(qualifier):
         found.add(REISSUE)
@@ -80,8 +80,10 @@ def procedure_mode(name: str) -> str:
 # Cross-border transport (Laos, Cambodia, China, GMS, ASEAN) has domestic namesakes; a question that names no
 # other country or border means the domestic one.
 _NAME_ABROAD = re.compile(r"\b(?:giua viet nam|quoc te|gms|asean|qua bien gioi|lien van|campuchia|trung quoc|lao)\b")
-_ASK_ABROAD = re.compile(r"\b(?:lao(?! dong)|campuchia|trung quoc|quoc te|gms|asean|nuoc ngoai|qua bien gioi|cua khau|lien van"
-                         r"|xuat canh|nhap canh|sang nuoc ban)\b")
+_ASK_ABROAD = re.compile(
+    r"\b(?:lao(?! dong)|campuchia|trung quoc|quoc te|gms|asean|nuoc ngoai|qua bien gioi|cua khau|lien van"
+    r"|xuat canh|nhap canh|sang nuoc ban)\b"
+)
 
 
 # A temporary permit has a permanent namesake ("đấu nối tạm" / "đấu nối"): read on the accented name, since
@@ -107,8 +109,10 @@ def procedure_abroad(name: str) -> bool:
 
 # The country (or group) a cross-border permit is for: "sang Lào" is the Viet Nam–Laos permit, not the GMS one.
 _COUNTRIES = (
-    ("lao", re.compile(r"\blao\b(?! dong)")), ("campuchia", re.compile(r"\bcam ?pu ?chia\b")),
-    ("trung quoc", re.compile(r"\btrung quoc\b")), ("asean", re.compile(r"\basean\b")),
+    ("lao", re.compile(r"\blao\b(?! dong)")),
+    ("campuchia", re.compile(r"\bcam ?pu ?chia\b")),
+    ("trung quoc", re.compile(r"\btrung quoc\b")),
+    ("asean", re.compile(r"\basean\b")),
     ("gms", re.compile(r"\bgms\b|\btieu vung (?:song )?me ?kong\b")),
 )
 
@@ -149,7 +153,7 @@ def without_variant(name: str) -> str:
     """`name` as written, without its leading variant words ("Cấp mới …" → "…"); folding keeps NFC lengths."""
     name = nfc(name)
     match = _FAMILY_PREFIX.match(fold(name))
-    return name[match.end():] if match else name
+    return name[match.end() :] if match else name
 
 
 def family(name: str) -> str:
@@ -163,40 +167,72 @@ def family(name: str) -> str:
 
 # --- questions -----------------------------------------------------------------------------------------
 _ASK_ACTION = (
-    (RENEW, re.compile(
-        r"\b(?:gia han|het han|sap het han|gan het han|qua han|het hieu luc|chua khoi cong|qua 12 thang"
-        r"|keo dai (?:them )?(?:thoi han|hieu luc)(?! su dung)(?: (?:cua )?(?:giay phep|chung chi|phu hieu))?)\b")),
-    (REISSUE, re.compile(
-        r"\b(?:mat(?! (?:phi|tien|bao|may|thoi|nhieu|ngay|cong|lon|thang|bang|duong|dat|nuoc|hang|truoc|sau|ngoai))|that lac|bi hong|hu hong|hong mat|rach|bi chay"
-        r"|chay mat|uot|nat|mo het chu|bi ghi sai|cap lai|xin lai|cong bo lai|lam lai (?:giay|chung chi|phu hieu|the|ban|bang))\b")),
-    (AMEND, re.compile(
-        r"\b(?:dieu chinh|sua doi|doi ten|thay doi (?:thiet ke|noi dung|thong tin|ten|dia chi|tru so|hang|quy mo|dien tich"
-        r"|so tang|cong nang|chieu cao|bo tri|mat bang|ket cau chinh)|so voi giay phep(?: da| duoc)? cap"
-        # "đã có giấy phép 2 tầng, giờ muốn xây lên 3 tầng": a change to a permit already granted
-        r"|(?:da co|da duoc cap|duoc cap) (?:giay )?phep[^.?!]{0,60}?(?:xay (?:them|len)|nang (?:them|len)|them \w+ tang))\b")),
+    (
+        RENEW,
+        re.compile(
+            r"\b(?:gia han|het han|sap het han|gan het han|qua han|het hieu luc|chua khoi cong|qua 12 thang"
+            r"|keo dai (?:them )?(?:thoi han|hieu luc)(?! su dung)(?: (?:cua )?(?:giay phep|chung chi|phu hieu))?)\b"
+        ),
+    ),
+    (
+        REISSUE,
+        re.compile(
+            r"\b(?:mat(?! (?:phi|tien|bao|may|thoi|nhieu|ngay|cong|lon|thang|bang|duong|dat|nuoc|hang|truoc|sau|ngoai))|that lac|bi hong|hu hong|hong mat|rach|bi chay"
+            r"|chay mat|uot|nat|mo het chu|bi ghi sai|cap lai|xin lai|cong bo lai|lam lai (?:giay|chung chi|phu hieu|the|ban|bang))\b"
+        ),
+    ),
+    (
+        AMEND,
+        re.compile(
+            r"\b(?:dieu chinh|sua doi|doi ten|thay doi (?:thiet ke|noi dung|thong tin|ten|dia chi|tru so|hang|quy mo|dien tich"
+            r"|so tang|cong nang|chieu cao|bo tri|mat bang|ket cau chinh)|so voi giay phep(?: da| duoc)? cap"
+            # "đã có giấy phép 2 tầng, giờ muốn xây lên 3 tầng": a change to a permit already granted
+            r"|(?:da co|da duoc cap|duoc cap) (?:giay )?phep[^.?!]{0,60}?(?:xay (?:them|len)|nang (?:them|len)|them \w+ tang))\b"
+        ),
+    ),
     (CONVERT, re.compile(r"\b(?:chuyen doi|cap doi|doi (?:sang |lai )?(?:chung chi|giay phep|bang|phu hieu))\b")),
     # more vehicles on a permit the citizen holds ("bổ sung thêm xe tập lái"); not "bổ sung hồ sơ"
     (ADD, re.compile(r"\b(?:bo sung|them) (?:them )?(?:xe|phuong tien|tau)\b")),
     # works on what already stands, told by the part redone: a storey or a floor raised, a roof or wall pulled
     # down and redone ("đổ thêm tầng tum", "nâng nền", "đập mái làm lại")
-    (REPAIR, re.compile(r"\b(?:sua chua|sua lai|sua nha|cai tao|nang cap|coi noi|mo rong nha|nang (?:tang|nen|cot nen)"
-                        r"|(?:do|xay|lam|coi) them (?:mot |1 |hai |2 )?tang|(?:dap|do|pha|thay|lop|lam lai|sua) (?:bo |lai )?"
-                        r"(?:mai|tuong|san thuong)|(?:mai|tuong) (?:lam|lop|xay) lai)\b")),
+    (
+        REPAIR,
+        re.compile(
+            r"\b(?:sua chua|sua lai|sua nha|cai tao|nang cap|coi noi|mo rong nha|nang (?:tang|nen|cot nen)"
+            r"|(?:do|xay|lam|coi) them (?:mot |1 |hai |2 )?tang|(?:dap|do|pha|thay|lop|lam lai|sua) (?:bo |lai )?"
+            r"(?:mai|tuong|san thuong)|(?:mai|tuong) (?:lam|lop|xay) lai)\b"
+        ),
+    ),
     (RELOCATE, re.compile(r"\b(?:di doi|di chuyen (?:nha|cong trinh))\b")),
     # building a house is new works, whatever stood there before ("phá nhà cũ để xây nhà 3 tầng"); "giấy phép
     # xây nhà" is only the permit's name
-    (NEW, re.compile(r"\b(?:thanh lap|lan dau|cap moi|xin moi|lam moi|chua co|mo (?:san|trung tam|co so|them)"
-                     r"|(?<!phep )xay (?:moi|lai|dung moi|nha|can nha|ngoi nha))\b")),
+    (
+        NEW,
+        re.compile(
+            r"\b(?:thanh lap|lan dau|cap moi|xin moi|lam moi|chua co|mo (?:san|trung tam|co so|them)"
+            r"|(?<!phep )xay (?:moi|lai|dung moi|nha|can nha|ngoi nha))\b"
+        ),
+    ),
 )
 _ASK_LOW = re.compile(
     r"\bcap (?:3|4|iii|iv|ba|bon)\b|\bnha (?:o|dan|ong|go|cu|tam|cap 4|rieng le|\d+ tang|(?:mot|hai|ba|bon) tang"
     r"|toi|minh|em|gia dinh)\b|\b(?:xay|sua|cai tao|coi noi|nang tang) (?:lai )?nha\b|\bcan nha\b|\bngoi nha\b"
 )
 _ASK_MODE = (
-    (WATER, re.compile(r"\b(?:tau|thuyen|sa lan|ghe|xa lan|phuong tien thuy|duong song|tren song|ben thuy|cang thuy|thuy noi dia)\b")),
+    (
+        WATER,
+        re.compile(
+            r"\b(?:tau|thuyen|sa lan|ghe|xa lan|phuong tien thuy|duong song|tren song|ben thuy|cang thuy|thuy noi dia)\b"
+        ),
+    ),
     (RAIL, re.compile(r"\b(?:duong sat|tau hoa|duong ngang|lai tau)\b")),
-    (ROAD, re.compile(r"\b(?:xe (?:tai|khach|bon|o to|con|container|dau keo|buyt|cau|taxi|hop dong|tap lai|co gioi)|o to|oto"
-                      r"|duong bo|quoc lo|tinh lo|duong tinh|duong huyen|cao toc)\b")),
+    (
+        ROAD,
+        re.compile(
+            r"\b(?:xe (?:tai|khach|bon|o to|con|container|dau keo|buyt|cau|taxi|hop dong|tap lai|co gioi)|o to|oto"
+            r"|duong bo|quoc lo|tinh lo|duong tinh|duong huyen|cao toc)\b"
+        ),
+    ),
 )
 _ASK_HIGH = re.compile(r"\bcap (?:1|2|i|ii|mot|hai|dac biet)\b(?! (?:lan|nam|thang|ngay))")
 
@@ -229,8 +265,10 @@ def question_cues(text: str) -> Cues:
     actions = {action for action, pattern in _ASK_ACTION if pattern.search(folded_text)}
     # "cấp lại", "làm lại", "xin lại" are said of an expired certificate too: only a word of loss or damage
     # makes it a re-issue for sure, and a word of expiry makes it a renewal
-    lost = re.search(r"\b(?:mat(?! (?:phi|tien|bao|may|thoi|nhieu|ngay|bang|duong|dat|nuoc))|that lac|hong|rach|chay|uot|nat|mo het chu|ghi sai)\b",
-                     folded_text)
+    lost = re.search(
+        r"\b(?:mat(?! (?:phi|tien|bao|may|thoi|nhieu|ngay|bang|duong|dat|nuoc))|that lac|hong|rach|chay|uot|nat|mo het chu|ghi sai)\b",
+        folded_text,
+    )
     if REISSUE in actions and not lost:
         if RENEW in actions:
             actions.discard(REISSUE)
@@ -241,5 +279,11 @@ def question_cues(text: str) -> Cues:
     modes = {mode for mode, pattern in _ASK_MODE if pattern.search(folded_text)}
     temporary = bool(_TEMPORARY.search(text) or _ASK_TEMPORARY_FOLDED.search(folded_text))
     duration = PERMANENT if _ASK_PERMANENT.search(folded_text) else TEMPORARY if temporary else ""
-    return Cues(frozenset(actions), grade, modes.pop() if len(modes) == 1 else "", bool(_ASK_ABROAD.search(folded_text)),
-                duration, countries(folded_text))
+    return Cues(
+        frozenset(actions),
+        grade,
+        modes.pop() if len(modes) == 1 else "",
+        bool(_ASK_ABROAD.search(folded_text)),
+        duration,
+        countries(folded_text),
+    )

@@ -48,5 +48,5 @@ def take_parenthesised(text: str) -> tuple[str, str]:
         elif ch == ")":
             depth -= 1
             if depth == 0:
-                return text[: i + 1], text[i + 1:]
+                return text[: i + 1], text[i + 1 :]
     return text, ""

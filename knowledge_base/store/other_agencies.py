@@ -58,7 +58,6 @@ class Directory(BaseModel):
         return self._by_first_word
 
 
-
 def problems(directory: Directory, catalogue_codes: set[str]) -> list[tuple[tuple, str]]:
     """(location, what is wrong) for what the schema cannot check: duplicate keys, cues made only of generic
     words (a redirect must never rest on one, issue 26), codes the catalogue does not hold."""
@@ -71,12 +70,20 @@ def problems(directory: Directory, catalogue_codes: set[str]) -> list[tuple[tupl
         seen.add(matter.key)
         for j, cue in enumerate(matter.cues):
             if not set(words(fold(cue))) - generic:
-                found.append((("matters", i, "cues", j),
-                              f"cue {cue!r} is only generic words; expected a phrase that names the matter"))
+                found.append(
+                    (
+                        ("matters", i, "cues", j),
+                        f"cue {cue!r} is only generic words; expected a phrase that names the matter",
+                    )
+                )
         for j, code in enumerate(matter.codes):
             if code not in catalogue_codes:
-                found.append((("matters", i, "codes", j),
-                              f"code {code} is not in catalogue.jsonl; expected another agency's national code"))
+                found.append(
+                    (
+                        ("matters", i, "codes", j),
+                        f"code {code} is not in catalogue.jsonl; expected another agency's national code",
+                    )
+                )
     return found
 
 
@@ -104,9 +111,10 @@ def find(directory: Directory, text: str) -> Match | None:
         for m, c, want, want_folded in directory.cues_by_first_word().get(word, ()):
             end = start + len(want)
             if end <= len(typed) and all(
-                    typed[start + k] == want[k] or (folded[start + k] == typed[start + k]
-                                                    and folded[start + k] == want_folded[k])
-                    for k in range(len(want))):
+                typed[start + k] == want[k]
+                or (folded[start + k] == typed[start + k] and folded[start + k] == want_folded[k])
+                for k in range(len(want))
+            ):
                 found.append((-len(want), m, c, start))
     if not found:
         return None
@@ -118,4 +126,4 @@ def find(directory: Directory, text: str) -> Match | None:
 def without_cue(text: str, match: Match) -> str:
     """The message with the cue's words taken out: what else it asks about."""
     typed = _tokens(text)
-    return " ".join(typed[:match.start] + typed[match.end:])
+    return " ".join(typed[: match.start] + typed[match.end :])

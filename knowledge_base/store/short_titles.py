@@ -31,8 +31,12 @@ _BUILDING_PERMIT = re.compile(
     r"(?:đối với\s+)?(?P<what>công trình cấp [^(]+?)\s*(?:\([^)]*\))?\s*(?P<house>và nhà ở riêng lẻ)?$",
     re.IGNORECASE,
 )
-_PERMIT_ACTION = {"cấp": "Cấp GPXD", "cấp lại": "Cấp lại GPXD", "cấp điều chỉnh": "Điều chỉnh GPXD",
-                  "gia hạn": "Gia hạn GPXD"}
+_PERMIT_ACTION = {
+    "cấp": "Cấp GPXD",
+    "cấp lại": "Cấp lại GPXD",
+    "cấp điều chỉnh": "Điều chỉnh GPXD",
+    "gia hạn": "Gia hạn GPXD",
+}
 # An enumeration in brackets ("(Công trình không theo tuyến/Theo tuyến trong đô thị/…)") lists what all
 # siblings share; a bracketed case ("(trong trường hợp Giấy phép bị mất…)") is what tells them apart.
 _ENUMERATION = re.compile(r"\s*\((?:[^()]*/){2,}[^()]*\)")
@@ -58,8 +62,13 @@ _SHORTER = (
     (re.compile(r"\bViệt Nam\b"), "VN"),
     (re.compile(r"\s*\([^()]*\)"), ""),  # any other bracketed note
 )
-_LEVEL_LABEL = {"province": "cấp tỉnh", "commune": "cấp xã", "province_and_commune": "cấp tỉnh, xã",
-                "other": "cơ quan khác", "ministry": "cấp bộ"}
+_LEVEL_LABEL = {
+    "province": "cấp tỉnh",
+    "commune": "cấp xã",
+    "province_and_commune": "cấp tỉnh, xã",
+    "other": "cơ quan khác",
+    "ministry": "cấp bộ",
+}
 
 
 def _capitalise(text: str) -> str:
@@ -79,7 +88,7 @@ def _base(name: str) -> str:
 
 
 def _adjusted_too(text: str) -> str:
-    """"A/A điều chỉnh" (one procedure for a document and its amendment) -> "A (cả điều chỉnh)"."""
+    """ "A/A điều chỉnh" (one procedure for a document and its amendment) -> "A (cả điều chỉnh)"."""
     first, sep, second = text.partition("/")
     if not sep:
         return text
@@ -165,8 +174,14 @@ def assign(procedures, reserved: dict[str, str] | None = None) -> dict[str, str]
         else:
             level = f" ({_LEVEL_LABEL.get(where, where)})"
             suffixed = [c + level for c in candidates(name, TITLE_MAX - len(level))]
-            chosen = next((c for c in [*choices[1:], *suffixed] if fold(c) not in taken
-                           and all(fold(c) != fold(options[o][0]) for o in options if o != code)), None)
+            chosen = next(
+                (
+                    c
+                    for c in [*choices[1:], *suffixed]
+                    if fold(c) not in taken and all(fold(c) != fold(options[o][0]) for o in options if o != code)
+                ),
+                None,
+            )
             chosen = chosen or f"{clip(choices[0], TITLE_MAX - len(code) - 3)} ({code})"
         taken[fold(chosen)] = code
         titles[code] = chosen

@@ -110,8 +110,9 @@ class _Snapshot:
 
 def _content_files(root: Path) -> list[Path]:
     files = sorted((root / PROCEDURES_DIR).glob("*.yml")) if (root / PROCEDURES_DIR).is_dir() else []
-    return files + [p for p in (root / CATALOGUE_FILE, root / DEPARTMENT_FILE, root / other_agencies.FILE)
-                    if p.is_file()]
+    return files + [
+        p for p in (root / CATALOGUE_FILE, root / DEPARTMENT_FILE, root / other_agencies.FILE) if p.is_file()
+    ]
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -130,8 +131,10 @@ def _load_procedures(root: Path, problems: list[str], files: _Snapshot) -> dict[
             continue
         name = _rel(path, root)
         if procedure.code in seen:
-            problems.append(f"{name}:{_line(path, ('code',))}: code: duplicate code {procedure.code} "
-                            f"(also in {seen[procedure.code]})")
+            problems.append(
+                f"{name}:{_line(path, ('code',))}: code: duplicate code {procedure.code} "
+                f"(also in {seen[procedure.code]})"
+            )
             continue
         if path.stem != procedure.code:
             problems.append(f"{name}:{_line(path, ('code',))}: code: {procedure.code} does not match file name")
@@ -148,8 +151,10 @@ def _check_short_titles(procedures: dict[str, Procedure], root: Path, problems: 
         key = fold(procedures[code].short_title)
         if key in first:
             path = root / PROCEDURES_DIR / f"{code}.yml"
-            problems.append(f"{_rel(path, root)}:{_line(path, ('short_title',))}: short_title: same short title as "
-                            f"{first[key]} ({procedures[code].short_title!r})")
+            problems.append(
+                f"{_rel(path, root)}:{_line(path, ('short_title',))}: short_title: same short title as "
+                f"{first[key]} ({procedures[code].short_title!r})"
+            )
         else:
             first[key] = code
 
@@ -228,7 +233,9 @@ def _load_catalogue(root: Path, problems: list[str], files: _Snapshot) -> list[C
                 problems.append(f"{CATALOGUE_FILE}:{number}: {_dotted(tuple(error['loc']))}: {_message(error)}")
             continue
         if entry.code in seen:
-            problems.append(f"{CATALOGUE_FILE}:{number}: code: duplicate code {entry.code} (also line {seen[entry.code]})")
+            problems.append(
+                f"{CATALOGUE_FILE}:{number}: code: duplicate code {entry.code} (also line {seen[entry.code]})"
+            )
             continue
         seen[entry.code] = number
         entries.append(entry)
@@ -243,8 +250,9 @@ def _load_department(root: Path, problems: list[str], files: _Snapshot) -> Depar
     return _load_yaml_model(path, root, DepartmentProfile, problems, files) or DepartmentProfile()
 
 
-def _load_other_agencies(root: Path, problems: list[str], files: _Snapshot,
-                         catalogue_codes: set[str]) -> other_agencies.Directory:
+def _load_other_agencies(
+    root: Path, problems: list[str], files: _Snapshot, catalogue_codes: set[str]
+) -> other_agencies.Directory:
     path = root / other_agencies.FILE
     if not path.is_file():
         return other_agencies.Directory()

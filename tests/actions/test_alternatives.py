@@ -71,9 +71,16 @@ def test_a_question_asked_on_past_a_choice_is_answered_for_the_likeliest_candida
     first = next(m for m in dispatcher.messages if m.get("text") == render("procedure_unsure"))["buttons"][0]
     focus = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}.get("procedure_code")
     assert focus and focus in first["payload"]
-    follow_up = Tracker("citizen", {"procedure_code": focus},
-                        {"intent": {"name": "ask_where_to_submit"}, "entities": [], "text": "nộp ở đâu vậy"},
-                        [], False, None, {}, "action_listen")
+    follow_up = Tracker(
+        "citizen",
+        {"procedure_code": focus},
+        {"intent": {"name": "ask_where_to_submit"}, "entities": [], "text": "nộp ở đâu vậy"},
+        [],
+        False,
+        None,
+        {},
+        "action_listen",
+    )
     dispatcher = CollectingDispatcher()
     asyncio.run(ActionAnswerAspect().run(dispatcher, follow_up, {}))
     said = "\n".join(m.get("text") or "" for m in dispatcher.messages)
@@ -91,6 +98,9 @@ def test_two_procedures_joined_in_one_sentence_answer_one_and_offer_the_other(kb
 
 
 def test_a_story_of_several_sentences_offers_no_second_procedure(kb):
-    messages = reply(kb, "Nhà tôi ở phường, đã có giấy phép xây dựng và móng đã đổ xong. Giờ muốn sửa lại thiết kế "
-                         "thêm một tầng thì làm sao?")
+    messages = reply(
+        kb,
+        "Nhà tôi ở phường, đã có giấy phép xây dựng và móng đã đổ xong. Giờ muốn sửa lại thiết kế "
+        "thêm một tầng thì làm sao?",
+    )
     assert not any("Bạn còn hỏi thủ tục" in (m.get("text") or "") for m in messages)

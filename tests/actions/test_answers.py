@@ -43,8 +43,16 @@ def more_pages(listing: str | None) -> list[list[str]]:
     """Follow "Xem thêm" through ActionMore until the answer ends; the texts of each page."""
     pages = []
     while listing and json.loads(listing).get("next") is not None:
-        tracker = Tracker("citizen", {"listing": listing}, {"intent": {"name": "more"}, "entities": [], "text": ""},
-                          [], False, None, {}, "action_listen")
+        tracker = Tracker(
+            "citizen",
+            {"listing": listing},
+            {"intent": {"name": "more"}, "entities": [], "text": ""},
+            [],
+            False,
+            None,
+            {},
+            "action_listen",
+        )
         dispatcher = CollectingDispatcher()
         events = asyncio.run(aspects.ActionMore().run(dispatcher, tracker, {}))
         pages.append(texts(dispatcher))
@@ -192,15 +200,17 @@ def test_the_walkthrough_pays_only_when_a_fee_is_due_and_names_the_level(kb):
     assert "UBND cấp xã" in commune["agency"] and "không chọn Sở Xây dựng" in commune["agency"]
     province = dict(online_guide.steps(kb.get("1.013236"), kb))["guide_find"]
     assert "cấp tỉnh" in province["agency"] and "cấp xã" not in province["agency"]
-    paid = next(p for p in kb.data.procedures.values()
-                if any(c.kind == "online" and formatting.fee_view(c).status == "amount" for c in p.channels))
+    paid = next(
+        p
+        for p in kb.data.procedures.values()
+        if any(c.kind == "online" and formatting.fee_view(c).status == "amount" for c in p.channels)
+    )
     pay = dict(online_guide.steps(paid, kb))["guide_pay"]
     assert "đồng" in pay["fee"]
 
 
 def test_a_fee_is_cut_to_the_amount_and_its_legal_document(kb):
-    procedure = next(p for p in kb.data.procedures.values()
-                     if any("7,500,000" in c.fee.text for c in p.channels))
+    procedure = next(p for p in kb.data.procedures.values() if any("7,500,000" in c.fee.text for c in p.channels))
     turn, listing = aspect_turn(kb, procedure, "fee")
     first = "\n".join(turn)
     assert "7.500.000 đồng (theo Thông tư 64/2025/TT-BTC)" in first
@@ -221,11 +231,14 @@ def test_a_long_staff_answer_comes_first_and_keeps_the_limits(kb, monkeypatch):
 
     answer = " ".join(f"Câu trả lời của cán bộ, ý {i}." for i in range(120))  # about 3,500 characters
     original = kb.get("1.013225")
-    procedure = original.model_copy(update={"faqs": [FAQ(question="Xây nhà 2 tầng ở thôn có phải xin phép không?",
-                                                         answer=answer)]})
+    procedure = original.model_copy(
+        update={"faqs": [FAQ(question="Xây nhà 2 tầng ở thôn có phải xin phép không?", answer=answer)]}
+    )
     monkeypatch.setitem(kb.data.procedures, "1.013225", procedure)
     dispatcher = CollectingDispatcher()
-    events = procedures.summary(dispatcher, kb, "1.013225", 1.0, question="xây nhà 2 tầng ở thôn có phải xin phép không")
+    events = procedures.summary(
+        dispatcher, kb, "1.013225", 1.0, question="xây nhà 2 tầng ở thôn có phải xin phép không"
+    )
     first = texts(dispatcher)
     assert first[0].startswith("💬 Câu trả lời của cán bộ") and sum(len(t) for t in first) <= FIRST_MAX
     pages = more_pages(listing_of(events))

@@ -9,10 +9,14 @@ from knowledge_base.store.store import load_knowledge_base
 
 def _procedure_with_faqs():
     procedure = load_knowledge_base().procedures["1.008891"]
-    return procedure.model_copy(update={"faqs": [
-        FAQ(question="Thi sát hạch chứng chỉ kiến trúc ở đâu?", answer="Tại Sở Xây dựng."),
-        FAQ(question="Chứng chỉ kiến trúc có thời hạn bao lâu?", answer="Theo Luật Kiến trúc."),
-    ]})
+    return procedure.model_copy(
+        update={
+            "faqs": [
+                FAQ(question="Thi sát hạch chứng chỉ kiến trúc ở đâu?", answer="Tại Sở Xây dựng."),
+                FAQ(question="Chứng chỉ kiến trúc có thời hạn bao lâu?", answer="Theo Luật Kiến trúc."),
+            ]
+        }
+    )
 
 
 def test_the_matching_question_gets_its_answer_even_without_diacritics():

@@ -6,10 +6,24 @@ from types import SimpleNamespace
 
 import pytest
 
-from actions.focus import (_moved, clearly_other_agency, earlier_sibling, family_for, permanent_of_temporary,
-                           settled_by_focus, siblings)
-from actions.wording import (coverage, names_something, points_back, story, tells_own_situation, topic_words,
-                             without_pointer)
+from actions.focus import (
+    _moved,
+    clearly_other_agency,
+    earlier_sibling,
+    family_for,
+    permanent_of_temporary,
+    settled_by_focus,
+    siblings,
+)
+from actions.wording import (
+    coverage,
+    names_something,
+    points_back,
+    story,
+    tells_own_situation,
+    topic_words,
+    without_pointer,
+)
 from knowledge_base.service import SearchHit, SearchResponse
 
 HOUSE = "Cấp giấy phép xây dựng mới đối với công trình cấp III, cấp IV (…/Nhà ở riêng lẻ)"
@@ -28,23 +42,34 @@ def found(*hits, confident=True):
     return SearchResponse("q", confident, list(hits))
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("còn làm hộ chiếu thì ở đâu", "làm hộ chiếu"),
-    ("thế còn phù hiệu xe tải thì sao", "phù hiệu xe tải"),
-    ("văn phòng nộp ở đâu", ""),
-    ("tôi ở Đồng Văn, Hà Giang thì nộp ở đâu", "tôi ở ,"),
-    # "quay lại" goes back to a topic; its "lại" is not a re-issue
-    ("quay lại chứng chỉ môi giới, lệ phí bao nhiêu", "chứng chỉ môi giới"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("còn làm hộ chiếu thì ở đâu", "làm hộ chiếu"),
+        ("thế còn phù hiệu xe tải thì sao", "phù hiệu xe tải"),
+        ("văn phòng nộp ở đâu", ""),
+        ("tôi ở Đồng Văn, Hà Giang thì nộp ở đâu", "tôi ở ,"),
+        # "quay lại" goes back to a topic; its "lại" is not a re-issue
+        ("quay lại chứng chỉ môi giới, lệ phí bao nhiêu", "chứng chỉ môi giới"),
+    ],
+)
 def test_the_story_leaves_out_asks_places_and_framing(text, expected):
     assert story(text) == expected
 
 
-@pytest.mark.parametrize("text, names", [
-    ("lệ phí bao nhiêu", False), ("mat bao lau", False), ("hướng dẫn nộp trực tuyến", False),
-    ("tôi ở Đồng Văn, Hà Giang thì nộp ở đâu", False), ("bị mất rồi thì sao", True), ("hết hạn rồi", True),
-    ("còn làm hộ chiếu thì ở đâu", True), ("nhà 3 tầng ở xã", True),
-])
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("lệ phí bao nhiêu", False),
+        ("mat bao lau", False),
+        ("hướng dẫn nộp trực tuyến", False),
+        ("tôi ở Đồng Văn, Hà Giang thì nộp ở đâu", False),
+        ("bị mất rồi thì sao", True),
+        ("hết hạn rồi", True),
+        ("còn làm hộ chiếu thì ở đâu", True),
+        ("nhà 3 tầng ở xã", True),
+    ],
+)
 def test_only_words_beyond_the_asks_name_something(text, names):
     assert names_something(text) is names
 
@@ -126,11 +151,18 @@ def test_permanent_asked_of_a_temporary_focus_leaves_the_focus():
     assert not permanent_of_temporary(junction, "đấu nối tạm mất bao lâu")
 
 
-@pytest.mark.parametrize("text, telling", [
-    ("công ty tôi mới thành lập", True), ("cong ty minh moi thanh lap", True), ("nhà tôi ở xã", True),
-    ("công ty tôi muốn xin chứng chỉ", False), ("thủ tục thành lập công ty", False),
-    ("công ty tôi mới thành lập thì làm thế nào", False), ("tôi là doanh nghiệp mới?", False),
-])
+@pytest.mark.parametrize(
+    "text, telling",
+    [
+        ("công ty tôi mới thành lập", True),
+        ("cong ty minh moi thanh lap", True),
+        ("nhà tôi ở xã", True),
+        ("công ty tôi muốn xin chứng chỉ", False),
+        ("thủ tục thành lập công ty", False),
+        ("công ty tôi mới thành lập thì làm thế nào", False),
+        ("tôi là doanh nghiệp mới?", False),
+    ],
+)
 def test_a_citizen_telling_their_situation_asks_for_nothing(text, telling):
     assert tells_own_situation(text) is telling
 
@@ -148,10 +180,16 @@ def test_a_told_situation_is_never_a_clear_request_for_another_agency():
 
 
 def test_the_focus_s_grade_settles_siblings_left_open():
-    big, house = "Gia hạn giấy phép xây dựng đối với công trình cấp đặc biệt, cấp I, cấp II", \
-        "Gia hạn giấy phép xây dựng đối với công trình cấp III, cấp IV (nhà ở riêng lẻ)"
-    open_ = SearchResponse("sắp hết hạn", True, [hit("1.013227", house, 0.77), hit("1.013233", big, 0.77)],
-                           ambiguous_between=["1.013227", "1.013233"])
+    big, house = (
+        "Gia hạn giấy phép xây dựng đối với công trình cấp đặc biệt, cấp I, cấp II",
+        "Gia hạn giấy phép xây dựng đối với công trình cấp III, cấp IV (nhà ở riêng lẻ)",
+    )
+    open_ = SearchResponse(
+        "sắp hết hạn",
+        True,
+        [hit("1.013227", house, 0.77), hit("1.013233", big, 0.77)],
+        ambiguous_between=["1.013227", "1.013233"],
+    )
     lost_big = SimpleNamespace(name="Cấp lại giấy phép xây dựng đối với công trình cấp đặc biệt, cấp I, cấp II")
     assert settled_by_focus(open_, lost_big).code == "1.013233"
     assert settled_by_focus(open_, None) is None

@@ -26,8 +26,16 @@ def actions_search(kb, monkeypatch):
 
 
 def tracker(text: str, focus: str | None, intent: str = "ask_procedure", events: list | None = None) -> Tracker:
-    return Tracker("citizen", {"procedure_code": focus}, {"intent": {"name": intent}, "entities": [], "text": text},
-                   events or [], False, None, {}, "action_listen")
+    return Tracker(
+        "citizen",
+        {"procedure_code": focus},
+        {"intent": {"name": intent}, "entities": [], "text": text},
+        events or [],
+        False,
+        None,
+        {},
+        "action_listen",
+    )
 
 
 def resolved(kb, text: str, focus: str) -> str | None:
@@ -35,32 +43,40 @@ def resolved(kb, text: str, focus: str) -> str | None:
     return found.procedure.code if found.procedure else None
 
 
-@pytest.mark.parametrize("focus, text, expected", [
-    (INSPECTION_CENTRE, "sau này nếu bị mất giấy chứng nhận đó thì làm sao", INSPECTION_CENTRE_REISSUE),
-    (INSPECTION_CENTRE, "bị hỏng thì sao", INSPECTION_CENTRE_REISSUE),
-    (PRACTISING, "nếu bị mất thì cấp lại thế nào", PRACTISING_REISSUE),
-    # the re-issue's name adds its case ("khi bị mất, bị hỏng"); the focus's name is its own object
-    ("1.000703", "bị mất rồi thì sao", "2.002287"),
-    # the focus's family has no renewal: it stays, never another family's renewal
-    (INSPECTION_CENTRE, "hết hạn rồi thì sao", INSPECTION_CENTRE),
-])
+@pytest.mark.parametrize(
+    "focus, text, expected",
+    [
+        (INSPECTION_CENTRE, "sau này nếu bị mất giấy chứng nhận đó thì làm sao", INSPECTION_CENTRE_REISSUE),
+        (INSPECTION_CENTRE, "bị hỏng thì sao", INSPECTION_CENTRE_REISSUE),
+        (PRACTISING, "nếu bị mất thì cấp lại thế nào", PRACTISING_REISSUE),
+        # the re-issue's name adds its case ("khi bị mất, bị hỏng"); the focus's name is its own object
+        ("1.000703", "bị mất rồi thì sao", "2.002287"),
+        # the focus's family has no renewal: it stays, never another family's renewal
+        (INSPECTION_CENTRE, "hết hạn rồi thì sao", INSPECTION_CENTRE),
+    ],
+)
 def test_what_happened_to_the_paper_refines_within_the_focus(kb, focus, text, expected):
     assert resolved(kb, text, focus) == expected
 
 
-@pytest.mark.parametrize("focus, text, expected", [
-    # the focus is already the renewal: the act alone keeps it, not another profession's renewal
-    ("1.008991", "gia hạn cái cũ cần giấy tờ gì", "1.008991"),
-    # the act alone after the plain procedure picks the focus's own re-issue
-    (PRACTISING, "xin cấp lại thì sao", PRACTISING_REISSUE),
-])
+@pytest.mark.parametrize(
+    "focus, text, expected",
+    [
+        # the focus is already the renewal: the act alone keeps it, not another profession's renewal
+        ("1.008991", "gia hạn cái cũ cần giấy tờ gì", "1.008991"),
+        # the act alone after the plain procedure picks the focus's own re-issue
+        (PRACTISING, "xin cấp lại thì sao", PRACTISING_REISSUE),
+    ],
+)
 def test_an_act_asked_alone_stays_within_the_focus(kb, focus, text, expected):
     assert resolved(kb, text, focus) == expected
 
 
 def test_a_new_object_with_what_happened_still_leaves_the_focus(kb):
     assert resolved(kb, "phù hiệu xe tải bị mất thì xin lại thế nào", INSPECTION_CENTRE) not in (
-        INSPECTION_CENTRE, INSPECTION_CENTRE_REISSUE)
+        INSPECTION_CENTRE,
+        INSPECTION_CENTRE_REISSUE,
+    )
 
 
 def said(dispatcher: CollectingDispatcher) -> str:
@@ -93,8 +109,11 @@ def test_the_walk_through_asked_with_a_procedure_s_name_is_that_procedure_s(kb):
     from actions.online_guide import ActionStartGuide
 
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(ActionStartGuide().run(
-        dispatcher, tracker("hướng dẫn nộp trực tuyến chứng chỉ hành nghề kiến trúc", None, "start_guide"), {}))
+    events = asyncio.run(
+        ActionStartGuide().run(
+            dispatcher, tracker("hướng dẫn nộp trực tuyến chứng chỉ hành nghề kiến trúc", None, "start_guide"), {}
+        )
+    )
     assert "1.008891" in said(dispatcher)
     assert {"event": "slot", "name": "procedure_code", "value": "1.008891", "timestamp": None} in events
 

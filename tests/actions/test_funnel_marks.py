@@ -12,8 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import deps, guidance, online_guide, turns
 
-FEE_DUE = "1.008891"   # chứng chỉ hành nghề kiến trúc: six steps, payment included
-NO_FEE = "1.013225"    # giấy phép xây dựng nhà ở riêng lẻ: five steps
+FEE_DUE = "1.008891"  # chứng chỉ hành nghề kiến trúc: six steps, payment included
+NO_FEE = "1.013225"  # giấy phép xây dựng nhà ở riêng lẻ: five steps
 
 
 @pytest.fixture
@@ -28,8 +28,14 @@ def patched(monkeypatch, kb):
 
 
 def run(action, slots: dict, text: str = "") -> list[dict]:
-    tracker = Tracker.from_dict({"sender_id": "telegram:1", "slots": slots, "events": [],
-                                 "latest_message": {"text": text, "intent": {}, "entities": []}})
+    tracker = Tracker.from_dict(
+        {
+            "sender_id": "telegram:1",
+            "slots": slots,
+            "events": [],
+            "latest_message": {"text": text, "intent": {}, "entities": []},
+        }
+    )
     dispatcher = CollectingDispatcher()
     asyncio.run(action.run(dispatcher, tracker, {}))
     return [m["custom"]["funnel"] for m in dispatcher.messages if "funnel" in (m.get("custom") or {})]
@@ -46,22 +52,31 @@ def test_an_answer_about_an_online_procedure_is_asked_and_the_turn_report_stays_
         assert len(dispatcher.messages) == 1
 
 
-@pytest.mark.parametrize("code, kinds", [(FEE_DUE, ["login", "find", "fill", "pay", "submit", "track"]),
-                                         (NO_FEE, ["login", "find", "fill", "submit", "track"])])
+@pytest.mark.parametrize(
+    "code, kinds",
+    [
+        (FEE_DUE, ["login", "find", "fill", "pay", "submit", "track"]),
+        (NO_FEE, ["login", "find", "fill", "submit", "track"]),
+    ],
+)
 def test_each_step_shown_is_reported_by_its_kind(code, kinds):
     # Starting is also an answer about the procedure (asked, counted once a day anyway).
     assert run(online_guide.ActionStartGuide(), {"procedure_code": code}) == [
-        {"event": "started", "procedure": code, "detail": None}, {"event": "asked", "procedure": code,
-                                                                   "detail": None}]
-    shown = [run(online_guide.ActionAskGuideDone(), {"procedure_code": code, "guide_step": i})[0]["detail"]
-             for i in range(len(kinds))]
+        {"event": "started", "procedure": code, "detail": None},
+        {"event": "asked", "procedure": code, "detail": None},
+    ]
+    shown = [
+        run(online_guide.ActionAskGuideDone(), {"procedure_code": code, "guide_step": i})[0]["detail"]
+        for i in range(len(kinds))
+    ]
     assert shown == kinds
 
 
 def test_finished_only_when_the_last_step_was_reached():
     last = {"procedure_code": FEE_DUE, "guide_step": 5}
-    assert run(online_guide.ActionGuideFinished(), last) == [{"event": "finished", "procedure": FEE_DUE,
-                                                               "detail": None}]
+    assert run(online_guide.ActionGuideFinished(), last) == [
+        {"event": "finished", "procedure": FEE_DUE, "detail": None}
+    ]
     assert run(online_guide.ActionGuideFinished(), {**last, "guide_step": 2}) == []
 
 

@@ -17,7 +17,7 @@ class RecordingRasa:
         self.max_active_per_sender = 0
 
     def admit(self):
-        pass   # never full
+        pass  # never full
 
     async def send(self, sender_id, text):
         self.active[sender_id] = self.active.get(sender_id, 0) + 1
@@ -65,8 +65,12 @@ async def test_one_senders_messages_run_in_order_while_senders_run_concurrently(
 
 
 async def test_a_typed_answer_to_an_offer_reaches_rasa_as_the_offered_button():
-    offer = [OutgoingMessage("Tôi hướng dẫn từng bước nhé?", [Button("Hướng dẫn từng bước", "/start_guide"),
-                                                               Button("Không, cảm ơn", "/deny")])]
+    offer = [
+        OutgoingMessage(
+            "Tôi hướng dẫn từng bước nhé?",
+            [Button("Hướng dẫn từng bước", "/start_guide"), Button("Không, cảm ơn", "/deny")],
+        )
+    ]
     rasa = RecordingRasa(offer)
     service = ConversationService(rasa)
     await service.handle(IncomingMessage("web", "u1", "nộp online được không"))

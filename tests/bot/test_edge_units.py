@@ -11,9 +11,9 @@ from bot.gateway.limits import SlidingWindow
 
 def test_sanitise_removes_what_nothing_can_encode_or_display_honestly():
     assert sanitise("a\ud800b\x00c\u202ed\ufffe e\n\tf") == "abcd e f"
-    assert sanitise("Xa\u0302y du\u031b\u0323ng") == "Xây dựng"          # NFC
-    assert sanitise("🏗️ \U0010FFFD 𝔵 \U000E0001") == "🏗️ \U0010FFFD 𝔵 \U000E0001"   # other planes stay
-    assert sanitise("a\U0010FFFF\uFDD0b") == "ab"                                  # noncharacters do not
+    assert sanitise("Xa\u0302y du\u031b\u0323ng") == "Xây dựng"  # NFC
+    assert sanitise("🏗️ \U0010fffd 𝔵 \U000e0001") == "🏗️ \U0010fffd 𝔵 \U000e0001"  # other planes stay
+    assert sanitise("a\U0010ffff\ufdd0b") == "ab"  # noncharacters do not
     assert sanitise("\ud800\x01") == ""
     sanitise("x" * 4000).encode("utf-8")
 
@@ -24,7 +24,7 @@ def test_sliding_window_counts_admitted_hits_only_and_forgets_old_ones():
     assert [limiter.hit("a") for _ in range(3)] == [True, True, False]
     now[0] = 60.0
     assert limiter.hit("a")
-    limiter.hit("b"), limiter.hit("c")   # "a" is the least recently seen: forgotten
+    limiter.hit("b"), limiter.hit("c")  # "a" is the least recently seen: forgotten
     assert limiter.hit("a") and limiter.hit("a")
 
 

@@ -21,6 +21,7 @@ def installed(versions: dict[str, str]):
         if package not in versions:
             raise patch_guard.metadata.PackageNotFoundError(package)
         return versions[package]
+
     return version
 
 
@@ -62,7 +63,9 @@ def test_a_missing_attribute_is_refused_naming_it_and_the_version(monkeypatch):
 
 def test_other_parameters_are_refused_and_the_expected_ones_return_the_attribute(monkeypatch):
     monkeypatch.setattr(patch_guard.metadata, "version", installed({"rasa": "3.6.21"}))
-    found = require_attribute(Library, "_retrieve", "p", "rasa", ("self", "sender_id", "fetch_events_from_all_sessions"))
+    found = require_attribute(
+        Library, "_retrieve", "p", "rasa", ("self", "sender_id", "fetch_events_from_all_sessions")
+    )
     assert found is Library._retrieve
     with pytest.raises(PatchRefused, match=r"takes \(self, sender_id, fetch_events_from_all_sessions\)"):
         require_attribute(Library, "_retrieve", "p", "rasa", ("self", "sender_id", "session"))
@@ -79,14 +82,20 @@ def test_every_guarded_series_matches_the_pinned_requirements():
             package, _, version = line.partition("==")
             if version:
                 pins[package.strip().lower()] = version.strip()
-    where = {"rasa": "rasa.txt", "tensorflow": "rasa.txt", "keras": "rasa.txt", "rasa-sdk": "app.lock",
-             "sanic": "app.lock"}
+    where = {
+        "rasa": "rasa.txt",
+        "tensorflow": "rasa.txt",
+        "keras": "rasa.txt",
+        "rasa-sdk": "app.lock",
+        "sanic": "app.lock",
+    }
     assert set(where) == set(patch_guard.WRITTEN_FOR)
     for package, series in patch_guard.WRITTEN_FOR.items():
         assert pinned[where[package]][package].startswith(series + "."), (package, series)
 
 
 # The action server (this environment: rasa-sdk and Sanic as pinned in requirements/app.lock).
+
 
 @pytest.fixture(scope="module")
 def app():
@@ -102,8 +111,12 @@ def test_the_action_server_replaces_rasa_sdks_failure_handler_on_the_installed_s
 
     server._answer_failures_without_the_tracker(app)
     failed = app.error_handler.cached_handlers[(Exception, None)]
-    request = SimpleNamespace(json={"next_action": "action_contact", "tracker": {
-        "sender_id": "widget:1", "latest_message": {"text": "số điện thoại của tôi 0912345678"}}})
+    request = SimpleNamespace(
+        json={
+            "next_action": "action_contact",
+            "tracker": {"sender_id": "widget:1", "latest_message": {"text": "số điện thoại của tôi 0912345678"}},
+        }
+    )
     reply = asyncio.run(failed(request, ValueError("boom")))
     body = json.loads(reply.body)
     assert reply.status == 500

@@ -36,7 +36,7 @@ class FakeRasa:
 
     async def _status(self, request: web.Request) -> web.Response:
         if not self.status_answers:
-            await asyncio.sleep(3)   # as a server whose event loop is busy with turns answers its probe
+            await asyncio.sleep(3)  # as a server whose event loop is busy with turns answers its probe
         return web.json_response({"model_file": "model.tar.gz"})
 
     async def start(self) -> None:
@@ -100,7 +100,7 @@ async def test_a_turn_does_not_queue_behind_a_busy_server_while_another_is_idle(
 
 async def test_past_every_servers_capacity_a_turn_is_refused_at_once_and_nothing_admitted_is_lost(servers):
     urls = [s.url for s in servers]
-    pool = RasaPool(urls, token="t", timeout_s=10, queue_limit_s=0.001)   # room for MIN_SLOTS turns a server
+    pool = RasaPool(urls, token="t", timeout_s=10, queue_limit_s=0.001)  # room for MIN_SLOTS turns a server
     try:
         held = [asyncio.create_task(pool.send(f"citizen-{i}", "slow")) for i in range(2 * MIN_SLOTS)]
         while sum(len(s.senders) for s in servers) < 2 * MIN_SLOTS:
@@ -109,7 +109,7 @@ async def test_past_every_servers_capacity_a_turn_is_refused_at_once_and_nothing
         with pytest.raises(RasaBusy):
             await pool.send("one-more", "xin chào")
         assert asyncio.get_running_loop().time() - started < 0.1
-        assert "one-more" not in servers[0].senders + servers[1].senders   # refused, not sent
+        assert "one-more" not in servers[0].senders + servers[1].senders  # refused, not sent
         for server in servers:
             server.release.set()
         answered = await asyncio.gather(*held)
@@ -128,7 +128,7 @@ async def test_a_server_that_answers_turns_but_not_its_probe_stays_up(servers, m
         servers[0].status_answers = False
         owner_a = next(s for s in (f"citizen-{i}" for i in range(50)) if preferred_order(urls, s)[0] == urls[0])
         await pool.send(owner_a, "xin chào")
-        for _ in range(4):   # more slow probes in a row than it takes to count a silent server down
+        for _ in range(4):  # more slow probes in a row than it takes to count a silent server down
             await asyncio.wait_for(pool.probe_all(), timeout=10)
         assert pool.servers[0].healthy
         assert (await pool.send(owner_a, "xin chào")).messages[0].text == "A"
@@ -143,7 +143,7 @@ def test_a_few_slow_turns_do_not_make_a_server_look_full():
     for _ in range(20):
         capacity.observe(0.02, 1)
     slots = capacity.slots
-    for _ in range(5):   # a server's first turns after a start, or turns that waited for a dead server's lock
+    for _ in range(5):  # a server's first turns after a start, or turns that waited for a dead server's lock
         capacity.observe(20.0, 1)
     assert capacity.slots == slots == 50
     for _ in range(31):  # but a server that really got slow is seen as slow

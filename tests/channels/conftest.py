@@ -13,10 +13,23 @@ from tests.fakes.servers import ServerThread, free_port
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.zalo_api import FakeZalo
 
-CHANNEL_ENV = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_URL",
-               "ZALO_APP_ID", "ZALO_OA_SECRET_KEY", "ZALO_ACCESS_TOKEN", "ZALO_REFRESH_TOKEN", "ZALO_APP_SECRET",
-               "ZALO_API_URL", "ZALO_OAUTH_URL", "ZALO_TOKEN_FILE", "WIDGET_ALLOWED_ORIGINS",
-               "WIDGET_SESSION_SECRET", "WIDGET_SESSION_SECRET_FILE")
+CHANNEL_ENV = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_WEBHOOK_URL",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "TELEGRAM_API_URL",
+    "ZALO_APP_ID",
+    "ZALO_OA_SECRET_KEY",
+    "ZALO_ACCESS_TOKEN",
+    "ZALO_REFRESH_TOKEN",
+    "ZALO_APP_SECRET",
+    "ZALO_API_URL",
+    "ZALO_OAUTH_URL",
+    "ZALO_TOKEN_FILE",
+    "WIDGET_ALLOWED_ORIGINS",
+    "WIDGET_SESSION_SECRET",
+    "WIDGET_SESSION_SECRET_FILE",
+)
 
 
 @pytest.fixture

@@ -21,8 +21,14 @@ LIMITS = {"summary": 800, "fee": 600}
 
 def _rasa_messages(dispatcher: CollectingDispatcher) -> list[dict]:
     """What Rasa's REST channel returns for these action messages (custom turn reports included)."""
-    return [{k: v for k, v in {"text": m.get("text"), "buttons": m.get("buttons") or None,
-                                "custom": m.get("custom")}.items() if v} for m in dispatcher.messages]
+    return [
+        {
+            k: v
+            for k, v in {"text": m.get("text"), "buttons": m.get("buttons") or None, "custom": m.get("custom")}.items()
+            if v
+        }
+        for m in dispatcher.messages
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +65,11 @@ def _texts(messages: list[dict]) -> list[str]:
 def _messenger(messages: list[dict]) -> list[dict]:
     """What Telegram and Zalo send: the 👍/👎 question rides on the answer's buttons (bot/gateway/channels/feedback.py),
     so its own text is not sent; nothing else changes."""
-    return [m for i, m in enumerate(messages)
-            if not (i and m.get("buttons") and all(b["payload"].startswith("/feedback") for b in m["buttons"]))]
+    return [
+        m
+        for i, m in enumerate(messages)
+        if not (i and m.get("buttons") and all(b["payload"].startswith("/feedback") for b in m["buttons"]))
+    ]
 
 
 def _unlinked(texts: list[str]) -> list[str]:

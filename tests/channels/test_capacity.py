@@ -21,7 +21,8 @@ CHAT = 777003
 
 
 def test_past_capacity_the_api_and_widget_say_busy_at_once_and_telegram_is_answered_later(
-        rasa, telegram, monkeypatch, tmp_path):
+    rasa, telegram, monkeypatch, tmp_path
+):
     for name in CHANNEL_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'console.db'}")
@@ -32,23 +33,33 @@ def test_past_capacity_the_api_and_widget_say_busy_at_once_and_telegram_is_answe
     settings = Settings(port=free_port(), rasa_port=rasa.port, rasa_token="fake", rasa_queue_limit_s=0.001)
     with ServerThread(create_app(settings), port=settings.port) as gateway:
         eventually(lambda: telegram.called("deleteWebhook"))
-        rasa.app.state.delay_s = 3.0   # each turn holds the server for 3 s
-        holding = [threading.Thread(target=httpx.post, args=(f"{gateway.url}/api/chat",),
-                                    kwargs={"json": {"sender_id": f"early-{i}", "text": "xin chào"}, "timeout": 30})
-                   for i in range(MIN_SLOTS)]
+        rasa.app.state.delay_s = 3.0  # each turn holds the server for 3 s
+        holding = [
+            threading.Thread(
+                target=httpx.post,
+                args=(f"{gateway.url}/api/chat",),
+                kwargs={"json": {"sender_id": f"early-{i}", "text": "xin chào"}, "timeout": 30},
+            )
+            for i in range(MIN_SLOTS)
+        ]
         for thread in holding:
             thread.start()
         eventually(lambda: len(rasa.app.state.received) == MIN_SLOTS)
 
         started = time.monotonic()
-        reply = httpx.post(f"{gateway.url}/api/chat", json={"sender_id": "late", "text": "lệ phí bao nhiêu"},
-                           timeout=30)
+        reply = httpx.post(
+            f"{gateway.url}/api/chat", json={"sender_id": "late", "text": "lệ phí bao nhiêu"}, timeout=30
+        )
         assert time.monotonic() - started < 1.0
         assert reply.status_code == 503 and reply.headers["retry-after"] == "2"
         assert reply.json()["messages"][0]["text"] == notices.BUSY
         session = httpx.post(f"{gateway.url}/widget/api/session", timeout=10).json()["session"]
-        widget = httpx.post(f"{gateway.url}/widget/api/messages", json={"text": "nộp ở đâu"},
-                            headers={"X-Widget-Session": session}, timeout=10)
+        widget = httpx.post(
+            f"{gateway.url}/widget/api/messages",
+            json={"text": "nộp ở đâu"},
+            headers={"X-Widget-Session": session},
+            timeout=10,
+        )
         assert widget.status_code == 503 and widget.json()["error"] == notices.BUSY
         telegram.push(telegram.text(CHAT, "giấy phép xây dựng"))
         eventually(lambda: telegram.sent(CHAT))

@@ -49,8 +49,9 @@ def test_telegram_menu_button_tap_is_answered(stack, stack_telegram):
 
 def test_zalo_citizen_gets_the_procedure_in_the_free_window(stack, stack_zalo):
     raw = stack_zalo.event("zalo-user-1", QUESTION, msg_id="e2e-1")
-    reply = httpx.post(f"{stack.url}/zalo/webhook", content=raw,
-                       headers={"X-ZEvent-Signature": stack_zalo.signature(raw)}, timeout=5)
+    reply = httpx.post(
+        f"{stack.url}/zalo/webhook", content=raw, headers={"X-ZEvent-Signature": stack_zalo.signature(raw)}, timeout=5
+    )
     assert reply.status_code == 200
     sent = eventually(lambda: [m for m in stack_zalo.messages if m["recipient"] == {"message_id": "e2e-1"}], timeout=60)
     assert CODE in "\n".join(m["message"].get("text", "") for m in sent)

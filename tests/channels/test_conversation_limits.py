@@ -11,7 +11,7 @@ class RecordingRasa:
         self.sent: list[tuple[str, str]] = []
 
     def admit(self):
-        pass   # never full
+        pass  # never full
 
     async def send(self, sender_id, text):
         self.sent.append((sender_id, text))

@@ -31,7 +31,7 @@ def test_the_feedback_buttons_join_the_answer_and_their_question_is_dropped():
     merged = ride_on_answer([answer, OutgoingMessage("Câu trả lời có hữu ích không?", [GOOD, BAD])])
     assert merged == [OutgoingMessage("Thủ tục X: ...", [Button("Lệ phí", "/ask_fee"), GOOD, BAD])]
     lone = [OutgoingMessage("Câu trả lời có hữu ích không?", [GOOD, BAD])]
-    assert ride_on_answer(lone) == lone      # nothing to ride on
+    assert ride_on_answer(lone) == lone  # nothing to ride on
 
 
 def test_telegram_answer_carries_thumbs_side_by_side_in_one_message(start_gateway, telegram):
@@ -44,7 +44,7 @@ def test_telegram_answer_carries_thumbs_side_by_side_in_one_message(start_gatewa
     step = eventually(lambda: [m for m in telegram.sent(CHAT) if m["text"].startswith("Bước 1")])[0]
     done = next(b for [b] in step["reply_markup"]["inline_keyboard"] if b["text"] == "Xong")
     before = len(telegram.sent(CHAT))
-    telegram.push(telegram.tap(CHAT, done["callback_data"]))   # "Xong": the walkthrough's end and 👍/👎
+    telegram.push(telegram.tap(CHAT, done["callback_data"]))  # "Xong": the walkthrough's end and 👍/👎
     eventually(lambda: len(telegram.sent(CHAT)) > before)
     time.sleep(0.5)
     ended = telegram.sent(CHAT)[before:]
@@ -53,13 +53,22 @@ def test_telegram_answer_carries_thumbs_side_by_side_in_one_message(start_gatewa
 
 
 def test_zalo_answer_carries_the_thumbs_as_its_own_buttons(start_gateway, zalo_api):
-    gateway = start_gateway(ZALO_APP_ID=APP_ID, ZALO_OA_SECRET_KEY=OA_SECRET_KEY, ZALO_ACCESS_TOKEN="access-1",
-                            ZALO_API_URL=zalo_api.url, REMINDERS="off")
+    gateway = start_gateway(
+        ZALO_APP_ID=APP_ID,
+        ZALO_OA_SECRET_KEY=OA_SECRET_KEY,
+        ZALO_ACCESS_TOKEN="access-1",
+        ZALO_API_URL=zalo_api.url,
+        REMINDERS="off",
+    )
 
     def send(text: str) -> None:
         raw = zalo_api.event("5510001", text)
-        assert httpx.post(f"{gateway.url}/zalo/webhook", content=raw,
-                          headers={"X-ZEvent-Signature": FakeZalo.signature(raw)}).status_code == 200
+        assert (
+            httpx.post(
+                f"{gateway.url}/zalo/webhook", content=raw, headers={"X-ZEvent-Signature": FakeZalo.signature(raw)}
+            ).status_code
+            == 200
+        )
 
     def tap(title: str) -> None:
         body = next(b for b in reversed(zalo_api.messages) if "attachment" in b["message"])

@@ -65,8 +65,9 @@ def pending_keys(gateway: ServerThread, channel: str) -> list[str]:
 def test_a_widget_session_and_its_history_survive_a_restart_staff_reply_included(start_gateway, rasa, tmp_path):
     first = start_gateway()
     token = httpx.post(f"{first.url}/widget/api/session", timeout=5).json()["session"]
-    asked = httpx.post(f"{first.url}/widget/api/messages", json={"text": "xin chào"},
-                       headers={SESSION_HEADER: token}, timeout=10)
+    asked = httpx.post(
+        f"{first.url}/widget/api/messages", json={"text": "xin chào"}, headers={SESSION_HEADER: token}, timeout=10
+    )
     assert asked.status_code == 200
     session_id = token.rsplit(".", 1)[0]
     first.run(first.app.state.outbox.push("widget", session_id, [OutgoingMessage("Cán bộ Sở trả lời bạn.")]))
@@ -76,12 +77,14 @@ def test_a_widget_session_and_its_history_survive_a_restart_staff_reply_included
 
     second = start_gateway()
     after = httpx.post(f"{second.url}/widget/api/session", headers={SESSION_HEADER: token}, timeout=5).json()
-    assert after == before   # same token, same history
-    more = httpx.post(f"{second.url}/widget/api/messages", json={"text": "cảm ơn"},
-                      headers={SESSION_HEADER: token}, timeout=10).json()
-    assert [e["id"] for e in more["entries"]] == [4, 5]   # ids carry on
-    polled = httpx.get(f"{second.url}/widget/api/poll", params={"after": 3}, headers={SESSION_HEADER: token},
-                       timeout=5).json()
+    assert after == before  # same token, same history
+    more = httpx.post(
+        f"{second.url}/widget/api/messages", json={"text": "cảm ơn"}, headers={SESSION_HEADER: token}, timeout=10
+    ).json()
+    assert [e["id"] for e in more["entries"]] == [4, 5]  # ids carry on
+    polled = httpx.get(
+        f"{second.url}/widget/api/poll", params={"after": 3}, headers={SESSION_HEADER: token}, timeout=5
+    ).json()
     assert [e["text"] for e in polled["entries"]] == ["cảm ơn", "Bạn hỏi: cảm ơn"]
 
 
@@ -91,16 +94,16 @@ def test_two_gateways_on_one_database_serve_the_same_widget_session(start_gatewa
     httpx.post(f"{one.url}/widget/api/messages", json={"text": "một"}, headers={SESSION_HEADER: token}, timeout=10)
     httpx.post(f"{two.url}/widget/api/messages", json={"text": "hai"}, headers={SESSION_HEADER: token}, timeout=10)
     entries = httpx.get(f"{one.url}/widget/api/poll", headers={SESSION_HEADER: token}, timeout=5).json()["entries"]
-    assert [(e["id"], e["text"]) for e in entries] == [(1, "một"), (2, "Bạn hỏi: một"), (3, "hai"),
-                                                       (4, "Bạn hỏi: hai")]
+    assert [(e["id"], e["text"]) for e in entries] == [(1, "một"), (2, "Bạn hỏi: một"), (3, "hai"), (4, "Bạn hỏi: hai")]
 
 
 def test_the_widget_still_says_try_again_at_once_while_the_assistant_is_down(start_gateway, rasa):
     gateway = start_gateway()
     token = httpx.post(f"{gateway.url}/widget/api/session", timeout=5).json()["session"]
     rasa.app.state.down = True
-    refused = httpx.post(f"{gateway.url}/widget/api/messages", json={"text": "xin chào"},
-                         headers={SESSION_HEADER: token}, timeout=10)
+    refused = httpx.post(
+        f"{gateway.url}/widget/api/messages", json={"text": "xin chào"}, headers={SESSION_HEADER: token}, timeout=10
+    )
     assert refused.status_code == 503 and refused.json()["error"] == notices.UNAVAILABLE
     assert pending_keys(gateway, "widget") == []
 
@@ -152,7 +155,8 @@ def test_the_zalo_free_window_survives_a_restart(start_gateway, zalo_api, rasa, 
 
 
 def test_zalo_messages_sent_while_the_assistant_is_down_are_answered_once_in_order(
-        start_gateway, zalo_api, rasa, tmp_path):
+    start_gateway, zalo_api, rasa, tmp_path
+):
     gateway = start_gateway(**zalo_env(zalo_api.url, tmp_path / "zalo-tokens.json"))
     tokens_stored(zalo_api, tmp_path)
     rasa.app.state.down = True
@@ -161,19 +165,20 @@ def test_zalo_messages_sent_while_the_assistant_is_down_are_answered_once_in_ord
         post_event(gateway, raw, zalo_api.signature(raw))
         time.sleep(0.2)
     eventually(lambda: len(pending_keys(gateway, "zalo")) == 3)
-    assert zalo_api.texts() == [notices.ANSWER_LATER]   # told once, not three times
+    assert zalo_api.texts() == [notices.ANSWER_LATER]  # told once, not three times
     rasa.app.state.down = False
     eventually(lambda: len(zalo_api.messages) == 4, timeout=30)
     assert zalo_api.texts()[1:] == ["Bạn hỏi: câu một", "Bạn hỏi: câu hai", "Bạn hỏi: câu ba"]
     assert [m["recipient"] for m in zalo_api.messages[1:]] == [{"message_id": f"m-{i}"} for i in range(3)]
     assert [m for _, m in rasa.app.state.received] == ["câu một", "câu hai", "câu ba"]
     eventually(lambda: pending_keys(gateway, "zalo") == [])
-    time.sleep(2.5)   # a further round of the background task finds nothing to answer
+    time.sleep(2.5)  # a further round of the background task finds nothing to answer
     assert len(zalo_api.messages) == 4
 
 
 def test_a_kept_message_is_stored_masked_and_its_answer_says_the_number_was_hidden(
-        start_gateway, zalo_api, rasa, tmp_path):
+    start_gateway, zalo_api, rasa, tmp_path
+):
     gateway = start_gateway(**zalo_env(zalo_api.url, tmp_path / "zalo-tokens.json"))
     tokens_stored(zalo_api, tmp_path)
     rasa.app.state.down = True
@@ -192,7 +197,7 @@ def test_two_gateways_on_one_database_answer_a_kept_message_once(start_gateway, 
     env = zalo_env(zalo_api.url, tmp_path / "zalo-tokens.json")
     one = start_gateway(**env)
     tokens_stored(zalo_api, tmp_path)
-    two = start_gateway(**env)   # finds the refreshed tokens in the shared file: no second refresh
+    two = start_gateway(**env)  # finds the refreshed tokens in the shared file: no second refresh
     rasa.app.state.down = True
     for i in range(3):
         raw = zalo_api.event(USER, f"hỏi {i}", msg_id=f"k-{i}")
@@ -223,8 +228,7 @@ def test_a_zalo_delivery_repeated_to_another_gateway_is_answered_once(start_gate
 # --- Telegram -----------------------------------------------------------------------------------------------
 
 
-def test_telegram_messages_sent_while_the_assistant_is_down_are_answered_once_in_order(
-        start_gateway, telegram, rasa):
+def test_telegram_messages_sent_while_the_assistant_is_down_are_answered_once_in_order(start_gateway, telegram, rasa):
     gateway = start_gateway(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.url)
     eventually(lambda: telegram.called("deleteWebhook"))
     rasa.app.state.down = True
@@ -233,11 +237,15 @@ def test_telegram_messages_sent_while_the_assistant_is_down_are_answered_once_in
     eventually(lambda: len(pending_keys(gateway, "telegram")) == 3)
     assert [m["text"] for m in telegram.sent(CHAT)] == [notices.ANSWER_LATER]
     rasa.app.state.down = False
-    telegram.push(telegram.text(CHAT, "câu ba"))   # comes after those kept, so it is answered after them
+    telegram.push(telegram.text(CHAT, "câu ba"))  # comes after those kept, so it is answered after them
     eventually(lambda: len(telegram.sent(CHAT)) == 5, timeout=30)
     time.sleep(2.5)
     assert [m["text"] for m in telegram.sent(CHAT)][1:] == [
-        "Bạn hỏi: /show_menu", "Bạn hỏi: câu một", "Bạn hỏi: câu hai", "Bạn hỏi: câu ba"]
+        "Bạn hỏi: /show_menu",
+        "Bạn hỏi: câu một",
+        "Bạn hỏi: câu hai",
+        "Bạn hỏi: câu ba",
+    ]
     assert [m for _, m in rasa.app.state.received] == ["/show_menu", "câu một", "câu hai", "câu ba"]
     assert pending_keys(gateway, "telegram") == []
 
@@ -263,7 +271,7 @@ def test_a_telegram_update_fetched_again_after_a_restart_is_not_answered_twice(s
     eventually(lambda: telegram.sent(CHAT))
     stop(first)
     start_gateway(**env)
-    telegram.push(update)   # as if the offset had not been confirmed before the restart
+    telegram.push(update)  # as if the offset had not been confirmed before the restart
     telegram.push(telegram.text(CHAT, "tiếp"))
     eventually(lambda: len(telegram.sent(CHAT)) == 2)
     time.sleep(0.3)

@@ -17,8 +17,7 @@ def test_the_api_says_try_again_in_vietnamese_at_once(monkeypatch, tmp_path):
     settings = Settings(port=free_port(), rasa_port=free_port(), rasa_processes=2, rasa_token="fake")
     with ServerThread(create_app(settings), port=settings.port) as server:
         started = time.monotonic()
-        reply = httpx.post(f"{server.url}/api/chat", json={"sender_id": "c1", "text": "lệ phí bao nhiêu"},
-                           timeout=30)
+        reply = httpx.post(f"{server.url}/api/chat", json={"sender_id": "c1", "text": "lệ phí bao nhiêu"}, timeout=30)
         assert time.monotonic() - started < 5
     assert reply.status_code == 503 and reply.headers["retry-after"]
     assert reply.json()["messages"][0]["text"] == notices.UNAVAILABLE

@@ -68,21 +68,23 @@ class TelegramChat:
                 for button in row:
                     if button["text"] == title:
                         return self._wait_reply(
-                            lambda: self.telegram.push(self.telegram.tap(self.chat, button["callback_data"])))
+                            lambda: self.telegram.push(self.telegram.tap(self.chat, button["callback_data"]))
+                        )
         raise AssertionError(f"no button {title!r} in {[m['text'] for m in self.messages()]}")
 
     def _wait_reply(self, act) -> dict:
         before = len(self.messages())
         act()
         eventually(lambda: len(self.messages()) > before)
-        time.sleep(0.3)   # a reply may have several messages
+        time.sleep(0.3)  # a reply may have several messages
         return self.messages()[-1]
 
 
 @pytest.fixture
 def telegram_gateway(start_gateway, telegram):
-    gateway = start_gateway(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.url, REMINDER_HOLDOUT="0",
-                            REMINDER_DELAY="3600")
+    gateway = start_gateway(
+        TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.url, REMINDER_HOLDOUT="0", REMINDER_DELAY="3600"
+    )
     eventually(lambda: telegram.called("deleteWebhook"))
     eventually(lambda: gateway.app.state.reminders is not None)
     return gateway
@@ -98,22 +100,28 @@ def stop_at_step_two(chat: TelegramChat) -> dict:
 # --- Telegram --------------------------------------------------------------------------------------------------
 
 
-def test_a_citizen_who_stops_at_step_two_and_accepts_gets_one_reminder_that_resumes_there(telegram_gateway,
-                                                                                          telegram, rasa):
+def test_a_citizen_who_stops_at_step_two_and_accepts_gets_one_reminder_that_resumes_there(
+    telegram_gateway, telegram, rasa
+):
     gateway, chat = telegram_gateway, TelegramChat(telegram, CHAT)
     offer = stop_at_step_two(chat)
     assert offer["text"].startswith("Bạn muốn tôi nhắc lại vào ngày mai không?")
     assert [b["text"] for [b] in offer["reply_markup"]["inline_keyboard"]] == ["Có, nhắc tôi", "Không cần"]
-    accepted = chat.say("co")    # typed, without diacritics
+    accepted = chat.say("co")  # typed, without diacritics
     assert "sẽ nhắc bạn sau khoảng 60 phút" in accepted["text"]
     assert all(m != "co" for _, m in rasa.app.state.received), "the answer to the offer is not Rasa's"
     [row] = rows(gateway, Reminder)
-    assert (row.channel, row.sender_id, row.procedure, row.step, row.name) == \
-        ("telegram", str(CHAT), rasa_guide.PROCEDURE, "find", "Công dân")
+    assert (row.channel, row.sender_id, row.procedure, row.step, row.name) == (
+        "telegram",
+        str(CHAT),
+        rasa_guide.PROCEDURE,
+        "find",
+        "Công dân",
+    )
 
     before = len(chat.messages())
     move_clock(gateway, timedelta(minutes=30))
-    assert tick(gateway) == 0 and len(chat.messages()) == before     # not due yet
+    assert tick(gateway) == 0 and len(chat.messages()) == before  # not due yet
 
     move_clock(gateway, timedelta(minutes=61))
     tick(gateway)
@@ -123,7 +131,7 @@ def test_a_citizen_who_stops_at_step_two_and_accepts_gets_one_reminder_that_resu
     assert len(chat.messages()) == before + 1, "sent exactly once"
     [reminder] = reminder
     assert reminder["text"].startswith("Chào Công dân,") and "tìm thủ tục" in reminder["text"]
-    assert "Cấp GPXD mới – nhà ở riêng lẻ" in reminder["text"]   # the procedure by its short title
+    assert "Cấp GPXD mới – nhà ở riêng lẻ" in reminder["text"]  # the procedure by its short title
     assert [b["text"] for [b] in reminder["reply_markup"]["inline_keyboard"]] == ["Tiếp tục", "Dừng nhắc"]
     assert rows(gateway, Reminder) == [], "the row is deleted once sent"
 
@@ -131,9 +139,13 @@ def test_a_citizen_who_stops_at_step_two_and_accepts_gets_one_reminder_that_resu
     assert resumed["text"] == "Bước 2/5: find"
     for _ in range(3):
         chat.tap("Tiếp ▶")
-    chat.tap("Tiếp ▶")   # past the last step: finished
-    eventually(lambda: {"reminder_offered", "reminder_accepted", "reminder_sent", "reminder_continued",
-                        "finished"} <= steps(gateway, str(CHAT)))
+    chat.tap("Tiếp ▶")  # past the last step: finished
+    eventually(
+        lambda: (
+            {"reminder_offered", "reminder_accepted", "reminder_sent", "reminder_continued", "finished"}
+            <= steps(gateway, str(CHAT))
+        )
+    )
     assert [o.outcome for o in rows(gateway, ReminderOutcome)] == ["sent"]
 
 
@@ -178,8 +190,9 @@ def test_two_gateways_send_a_due_reminder_once(start_gateway, telegram, telegram
     chat = TelegramChat(telegram, CHAT)
     stop_at_step_two(chat)
     chat.say("có")
-    other = start_gateway(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.url, REMINDER_HOLDOUT="0",
-                          REMINDER_DELAY="3600")      # same database
+    other = start_gateway(
+        TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.url, REMINDER_HOLDOUT="0", REMINDER_DELAY="3600"
+    )  # same database
     eventually(lambda: other.app.state.reminders is not None and other.app.state.telegram.ready.is_set())
     before = len(chat.messages())
     for gateway in (telegram_gateway, other):
@@ -217,8 +230,14 @@ def test_reminders_off_means_no_offer(start_gateway, telegram):
 
 @pytest.fixture
 def zalo_gateway(start_gateway, zalo_api):
-    gateway = start_gateway(ZALO_APP_ID=APP_ID, ZALO_OA_SECRET_KEY=OA_SECRET_KEY, ZALO_ACCESS_TOKEN="access-1",
-                            ZALO_API_URL=zalo_api.url, REMINDER_HOLDOUT="0", REMINDER_DELAY="3600")
+    gateway = start_gateway(
+        ZALO_APP_ID=APP_ID,
+        ZALO_OA_SECRET_KEY=OA_SECRET_KEY,
+        ZALO_ACCESS_TOKEN="access-1",
+        ZALO_API_URL=zalo_api.url,
+        REMINDER_HOLDOUT="0",
+        REMINDER_DELAY="3600",
+    )
     eventually(lambda: gateway.app.state.reminders is not None)
     return gateway
 
@@ -232,9 +251,11 @@ class ZaloChat:
 
         before = len(self.api.messages)
         raw = self.api.event(self.user, text)
-        answer = httpx.post(f"{self.gateway.url}/zalo/webhook", content=raw,
-                            headers={"X-ZEvent-Signature": FakeZalo.signature(raw),
-                                     "Content-Type": "application/json"})
+        answer = httpx.post(
+            f"{self.gateway.url}/zalo/webhook",
+            content=raw,
+            headers={"X-ZEvent-Signature": FakeZalo.signature(raw), "Content-Type": "application/json"},
+        )
         assert answer.status_code == 200
         eventually(lambda: len(self.api.messages) > before)
         time.sleep(0.3)
@@ -286,8 +307,14 @@ def test_zalo_reminder_due_after_the_48_hour_window_is_not_sent_and_staff_see_wh
 
 
 def test_zalo_reminder_that_would_fall_after_the_window_is_moved_inside_it(start_gateway, zalo_api):
-    gateway = start_gateway(ZALO_APP_ID=APP_ID, ZALO_OA_SECRET_KEY=OA_SECRET_KEY, ZALO_ACCESS_TOKEN="access-1",
-                            ZALO_API_URL=zalo_api.url, REMINDER_HOLDOUT="0", REMINDER_DELAY=str(50 * 3600))
+    gateway = start_gateway(
+        ZALO_APP_ID=APP_ID,
+        ZALO_OA_SECRET_KEY=OA_SECRET_KEY,
+        ZALO_ACCESS_TOKEN="access-1",
+        ZALO_API_URL=zalo_api.url,
+        REMINDER_HOLDOUT="0",
+        REMINDER_DELAY=str(50 * 3600),
+    )
     eventually(lambda: gateway.app.state.reminders is not None)
     chat = ZaloChat(gateway, zalo_api, ZALO_USER)
     zalo_stop_at_step_two(chat)
@@ -307,12 +334,12 @@ def test_a_citizen_who_goes_silent_at_step_two_is_offered_once_after_half_an_hou
     gateway, chat = telegram_gateway, TelegramChat(telegram, CHAT)
     chat.say(rasa_guide.ASK)
     chat.tap("Hướng dẫn từng bước")
-    chat.tap("Tiếp ▶")                      # step 2, then nothing more
+    chat.tap("Tiếp ▶")  # step 2, then nothing more
     before = len(chat.messages())
     move_clock(gateway, timedelta(minutes=10))
     tick(gateway)
     time.sleep(0.3)
-    assert len(chat.messages()) == before    # not yet: perhaps still reading
+    assert len(chat.messages()) == before  # not yet: perhaps still reading
     move_clock(gateway, timedelta(minutes=31))
     tick(gateway)
     tick(gateway)

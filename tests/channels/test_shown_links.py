@@ -20,30 +20,37 @@ PAGE = "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.ht
 
 def test_the_forms_of_a_counted_link():
     text = "Xem https://tro-ly.gov.vn/r/AbC_12 (dichvucong.gov.vn) hoặc https://x.vn/khac (không đếm)."
-    assert telegram_html(text) == ('Xem <a href="https://tro-ly.gov.vn/r/AbC_12">dichvucong.gov.vn</a> hoặc '
-                                   'https://x.vn/khac (không đếm).')
+    assert telegram_html(text) == (
+        'Xem <a href="https://tro-ly.gov.vn/r/AbC_12">dichvucong.gov.vn</a> hoặc https://x.vn/khac (không đếm).'
+    )
     assert open_buttons(text + " https://tro-ly.gov.vn/r/AbC_12 (dichvucong.gov.vn)") == [
-        ("Mở Cổng Dịch vụ công quốc gia", "https://tro-ly.gov.vn/r/AbC_12")]
+        ("Mở Cổng Dịch vụ công quốc gia", "https://tro-ly.gov.vn/r/AbC_12")
+    ]
 
 
 def test_telegram_shows_the_portal_address_as_the_links_text(start_gateway, telegram):
     gateway = start_gateway(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.url)
     eventually(lambda: telegram.called("deleteWebhook"))
-    telegram.push(telegram.text(CHAT, "html"))   # the fake Rasa's answer holds the permit's national page
+    telegram.push(telegram.text(CHAT, "html"))  # the fake Rasa's answer holds the permit's national page
     [sent] = eventually(lambda: telegram.sent(CHAT))
     [(href, shown)] = re.findall(r'<a href="([^"]+)">([^<]+)</a>', sent["text"])
     assert shown == "dichvucong.gov.vn" and "/r/" in href and PAGE not in sent["text"]
-    assert "&lt;script&gt;" in sent["text"]      # the rest is still escaped
-    opened = httpx.get(gateway.url + href[href.index("/r/"):], follow_redirects=False)
+    assert "&lt;script&gt;" in sent["text"]  # the rest is still escaped
+    opened = httpx.get(gateway.url + href[href.index("/r/") :], follow_redirects=False)
     assert opened.status_code == 302 and opened.headers["location"] == PAGE
 
 
 def test_zalo_adds_an_open_url_button_titled_with_the_portals_name(start_gateway, zalo_api):
-    gateway = start_gateway(ZALO_APP_ID=APP_ID, ZALO_OA_SECRET_KEY=OA_SECRET_KEY, ZALO_ACCESS_TOKEN="access-1",
-                            ZALO_API_URL=zalo_api.url)
+    gateway = start_gateway(
+        ZALO_APP_ID=APP_ID, ZALO_OA_SECRET_KEY=OA_SECRET_KEY, ZALO_ACCESS_TOKEN="access-1", ZALO_API_URL=zalo_api.url
+    )
     raw = zalo_api.event("7710001", "html")
-    assert httpx.post(f"{gateway.url}/zalo/webhook", content=raw,
-                      headers={"X-ZEvent-Signature": FakeZalo.signature(raw)}).status_code == 200
+    assert (
+        httpx.post(
+            f"{gateway.url}/zalo/webhook", content=raw, headers={"X-ZEvent-Signature": FakeZalo.signature(raw)}
+        ).status_code
+        == 200
+    )
     [body] = eventually(lambda: zalo_api.messages)
     time.sleep(0.3)
     assert "(dichvucong.gov.vn)" in body["message"]["text"] and PAGE not in body["message"]["text"]

@@ -33,7 +33,7 @@ def test_a_question_by_long_polling_gets_the_assistants_answer(polling, telegram
 
 
 def test_one_chats_messages_reach_the_assistant_in_the_order_sent(polling, telegram, rasa):
-    telegram.delays["sendChatAction"] = [0.8]   # the first typing indicator is slow to go out
+    telegram.delays["sendChatAction"] = [0.8]  # the first typing indicator is slow to go out
     for i in range(4):
         telegram.push(telegram.text(CHAT, f"câu {i}"))
     eventually(lambda: len(telegram.sent(CHAT)) == 4)
@@ -62,8 +62,7 @@ def test_buttons_use_short_callback_ids_and_a_tap_is_answered_and_reaches_the_as
     assert "1.013225" in telegram.sent(CHAT)[1]["text"]
 
 
-def test_a_forged_or_expired_button_is_answered_with_a_notice_and_never_reaches_the_assistant(
-        polling, telegram, rasa):
+def test_a_forged_or_expired_button_is_answered_with_a_notice_and_never_reaches_the_assistant(polling, telegram, rasa):
     telegram.push(telegram.tap(CHAT, '/ask_procedure{"procedure_code":"1.013225"}'))
     answered = eventually(lambda: telegram.called("answerCallbackQuery"))
     assert "hết hạn" in answered[0]["text"]
@@ -71,8 +70,7 @@ def test_a_forged_or_expired_button_is_answered_with_a_notice_and_never_reaches_
     assert rasa.app.state.received == [] and telegram.sent(CHAT) == []
 
 
-def test_a_long_answer_is_split_on_paragraphs_escaped_and_keeps_its_buttons_on_the_last_part(
-        polling, telegram):
+def test_a_long_answer_is_split_on_paragraphs_escaped_and_keeps_its_buttons_on_the_last_part(polling, telegram):
     telegram.push(telegram.text(CHAT, "dài"))
     eventually(lambda: len(telegram.sent(CHAT)) >= 2)
     time.sleep(0.5)
@@ -86,8 +84,9 @@ def test_a_long_answer_is_split_on_paragraphs_escaped_and_keeps_its_buttons_on_t
 def test_duplicate_and_malformed_updates_do_not_break_the_bot(polling, telegram, rasa):
     update = telegram.push(telegram.text(CHAT, "lần một"))
     telegram.push(update)  # the same update delivered twice
-    telegram.push({"message": {"message_id": 5, "date": 0, "chat": {"id": CHAT, "type": "private"},
-                               "sticker": {"file_id": "x"}}})   # not text, and missing fields
+    telegram.push(
+        {"message": {"message_id": 5, "date": 0, "chat": {"id": CHAT, "type": "private"}, "sticker": {"file_id": "x"}}}
+    )  # not text, and missing fields
     telegram.push({"edited_channel_post": "not an object"})
     telegram.push(telegram.text(CHAT, "lần hai"))
     eventually(lambda: [m for _, m in rasa.app.state.received] == ["lần một", "lần hai"])
@@ -125,9 +124,12 @@ def test_an_unreachable_bot_api_at_start_up_is_retried_and_the_gateway_keeps_ser
 
 
 def test_webhook_mode_registers_its_secret_and_rejects_requests_without_it(start_gateway, telegram, rasa):
-    gateway = start_gateway(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.url,
-                            TELEGRAM_WEBHOOK_URL="https://sxd.example.vn/telegram/webhook",
-                            TELEGRAM_WEBHOOK_SECRET="s3cret-Token_1")
+    gateway = start_gateway(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=telegram.url,
+        TELEGRAM_WEBHOOK_URL="https://sxd.example.vn/telegram/webhook",
+        TELEGRAM_WEBHOOK_SECRET="s3cret-Token_1",
+    )
     registered = eventually(lambda: telegram.webhook)
     assert registered["url"] == "https://sxd.example.vn/telegram/webhook"
     assert registered["secret_token"] == "s3cret-Token_1"

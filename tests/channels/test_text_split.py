@@ -15,7 +15,7 @@ def test_paragraphs_are_kept_whole_and_packed_together_up_to_the_limit():
     paragraphs = [f"Bước {i}: " + "nộp hồ sơ " * 19 + "nộp hồ sơ." for i in range(1, 10)]
     chunks = split_text("\n\n".join(paragraphs), 500)
     assert all(len(c) <= 500 for c in chunks)
-    assert "\n\n".join(chunks) == "\n\n".join(paragraphs)   # nothing lost, nothing cut mid-paragraph
+    assert "\n\n".join(chunks) == "\n\n".join(paragraphs)  # nothing lost, nothing cut mid-paragraph
     assert all(c.startswith("Bước") for c in chunks)
     assert len(chunks) < len(paragraphs)
 

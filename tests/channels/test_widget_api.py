@@ -38,8 +38,10 @@ def test_one_client_cannot_mint_unlimited_sessions_to_dodge_the_message_limit(st
 def test_cross_origin_preflight_is_answered_only_for_allowed_origins(start_gateway):
     gateway = start_gateway(WIDGET_ALLOWED_ORIGINS="https://sxd.tuyenquang.gov.vn, https://tuyenquang.gov.vn")
     url = f"{gateway.url}/widget/api/messages"
-    preflight = {"Access-Control-Request-Method": "POST",
-                 "Access-Control-Request-Headers": "content-type, x-widget-session"}
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type, x-widget-session",
+    }
     allowed = httpx.options(url, headers={"Origin": "https://tuyenquang.gov.vn", **preflight}, timeout=5)
     assert allowed.status_code == 204
     assert allowed.headers["access-control-allow-origin"] == "https://tuyenquang.gov.vn"

@@ -64,7 +64,7 @@ def test_ask_tap_a_button_reload_and_see_the_history(browser, site, rasa):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "widget-desktop.png")
 
-    box.fill("dài dòng")   # enough history that the log must scroll
+    box.fill("dài dòng")  # enough history that the log must scroll
     box.press("Enter")
     expect(log.locator(".msg.bot").last).to_contain_text("7. Thành phần hồ sơ")
 
@@ -98,7 +98,7 @@ def test_html_and_script_in_an_answer_are_shown_as_text_and_only_https_and_tel_b
     # The portal link goes through the gateway's counted redirect (bot/gateway/console/links.py) to the same page.
     href = links.nth(0).get_attribute("href")
     assert href.startswith(f"{gateway.url}/r/")
-    assert links.nth(0).get_attribute("title") == "Mở trang dichvucong.gov.vn"   # where it goes, on hover
+    assert links.nth(0).get_attribute("title") == "Mở trang dichvucong.gov.vn"  # where it goes, on hover
     assert httpx.get(href, follow_redirects=False).headers["location"].startswith("https://dichvucong.gov.vn/")
     assert links.nth(1).get_attribute("href") == "tel:02073822123"
     expect(answer).to_contain_text("javascript:window.__pwned=3")
@@ -204,12 +204,11 @@ def test_a_long_answer_is_shown_from_its_start_below_the_question(browser, site)
     page.close()
 
 
-def test_the_chat_page_is_the_widget_typed_markup_runs_nothing_and_staff_replies_arrive(browser, start_gateway,
-                                                                                        rasa):
+def test_the_chat_page_is_the_widget_typed_markup_runs_nothing_and_staff_replies_arrive(browser, start_gateway, rasa):
     gateway = start_gateway()
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     page.goto(gateway.url + "/")
-    log = widget_log(page)   # opened by the page itself
+    log = widget_log(page)  # opened by the page itself
     expect(log).to_contain_text("Xin chào")
     box = page.get_by_role("textbox", name="Câu hỏi của bạn")
     box.fill('<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> CCCD 001.203.004.567')

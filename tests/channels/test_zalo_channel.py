@@ -18,9 +18,17 @@ USER = "2468458835296197922"
 
 
 def zalo_env(api_url: str, token_file, **extra) -> dict:
-    return {"ZALO_APP_ID": APP_ID, "ZALO_OA_SECRET_KEY": OA_SECRET_KEY, "ZALO_APP_SECRET": APP_SECRET,
-            "ZALO_ACCESS_TOKEN": "access-1", "ZALO_REFRESH_TOKEN": "refresh-1", "ZALO_API_URL": api_url,
-            "ZALO_OAUTH_URL": api_url, "ZALO_TOKEN_FILE": str(token_file), **extra}
+    return {
+        "ZALO_APP_ID": APP_ID,
+        "ZALO_OA_SECRET_KEY": OA_SECRET_KEY,
+        "ZALO_APP_SECRET": APP_SECRET,
+        "ZALO_ACCESS_TOKEN": "access-1",
+        "ZALO_REFRESH_TOKEN": "refresh-1",
+        "ZALO_API_URL": api_url,
+        "ZALO_OAUTH_URL": api_url,
+        "ZALO_TOKEN_FILE": str(token_file),
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -40,7 +48,7 @@ def post_event(gateway, raw: bytes, signature: str | None) -> httpx.Response:
 
 
 def test_a_signed_message_is_acknowledged_at_once_and_answered_in_the_free_window(gateway, zalo_api, rasa):
-    rasa.app.state.delay_s = 3.0   # a slow assistant must not delay Zalo's acknowledgement
+    rasa.app.state.delay_s = 3.0  # a slow assistant must not delay Zalo's acknowledgement
     raw = zalo_api.event(USER, "xin chào", msg_id="m-100")
     started = time.monotonic()
     assert post_event(gateway, raw, zalo_api.signature(raw)).status_code == 200
@@ -54,9 +62,12 @@ def test_a_signed_message_is_acknowledged_at_once_and_answered_in_the_free_windo
 @pytest.mark.parametrize("how", ["forged", "missing", "other-secret", "body-changed"])
 def test_events_without_a_valid_signature_are_refused(gateway, zalo_api, rasa, how):
     raw = zalo_api.event(USER, "xin chào")
-    signature = {"forged": "mac=" + "0" * 64, "missing": None,
-                 "other-secret": zalo_api.signature(raw, secret="not-the-oa-secret"),
-                 "body-changed": zalo_api.signature(raw)}[how]
+    signature = {
+        "forged": "mac=" + "0" * 64,
+        "missing": None,
+        "other-secret": zalo_api.signature(raw, secret="not-the-oa-secret"),
+        "body-changed": zalo_api.signature(raw),
+    }[how]
     if how == "body-changed":
         raw = raw.replace("xin chào".encode(), "cho tôi số CCCD".encode())
     assert post_event(gateway, raw, signature).status_code == 401
@@ -81,7 +92,7 @@ def test_a_duplicate_delivery_is_answered_once(gateway, zalo_api, rasa):
 
 
 def test_one_users_quick_messages_are_answered_in_order(gateway, zalo_api, rasa):
-    zalo_api.delays.append(0.8)   # the first reply is slow to go out
+    zalo_api.delays.append(0.8)  # the first reply is slow to go out
     for i in range(3):
         raw = zalo_api.event(USER, f"câu {i}")
         post_event(gateway, raw, zalo_api.signature(raw))
@@ -96,7 +107,7 @@ def test_long_answers_are_split_at_2000_and_buttons_come_back_as_their_payload(g
     time.sleep(0.5)
     parts = [m["message"] for m in zalo_api.messages]
     assert len(parts) > 1 and all(len(p["text"]) <= 2000 for p in parts)
-    assert all(p["text"].split(". ")[0].isdigit() for p in parts)   # cut on paragraph boundaries
+    assert all(p["text"].split(". ")[0].isdigit() for p in parts)  # cut on paragraph boundaries
     assert [("attachment" in p) for p in parts] == [False] * (len(parts) - 1) + [True]
     [button] = parts[-1]["attachment"]["payload"]["buttons"]
     assert parts[-1]["attachment"]["type"] == "template"
@@ -113,12 +124,11 @@ def test_a_photo_gets_a_text_only_notice(gateway, zalo_api, rasa):
     assert rasa.app.state.received == []
 
 
-def test_a_refused_access_token_is_refreshed_once_stored_atomically_and_the_reply_retried(
-        gateway, zalo_api, tmp_path):
+def test_a_refused_access_token_is_refreshed_once_stored_atomically_and_the_reply_retried(gateway, zalo_api, tmp_path):
     token_file = tmp_path / "zalo-tokens.json"
     first = json.loads(token_file.read_text())
     assert first["refresh_token"] == zalo_api.refresh_token == "refresh-2"
-    zalo_api.access_token = "revoked-by-zalo"   # e.g. the OA admin revoked it
+    zalo_api.access_token = "revoked-by-zalo"  # e.g. the OA admin revoked it
     raw = zalo_api.event(USER, "xin chào")
     post_event(gateway, raw, zalo_api.signature(raw))
     eventually(lambda: zalo_api.messages)

@@ -49,4 +49,3 @@ def gateway(console_env, fake_rasa_port):
     app = create_app(Settings(rasa_port=fake_rasa_port, actions_port=free_port()))
     with TestClient(app) as client:
         yield client
-

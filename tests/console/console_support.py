@@ -35,18 +35,34 @@ def fake_rasa_app() -> FastAPI:
     async def webhook(request: Request) -> list[dict]:
         body = await request.json()
         status, procedure, confidence, reason = SCRIPT.get(body["message"].rstrip("?!. "), NOT_FOUND)
-        buttons = [{"title": "👍", "payload": '/feedback{"value":"good"}'},
-                   {"title": "👎", "payload": '/feedback{"value":"bad"}'},
-                   {"title": "Nộp trực tuyến", "payload": "/start_guide"}]
+        buttons = [
+            {"title": "👍", "payload": '/feedback{"value":"good"}'},
+            {"title": "👎", "payload": '/feedback{"value":"bad"}'},
+            {"title": "Nộp trực tuyến", "payload": "/start_guide"},
+        ]
         reply = [{"recipient_id": body["sender"], "text": f"({status})", "buttons": buttons}]
         if confidence is not None and procedure:
             # What an action that searched reports for "why this answer" (actions/turns.py report_search).
-            reply.append({"recipient_id": body["sender"], "custom": {"why": {
-                "confident": confidence > 0.5, "words": WORDS.get(body["message"], []),
-                "candidates": [{"code": procedure, "name": "", "score": confidence, "in_scope": True}]}}})
-        return reply + [{"recipient_id": body["sender"],
-                         "custom": {"turn": {"status": status, "procedure": procedure, "confidence": confidence,
-                                             "reason": reason}}}]
+            reply.append(
+                {
+                    "recipient_id": body["sender"],
+                    "custom": {
+                        "why": {
+                            "confident": confidence > 0.5,
+                            "words": WORDS.get(body["message"], []),
+                            "candidates": [{"code": procedure, "name": "", "score": confidence, "in_scope": True}],
+                        }
+                    },
+                }
+            )
+        return reply + [
+            {
+                "recipient_id": body["sender"],
+                "custom": {
+                    "turn": {"status": status, "procedure": procedure, "confidence": confidence, "reason": reason}
+                },
+            }
+        ]
 
     return app
 
@@ -81,8 +97,9 @@ def chromium_page(viewport=(1400, 1000)):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="vi-VN",
-                                          timezone_id="Asia/Ho_Chi_Minh")
+            context = browser.new_context(
+                viewport={"width": viewport[0], "height": viewport[1]}, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh"
+            )
             page = context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -31,8 +31,10 @@ def _step(index: int) -> list[dict]:
     if index:
         buttons.insert(0, {"title": "◀ Quay lại", "payload": BACK})
     url = f" {PORTAL}" if KINDS[index] == "login" else f" {PAGE}." if KINDS[index] == "find" else ""
-    return [{"text": f"Bước {index + 1}/{len(KINDS)} – {KINDS[index]}{url}", "buttons": buttons},
-            _mark("step", detail=KINDS[index])]
+    return [
+        {"text": f"Bước {index + 1}/{len(KINDS)} – {KINDS[index]}{url}", "buttons": buttons},
+        _mark("step", detail=KINDS[index]),
+    ]
 
 
 def fake_rasa_app() -> FastAPI:
@@ -44,15 +46,24 @@ def fake_rasa_app() -> FastAPI:
         body = await request.json()
         sender, text = body["sender"], body["message"]
         if text.startswith("xin phép xây nhà"):
-            return [{"text": f"Giấy phép xây dựng nhà ở riêng lẻ ({PERMIT}): trang thủ tục {PAGE}",
-                     "buttons": [{"title": "Hướng dẫn từng bước", "payload": START}]},
-                    _mark("asked"), _turn("answered", PERMIT)]
+            return [
+                {
+                    "text": f"Giấy phép xây dựng nhà ở riêng lẻ ({PERMIT}): trang thủ tục {PAGE}",
+                    "buttons": [{"title": "Hướng dẫn từng bước", "payload": START}],
+                },
+                _mark("asked"),
+                _turn("answered", PERMIT),
+            ]
         if text == START:
             at[sender] = 0
-            return [{"text": f"Nộp trực tuyến – {PERMIT}"}, _mark("started"), _turn("answered", PERMIT,
-                                                                                    "online guide"), *_step(0)]
+            return [
+                {"text": f"Nộp trực tuyến – {PERMIT}"},
+                _mark("started"),
+                _turn("answered", PERMIT, "online guide"),
+                *_step(0),
+            ]
         if text.startswith("/guide_nav"):
-            nav = json.loads(text[len("/guide_nav"):])["nav"]
+            nav = json.loads(text[len("/guide_nav") :])["nav"]
             step = at.get(sender, 0)
             if nav == "done" or (nav == "next" and step + 1 >= len(KINDS)):
                 finished = [_mark("finished")] if step + 1 >= len(KINDS) else []
@@ -61,8 +72,11 @@ def fake_rasa_app() -> FastAPI:
             return _step(at[sender])
         if RECEIPT in text:
             # As action_status_lookup: the code read, no procedure in focus.
-            return [{"text": f"Mã hồ sơ {RECEIPT}: tra cứu tại {PORTAL}"}, _mark("receipt", procedure=None),
-                    _turn("answered", None, "status lookup")]
+            return [
+                {"text": f"Mã hồ sơ {RECEIPT}: tra cứu tại {PORTAL}"},
+                _mark("receipt", procedure=None),
+                _turn("answered", None, "status lookup"),
+            ]
         if text == "dài":
             return [{"text": "x" * (600 - len(PORTAL) - 3) + f" {PORTAL}"}, _turn("answered", PERMIT)]
         return [{"text": "Xin lỗi, tôi chưa hiểu."}, _turn("fallback")]

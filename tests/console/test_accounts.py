@@ -14,8 +14,11 @@ STAFF, STAFF_PASSWORD = "canbo1", "Mot-mat-khau-tot"
 
 
 def add_staff(admin, csrf):
-    created = admin.post("/staff/api/users", json={"username": STAFF, "password": STAFF_PASSWORD, "role": "staff"},
-                         headers={"X-CSRF-Token": csrf})
+    created = admin.post(
+        "/staff/api/users",
+        json={"username": STAFF, "password": STAFF_PASSWORD, "role": "staff"},
+        headers={"X-CSRF-Token": csrf},
+    )
     assert created.status_code == 201, created.text
 
 
@@ -32,20 +35,32 @@ def audit_actions(admin):
 def test_changing_ones_password_ends_the_other_sessions_and_keeps_this_one(gateway):
     csrf = login(gateway)
     elsewhere = other_browser(gateway, ADMIN, ADMIN_PASSWORD)
-    wrong = gateway.post("/staff/api/password", json={"current_password": "sai", "new_password": "Mat-khau-moi-2026"},
-                         headers={"X-CSRF-Token": csrf})
+    wrong = gateway.post(
+        "/staff/api/password",
+        json={"current_password": "sai", "new_password": "Mat-khau-moi-2026"},
+        headers={"X-CSRF-Token": csrf},
+    )
     assert wrong.status_code == 403 and wrong.json()["field"] == "current_password"
-    weak = gateway.post("/staff/api/password", json={"current_password": ADMIN_PASSWORD, "new_password": "123"},
-                        headers={"X-CSRF-Token": csrf})
+    weak = gateway.post(
+        "/staff/api/password",
+        json={"current_password": ADMIN_PASSWORD, "new_password": "123"},
+        headers={"X-CSRF-Token": csrf},
+    )
     assert weak.status_code == 422 and weak.json()["field"] == "new_password"
-    done = gateway.post("/staff/api/password",
-                        json={"current_password": ADMIN_PASSWORD, "new_password": "Mat-khau-moi-2026"},
-                        headers={"X-CSRF-Token": csrf})
+    done = gateway.post(
+        "/staff/api/password",
+        json={"current_password": ADMIN_PASSWORD, "new_password": "Mat-khau-moi-2026"},
+        headers={"X-CSRF-Token": csrf},
+    )
     assert done.status_code == 200, done.text
     assert elsewhere.get("/staff/api/queue").status_code == 401
-    assert gateway.get("/staff/api/queue").status_code == 200   # this browser got a fresh session
-    assert TestClient(gateway.app).post("/staff/api/login", json={"username": ADMIN, "password": ADMIN_PASSWORD}
-                                        ).status_code == 401
+    assert gateway.get("/staff/api/queue").status_code == 200  # this browser got a fresh session
+    assert (
+        TestClient(gateway.app)
+        .post("/staff/api/login", json={"username": ADMIN, "password": ADMIN_PASSWORD})
+        .status_code
+        == 401
+    )
     other_browser(gateway, ADMIN, "Mat-khau-moi-2026")
     assert (ADMIN, "change_password", ADMIN) in audit_actions(gateway)
 
@@ -54,25 +69,48 @@ def test_admin_resets_a_password_and_disables_an_account_and_their_sessions_end(
     csrf = login(gateway)
     add_staff(gateway, csrf)
     staff = other_browser(gateway, STAFF, STAFF_PASSWORD)
-    assert staff.post(f"/staff/api/users/{ADMIN}/active", json={"active": False},
-                      headers={"X-CSRF-Token": staff.get("/staff/api/me").json()["csrf_token"]}).status_code == 403
-    reset = gateway.post(f"/staff/api/users/{STAFF}/password", json={"password": "Mat-khau-cap-lai-1"},
-                         headers={"X-CSRF-Token": csrf})
+    assert (
+        staff.post(
+            f"/staff/api/users/{ADMIN}/active",
+            json={"active": False},
+            headers={"X-CSRF-Token": staff.get("/staff/api/me").json()["csrf_token"]},
+        ).status_code
+        == 403
+    )
+    reset = gateway.post(
+        f"/staff/api/users/{STAFF}/password", json={"password": "Mat-khau-cap-lai-1"}, headers={"X-CSRF-Token": csrf}
+    )
     assert reset.status_code == 200, reset.text
     assert staff.get("/staff/api/queue").status_code == 401
     staff = other_browser(gateway, STAFF, "Mat-khau-cap-lai-1")
     disabled = gateway.post(f"/staff/api/users/{STAFF}/active", json={"active": False}, headers={"X-CSRF-Token": csrf})
     assert disabled.status_code == 200 and disabled.json()["active"] is False
     assert staff.get("/staff/api/queue").status_code == 401
-    assert TestClient(gateway.app).post("/staff/api/login", json={"username": STAFF,
-                                                                  "password": "Mat-khau-cap-lai-1"}).status_code == 401
-    assert gateway.post(f"/staff/api/users/{STAFF}/active", json={"active": True},
-                        headers={"X-CSRF-Token": csrf}).status_code == 200
+    assert (
+        TestClient(gateway.app)
+        .post("/staff/api/login", json={"username": STAFF, "password": "Mat-khau-cap-lai-1"})
+        .status_code
+        == 401
+    )
+    assert (
+        gateway.post(
+            f"/staff/api/users/{STAFF}/active", json={"active": True}, headers={"X-CSRF-Token": csrf}
+        ).status_code
+        == 200
+    )
     other_browser(gateway, STAFF, "Mat-khau-cap-lai-1")
-    assert gateway.post(f"/staff/api/users/{ADMIN}/active", json={"active": False},
-                        headers={"X-CSRF-Token": csrf}).status_code == 409
-    assert gateway.post("/staff/api/users/nobody/active", json={"active": False},
-                        headers={"X-CSRF-Token": csrf}).status_code == 404
+    assert (
+        gateway.post(
+            f"/staff/api/users/{ADMIN}/active", json={"active": False}, headers={"X-CSRF-Token": csrf}
+        ).status_code
+        == 409
+    )
+    assert (
+        gateway.post(
+            "/staff/api/users/nobody/active", json={"active": False}, headers={"X-CSRF-Token": csrf}
+        ).status_code
+        == 404
+    )
     actions = audit_actions(gateway)
     for action in ("reset_password", "disable_user", "enable_user"):
         assert (ADMIN, action, STAFF) in actions

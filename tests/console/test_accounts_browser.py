@@ -8,8 +8,10 @@ from playwright.sync_api import expect
 from tests.console.console_support import ADMIN, ADMIN_PASSWORD, chromium_page, log_in, screenshot
 from tests.console.test_console_browser import served  # noqa: F401  (fixture)
 
-HOSTILE_QUESTION = ('<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
-                    '<svg onload="window.__pwned=3"></svg> xin phép')
+HOSTILE_QUESTION = (
+    '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+    '<svg onload="window.__pwned=3"></svg> xin phép'
+)
 
 
 def test_admin_locks_and_resets_an_account_and_changes_own_password(served):  # noqa: F811
@@ -32,8 +34,12 @@ def test_admin_locks_and_resets_an_account_and_changes_own_password(served):  # 
         page.fill("#reset-password", "Mat-khau-cap-lai-1")
         page.click("#reset-submit")
         expect(page.locator("#reset-result")).to_contain_text("Đã đặt lại mật khẩu cho canbo1")
-        assert httpx.post(f"{served}/staff/api/login", json={"username": "canbo1", "password": "Mat-khau-cap-lai-1"}
-                          ).status_code == 200
+        assert (
+            httpx.post(
+                f"{served}/staff/api/login", json={"username": "canbo1", "password": "Mat-khau-cap-lai-1"}
+            ).status_code
+            == 200
+        )
         screenshot(page, "console-accounts.png")
 
         page.click("#tab-account")
@@ -59,7 +65,7 @@ def test_a_hostile_question_shown_in_the_console_runs_no_script(served):  # noqa
     with chromium_page() as page:
         log_in(page, served, ADMIN, ADMIN_PASSWORD)
         row = page.locator("#queue-table tbody tr", has_text="xin phép")
-        expect(row).to_contain_text("<img src=x")   # shown as text
+        expect(row).to_contain_text("<img src=x")  # shown as text
         row.click()
         expect(page.locator("#detail-text")).to_contain_text("<script>")
         page.wait_for_timeout(300)

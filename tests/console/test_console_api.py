@@ -41,7 +41,8 @@ def test_unanswered_questions_appear_grouped_and_masked(gateway):
     assert all(set(item) >= {"id", "text", "reason", "count", "status", "channel", "last_seen"} for item in items)
     assert {(i["text"], i["reason"], i["count"], i["status"], i["channel"]) for i in items} == {
         (UNANSWERED, "unanswered", 2, "new", "api"),
-        ("làm sổ đỏ ở đâu", "out_of_scope", 1, "new", "api")}
+        ("làm sổ đỏ ở đâu", "out_of_scope", 1, "new", "api"),
+    }
 
 
 def test_personal_data_is_masked_in_the_queue(gateway):
@@ -58,8 +59,9 @@ def test_state_change_without_csrf_token_is_refused_and_nothing_changes(gateway)
     [item] = queue(gateway)
     refused = gateway.post(f"/staff/api/queue/{item['id']}/status", json={"status": "ignored"})
     assert refused.status_code == 403 and "CSRF" in refused.json()["error"]
-    wrong = gateway.post(f"/staff/api/queue/{item['id']}/status", json={"status": "ignored"},
-                         headers={"X-CSRF-Token": csrf + "x"})
+    wrong = gateway.post(
+        f"/staff/api/queue/{item['id']}/status", json={"status": "ignored"}, headers={"X-CSRF-Token": csrf + "x"}
+    )
     assert wrong.status_code == 403
     assert queue(gateway)[0]["status"] == "new"
 
@@ -68,8 +70,9 @@ def test_link_adds_an_alias_exports_an_nlu_example_and_resolves(gateway, kb_root
     chat(gateway, "a", UNANSWERED)
     csrf = login(gateway)
     [item] = queue(gateway)
-    linked = gateway.post(f"/staff/api/queue/{item['id']}/link", json={"procedure": BUILDING_PERMIT},
-                          headers={"X-CSRF-Token": csrf})
+    linked = gateway.post(
+        f"/staff/api/queue/{item['id']}/link", json={"procedure": BUILDING_PERMIT}, headers={"X-CSRF-Token": csrf}
+    )
     assert linked.status_code == 200, linked.text
     assert linked.json()["status"] == "resolved"
     assert UNANSWERED in store.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT].aliases
@@ -86,20 +89,27 @@ def test_link_to_an_unknown_procedure_is_refused_and_the_knowledge_base_is_untou
     csrf = login(gateway)
     [item] = queue(gateway)
     before = store.content_hash(kb_root)
-    refused = gateway.post(f"/staff/api/queue/{item['id']}/link", json={"procedure": "9.999999"},
-                           headers={"X-CSRF-Token": csrf})
+    refused = gateway.post(
+        f"/staff/api/queue/{item['id']}/link", json={"procedure": "9.999999"}, headers={"X-CSRF-Token": csrf}
+    )
     assert refused.status_code == 422 and refused.json()["field"] == "procedure"
-    empty = gateway.post(f"/staff/api/queue/{item['id']}/link", json={"procedure": BUILDING_PERMIT, "text": "  "},
-                         headers={"X-CSRF-Token": csrf})
+    empty = gateway.post(
+        f"/staff/api/queue/{item['id']}/link",
+        json={"procedure": BUILDING_PERMIT, "text": "  "},
+        headers={"X-CSRF-Token": csrf},
+    )
     assert empty.status_code == 200  # blank text means "the question as asked"
     assert store.content_hash(kb_root) != before
-    edited = gateway.post(f"/staff/api/queue/{item['id']}/link",
-                          json={"procedure": BUILDING_PERMIT, "text": "đất vườn xây nhà, gọi 0912345678"},
-                          headers={"X-CSRF-Token": csrf})
+    edited = gateway.post(
+        f"/staff/api/queue/{item['id']}/link",
+        json={"procedure": BUILDING_PERMIT, "text": "đất vườn xây nhà, gọi 0912345678"},
+        headers={"X-CSRF-Token": csrf},
+    )
     assert edited.status_code == 200
     assert "đất vườn xây nhà, gọi [SĐT]" in store.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT].aliases
-    missing = gateway.post("/staff/api/queue/999/link", json={"procedure": BUILDING_PERMIT},
-                           headers={"X-CSRF-Token": csrf})
+    missing = gateway.post(
+        "/staff/api/queue/999/link", json={"procedure": BUILDING_PERMIT}, headers={"X-CSRF-Token": csrf}
+    )
     assert missing.status_code == 404
 
 
@@ -108,13 +118,19 @@ def test_written_answer_becomes_a_faq_of_the_procedure(gateway, kb_root):
     csrf = login(gateway)
     [item] = queue(gateway)
     answer = "Đất vườn phải chuyển mục đích sang đất ở trước khi xin giấy phép xây dựng."
-    done = gateway.post(f"/staff/api/queue/{item['id']}/faq", json={"procedure": BUILDING_PERMIT, "answer": answer},
-                        headers={"X-CSRF-Token": csrf})
+    done = gateway.post(
+        f"/staff/api/queue/{item['id']}/faq",
+        json={"procedure": BUILDING_PERMIT, "answer": answer},
+        headers={"X-CSRF-Token": csrf},
+    )
     assert done.status_code == 200, done.text
     faqs = store.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT].faqs
     assert [(f.question, f.answer) for f in faqs][-1] == (UNANSWERED, answer)
-    no_answer = gateway.post(f"/staff/api/queue/{item['id']}/faq", json={"procedure": BUILDING_PERMIT, "answer": ""},
-                             headers={"X-CSRF-Token": csrf})
+    no_answer = gateway.post(
+        f"/staff/api/queue/{item['id']}/faq",
+        json={"procedure": BUILDING_PERMIT, "answer": ""},
+        headers={"X-CSRF-Token": csrf},
+    )
     assert no_answer.status_code == 422
     assert len(store.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT].faqs) == len(faqs)
 
@@ -140,8 +156,9 @@ def test_reply_to_a_channel_that_cannot_deliver_is_shown_and_the_item_stays_open
     chat(gateway, "a", UNANSWERED)  # the test "api" channel has no way to push messages
     csrf = login(gateway)
     [item] = queue(gateway)
-    failed = gateway.post(f"/staff/api/queue/{item['id']}/reply", json={"text": "Xin trả lời..."},
-                          headers={"X-CSRF-Token": csrf})
+    failed = gateway.post(
+        f"/staff/api/queue/{item['id']}/reply", json={"text": "Xin trả lời..."}, headers={"X-CSRF-Token": csrf}
+    )
     assert failed.status_code == 409 and "api" in failed.json()["error"]
     assert queue(gateway)[0]["status"] == "new"
     assert gateway.get("/staff/api/audit").json()[0]["action"] == "reply_failed"
@@ -151,14 +168,17 @@ def test_ignored_question_stays_ignored_when_asked_again(gateway):
     chat(gateway, "a", "làm sổ đỏ ở đâu")
     csrf = login(gateway)
     [item] = queue(gateway)
-    assert gateway.post(f"/staff/api/queue/{item['id']}/status", json={"status": "ignored"},
-                        headers={"X-CSRF-Token": csrf}).status_code == 200
+    assert (
+        gateway.post(
+            f"/staff/api/queue/{item['id']}/status", json={"status": "ignored"}, headers={"X-CSRF-Token": csrf}
+        ).status_code
+        == 200
+    )
     chat(gateway, "b", "làm sổ đỏ ở đâu")
     assert queue(gateway) == []
     [ignored] = queue(gateway, "ignored")
     assert ignored["count"] == 2
-    bad = gateway.post(f"/staff/api/queue/{item['id']}/status", json={"status": "done"},
-                       headers={"X-CSRF-Token": csrf})
+    bad = gateway.post(f"/staff/api/queue/{item['id']}/status", json={"status": "done"}, headers={"X-CSRF-Token": csrf})
     assert bad.status_code == 422 and queue(gateway, "ignored")[0]["status"] == "ignored"
 
 
@@ -172,11 +192,17 @@ def test_thumbs_down_puts_the_answered_question_in_the_queue(gateway):
 
 def test_staff_role_can_review_but_not_administer(gateway):
     csrf = login(gateway)
-    created = gateway.post("/staff/api/users", json={"username": "canbo1", "password": "Mot-mat-khau-tot",
-                                                     "role": "staff"}, headers={"X-CSRF-Token": csrf})
+    created = gateway.post(
+        "/staff/api/users",
+        json={"username": "canbo1", "password": "Mot-mat-khau-tot", "role": "staff"},
+        headers={"X-CSRF-Token": csrf},
+    )
     assert created.status_code == 201, created.text
-    weak = gateway.post("/staff/api/users", json={"username": "canbo2", "password": "123", "role": "staff"},
-                        headers={"X-CSRF-Token": csrf})
+    weak = gateway.post(
+        "/staff/api/users",
+        json={"username": "canbo2", "password": "123", "role": "staff"},
+        headers={"X-CSRF-Token": csrf},
+    )
     assert weak.status_code == 422 and weak.json()["field"] == "password"
     staff = TestClient(gateway.app)
     login(staff, "canbo1", "Mot-mat-khau-tot")
@@ -202,8 +228,10 @@ def test_first_admin_is_created_once(console_env, fake_rasa_port, monkeypatch):
     monkeypatch.setenv("BOT_ADMIN_PASSWORD", "Mat-khau-moi-khac-2027")
     with TestClient(create_app(Settings(rasa_port=fake_rasa_port))) as again:
         login(again)  # the variables never reset an existing account
-        assert again.post("/staff/api/login", json={"username": ADMIN, "password": "Mat-khau-moi-khac-2027"}
-                          ).status_code == 401
+        assert (
+            again.post("/staff/api/login", json={"username": ADMIN, "password": "Mat-khau-moi-khac-2027"}).status_code
+            == 401
+        )
 
 
 def test_placeholder_admin_password_creates_no_account(console_env, fake_rasa_port, monkeypatch):
@@ -223,8 +251,14 @@ def test_dashboard_counts_and_csv_export(gateway):
     chat(gateway, "c", "chào bạn")
     login(gateway)
     board = gateway.get("/staff/api/dashboard", params={"days": 7}).json()
-    assert board["totals"] == {"questions": 2, "answered": 1, "answer_rate": 0.5, "online_guide": 1,
-                               "feedback_good": 1, "feedback_bad": 0}
+    assert board["totals"] == {
+        "questions": 2,
+        "answered": 1,
+        "answer_rate": 0.5,
+        "online_guide": 1,
+        "feedback_good": 1,
+        "feedback_bad": 0,
+    }
     assert board["procedures"][0]["code"] == BUILDING_PERMIT and board["procedures"][0]["name"]
     assert board["channels"] == [{"channel": "api", "count": 2}]
     assert len(board["days"]) == 7
@@ -243,8 +277,9 @@ def test_link_while_the_knowledge_base_is_broken_is_refused_and_the_item_stays_o
     csrf = login(gateway)
     [item] = queue(gateway)
     (kb_root / "procedures" / "1.013229.yml").write_text("code: 1.013229\nname: [unclosed\n", encoding="utf-8")
-    refused = gateway.post(f"/staff/api/queue/{item['id']}/link", json={"procedure": BUILDING_PERMIT},
-                           headers={"X-CSRF-Token": csrf})
+    refused = gateway.post(
+        f"/staff/api/queue/{item['id']}/link", json={"procedure": BUILDING_PERMIT}, headers={"X-CSRF-Token": csrf}
+    )
     assert refused.status_code == 503 and "1.013229.yml" in refused.json()["error"]
     assert queue(gateway)[0]["status"] == "new"
     assert gateway.get(f"/staff/api/queue/{item['id']}").status_code == 200

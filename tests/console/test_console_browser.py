@@ -18,7 +18,12 @@ from bot.gateway.db.engine import create_db_engine, migrate, session_factory
 from bot.gateway.db.models import BUTTON, QUESTION
 from bot.settings import Settings
 from tests.console.console_support import (
-    ADMIN, ADMIN_PASSWORD, BUILDING_PERMIT, chromium_page, log_in, screenshot,
+    ADMIN,
+    ADMIN_PASSWORD,
+    BUILDING_PERMIT,
+    chromium_page,
+    log_in,
+    screenshot,
 )
 from tests.fakes.servers import free_port
 
@@ -57,15 +62,34 @@ def seed_month_of_turns() -> None:
                 sender, channel = f"s{back}-{n}", rng.choice(["telegram", "telegram", "zalo", "widget", "widget"])
                 status = rng.choices(["answered", "clarified", "fallback", "out_of_scope"], [70, 10, 15, 5])[0]
                 code = rng.choice(codes) if status != "fallback" else None
-                repo.add_turn(db, channel=channel, sender_id=sender, text=f"câu hỏi mẫu số {back}-{n}",
-                              kind=QUESTION, status=status, procedure=code, confidence=0.8, at=at)
+                repo.add_turn(
+                    db,
+                    channel=channel,
+                    sender_id=sender,
+                    text=f"câu hỏi mẫu số {back}-{n}",
+                    kind=QUESTION,
+                    status=status,
+                    procedure=code,
+                    confidence=0.8,
+                    at=at,
+                )
                 if status == "answered" and rng.random() < 0.3:
-                    repo.add_turn(db, channel=channel, sender_id=sender, text="/start_guide", kind=BUTTON,
-                                  status="answered", procedure=code, reason="online guide", online_guide=True,
-                                  at=at + timedelta(seconds=30))
+                    repo.add_turn(
+                        db,
+                        channel=channel,
+                        sender_id=sender,
+                        text="/start_guide",
+                        kind=BUTTON,
+                        status="answered",
+                        procedure=code,
+                        reason="online guide",
+                        online_guide=True,
+                        at=at + timedelta(seconds=30),
+                    )
                 if status == "answered" and rng.random() < 0.4:
-                    repo.record_feedback(db, channel=channel, sender_id=sender,
-                                         value=rng.choice(["good", "good", "good", "bad"]))
+                    repo.record_feedback(
+                        db, channel=channel, sender_id=sender, value=rng.choice(["good", "good", "good", "bad"])
+                    )
         db.commit()
     engine.dispose()
 
@@ -79,7 +103,9 @@ def test_wrong_password_is_shown_and_calls_without_csrf_token_are_refused(served
         page.click("#login-submit")
         page.wait_for_selector("#app-view:not([hidden])")
         # The browser holds a valid session cookie; without the CSRF header a state change is still refused.
-        refused = page.request.post(f"{served}/staff/api/users", data={"username": "x1", "password": "Mot-mat-khau-tot"})
+        refused = page.request.post(
+            f"{served}/staff/api/users", data={"username": "x1", "password": "Mot-mat-khau-tot"}
+        )
         assert refused.status == 403
         listed = page.request.get(f"{served}/staff/api/users")
         assert [u["username"] for u in listed.json()] == [ADMIN]
@@ -89,8 +115,12 @@ def test_wrong_password_is_shown_and_calls_without_csrf_token_are_refused(served
 def test_queue_link_and_reply_from_the_page(served, kb_root):
     from knowledge_base.store import store
 
-    for sender, text in (("dan1", UNANSWERED), ("dan2", UNANSWERED + "?"), ("dan3", "làm sổ đỏ ở đâu"),
-                         ("dan4", "CCCD 001090012345 nộp hồ sơ cấp phép ở xã nào")):
+    for sender, text in (
+        ("dan1", UNANSWERED),
+        ("dan2", UNANSWERED + "?"),
+        ("dan3", "làm sổ đỏ ở đâu"),
+        ("dan4", "CCCD 001090012345 nộp hồ sơ cấp phép ở xã nào"),
+    ):
         httpx.post(f"{served}/api/chat", json={"sender_id": sender, "text": text}, timeout=10).raise_for_status()
     with chromium_page() as page:
         log_in(page, served, ADMIN, ADMIN_PASSWORD)
@@ -122,12 +152,15 @@ def test_dashboard_charts_render(served):
         expect(page.locator("#kpi-questions")).not_to_have_text("–")
         for canvas in ("chart-daily", "chart-procedures", "chart-channels", "chart-online", "chart-feedback"):
             # A chart drew something: the canvas has non-transparent pixels and Chart.js knows it.
-            painted = page.evaluate("""(id) => {
+            painted = page.evaluate(
+                """(id) => {
                 const c = document.getElementById(id);
                 const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
                 let n = 0; for (let i = 3; i < px.length; i += 4) if (px[i] > 0) n++;
                 return {pixels: n, chart: !!window.Chart.getChart(c)};
-            }""", canvas)
+            }""",
+                canvas,
+            )
             assert painted["chart"] and painted["pixels"] > 500, (canvas, painted)
         assert int(page.inner_text("#kpi-questions")) > 100
         assert page.inner_text("#kpi-rate").endswith("%")

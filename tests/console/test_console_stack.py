@@ -76,11 +76,16 @@ def test_staff_reply_reaches_the_telegram_citizen(stack, stack_telegram):
     eventually(lambda: stack_telegram.sent(chat), timeout=60)  # the assistant answered the turn itself first
     with httpx.Client(base_url=stack.url, timeout=30) as client:
         csrf = client.post("/staff/api/login", json={"username": ADMIN, "password": PASSWORD}).json()["csrf_token"]
-        item = eventually(lambda: [i for i in client.get("/staff/api/queue", params={"status": "all"}).json()
-                                   if i["channel"] == "telegram" and i["text"] == question], timeout=30)[0]
+        item = eventually(
+            lambda: [
+                i
+                for i in client.get("/staff/api/queue", params={"status": "all"}).json()
+                if i["channel"] == "telegram" and i["text"] == question
+            ],
+            timeout=30,
+        )[0]
         text = "Cán bộ Sở Xây dựng trả lời: công trình chăn nuôi trong khuôn viên nhà ở cần hỏi UBND xã."
-        sent = client.post(f"/staff/api/queue/{item['id']}/reply", json={"text": text},
-                           headers={"X-CSRF-Token": csrf})
+        sent = client.post(f"/staff/api/queue/{item['id']}/reply", json={"text": text}, headers={"X-CSRF-Token": csrf})
         assert sent.status_code == 200, sent.text
         assert sent.json()["status"] == "resolved"
     eventually(lambda: [m for m in stack_telegram.sent(chat) if m["text"] == text], timeout=30)
@@ -95,13 +100,18 @@ def test_an_alias_that_breaks_a_confirmed_question_needs_its_count_confirmed_on_
     for text in vague:
         stack.chat(f"e2e-{uuid.uuid4().hex[:8]}", text)
     with httpx.Client(base_url=stack.url, timeout=60) as client:
-        csrf = {"X-CSRF-Token": client.post("/staff/api/login", json={"username": ADMIN, "password": PASSWORD}
-                                            ).json()["csrf_token"]}
+        csrf = {
+            "X-CSRF-Token": client.post("/staff/api/login", json={"username": ADMIN, "password": PASSWORD}).json()[
+                "csrf_token"
+            ]
+        }
         # The question linked in the test above is confirmed; staff confirm one more of their own.
-        assert (QUESTION, PROCEDURE, "link") in {(c["text"], c["expected"], c["source"])
-                                                 for c in client.get("/staff/api/confirmed").json()}
-        added = client.post("/staff/api/confirmed", headers=csrf, json={"text": FIRST_TIME_HOUSE,
-                                                                         "expected": BUILDING_PERMIT})
+        assert (QUESTION, PROCEDURE, "link") in {
+            (c["text"], c["expected"], c["source"]) for c in client.get("/staff/api/confirmed").json()
+        }
+        added = client.post(
+            "/staff/api/confirmed", headers=csrf, json={"text": FIRST_TIME_HOUSE, "expected": BUILDING_PERMIT}
+        )
         assert added.status_code == 201, added.text
 
         change = {"kind": "alias", "procedure": CAPTURING, "text": "lần đầu"}
@@ -109,19 +119,25 @@ def test_an_alias_that_breaks_a_confirmed_question_needs_its_count_confirmed_on_
         assert impact.status_code == 200, impact.text
         assert [r["text"] for r in impact.json()["regressions"]] == [FIRST_TIME_HOUSE], impact.json()
 
-        item = eventually(lambda: [i for i in client.get("/staff/api/queue", params={"status": "all"}).json()
-                                   if i["text"] in vague], timeout=30)[0]
+        item = eventually(
+            lambda: [i for i in client.get("/staff/api/queue", params={"status": "all"}).json() if i["text"] in vague],
+            timeout=30,
+        )[0]
         link = {"procedure": CAPTURING, "text": "lần đầu"}
         refused = client.post(f"/staff/api/queue/{item['id']}/link", headers=csrf, json=link)
         assert refused.status_code == 409, refused.text
         assert "lần đầu" not in store.load_knowledge_base(folder / "kb").procedures[CAPTURING].aliases
 
-        published = client.post(f"/staff/api/queue/{item['id']}/link", headers=csrf,
-                                json={**link, "confirm_regressions": 1})
+        published = client.post(
+            f"/staff/api/queue/{item['id']}/link", headers=csrf, json={**link, "confirm_regressions": 1}
+        )
         assert published.status_code == 200, published.text
         assert "lần đầu" in store.load_knowledge_base(folder / "kb").procedures[CAPTURING].aliases
-        entry = next(e for e in client.get("/staff/api/audit").json()
-                     if e["action"] == "link" and e["target"] == f"review:{item['id']}")
+        entry = next(
+            e
+            for e in client.get("/staff/api/audit").json()
+            if e["action"] == "link" and e["target"] == f"review:{item['id']}"
+        )
         seen = json.loads(entry["detail"])["impact"]
         assert seen["regressions"] == 1 and seen["confirmed_regressions"] == 1
         assert seen["regression_texts"] == [FIRST_TIME_HOUSE]

@@ -66,8 +66,20 @@ def walk(client, sender: str, typed: bool) -> str:
     return path
 
 
-EXPECTED_ONE = {"asked": 1, "offered": 1, "started": 1, "step_login": 1, "step_find": 1, "step_fill": 1,
-                "payment": 1, "step_submit": 1, "step_track": 1, "finished": 1, "link_opened": 1, "receipt": 1}
+EXPECTED_ONE = {
+    "asked": 1,
+    "offered": 1,
+    "started": 1,
+    "step_login": 1,
+    "step_find": 1,
+    "step_fill": 1,
+    "payment": 1,
+    "step_submit": 1,
+    "step_track": 1,
+    "finished": 1,
+    "link_opened": 1,
+    "receipt": 1,
+}
 
 
 def test_two_citizens_walk_the_funnel_and_the_dashboard_counts_each_once(gateway):
@@ -76,7 +88,7 @@ def test_two_citizens_walk_the_funnel_and_the_dashboard_counts_each_once(gateway
     walk(gateway, "citizen-taps", typed=False)
     say(gateway, "citizen-typed", f"mã hồ sơ của tôi là {RECEIPT}")
     say(gateway, "citizen-typed", f"{RECEIPT} sao rồi")  # again the same day: still one
-    walk(gateway, "staff-anh", typed=False)              # excluded by FUNNEL_EXCLUDED_SENDERS
+    walk(gateway, "staff-anh", typed=False)  # excluded by FUNNEL_EXCLUDED_SENDERS
     expected = {**{k: 2 * v for k, v in EXPECTED_ONE.items()}, "receipt": 1}
     eventually(lambda: counts(gateway) == expected)
     data = funnel(gateway, procedure=PERMIT, channel="api")
@@ -116,8 +128,14 @@ def test_a_receipt_code_without_a_walkthrough_counts_without_a_procedure(gateway
 
 
 def test_unknown_or_foreign_redirects_are_404_and_never_leave_for_an_address_given(gateway):
-    for path in ("/r/AAAAAAAA", "/r/" + "a" * 40, "/r/..%2F..%2Fetc", "/r/https:%2F%2Fevil.example",
-                 "/r/https://evil.example", "/r/%20"):
+    for path in (
+        "/r/AAAAAAAA",
+        "/r/" + "a" * 40,
+        "/r/..%2F..%2Fetc",
+        "/r/https:%2F%2Fevil.example",
+        "/r/https://evil.example",
+        "/r/%20",
+    ):
         reply = gateway.get(path, follow_redirects=False)
         assert reply.status_code == 404, path
         assert "location" not in reply.headers
@@ -126,8 +144,7 @@ def test_unknown_or_foreign_redirects_are_404_and_never_leave_for_an_address_giv
 def test_link_previews_are_redirected_but_not_counted(gateway):
     login(gateway)
     path = link_path(say(gateway, "previewed", "xin phép xây nhà")[0]["text"], BASE)
-    preview = gateway.get(path, follow_redirects=False,
-                          headers={"User-Agent": "TelegramBot (like TwitterBot)"})
+    preview = gateway.get(path, follow_redirects=False, headers={"User-Agent": "TelegramBot (like TwitterBot)"})
     assert preview.status_code == 302 and preview.headers["location"] == PAGE
     assert preview.headers["cache-control"] == "no-store"
     eventually(lambda: counts(gateway)["asked"] == 1)

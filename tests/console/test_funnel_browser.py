@@ -19,8 +19,19 @@ from tests.console.test_console_browser import served  # noqa: F401 - fixture
 from tests.stack_helpers import ROOT
 
 # How many of those who reached a step go on to the next, roughly (payment: procedures with a fee only).
-GOES_ON = {"offered": .8, "started": .45, "step_login": 1.0, "step_find": .85, "step_fill": .8, "payment": .6,
-           "step_submit": .9, "step_track": .85, "finished": .9, "link_opened": .7, "receipt": .35}
+GOES_ON = {
+    "offered": 0.8,
+    "started": 0.45,
+    "step_login": 1.0,
+    "step_find": 0.85,
+    "step_fill": 0.8,
+    "payment": 0.6,
+    "step_submit": 0.9,
+    "step_track": 0.85,
+    "finished": 0.9,
+    "link_opened": 0.7,
+    "receipt": 0.35,
+}
 CODES = ["1.013225", "1.013227", "1.009794", "1.012867"]
 FEE_DUE = {"1.013227", "1.009794"}
 
@@ -65,8 +76,9 @@ def test_the_funnel_tab_shows_counts_rates_meanings_and_filters(served):  # noqa
         start = (datetime.now(LOCAL_TZ) - timedelta(days=55)).date().isoformat()
         page.fill("#funnel-start", start)
         page.dispatch_event("#funnel-start", "change")
-        expect(page.locator("#funnel-csv")).to_have_attribute("href", f"/staff/api/funnel.csv?start={start}"
-                                                                      f"&end={page.input_value('#funnel-end')}")
+        expect(page.locator("#funnel-csv")).to_have_attribute(
+            "href", f"/staff/api/funnel.csv?start={start}&end={page.input_value('#funnel-end')}"
+        )
         expect(asked).not_to_have_text(str(seeded["asked"]))
         page.wait_for_timeout(300)  # charts drawn without animation; let the canvas settle
         path = screenshot(page, "funnel.png")
@@ -75,7 +87,10 @@ def test_the_funnel_tab_shows_counts_rates_meanings_and_filters(served):  # noqa
         page.select_option("#funnel-procedure", "1.013225")
         expect(page.locator('#funnel-table tr[data-step="payment"] td').nth(1)).to_have_text("0")  # no fee due
         page.select_option("#funnel-channel", "zalo")
-        expect(page.locator("#funnel-csv")).to_have_attribute("href", f"/staff/api/funnel.csv?start={start}"
-                                                                      f"&end={page.input_value('#funnel-end')}"
-                                                                      "&procedure=1.013225&channel=zalo")
+        expect(page.locator("#funnel-csv")).to_have_attribute(
+            "href",
+            f"/staff/api/funnel.csv?start={start}"
+            f"&end={page.input_value('#funnel-end')}"
+            "&procedure=1.013225&channel=zalo",
+        )
         assert page.errors == []

@@ -37,8 +37,11 @@ def test_a_linked_question_is_confirmed_and_an_alias_that_captures_it_needs_a_co
     chat(gateway, "api:dan-1", FIRST_TIME_HOUSE)
     chat(gateway, "api:dan-2", GENERIC)
 
-    linked = gateway.post(f"/staff/api/queue/{queue_id(gateway, FIRST_TIME_HOUSE)}/link", headers=csrf,
-                          json={"procedure": BUILDING_PERMIT, "text": EDITED_ALIAS})
+    linked = gateway.post(
+        f"/staff/api/queue/{queue_id(gateway, FIRST_TIME_HOUSE)}/link",
+        headers=csrf,
+        json={"procedure": BUILDING_PERMIT, "text": EDITED_ALIAS},
+    )
     assert linked.status_code == 200, linked.text
     confirmed = gateway.get("/staff/api/confirmed").json()
     assert [(c["text"], c["expected"], c["source"]) for c in confirmed] == [(FIRST_TIME_HOUSE, BUILDING_PERMIT, "link")]
@@ -67,12 +70,16 @@ def test_a_linked_question_is_confirmed_and_an_alias_that_captures_it_needs_a_co
     assert "lần đầu" not in aliases(kb_root, CAPTURING)
     assert gateway.get(f"/staff/api/queue/{other}").json()["status"] == "new"
 
-    published = gateway.post(f"/staff/api/queue/{other}/link", headers=csrf,
-                             json={"procedure": CAPTURING, "text": "lần đầu", "confirm_regressions": 1})
+    published = gateway.post(
+        f"/staff/api/queue/{other}/link",
+        headers=csrf,
+        json={"procedure": CAPTURING, "text": "lần đầu", "confirm_regressions": 1},
+    )
     assert published.status_code == 200, published.text
     assert "lần đầu" in aliases(kb_root, CAPTURING)
-    entry = next(e for e in gateway.get("/staff/api/audit").json()
-                 if e["action"] == "link" and e["target"] == f"review:{other}")
+    entry = next(
+        e for e in gateway.get("/staff/api/audit").json() if e["action"] == "link" and e["target"] == f"review:{other}"
+    )
     seen = json.loads(entry["detail"])["impact"]
     assert seen["regressions"] == 1 and seen["confirmed_regressions"] == 1
     assert seen["regression_texts"] == [FIRST_TIME_HOUSE]
@@ -97,16 +104,21 @@ def test_bad_changes_are_refused_with_the_field_and_nothing_changes(gateway, kb_
     assert aliases(kb_root, BUILDING_PERMIT) == before
     # A short title another procedure already has is refused as publishing would refuse it.
     taken = gateway.get("/staff/api/procedures").json()[1]["short_title"]
-    answer = gateway.post("/staff/api/impact", headers=csrf,
-                          json={"change": {"kind": "short_title", "procedure": BUILDING_PERMIT, "short_title": taken}})
+    answer = gateway.post(
+        "/staff/api/impact",
+        headers=csrf,
+        json={"change": {"kind": "short_title", "procedure": BUILDING_PERMIT, "short_title": taken}},
+    )
     assert answer.status_code == 422 and answer.json()["field"] == "short_title"
 
 
 def test_confirmed_questions_are_added_edited_exported_and_removed(gateway):
     csrf = {"X-CSRF-Token": login(gateway)}
-    added = gateway.post("/staff/api/confirmed", headers=csrf,
-                         json={"text": "làm sổ đỏ cho mảnh đất mới mua, số điện thoại 0912345678",
-                               "expected": "other_agency"})
+    added = gateway.post(
+        "/staff/api/confirmed",
+        headers=csrf,
+        json={"text": "làm sổ đỏ cho mảnh đất mới mua, số điện thoại 0912345678", "expected": "other_agency"},
+    )
     assert added.status_code == 201, added.text
     row = added.json()
     assert "0912345678" not in row["text"] and row["source"] == "staff"
@@ -129,7 +141,8 @@ def test_not_ours_confirms_the_question_as_another_agencys(gateway):
     assert answer.status_code == 200, answer.text
     assert answer.json()["status"] == "resolved"
     assert [(c["text"], c["expected"], c["source"]) for c in gateway.get("/staff/api/confirmed").json()] == [
-        ("làm sổ đỏ ở đâu", "other_agency", "not_ours")]
+        ("làm sổ đỏ ở đâu", "other_agency", "not_ours")
+    ]
 
 
 def test_a_turn_in_the_queue_shows_why_it_was_answered(gateway):
@@ -153,8 +166,11 @@ def test_a_spreadsheet_is_checked_and_imported_like_any_other_change(gateway, kb
 
     csrf = {"X-CSRF-Token": login(gateway)}
     chat(gateway, "api:dan-6", FIRST_TIME_HOUSE)
-    linked = gateway.post(f"/staff/api/queue/{queue_id(gateway, FIRST_TIME_HOUSE)}/link", headers=csrf,
-                          json={"procedure": BUILDING_PERMIT, "text": EDITED_ALIAS})
+    linked = gateway.post(
+        f"/staff/api/queue/{queue_id(gateway, FIRST_TIME_HOUSE)}/link",
+        headers=csrf,
+        json={"procedure": BUILDING_PERMIT, "text": EDITED_ALIAS},
+    )
     assert linked.status_code == 200, linked.text
     sheet = tmp_path / "tro-ly.xlsx"
     export_xlsx(sheet, kb_root)
@@ -184,7 +200,8 @@ def test_an_answer_rated_helpful_is_confirmed_once_staff_approve_it(gateway):
     approved = gateway.post(f"/staff/api/turns/{waiting[0]['turn_id']}/approve", headers=csrf)
     assert approved.status_code == 200, approved.text
     assert [(c["text"], c["expected"], c["source"]) for c in gateway.get("/staff/api/confirmed").json()] == [
-        ("xin phép xây nhà", BUILDING_PERMIT, "helpful")]
+        ("xin phép xây nhà", BUILDING_PERMIT, "helpful")
+    ]
     assert gateway.get("/staff/api/helpful").json() == []
     chat(gateway, "api:dan-8", "chuyện gì đó không ai hiểu")
     unrated = gateway.get(f"/staff/api/queue/{queue_id(gateway, 'chuyện gì đó không ai hiểu')}").json()["turns"][0]
@@ -196,7 +213,9 @@ def test_an_answer_rated_helpful_is_confirmed_once_staff_approve_it(gateway):
 
 def test_the_check_runs_in_its_own_process_and_survives_that_process_dying(gateway):
     csrf = {"X-CSRF-Token": login(gateway)}
-    added = gateway.post("/staff/api/confirmed", headers=csrf, json={"text": FIRST_TIME_HOUSE, "expected": BUILDING_PERMIT})
+    added = gateway.post(
+        "/staff/api/confirmed", headers=csrf, json={"text": FIRST_TIME_HOUSE, "expected": BUILDING_PERMIT}
+    )
     assert added.status_code == 201, added.text
     change = {"change": {"kind": "alias", "procedure": CAPTURING, "text": "lần đầu"}}
     first = gateway.post("/staff/api/impact", headers=csrf, json=change)
@@ -219,8 +238,11 @@ def test_with_no_question_yet_a_change_is_still_validated_but_needs_no_model(gat
     assert answer.status_code == 200, answer.text
     assert answer.json()["checked"] == 0 and answer.json()["regressions"] == []
     taken = gateway.get("/staff/api/procedures").json()[1]["short_title"]
-    refused = gateway.post("/staff/api/impact", headers=csrf,
-                           json={"change": {"kind": "short_title", "procedure": BUILDING_PERMIT, "short_title": taken}})
+    refused = gateway.post(
+        "/staff/api/impact",
+        headers=csrf,
+        json={"change": {"kind": "short_title", "procedure": BUILDING_PERMIT, "short_title": taken}},
+    )
     assert refused.status_code == 422 and refused.json()["field"] == "short_title"
     assert gateway.app.state.impact.runner.pid() is None
     assert "môi giới nhà đất" not in aliases(kb_root, CAPTURING)  # checked on a copy, not published

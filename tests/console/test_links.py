@@ -50,8 +50,7 @@ def test_the_same_link_to_the_same_citizen_keeps_its_token(sessions):
 
 
 def test_the_procedure_of_a_walkthrough_step_comes_from_its_funnel_mark(sessions):
-    reply = Reply([OutgoingMessage(f"Bước 2/6 – {PAGE}.")],
-                  TurnInfo(funnel=(FunnelMark("step", "1.008891", "find"),)))
+    reply = Reply([OutgoingMessage(f"Bước 2/6 – {PAGE}.")], TurnInfo(funnel=(FunnelMark("step", "1.008891", "find"),)))
     text = LinkRewriter(sessions, BASE, ("dichvucong.gov.vn",)).rewrite(WHO, reply).messages[0].text
     with sessions() as db:
         assert funnel.link(db, text.split("/r/")[1].split()[0]).procedure == "1.008891"
@@ -79,11 +78,14 @@ async def test_the_client_reads_funnel_marks_and_never_shows_them(unused_tcp_por
     async def webhook(request: web.Request) -> web.Response:
         body = await request.json()
         assert body == {"sender": "api:1", "message": "/start_guide"}
-        return web.json_response([
-            {"text": "Bước 1/6"},
-            {"custom": {"funnel": {"event": "started", "procedure": "1.008891"}}},
-            {"custom": {"turn": {"status": "answered", "procedure": "1.008891"}}},
-            {"custom": {"funnel": {"event": "step", "procedure": "1.008891", "detail": "login"}}}])
+        return web.json_response(
+            [
+                {"text": "Bước 1/6"},
+                {"custom": {"funnel": {"event": "started", "procedure": "1.008891"}}},
+                {"custom": {"turn": {"status": "answered", "procedure": "1.008891"}}},
+                {"custom": {"funnel": {"event": "step", "procedure": "1.008891", "detail": "login"}}},
+            ]
+        )
 
     app = web.Application()
     app.router.add_post("/webhooks/rest/webhook", webhook)
@@ -98,4 +100,6 @@ async def test_the_client_reads_funnel_marks_and_never_shows_them(unused_tcp_por
         await runner.cleanup()
     assert [m.text for m in reply.messages] == ["Bước 1/6"]
     assert reply.turn.status == "answered" and reply.turn.funnel == (
-        FunnelMark("started", "1.008891"), FunnelMark("step", "1.008891", "login"))
+        FunnelMark("started", "1.008891"),
+        FunnelMark("step", "1.008891", "login"),
+    )

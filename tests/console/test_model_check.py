@@ -23,8 +23,11 @@ from tests.stack_helpers import ROOT
 PROCEDURES = ROOT / "knowledge_base" / "data" / "procedures"
 KEPT = [p.stem for p in sorted(PROCEDURES.glob("*.yml"))[:20]] + [BUILDING_PERMIT, CAPTURING]
 # Written for this test, with what the current model answers; the English test model answers some otherwise.
-CONFIRMED = {"xin giấy phép xây dựng nhà ở riêng lẻ": BUILDING_PERMIT, "mở bến xe khách mới": "1.000660",
-             "làm giấy phép vận tải sang Lào": "1.000302"}
+CONFIRMED = {
+    "xin giấy phép xây dựng nhà ở riêng lẻ": BUILDING_PERMIT,
+    "mở bến xe khách mới": "1.000660",
+    "làm giấy phép vận tải sang Lào": "1.000302",
+}
 
 
 @pytest.fixture
@@ -42,15 +45,27 @@ def deployment(tmp_path):
         for text, expected in CONFIRMED.items():
             cq.confirm(db, text=text, expected=expected, source="staff", by="canbo")
         db.commit()
-    env = {**os.environ, "DATABASE_URL": url, "KB_DATA_DIR": str(kb), "KB_INDEX_DIR": str(tmp_path / "index"),
-           "IMPACT_DIR": str(tmp_path / "impact"), "HF_HUB_OFFLINE": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "KB_DATA_DIR": str(kb),
+        "KB_INDEX_DIR": str(tmp_path / "index"),
+        "IMPACT_DIR": str(tmp_path / "impact"),
+        "HF_HUB_OFFLINE": "1",
+    }
     yield env, engine, gt.get_model_path()
     engine.dispose()
 
 
 def impact_model(env, *args):
-    return subprocess.run([sys.executable, "-m", "bot", "impact-model", "--by", "kysu", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "impact-model", "--by", "kysu", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_a_new_search_model_is_checked_and_its_regressions_must_be_confirmed(deployment):
@@ -67,11 +82,21 @@ def test_a_new_search_model_is_checked_and_its_regressions_must_be_confirmed(dep
     assert other.returncode == 1
     assert f"--confirm-regressions {len(regressions)}" in other.stderr
 
-    accepted = impact_model(env, "--embedder", "sentence-transformers", "--model", str(minilm),
-                            "--confirm-regressions", str(len(regressions)))
+    accepted = impact_model(
+        env,
+        "--embedder",
+        "sentence-transformers",
+        "--model",
+        str(minilm),
+        "--confirm-regressions",
+        str(len(regressions)),
+    )
     assert accepted.returncode == 0, accepted.stderr
     with session_factory(engine)() as db:
         entries = [json.loads(e.detail) for e in db.query(AuditEntry).filter_by(action="model_check", username="kysu")]
     assert [(e["regressions"], e["confirmed_regressions"]) for e in entries] == [
-        (0, 0), (len(regressions), 0), (len(regressions), len(regressions))]
+        (0, 0),
+        (len(regressions), 0),
+        (len(regressions), len(regressions)),
+    ]
     assert entries[-1]["model"].startswith("sentence-transformers:")

@@ -26,16 +26,18 @@ def turn(status="chat", procedure=None, confidence=None, reason=None) -> Reply:
 
 async def test_each_turn_is_stored_with_what_the_actions_reported(sessions):
     record = TurnRecorder(sessions)
-    await record(IncomingMessage("zalo", "z1", "xin phép xây nhà, sđt 0912345678"),
-                 turn("answered", "1.013225", 0.87))
-    await record(IncomingMessage("zalo", "z1", '/ask_procedure{"procedure_code": "1.013229"}'),
-                 turn("answered", "1.013229", 1.0))
+    await record(IncomingMessage("zalo", "z1", "xin phép xây nhà, sđt 0912345678"), turn("answered", "1.013225", 0.87))
+    await record(
+        IncomingMessage("zalo", "z1", '/ask_procedure{"procedure_code": "1.013229"}'), turn("answered", "1.013229", 1.0)
+    )
     await record(IncomingMessage("zalo", "z1", "/start_guide"), turn("answered", "1.013229", reason="online guide"))
-    await record(IncomingMessage("zalo", "z1", "hướng dẫn nộp online"), turn("answered", "1.013229",
-                                                                              reason="online guide"))
+    await record(
+        IncomingMessage("zalo", "z1", "hướng dẫn nộp online"), turn("answered", "1.013229", reason="online guide")
+    )
     with sessions() as db:
-        rows = db.execute(select(Turn.kind, Turn.text, Turn.status, Turn.procedure, Turn.online_guide)
-                          .order_by(Turn.id)).all()
+        rows = db.execute(
+            select(Turn.kind, Turn.text, Turn.status, Turn.procedure, Turn.online_guide).order_by(Turn.id)
+        ).all()
     assert [tuple(r) for r in rows] == [
         ("question", "xin phép xây nhà, sđt [SĐT]", "answered", "1.013225", False),
         ("button", '/ask_procedure{"procedure_code": "1.013229"}', "answered", "1.013229", False),

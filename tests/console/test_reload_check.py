@@ -15,8 +15,9 @@ from knowledge_base.store import store
 def nudge(kb_root, answer) -> str:
     async def run() -> str:
         http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
-        settings = ConsoleSettings(database_url="sqlite://", kb_root=kb_root, actions_url="http://actions",
-                                   actions_admin_token="t")
+        settings = ConsoleSettings(
+            database_url="sqlite://", kb_root=kb_root, actions_url="http://actions", actions_admin_token="t"
+        )
         try:
             return await ConsoleService(None, settings, Outbox(), http).nudge_reload()
         finally:

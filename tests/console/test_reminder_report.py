@@ -18,15 +18,20 @@ def seed(client) -> None:
     sessions = client.app.state.db_sessions
     now = utcnow()
     with sessions() as db:
-        for sender, steps in (("a", ("reminder_offered", "reminder_accepted", "reminder_sent",
-                                      "reminder_continued", "finished")),
-                              ("b", ("reminder_offered", "reminder_accepted")),
-                              ("h", ("reminder_held_out",))):
+        for sender, steps in (
+            ("a", ("reminder_offered", "reminder_accepted", "reminder_sent", "reminder_continued", "finished")),
+            ("b", ("reminder_offered", "reminder_accepted")),
+            ("h", ("reminder_held_out",)),
+        ):
             for i, step in enumerate(steps):
-                funnel.record_step(db, step=step, channel="telegram", sender_id=sender, procedure=PERMIT,
-                                   at=now + timedelta(seconds=i))
-        db.add(ReminderOutcome(at=now, channel="zalo", procedure=PERMIT, outcome="window_closed",
-                               reason="quá 48 giờ từ tin nhắn cuối"))
+                funnel.record_step(
+                    db, step=step, channel="telegram", sender_id=sender, procedure=PERMIT, at=now + timedelta(seconds=i)
+                )
+        db.add(
+            ReminderOutcome(
+                at=now, channel="zalo", procedure=PERMIT, outcome="window_closed", reason="quá 48 giờ từ tin nhắn cuối"
+            )
+        )
         db.commit()
 
 

@@ -12,8 +12,9 @@ TITLE = "Xin phép xây nhà ở riêng lẻ (cấp xã)"
 
 
 def _set(gateway, csrf, code, title):
-    return gateway.post(f"/staff/api/procedures/{code}/short_title", json={"short_title": title},
-                        headers={"X-CSRF-Token": csrf})
+    return gateway.post(
+        f"/staff/api/procedures/{code}/short_title", json={"short_title": title}, headers={"X-CSRF-Token": csrf}
+    )
 
 
 def test_staff_set_a_short_title_that_answers_use_and_a_reimport_keeps(gateway, kb_root, shared_dir):

@@ -11,8 +11,10 @@ from bot.gateway.conversation.models import IncomingMessage, OutgoingMessage, Re
 from bot.gateway.db.engine import create_db_engine, migrate, session_factory
 from bot.gateway.db.models import Turn
 
-REPLY = Reply([OutgoingMessage("Thủ tục cấp giấy phép xây dựng (mã 1.013225)")],
-              TurnInfo(status="answered", procedure="1.013225", confidence=0.9))
+REPLY = Reply(
+    [OutgoingMessage("Thủ tục cấp giấy phép xây dựng (mã 1.013225)")],
+    TurnInfo(status="answered", procedure="1.013225", confidence=0.9),
+)
 
 
 def _setup(tmp_path):
@@ -56,6 +58,7 @@ async def test_a_turn_that_cannot_be_stored_does_not_lose_the_others(tmp_path, c
 
     queue = RecordingQueue(record_all)
     import bot.gateway.console.turn_queue as turn_queue
+
     turn_queue.RETRY_S, retry = 0.0, turn_queue.RETRY_S
     try:
         for text in ("lệ phí bao nhiêu", "hỏng", "nộp ở đâu"):

@@ -33,10 +33,10 @@ def counts(db, **kw):
 def test_a_citizen_counts_once_per_step_procedure_and_local_day(db):
     for _ in range(3):
         step(db, "started")
-    step(db, "started", procedure="1.013236")          # another procedure
-    step(db, "started", at=MONDAY_LATE_UTC)              # the next local day
-    step(db, "started", sender="u2")                     # another citizen
-    step(db, "started", channel="zalo")                  # another channel, another sender id
+    step(db, "started", procedure="1.013236")  # another procedure
+    step(db, "started", at=MONDAY_LATE_UTC)  # the next local day
+    step(db, "started", sender="u2")  # another citizen
+    step(db, "started", channel="zalo")  # another channel, another sender id
     assert counts(db).counts["started"] == 5
     row = db.scalar(select(FunnelEvent).where(FunnelEvent.day == date(2026, 12, 1)))
     assert row.at == MONDAY_LATE_UTC
@@ -71,7 +71,7 @@ def test_filters_exclusions_and_rates(db):
     found = counts(db, excluded=("widget:staff-*", "api:tester", "bad-entry"))
     assert found.counts["step_fill"] == 4
     assert found.rate("payment") == 0.25 and found.rate("step_submit") == 0.75  # both against filling in
-    assert found.rate("asked") is None and found.rate("offered") is None       # first step / empty base
+    assert found.rate("asked") is None and found.rate("offered") is None  # first step / empty base
     assert counts(db).counts["step_fill"] == 6
     assert counts(db, procedure="1.013236").counts["step_fill"] == 1
     assert counts(db, channel="widget").counts["step_fill"] == 1
@@ -90,8 +90,10 @@ def test_weekly_trend_of_finished_and_receipts(db):
     step(db, "finished", sender="u2", at=datetime(2026, 11, 29, 3, tzinfo=timezone.utc))
     step(db, "receipt", at=MONDAY_NOON_UTC)
     found = counts(db, start=date(2026, 11, 23), end=date(2026, 12, 6))
-    assert found.weeks == [(date(2026, 11, 23), {"finished": 2, "receipt": 0}),
-                           (date(2026, 11, 30), {"finished": 0, "receipt": 1})]
+    assert found.weeks == [
+        (date(2026, 11, 23), {"finished": 2, "receipt": 0}),
+        (date(2026, 11, 30), {"finished": 0, "receipt": 1}),
+    ]
 
 
 def test_last_started_walkthrough_is_the_latest_on_any_day(db):

@@ -32,7 +32,7 @@ def test_the_window_passes_and_success_gives_back(engine):
         past = utcnow() - WINDOW - timedelta(seconds=1)
         assert all(repo.take_login_attempt(db, key="addr:x", limit=2, window=WINDOW, now=past) for _ in range(2))
         assert not repo.take_login_attempt(db, key="addr:x", limit=2, window=WINDOW, now=past)
-        assert repo.take_login_attempt(db, key="addr:x", limit=2, window=WINDOW)   # a new window
+        assert repo.take_login_attempt(db, key="addr:x", limit=2, window=WINDOW)  # a new window
         assert repo.take_login_attempt(db, key="addr:x", limit=2, window=WINDOW)
         assert not repo.take_login_attempt(db, key="addr:x", limit=2, window=WINDOW)
         repo.give_back_login_attempt(db, key="addr:x")

@@ -25,7 +25,7 @@ def test_rates_are_of_the_citizens_who_reached_the_step_before_and_never_above_o
         step(db, "started", sender)
         step(db, "step_login", sender)
     step(db, "step_find", "a")
-    step(db, "step_find", "z")      # reached step 2 without step 1 on record (another day, another device)
+    step(db, "step_find", "z")  # reached step 2 without step 1 on record (another day, another device)
     for i in range(50):
         step(db, "receipt", f"r{i}")
     for i in range(30):
@@ -33,9 +33,9 @@ def test_rates_are_of_the_citizens_who_reached_the_step_before_and_never_above_o
     db.commit()
     found = funnel_stats.funnel(db, **PERIOD)
     assert found.rate("step_login") == 1.0
-    assert found.rate("step_find") == 0.5            # a, of a and b; z did not reach step 1
-    assert found.counts["step_find"] == 2             # the count still counts z
-    assert found.rate("receipt") is None and found.rate("link_opened") is None   # apart: counts only
+    assert found.rate("step_find") == 0.5  # a, of a and b; z did not reach step 1
+    assert found.counts["step_find"] == 2  # the count still counts z
+    assert found.rate("receipt") is None and found.rate("link_opened") is None  # apart: counts only
     assert found.counts["receipt"] == 50
     assert all(found.rate(s) is None or found.rate(s) <= 1 for s in found.counts)
 
@@ -50,9 +50,9 @@ def test_reminder_steps_per_procedure_and_channel_each_within_the_one_before(db)
         step(db, "reminder_sent", sender, at=later)
     step(db, "reminder_continued", "a", at=later)
     step(db, "finished", "a", at=later)
-    step(db, "finished", "c", at=later)            # finished without the reminder: not a step of it
+    step(db, "finished", "c", at=later)  # finished without the reminder: not a step of it
     step(db, "receipt", "a", at=later + timedelta(days=1))
-    step(db, "finished", "b", at=NOON - timedelta(days=2))   # before the offer: not counted
+    step(db, "finished", "b", at=NOON - timedelta(days=2))  # before the offer: not counted
     db.commit()
     figures = reminder_stats.reminder_figures(db, **PERIOD)
     by_key = {(r["procedure"], r["channel"]): r for r in figures.rows}
@@ -82,7 +82,7 @@ def test_offered_and_held_out_compared_only_when_there_are_enough_citizens(db):
     finished, receipt = reminder_stats.reminder_figures(db, **PERIOD).comparisons
     assert finished.enough and finished.offered == (80, 200) and finished.held_out == (40, 200)
     assert finished.difference == 0.2 and 0.1 < finished.low < 0.2 < finished.high < 0.3
-    assert not receipt.enough    # nobody typed a code: nothing to tell
+    assert not receipt.enough  # nobody typed a code: nothing to tell
 
 
 def test_what_became_of_reminders_is_counted_with_its_reason(db):

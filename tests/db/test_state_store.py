@@ -62,9 +62,10 @@ def test_a_gateway_write_and_read_wait_out_a_postgresql_restart():
 
         async def go():
             await store.aput("offers:api:c1", {"latest": []})
-            restart = subprocess.Popen(restart_postgres_command(url), stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.DEVNULL)
-            while await asyncio.to_thread(_answers, engine):   # until the server is really going down
+            restart = subprocess.Popen(
+                restart_postgres_command(url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            while await asyncio.to_thread(_answers, engine):  # until the server is really going down
                 await asyncio.sleep(0.01)
             await store.aput("offers:api:c1", {"latest": [["Lệ phí", "/ask_fee"]]})
             value = await store.aget("offers:api:c1")

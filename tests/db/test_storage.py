@@ -63,8 +63,12 @@ def test_only_questions_needing_a_person_are_queued(db):
     ask(db, "sửa nhà có phải xin phép", status="clarified", procedure="1.009972", confidence=0.4)
     ask(db, "cho gặp cán bộ", status="handed_over")
     reasons = {item.text: item.reason for item in repo.list_queue(db)}
-    assert reasons == {"làm sổ đỏ ở đâu": "out_of_scope", "giấy phép con chó": "unanswered",
-                       "sửa nhà có phải xin phép": "low_confidence", "cho gặp cán bộ": "handed_over"}
+    assert reasons == {
+        "làm sổ đỏ ở đâu": "out_of_scope",
+        "giấy phép con chó": "unanswered",
+        "sửa nhà có phải xin phép": "low_confidence",
+        "cho gặp cán bộ": "handed_over",
+    }
 
 
 def test_near_duplicates_are_grouped_with_a_count(db):
@@ -114,8 +118,7 @@ def test_thumbs_down_queues_the_answered_question(db):
     db.commit()
     assert turn.feedback == "bad" and turn.procedure == "1.009974"
     [item] = repo.list_queue(db)
-    assert (item.text, item.reason, item.procedure) == ("cấp lại giấy phép xây dựng bị mất", "bad_feedback",
-                                                         "1.009974")
+    assert (item.text, item.reason, item.procedure) == ("cấp lại giấy phép xây dựng bị mất", "bad_feedback", "1.009974")
     # Pressing 👎 twice is one complaint, not two.
     repo.record_feedback(db, channel="telegram", sender_id="u1", value="bad")
     db.commit()
@@ -139,14 +142,36 @@ def test_dashboard_counts_per_local_day(db):
     late = datetime(2026, 11, 19, 18, 30, tzinfo=timezone.utc)  # already 20 Nov in Vietnam
     ask(db, "xin phép xây nhà", status="answered", procedure="1.009972", at=late, sender="a")
     ask(db, "sửa nhà cần gì", status="clarified", procedure="1.009972", sender="b")
-    ask(db, '/ask_procedure{"procedure_code":"1.009973"}', status="answered", procedure="1.009973", sender="b",
-        kind=BUTTON, at=NOON + timedelta(seconds=30))
-    ask(db, "/start_guide", status="answered", procedure="1.009973", sender="b", kind=BUTTON,
-        online_guide=True, at=NOON + timedelta(minutes=1))
+    ask(
+        db,
+        '/ask_procedure{"procedure_code":"1.009973"}',
+        status="answered",
+        procedure="1.009973",
+        sender="b",
+        kind=BUTTON,
+        at=NOON + timedelta(seconds=30),
+    )
+    ask(
+        db,
+        "/start_guide",
+        status="answered",
+        procedure="1.009973",
+        sender="b",
+        kind=BUTTON,
+        online_guide=True,
+        at=NOON + timedelta(minutes=1),
+    )
     ask(db, "abc xyz", status="fallback", sender="c", channel="zalo")
     ask(db, "chào", status="chat", sender="c", channel="zalo")
-    ask(db, "xin phép xây nhà", status="answered", procedure="1.009972", sender="d", channel="widget",
-        at=NOON + timedelta(days=1))
+    ask(
+        db,
+        "xin phép xây nhà",
+        status="answered",
+        procedure="1.009972",
+        sender="d",
+        channel="widget",
+        at=NOON + timedelta(days=1),
+    )
     repo.record_feedback(db, channel="telegram", sender_id="a", value="good")
     db.commit()
     board = dashboard(db, days=3, end=NOON.astimezone(LOCAL_TZ).date() + timedelta(days=1))

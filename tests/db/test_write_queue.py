@@ -58,8 +58,9 @@ def test_a_write_ended_without_commit_lets_the_next_one_in(engine, ending):
 
     def unfinished() -> None:
         connection = engine.connect()
-        connection.execute(text("INSERT INTO gateway_state (key, value, updated_at) "
-                                "VALUES ('lost', '1', CURRENT_TIMESTAMP)"))
+        connection.execute(
+            text("INSERT INTO gateway_state (key, value, updated_at) VALUES ('lost', '1', CURRENT_TIMESTAMP)")
+        )
         if ending == "rollback":
             connection.rollback()
             connection.close()

@@ -33,8 +33,10 @@ def load(directory: Path = SUITE_DIR) -> list[dict]:
                 raise ValueError(f"{path}: conversation {number}: needs 'name' and 'turns'")
             for turn_number, turn in enumerate(item["turns"], start=1):
                 if not isinstance(turn, dict) or ("say" in turn) == ("tap" in turn):
-                    raise ValueError(f"{path}: conversation {number} ({item['name']}), turn {turn_number}: "
-                                     "needs exactly one of 'say' (typed text) and 'tap' (part of a button title)")
+                    raise ValueError(
+                        f"{path}: conversation {number} ({item['name']}), turn {turn_number}: "
+                        "needs exactly one of 'say' (typed text) and 'tap' (part of a button title)"
+                    )
             conversations.append({**item, "file": path.name})
     return conversations
 

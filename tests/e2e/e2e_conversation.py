@@ -27,8 +27,9 @@ class Conversation:
         for b in self.buttons:
             if title_part.lower() in b["title"].lower():
                 return b
-        raise AssertionError(f"no button with {title_part!r}; buttons: {[b['title'] for b in self.buttons]}\n"
-                             f"text: {self.text}")
+        raise AssertionError(
+            f"no button with {title_part!r}; buttons: {[b['title'] for b in self.buttons]}\ntext: {self.text}"
+        )
 
     def tap(self, title_part: str) -> str:
         return self.say(self.button(title_part)["payload"])

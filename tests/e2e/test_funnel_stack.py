@@ -22,8 +22,20 @@ PROCEDURE = "1.008891"  # chứng chỉ hành nghề kiến trúc: online, with 
 QUESTION = "Thủ tục cấp chứng chỉ hành nghề kiến trúc như thế nào?"
 RECEIPT = "000.00.04.H22-251201-0007"
 LINK = re.compile(r"https?://\S+?/r/[A-Za-z0-9_-]+")
-STEPS = ("asked", "offered", "started", "step_login", "step_find", "step_fill", "payment", "step_submit",
-         "step_track", "finished", "link_opened", "receipt")
+STEPS = (
+    "asked",
+    "offered",
+    "started",
+    "step_login",
+    "step_find",
+    "step_fill",
+    "payment",
+    "step_submit",
+    "step_track",
+    "finished",
+    "link_opened",
+    "receipt",
+)
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +59,12 @@ def one_more(before: dict[str, int]) -> dict[str, int]:
 def open_link(text: str) -> None:
     """A citizen opening the national page link the assistant sent (counted: a browser, not a preview)."""
     url = LINK.search(text).group(0)
-    opened = httpx.get(url, follow_redirects=False, timeout=10,
-                       headers={"User-Agent": "Mozilla/5.0 (Linux; Android 14) Chrome/131 Mobile"})
+    opened = httpx.get(
+        url,
+        follow_redirects=False,
+        timeout=10,
+        headers={"User-Agent": "Mozilla/5.0 (Linux; Android 14) Chrome/131 Mobile"},
+    )
     assert opened.status_code == 302, opened.text
     assert opened.headers["location"].startswith("https://dichvucong.gov.vn")
 
@@ -61,8 +77,7 @@ class WidgetCitizen:
 
     def say(self, text: str, title: str | None = None) -> str:
         body = {"text": text, **({"title": title} if title else {})}
-        reply = httpx.post(f"{self.api}/messages", json=body, headers={"X-Widget-Session": self.session},
-                           timeout=60)
+        reply = httpx.post(f"{self.api}/messages", json=body, headers={"X-Widget-Session": self.session}, timeout=60)
         assert reply.status_code == 200, reply.text
         self.text = "\n".join(e["text"] for e in reply.json()["entries"][1:])
         return self.text
@@ -74,14 +89,14 @@ def test_a_widget_citizen_typing_every_step_is_counted_once_per_step(stack, staf
     summary = citizen.say(QUESTION)
     assert PROCEDURE in summary and LINK.search(summary), summary
     assert "https://dichvucong.gov.vn" not in summary  # the page is behind the counted redirect ...
-    assert "(dichvucong.gov.vn)" in summary                # ... whose destination is named beside it
+    assert "(dichvucong.gov.vn)" in summary  # ... whose destination is named beside it
     assert "Bước" not in citizen.say("nộp trực tuyến được không?") and "trực tuyến" in citizen.text
     assert "Bước 1/6" in citizen.say("hướng dẫn đi"), citizen.text  # typed yes to the offer
     for number in range(2, 7):
         assert f"Bước {number}/6" in citizen.say("tiếp"), citizen.text
     assert "Xong phần hướng dẫn" in citizen.say("tiếp"), citizen.text
     open_link(summary)
-    open_link(summary)        # again: still one citizen who opened it today
+    open_link(summary)  # again: still one citizen who opened it today
     # Counted from the typed code whatever the classifier makes of the message; the procedure in focus.
     citizen.say(f"mã hồ sơ của tôi là {RECEIPT}, đến đâu rồi")
     citizen.say(f"hồ sơ {RECEIPT} sao rồi")  # again the same day: still one
@@ -98,13 +113,22 @@ def test_a_telegram_citizen_tapping_every_button_is_counted_once_per_step(stack,
     chat = 990001
 
     def wait_for(marker: str, after: int) -> list[dict]:
-        return eventually(lambda: [m for m in stack_telegram.sent(chat)[after:] if marker in m["text"]] and
-                          stack_telegram.sent(chat)[after:], timeout=60)
+        return eventually(
+            lambda: (
+                [m for m in stack_telegram.sent(chat)[after:] if marker in m["text"]]
+                and stack_telegram.sent(chat)[after:]
+            ),
+            timeout=60,
+        )
 
     def tap(title: str, marker: str) -> list[dict]:
         # The latest such button; a reply of several messages may still be arriving.
-        button = eventually(lambda: next((b for m in reversed(stack_telegram.sent(chat)) for b in _keyboard(m)
-                                          if title in b["text"]), None), timeout=60)
+        button = eventually(
+            lambda: next(
+                (b for m in reversed(stack_telegram.sent(chat)) for b in _keyboard(m) if title in b["text"]), None
+            ),
+            timeout=60,
+        )
         after = len(stack_telegram.sent(chat))
         stack_telegram.push(stack_telegram.tap(chat, button["callback_data"]))
         return wait_for(marker, after)
@@ -141,7 +165,7 @@ def test_staff_testers_are_not_counted_and_the_csv_says_what_the_api_says(stack,
     reply = staff.get("/staff/api/funnel.csv", params={"procedure": PROCEDURE})
     assert reply.status_code == 200
     rows = list(csv.reader(io.StringIO(reply.text.lstrip("\ufeff"))))
-    assert {r[0]: int(r[2]) for r in rows[2:2 + len(STEPS)]} == now
+    assert {r[0]: int(r[2]) for r in rows[2 : 2 + len(STEPS)]} == now
 
 
 def test_the_redirect_only_knows_links_it_issued(stack):

@@ -36,10 +36,15 @@ def test_ten_turns_a_second_for_twenty_seconds_are_all_answered_without_a_restar
     assert len(turns) >= RATE * SECONDS * 0.5, f"the generator offered only {len(turns)} turns"
     failed = [t for t in turns if not t.ok]
     latencies = [t.latency_ms for t in turns if t.ok]
-    summary = (f"{len(turns)} turns, {len(failed)} failed; p50 {percentile(latencies, 0.5):.0f} ms, "
-               f"p95 {percentile(latencies, 0.95):.0f} ms")
-    assert not failed, summary + "; first failures: " + "; ".join(
-        f"{t.status or 'no answer'} {t.error} after {t.latency_ms:.0f} ms" for t in failed[:5])
+    summary = (
+        f"{len(turns)} turns, {len(failed)} failed; p50 {percentile(latencies, 0.5):.0f} ms, "
+        f"p95 {percentile(latencies, 0.95):.0f} ms"
+    )
+    assert not failed, (
+        summary
+        + "; first failures: "
+        + "; ".join(f"{t.status or 'no answer'} {t.error} after {t.latency_ms:.0f} ms" for t in failed[:5])
+    )
     log = stack.log_path.read_text(errors="replace")[log_before:]
     supervisor = [line for line in log.splitlines() if line.startswith("[run] ")]
     assert not [line for line in supervisor if "exited with code" in line or "killing it" in line], supervisor

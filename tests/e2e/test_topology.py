@@ -61,8 +61,12 @@ def test_a_conversation_keeps_its_procedure_across_the_kill_of_any_one_part(stac
     index = rasa_urls.index(preferred_order(rasa_urls, f"api:{sender}")[0])
     victims = [
         ("its Rasa server", _process(stack, cmd=f"-p {int(env['RASA_PORT']) + index} "), stack, "lệ phí bao nhiêu"),
-        ("its action server", _process(stack, cmd="actions.server",
-                                       env=f"ACTIONS_PORT={int(env['ACTIONS_PORT']) + index}"), stack, "nộp ở đâu"),
+        (
+            "its action server",
+            _process(stack, cmd="actions.server", env=f"ACTIONS_PORT={int(env['ACTIONS_PORT']) + index}"),
+            stack,
+            "nộp ở đâu",
+        ),
         ("the gateway it used", _process(stack, cmd="bot.gateway.app"), stack.second_gateway, "mất bao lâu"),
     ]
     for what, pid, via, follow_up in victims:

@@ -15,8 +15,10 @@ START = "/start_guide"
 NEXT = '/guide_nav{"nav": "next"}'
 DONE = '/guide_nav{"nav": "done"}'
 STEPS = ("login", "find", "fill", "submit", "track")
-FEEDBACK = [{"title": "👍 Hữu ích", "payload": '/feedback{"value": "good"}'},
-            {"title": "👎 Chưa đúng", "payload": '/feedback{"value": "bad"}'}]
+FEEDBACK = [
+    {"title": "👍 Hữu ích", "payload": '/feedback{"value": "good"}'},
+    {"title": "👎 Chưa đúng", "payload": '/feedback{"value": "bad"}'},
+]
 
 
 def _mark(event: str, detail: str | None = None) -> dict:
@@ -31,15 +33,19 @@ def _step(index: int) -> list[dict]:
 def guide_rasa() -> FastAPI:
     app = FastAPI()
     app.state.received = []
-    walking: dict[str, int] = {}   # sender -> step shown
+    walking: dict[str, int] = {}  # sender -> step shown
 
     def reply(sender: str, text: str) -> list[dict]:
         if text == ASK:
-            return [{"text": f"Thủ tục {PROCEDURE} nộp trực tuyến được.",
-                     "buttons": [{"title": "Hướng dẫn từng bước", "payload": START}]},
-                    {"custom": {"turn": {"status": "answered", "procedure": PROCEDURE}}}]
+            return [
+                {
+                    "text": f"Thủ tục {PROCEDURE} nộp trực tuyến được.",
+                    "buttons": [{"title": "Hướng dẫn từng bước", "payload": START}],
+                },
+                {"custom": {"turn": {"status": "answered", "procedure": PROCEDURE}}},
+            ]
         if text == START or text.startswith(START + "{"):
-            entities = json.loads(text[len(START):] or "{}")
+            entities = json.loads(text[len(START) :] or "{}")
             offset = entities.get("offset")
             walking[sender] = STEPS.index(offset) if offset in STEPS else 0
             return [{"text": "Hướng dẫn nộp trực tuyến:"}, _mark("started"), *_step(walking[sender])]
@@ -50,8 +56,11 @@ def guide_rasa() -> FastAPI:
                 return _step(step)
             del walking[sender]
             finished = [_mark("finished")] if text == NEXT else []
-            return [{"text": "Bạn đã xem xong hướng dẫn." if finished else "Đã dừng hướng dẫn."},
-                    {"text": "Câu trả lời có giúp ích không?", "buttons": FEEDBACK}, *finished]
+            return [
+                {"text": "Bạn đã xem xong hướng dẫn." if finished else "Đã dừng hướng dẫn."},
+                {"text": "Câu trả lời có giúp ích không?", "buttons": FEEDBACK},
+                *finished,
+            ]
         walking.pop(sender, None)
         return scripted_reply(text)
 

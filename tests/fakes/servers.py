@@ -24,9 +24,17 @@ class ServerThread:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                     lifespan="on", access_log=False,
-                                                     timeout_graceful_shutdown=2))
+        self._server = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host="127.0.0.1",
+                port=self.port,
+                log_level="warning",
+                lifespan="on",
+                access_log=False,
+                timeout_graceful_shutdown=2,
+            )
+        )
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:

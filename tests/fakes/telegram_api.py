@@ -14,8 +14,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 TOKEN = "123456:TEST-token-for-the-fake-api"
-BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Sở Xây dựng", "username": "sxd_tuyenquang_bot",
-            "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
+BOT_USER = {
+    "id": 123456,
+    "is_bot": True,
+    "first_name": "Sở Xây dựng",
+    "username": "sxd_tuyenquang_bot",
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
 
 
 def user(chat_id: int) -> dict:
@@ -29,9 +36,9 @@ def private_chat(chat_id: int) -> dict:
 class FakeTelegram:
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
-        self.calls: list[tuple[str, dict]] = []      # (method, params) of every call, in order
+        self.calls: list[tuple[str, dict]] = []  # (method, params) of every call, in order
         self.errors: dict[str, tuple[int, str]] = {}  # method -> (error_code, description) to answer with
-        self.delays: dict[str, list[float]] = {}      # method -> seconds to hold its next calls, in order
+        self.delays: dict[str, list[float]] = {}  # method -> seconds to hold its next calls, in order
         self.webhook: dict | None = None
         self._updates: list[dict] = []
         self._update_ids = itertools.count(1000)
@@ -46,17 +53,34 @@ class FakeTelegram:
         return update
 
     def text(self, chat_id: int, text: str) -> dict:
-        message = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": private_chat(chat_id),
-                   "from": user(chat_id), "text": text}
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": private_chat(chat_id),
+            "from": user(chat_id),
+            "text": text,
+        }
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         return {"message": message}
 
     def tap(self, chat_id: int, data: str) -> dict:
-        message = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": private_chat(chat_id),
-                   "from": BOT_USER, "text": "Bạn muốn hỏi thủ tục nào?"}
-        return {"callback_query": {"id": f"cb{next(self._message_ids)}", "from": user(chat_id),
-                                   "chat_instance": "ci1", "data": data, "message": message}}
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": private_chat(chat_id),
+            "from": BOT_USER,
+            "text": "Bạn muốn hỏi thủ tục nào?",
+        }
+        return {
+            "callback_query": {
+                "id": f"cb{next(self._message_ids)}",
+                "from": user(chat_id),
+                "chat_instance": "ci1",
+                "data": data,
+                "message": message,
+            }
+        }
 
     def sent(self, chat_id: int | None = None) -> list[dict]:
         return [p for m, p in self.calls if m == "sendMessage" and (chat_id is None or int(p["chat_id"]) == chat_id)]
@@ -110,8 +134,13 @@ class FakeTelegram:
             await asyncio.sleep(0.05)
 
     async def _sendMessage(self, params: dict):
-        return {"message_id": next(self._message_ids), "date": int(time.time()),
-                "chat": private_chat(int(params["chat_id"])), "from": BOT_USER, "text": params.get("text", "")}
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": private_chat(int(params["chat_id"])),
+            "from": BOT_USER,
+            "text": params.get("text", ""),
+        }
 
     async def _sendChatAction(self, params: dict):
         return True

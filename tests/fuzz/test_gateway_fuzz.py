@@ -26,6 +26,10 @@ def test_hostile_requests_never_get_a_5xx_and_forged_webhooks_are_refused(stack)
     assert report.failures == [], report.failures[:5]
     assert report.server_errors == 0
     # The fuzz got past the refusals to the assistant (`make fuzz` reports every channel it reached).
-    reached = eventually(lambda: {sender.split(":")[0] for sender, _ in stack.rasa.app.state.received}
-                         >= {"api", "widget"} and {sender.split(":")[0] for sender, _ in stack.rasa.app.state.received})
+    reached = eventually(
+        lambda: (
+            {sender.split(":")[0] for sender, _ in stack.rasa.app.state.received} >= {"api", "widget"}
+            and {sender.split(":")[0] for sender, _ in stack.rasa.app.state.received}
+        )
+    )
     print(f"channels that reached the assistant: {sorted(reached)}")

@@ -58,11 +58,13 @@ def test_prompt_setting_changes_the_embedder_id(minilm_dir):
 
 def test_settings_come_from_the_environment_and_paths_from_the_repository(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)  # the working directory must not matter
-    settings = SearchSettings.from_env({
-        "KB_EMBEDDER": "sentence-transformers",
-        "KB_EMBEDDER_MODEL": "intfloat/multilingual-e5-small",
-        "KB_INDEX_DIR": "build/other-index",
-    })
+    settings = SearchSettings.from_env(
+        {
+            "KB_EMBEDDER": "sentence-transformers",
+            "KB_EMBEDDER_MODEL": "intfloat/multilingual-e5-small",
+            "KB_INDEX_DIR": "build/other-index",
+        }
+    )
     assert settings.embedder == "sentence-transformers"
     assert settings.use_prompts  # an E5 model gets its prefixes unless told otherwise
     assert settings.index_dir == REPO_ROOT / "build" / "other-index"

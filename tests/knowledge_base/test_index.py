@@ -45,8 +45,9 @@ def test_saved_index_loads_with_its_manifest_and_refuses_other_data_or_models(tm
 
 def test_rebuild_reuses_vectors_of_unchanged_texts(tmp_path, embedder):
     first = DenseIndex.build(UNITS, embedder, "hash-1")
-    second = DenseIndex.build(UNITS + [Unit("1.012891", "thuê nhà công vụ", "colloquial")], embedder, "hash-2",
-                              reuse=first)
+    second = DenseIndex.build(
+        UNITS + [Unit("1.012891", "thuê nhà công vụ", "colloquial")], embedder, "hash-2", reuse=first
+    )
     assert second.manifest["embedded"] == 1
     assert second.size == 4
     fresh = embedder.encode_passages([UNITS[0].text])[0]

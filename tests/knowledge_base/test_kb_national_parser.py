@@ -5,8 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from knowledge_base.kb_cli import kb_main
-from knowledge_base.ingest.national import (parse_channels, parse_documents, parse_legal_basis, parse_result,
-                                            where_to_file)
+from knowledge_base.ingest.national import (
+    parse_channels,
+    parse_documents,
+    parse_legal_basis,
+    parse_result,
+    where_to_file,
+)
 
 HEADER = "Hình thức nộpThời gianPhí, lệ phíMô tả"
 
@@ -42,8 +47,11 @@ def test_documents_grouped_by_case_with_forms():
     assert leftover == ""
     assert [g.case for g in groups] == ["(1.1) Đối với công trình không theo tuyến", "(1.7) Đối với nhà ở riêng lẻ"]
     first, second = groups[0].items
-    assert (first.name, first.forms, first.copies) == ("Đơn đề nghị theo mẫu quy định", ["TK 2.002287.docx"],
-                                                      "1 bản chính, 1 bản sao")
+    assert (first.name, first.forms, first.copies) == (
+        "Đơn đề nghị theo mẫu quy định",
+        ["TK 2.002287.docx"],
+        "1 bản chính, 1 bản sao",
+    )
     assert (second.name, second.copies) == ("Bản vẽ thiết kế", "0 bản chính, 1 bản sao")
     assert groups[1].items[0].name == "Ảnh màu 4x6 cm"
 
@@ -68,15 +76,18 @@ def test_legal_basis_without_recognisable_number_is_kept():
 
 
 def test_result_without_page_chrome():
-    result, codes = parse_result("Giấy phép.Mã: KQ.G17.000311Bản vẽ.Mã: KQ.G17.000312Từ khóaKhông có thông tin"
-                                 "Chọn cơ quan thực hiệnNộp hồ sơ")
+    result, codes = parse_result(
+        "Giấy phép.Mã: KQ.G17.000311Bản vẽ.Mã: KQ.G17.000312Từ khóaKhông có thông tinChọn cơ quan thực hiệnNộp hồ sơ"
+    )
     assert result == "Giấy phép.Mã: KQ.G17.000311Bản vẽ.Mã: KQ.G17.000312"
     assert codes == ["KQ.G17.000311", "KQ.G17.000312"]
 
 
 def test_where_to_file():
-    assert where_to_file("- Chủ đầu tư nộp hồ sơ cho Trung tâm phục vụ hành chính công cấp xã.") == \
-        "Trung tâm phục vụ hành chính công cấp xã"
+    assert (
+        where_to_file("- Chủ đầu tư nộp hồ sơ cho Trung tâm phục vụ hành chính công cấp xã.")
+        == "Trung tâm phục vụ hành chính công cấp xã"
+    )
     assert where_to_file("a) Nộp hồ sơ TTHC: Chủ xe nộp hồ sơ tới cơ sở đăng kiểm.") == "cơ sở đăng kiểm"
     assert where_to_file("Sở Xây dựng lập tờ trình.") is None
 

@@ -35,8 +35,14 @@ def add_additions(root: Path) -> None:
         aliases=["xin giấy phép xây nhà", "gpxd nha o"],
         faqs=[{"question": "Lệ phí bao nhiêu?", "answer": "Theo nghị quyết của HĐND tỉnh.\nHỏi bộ phận một cửa."}],
         local_notes=["Nộp tại Trung tâm phục vụ hành chính công xã/phường", "Dòng 2"],
-        local_fees=[{"name": "Lệ phí cấp GPXD nhà ở riêng lẻ", "amount_vnd": 75000, "text": "75.000 đồng/giấy phép",
-                     "basis": "Nghị quyết HĐND tỉnh (số chưa xác minh)"}],
+        local_fees=[
+            {
+                "name": "Lệ phí cấp GPXD nhà ở riêng lẻ",
+                "amount_vnd": 75000,
+                "text": "75.000 đồng/giấy phép",
+                "basis": "Nghị quyết HĐND tỉnh (số chưa xác minh)",
+            }
+        ],
         online_service_level="partial",
         effective_date="2026-01-01",
     )

@@ -120,7 +120,11 @@ def test_department_profile_defaults_unknowns_to_none(kb):
     assert d.name == "Sở Xây dựng tỉnh Tuyên Quang"
     assert d.former_names == ["Sở Xây dựng tỉnh Hà Giang"]
     assert d.merged_on.isoformat() == "2025-07-01"
-    assert (d.national_portal, d.paygov, d.vneid_login_level) == ("https://dichvucong.gov.vn", "https://www.pay.gov.vn", 2)
+    assert (d.national_portal, d.paygov, d.vneid_login_level) == (
+        "https://dichvucong.gov.vn",
+        "https://www.pay.gov.vn",
+        2,
+    )
     assert d.hotline is None and d.service_centre_address is None and d.provincial_portal is None
     assert d.opening_hours is None and d.provincial_fee_resolutions is None
 
@@ -164,13 +168,13 @@ def test_failed_import_leaves_published_kb_untouched(shared_dir, tmp_path):
     before = content_hash(root)
     broken = tmp_path / "national"
     (broken / "bo-xay-dung").mkdir(parents=True)
-    (broken / "bo-xay-dung" / "1.013225.json").write_text('{"ma_thu_tuc": "1.013225",\n  "ten_thu_tuc": }',
-                                                          encoding="utf-8")
+    (broken / "bo-xay-dung" / "1.013225.json").write_text(
+        '{"ma_thu_tuc": "1.013225",\n  "ten_thu_tuc": }', encoding="utf-8"
+    )
     with pytest.raises(KnowledgeBaseError) as error:
         import_national(broken, root)
     assert error.value.problems == [
-        f"{broken / 'bo-xay-dung' / '1.013225.json'}:2: json: malformed JSON: "
-        "Expecting value (column 18)"
+        f"{broken / 'bo-xay-dung' / '1.013225.json'}:2: json: malformed JSON: Expecting value (column 18)"
     ]
     assert content_hash(root) == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".data-import-")]

@@ -91,18 +91,25 @@ def test_bad_directory_file_names_file_line_field_and_what_was_expected(tmp_path
         "  - key: tax\n"
         "    description: thuế\n"
         "    cues: [mã số thuế]\n"
-        "    why: tax\n", encoding="utf-8")
+        "    why: tax\n",
+        encoding="utf-8",
+    )
     with pytest.raises(KnowledgeBaseError) as caught:
         load_knowledge_base(root)
     problems = "\n".join(caught.value.problems)
     assert "other_agencies.yml:9: matters[1].agency: required field is missing" in problems
     # The schema's problems come first; once the file parses, the cue and the code are checked.
     (root / "other_agencies.yml").write_text(
-        (root / "other_agencies.yml").read_text(encoding="utf-8").replace(
-            "  - key: tax\n", "  - key: tax\n    agency: Cơ quan thuế\n"), encoding="utf-8")
+        (root / "other_agencies.yml")
+        .read_text(encoding="utf-8")
+        .replace("  - key: tax\n", "  - key: tax\n    agency: Cơ quan thuế\n"),
+        encoding="utf-8",
+    )
     with pytest.raises(KnowledgeBaseError) as caught:
         load_knowledge_base(root)
     problems = "\n".join(caught.value.problems)
-    assert ("other_agencies.yml:7: matters[0].cues[1]: cue 'gia hạn' is only generic words; expected a phrase "
-            "that names the matter") in problems
+    assert (
+        "other_agencies.yml:7: matters[0].cues[1]: cue 'gia hạn' is only generic words; expected a phrase "
+        "that names the matter"
+    ) in problems
     assert "other_agencies.yml:6: matters[0].codes[0]: code 9.999999 is not in catalogue.jsonl" in problems

@@ -89,10 +89,17 @@ def test_the_country_of_a_cross_border_permit_and_more_vehicles_on_a_permit():
     assert "add" not in question_cues("hồ sơ bị trả về, bổ sung giấy tờ thế nào").actions
 
 
-@pytest.mark.parametrize("text, aspect", [
-    ("ho so", "documents"), ("Giấy tờ cần có", "documents"), ("mẫu đơn?", "documents"), ("thoi han", "time"),
-    ("thời gian giải quyết", "time"), ("nơi nộp hồ sơ", "where"),
-])
+@pytest.mark.parametrize(
+    "text, aspect",
+    [
+        ("ho so", "documents"),
+        ("Giấy tờ cần có", "documents"),
+        ("mẫu đơn?", "documents"),
+        ("thoi han", "time"),
+        ("thời gian giải quyết", "time"),
+        ("nơi nộp hồ sơ", "where"),
+    ],
+)
 def test_an_aspect_named_alone_is_asked(text, aspect):
     reduced = reduce_question(text)
     assert reduced.aspects == [aspect] and reduced.story == ""

@@ -37,8 +37,10 @@ def test_every_procedure_has_a_short_distinct_title(committed):
 
 
 def test_building_permit_siblings_keep_what_tells_them_apart(committed):
-    titles = {code: committed.procedures[code].short_title for code in
-              ("1.013225", "1.013226", "1.013227", "1.013228", "1.013229", "1.013236", "1.013235")}
+    titles = {
+        code: committed.procedures[code].short_title
+        for code in ("1.013225", "1.013226", "1.013227", "1.013228", "1.013229", "1.013236", "1.013235")
+    }
     assert titles["1.013225"] == "Cấp GPXD mới – nhà ở riêng lẻ, công trình cấp III–IV"
     assert titles["1.013226"].startswith("Điều chỉnh GPXD")
     assert titles["1.013227"].startswith("Gia hạn GPXD")
@@ -49,10 +51,22 @@ def test_building_permit_siblings_keep_what_tells_them_apart(committed):
 
 
 def test_same_name_at_two_levels_gets_two_titles():
-    titles = assign([("1.000001", "Thẩm định Báo cáo nghiên cứu khả thi đầu tư xây dựng/Báo cáo nghiên cứu "
-                                  "khả thi đầu tư xây dựng điều chỉnh", "province"),
-                     ("1.000002", "Thẩm định Báo cáo nghiên cứu khả thi đầu tư xây dựng/ Báo cáo nghiên cứu "
-                                  "khả thi đầu tư xây dựng điều chỉnh", "province_and_commune")])
+    titles = assign(
+        [
+            (
+                "1.000001",
+                "Thẩm định Báo cáo nghiên cứu khả thi đầu tư xây dựng/Báo cáo nghiên cứu "
+                "khả thi đầu tư xây dựng điều chỉnh",
+                "province",
+            ),
+            (
+                "1.000002",
+                "Thẩm định Báo cáo nghiên cứu khả thi đầu tư xây dựng/ Báo cáo nghiên cứu "
+                "khả thi đầu tư xây dựng điều chỉnh",
+                "province_and_commune",
+            ),
+        ]
+    )
     assert titles["1.000001"] != titles["1.000002"]
     assert all(len(t) <= TITLE_MAX for t in titles.values())
 
@@ -80,13 +94,19 @@ def test_validate_rejects_two_procedures_with_one_title(tmp_path):
     root = tmp_path / "data"
     shutil.copytree(COMMITTED, root)
     path = root / "procedures" / "1.013226.yml"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "short_title: Điều chỉnh GPXD – nhà ở riêng lẻ, công trình cấp III–IV",
-        "short_title: Cấp GPXD mới – nhà ở riêng lẻ, công trình cấp III–IV"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "short_title: Điều chỉnh GPXD – nhà ở riêng lẻ, công trình cấp III–IV",
+            "short_title: Cấp GPXD mới – nhà ở riêng lẻ, công trình cấp III–IV",
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(KnowledgeBaseError) as error:
         load_knowledge_base(root)
-    assert any(p.startswith("procedures/1.013226.yml:") and "short_title: same short title as 1.013225" in p
-               for p in error.value.problems)
+    assert any(
+        p.startswith("procedures/1.013226.yml:") and "short_title: same short title as 1.013225" in p
+        for p in error.value.problems
+    )
 
 
 def test_staff_title_survives_reimport_and_derived_ones_are_rederived(shared_dir, tmp_path):
@@ -98,8 +118,12 @@ def test_staff_title_survives_reimport_and_derived_ones_are_rederived(shared_dir
     data.update(short_title="Cấp CCHN hoạt động xây dựng (lần đầu)", short_title_by_staff=True)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     other = root / "procedures" / "1.013225.yml"
-    other.write_text(other.read_text(encoding="utf-8").replace(
-        "short_title: Cấp GPXD mới – nhà ở riêng lẻ, công trình cấp III–IV", "short_title: stale"), encoding="utf-8")
+    other.write_text(
+        other.read_text(encoding="utf-8").replace(
+            "short_title: Cấp GPXD mới – nhà ở riêng lẻ, công trình cấp III–IV", "short_title: stale"
+        ),
+        encoding="utf-8",
+    )
     import_national(source, root)
     kb = load_knowledge_base(root)
     assert kb.procedures["1.013237"].short_title == "Cấp CCHN hoạt động xây dựng (lần đầu)"

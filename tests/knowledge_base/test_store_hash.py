@@ -23,7 +23,7 @@ def test_an_edit_between_parsing_and_hashing_is_not_taken_for_loaded(tmp_path, m
 
     monkeypatch.setattr(store, "_check_short_titles", staff_saves_meanwhile)
     loaded = store.load_knowledge_base(root)
-    assert loaded.content_hash != store.content_hash(root)   # the next check reloads
+    assert loaded.content_hash != store.content_hash(root)  # the next check reloads
 
 
 def test_an_unchanged_folder_hashes_as_loaded(tmp_path):

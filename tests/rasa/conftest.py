@@ -117,7 +117,13 @@ print(json.dumps(out, ensure_ascii=False))
 def rasa_checks() -> dict:
     model = training.ensure_model()
     STORIES_OUT.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run([str(training.RASA_PYTHON), "-c", RASA_CHECKS, str(model), STORIES, str(STORIES_OUT)],
-                          cwd=training.ROOT, env=training.rasa_env(), capture_output=True, text=True, timeout=1500)
+    done = subprocess.run(
+        [str(training.RASA_PYTHON), "-c", RASA_CHECKS, str(model), STORIES, str(STORIES_OUT)],
+        cwd=training.ROOT,
+        env=training.rasa_env(),
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -180,8 +180,14 @@ def patched_run(tmp_path_factory):
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text)
     env = {**training.rasa_env(), **thread_env(1)}
-    done = subprocess.run([str(training.RASA_PYTHON), "-c", SCRIPT, str(folder)], cwd=training.ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [str(training.RASA_PYTHON), "-c", SCRIPT, str(folder)],
+        cwd=training.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 

@@ -15,22 +15,43 @@ pytestmark = pytest.mark.e2e
 def _rasa(*args: str) -> subprocess.CompletedProcess:
     # Explicit --data/--stories and an --out outside the data folders: `rasa test` otherwise scans the
     # working folder and chokes on stray JSON files.
-    return subprocess.run([str(training.RASA_BIN), *args], cwd=training.ROOT, env=training.rasa_env(),
-                          capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [str(training.RASA_BIN), *args],
+        cwd=training.ROOT,
+        env=training.rasa_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def _printed_in_rasa_env(script: str):
     """The JSON a script prints last, run inside Rasa's environment (the only one where bot/rasa_plugins/nlu
     imports)."""
-    done = subprocess.run([str(training.RASA_PYTHON), "-c", script], cwd=training.ROOT, env=training.rasa_env(),
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(training.RASA_PYTHON), "-c", script],
+        cwd=training.ROOT,
+        env=training.rasa_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_training_data_validates_without_warnings():
-    done = _rasa("data", "validate", "--fail-on-warnings", "--data", "nlu_data", "--domain", "domain.yml",
-                 "--config", "config.yml")
+    done = _rasa(
+        "data",
+        "validate",
+        "--fail-on-warnings",
+        "--data",
+        "nlu_data",
+        "--domain",
+        "domain.yml",
+        "--config",
+        "config.yml",
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
 
@@ -85,5 +106,8 @@ def test_intent_classifier_reads_a_paraphrase_by_meaning_and_survives_a_reload()
         "print(json.dumps({m.get('text'): [m.get('intent')['name'], len(m.get('intent_ranking'))] for m in out}))\n"
     )
     read = _printed_in_rasa_env(script)
-    assert read == {"chi phí là bao nhiêu": ["ask_fee", 3], "đợi mấy hôm": ["ask_processing_time", 3],
-                    "chào buổi sáng": ["greet", 3]}
+    assert read == {
+        "chi phí là bao nhiêu": ["ask_fee", 3],
+        "đợi mấy hôm": ["ask_processing_time", 3],
+        "chào buổi sáng": ["greet", 3],
+    }

@@ -16,8 +16,14 @@ pytestmark = pytest.mark.e2e
 
 
 def _run_in_rasa(script: str, *args: str) -> object:
-    done = subprocess.run([str(training.RASA_PYTHON), "-c", script, *args], cwd=training.ROOT,
-                          env=training.rasa_env(), capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(training.RASA_PYTHON), "-c", script, *args],
+        cwd=training.ROOT,
+        env=training.rasa_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -47,8 +53,12 @@ async def go():
 print(json.dumps(asyncio.run(go()), ensure_ascii=False))
 """
     result = _run_in_rasa(script, str(tmp_path / "trackers.db"))
-    assert result == {"slot": "1.013225", "users": ["lệ phí bao nhiêu", "nộp ở đâu"], "mode": "wal",
-                      "pool": "QueuePool"}
+    assert result == {
+        "slot": "1.013225",
+        "users": ["lệ phí bao nhiêu", "nộp ở đâu"],
+        "mode": "wal",
+        "pool": "QueuePool",
+    }
 
 
 def test_tracker_store_writes_the_rows_rasas_own_store_writes(tmp_path):
@@ -200,9 +210,15 @@ async def go():
     return {"waited": round(waited, 1)}
 print(json.dumps(asyncio.run(go())))
 """
-    process = subprocess.Popen([str(training.RASA_PYTHON), "-c", script, json.dumps(topology.lock_store(server.url))],
-                               cwd=training.ROOT, env=training.rasa_env(), stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [str(training.RASA_PYTHON), "-c", script, json.dumps(topology.lock_store(server.url))],
+        cwd=training.ROOT,
+        env=training.rasa_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert process.stdout.readline().strip() == "down?", process.stderr.read()[-3000:]
         server.stop()

@@ -26,11 +26,11 @@ from bot.gateway.conversation.service import ConversationService
 from bot.gateway.state import StateStore
 
 logger = logging.getLogger("bot.gateway.channels.pending")
-KEPT_S = 3 * 24 * 3600     # an answer days late helps nobody; the citizen will have asked elsewhere
-CLAIM_S = 120.0            # longer than a Rasa turn (30 s timeout) and the sending; a crashed claimer's lapses
+KEPT_S = 3 * 24 * 3600  # an answer days late helps nobody; the citizen will have asked elsewhere
+CLAIM_S = 120.0  # longer than a Rasa turn (30 s timeout) and the sending; a crashed claimer's lapses
 POLL_S = 2.0
 BACKOFF_MAX_S = 15.0
-ATTEMPTS_MAX = 5           # failures other than Rasa being down (e.g. the citizen blocked the bot)
+ATTEMPTS_MAX = 5  # failures other than Rasa being down (e.g. the citizen blocked the bot)
 RATE_LIMITED_WAIT_S = 10.0
 SENDERS_AT_ONCE = 8
 
@@ -40,7 +40,7 @@ class Waiting:
     sender: str
     text: str
     command: bool = False
-    extra: dict = field(default_factory=dict)   # what the channel needs to reply (Zalo: msg_id)
+    extra: dict = field(default_factory=dict)  # what the channel needs to reply (Zalo: msg_id)
 
 
 # Sends a reply through the channel's normal path.
@@ -51,15 +51,24 @@ Ready = Callable[[], Awaitable[bool]]
 
 
 class PendingMessages:
-    def __init__(self, channel: str, store: StateStore, claims: StateClaims, conversation: ConversationService,
-                 send: Send, locks: KeyedLocks, ready: Ready, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        channel: str,
+        store: StateStore,
+        claims: StateClaims,
+        conversation: ConversationService,
+        send: Send,
+        locks: KeyedLocks,
+        ready: Ready,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.channel = channel
         self._store = store
         self._claims = claims
         self._conversation = conversation
         self._send = send
         self._ready = ready
-        self._locks = locks        # the channel's per-sender locks: a live turn never overtakes a kept one
+        self._locks = locks  # the channel's per-sender locks: a live turn never overtakes a kept one
         self._clock = clock
         self._loop = BackgroundTask(self._run, f"{self.channel}-pending")
 
@@ -96,9 +105,19 @@ class PendingMessages:
         # answered changes nothing, so the notice that a number was hidden is remembered here and sent with the
         # answer, as the conversation service would have.
         masked = clean_citizen_text(waiting.text)
-        await self._store.aput(key, {"sender": waiting.sender, "text": masked.text, "command": waiting.command,
-                                     "identity_hidden": masked.had_identity_number, "extra": waiting.extra,
-                                     "claimed_until": 0, "attempts": 0}, ttl_s=KEPT_S)
+        await self._store.aput(
+            key,
+            {
+                "sender": waiting.sender,
+                "text": masked.text,
+                "command": waiting.command,
+                "identity_hidden": masked.had_identity_number,
+                "extra": waiting.extra,
+                "claimed_until": 0,
+                "attempts": 0,
+            },
+            ttl_s=KEPT_S,
+        )
         logger.info("%s: message kept until the assistant is back (%s)", self.channel, key)
 
     # --- background answering ------------------------------------------------------------------------------
@@ -124,7 +143,7 @@ class PendingMessages:
         by_sender: dict[str, list[str]] = {}
         prefix = self._prefix()
         for key in await self._claims.akeys(prefix):
-            sender, _, _ = key[len(prefix):].rpartition(":")
+            sender, _, _ = key[len(prefix) :].rpartition(":")
             by_sender.setdefault(sender, []).append(key)
         if not by_sender:
             return True
@@ -134,19 +153,19 @@ class PendingMessages:
 
         async def one_sender(sender: str, keys: list[str]) -> bool:
             async with limit:
-                for key in keys:   # text order of the zero-padded sequence: arrival order
+                for key in keys:  # text order of the zero-padded sequence: arrival order
                     outcome = await self._answer_one(sender, key)
                     if outcome == "down":
                         return False
                     if outcome == "busy":
-                        return True   # later messages wait: they must not overtake this one
+                        return True  # later messages wait: they must not overtake this one
             return True
 
         results = await asyncio.gather(*(one_sender(s, k) for s, k in by_sender.items()))
         return all(results)
 
     async def _answer_one(self, sender: str, key: str) -> str:
-        """"done" (answered, or gone already), "busy" (claimed elsewhere or to retry later), "down" (Rasa)."""
+        """ "done" (answered, or gone already), "busy" (claimed elsewhere or to retry later), "down" (Rasa)."""
         found = await self._claims.aread(key)
         if found is None:
             return "done"
@@ -157,16 +176,16 @@ class PendingMessages:
         claimed = {**doc, "claimed_until": now + CLAIM_S}
         mine = await self._claims.areplace(key, seen, claimed, KEPT_S)
         if mine is None:
-            return "busy"     # another gateway claimed it between our read and write
+            return "busy"  # another gateway claimed it between our read and write
         waiting = Waiting(sender, str(doc.get("text") or ""), bool(doc.get("command")), dict(doc.get("extra") or {}))
         async with self._locks(sender):
             try:
                 reply = await self._conversation.handle(
-                    IncomingMessage(self.channel, sender, waiting.text), command=waiting.command)
+                    IncomingMessage(self.channel, sender, waiting.text), command=waiting.command
+                )
                 if reply.turn.status == "rate_limited":
                     # Not answered: it waits until the sender's allowance allows it, and is not dropped.
-                    await self._claims.areplace(key, mine, {**doc, "claimed_until": now + RATE_LIMITED_WAIT_S},
-                                                KEPT_S)
+                    await self._claims.areplace(key, mine, {**doc, "claimed_until": now + RATE_LIMITED_WAIT_S}, KEPT_S)
                     return "busy"
                 messages = reply.messages
                 if doc.get("identity_hidden"):
@@ -178,13 +197,15 @@ class PendingMessages:
             except Exception as exc:
                 attempts = int(doc.get("attempts") or 0) + 1
                 if attempts >= ATTEMPTS_MAX:
-                    logger.error("%s: kept message %s dropped after %d failed attempts (%s)",
-                                 self.channel, key, attempts, exc)
+                    logger.error(
+                        "%s: kept message %s dropped after %d failed attempts (%s)", self.channel, key, attempts, exc
+                    )
                     await self._store.adelete(key)
                     return "done"
                 logger.warning("%s: kept message %s not answered (%s); retrying later", self.channel, key, exc)
-                await self._claims.areplace(key, mine, {**doc, "attempts": attempts,
-                                                        "claimed_until": now + POLL_S * 5 * attempts}, KEPT_S)
+                await self._claims.areplace(
+                    key, mine, {**doc, "attempts": attempts, "claimed_until": now + POLL_S * 5 * attempts}, KEPT_S
+                )
                 return "busy"
             await self._store.adelete(key)
         logger.info("%s: kept message answered (%s)", self.channel, key)

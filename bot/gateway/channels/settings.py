@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[3]
 class TelegramSettings:
     token: str = ""
     api_url: str = "https://api.telegram.org"
-    webhook_url: str = ""       # set: webhook mode; unset: long polling
-    webhook_secret: str = ""    # unset in webhook mode: a random one is generated at each start
+    webhook_url: str = ""  # set: webhook mode; unset: long polling
+    webhook_secret: str = ""  # unset in webhook mode: a random one is generated at each start
 
     @property
     def enabled(self) -> bool:
@@ -26,8 +26,8 @@ class TelegramSettings:
 @dataclass(frozen=True)
 class ZaloSettings:
     app_id: str = ""
-    oa_secret_key: str = ""     # signs webhook events (X-ZEvent-Signature)
-    app_secret: str = ""        # authenticates token refreshes
+    oa_secret_key: str = ""  # signs webhook events (X-ZEvent-Signature)
+    app_secret: str = ""  # authenticates token refreshes
     access_token: str = ""
     refresh_token: str = ""
     api_url: str = "https://openapi.zalo.me"
@@ -36,8 +36,9 @@ class ZaloSettings:
 
     @property
     def enabled(self) -> bool:
-        return bool(self.app_id and self.oa_secret_key and (self.access_token or self.refresh_token
-                                                               or self.token_file.exists()))
+        return bool(
+            self.app_id and self.oa_secret_key and (self.access_token or self.refresh_token or self.token_file.exists())
+        )
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class WidgetSettings:
 @dataclass(frozen=True)
 class ReminderSettings:
     """Reminders to finish filing online, offered on Telegram and Zalo (bot/gateway/reminders, docs/channels.md)."""
+
     enabled: bool = True
     # Seconds from "yes" to the reminder; 0: the next working morning (8:00 Vietnam time, Monday to Friday).
     delay_s: float = 0.0
@@ -89,8 +91,9 @@ class ChannelSettings:
             widget=WidgetSettings(
                 allowed_origins=tuple(o.rstrip("/") for o in env.items("WIDGET_ALLOWED_ORIGINS")),
                 session_secret=env.text("WIDGET_SESSION_SECRET"),
-                session_secret_file=Path(env.text("WIDGET_SESSION_SECRET_FILE",
-                                                  str(WidgetSettings.session_secret_file))),
+                session_secret_file=Path(
+                    env.text("WIDGET_SESSION_SECRET_FILE", str(WidgetSettings.session_secret_file))
+                ),
             ),
             reminders=ReminderSettings(
                 enabled=env.flag("REMINDERS", True),
@@ -100,7 +103,12 @@ class ChannelSettings:
         )
 
     def secrets(self) -> dict[str, str]:
-        return {"TELEGRAM_BOT_TOKEN": self.telegram.token, "TELEGRAM_WEBHOOK_SECRET": self.telegram.webhook_secret,
-                "ZALO_OA_SECRET_KEY": self.zalo.oa_secret_key, "ZALO_APP_SECRET": self.zalo.app_secret,
-                "ZALO_ACCESS_TOKEN": self.zalo.access_token, "ZALO_REFRESH_TOKEN": self.zalo.refresh_token,
-                "WIDGET_SESSION_SECRET": self.widget.session_secret}
+        return {
+            "TELEGRAM_BOT_TOKEN": self.telegram.token,
+            "TELEGRAM_WEBHOOK_SECRET": self.telegram.webhook_secret,
+            "ZALO_OA_SECRET_KEY": self.zalo.oa_secret_key,
+            "ZALO_APP_SECRET": self.zalo.app_secret,
+            "ZALO_ACCESS_TOKEN": self.zalo.access_token,
+            "ZALO_REFRESH_TOKEN": self.zalo.refresh_token,
+            "WIDGET_SESSION_SECRET": self.widget.session_secret,
+        }

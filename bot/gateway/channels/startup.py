@@ -76,9 +76,15 @@ def _start_reminders(app: FastAPI, settings: ChannelSettings, running: RunningCh
     from bot.gateway.reminders.storage import ReminderStore
 
     chosen = settings.reminders
-    reminders = Reminders(ReminderStore(app.state.db_sessions), app.state.state_store, app.state.conversation,
-                          delay_s=chosen.delay_s, holdout=chosen.holdout, names=lambda code: _short_title(app, code),
-                          claims=app.state.state_claims)
+    reminders = Reminders(
+        ReminderStore(app.state.db_sessions),
+        app.state.state_store,
+        app.state.conversation,
+        delay_s=chosen.delay_s,
+        holdout=chosen.holdout,
+        names=lambda code: _short_title(app, code),
+        claims=app.state.state_claims,
+    )
     if app.state.telegram is not None:
         reminders.senders["telegram"] = reminder_channels.telegram_sender(app.state.telegram)
     if app.state.zalo is not None:
@@ -88,8 +94,11 @@ def _start_reminders(app: FastAPI, settings: ChannelSettings, running: RunningCh
     reminders.start()
     app.state.reminders = reminders
     running.on_stop(reminders.stop)
-    logger.info("reminders on (delay %s, holdout %.0f %%)",
-                f"{chosen.delay_s:g} s" if chosen.delay_s else "next working morning", chosen.holdout * 100)
+    logger.info(
+        "reminders on (delay %s, holdout %.0f %%)",
+        f"{chosen.delay_s:g} s" if chosen.delay_s else "next working morning",
+        chosen.holdout * 100,
+    )
 
 
 def _short_title(app: FastAPI, code: str) -> str:
@@ -127,8 +136,9 @@ def _guarded(name: str, start: Callable[[], None]) -> None:
 
 
 def _start_telegram(app: FastAPI, settings: ChannelSettings, running: RunningChannels) -> None:
-    channel = telegram.TelegramChannel(settings.telegram, app.state.conversation, app.state.state_store,
-                                       app.state.state_claims, _rasa_ready(app))
+    channel = telegram.TelegramChannel(
+        settings.telegram, app.state.conversation, app.state.state_store, app.state.state_claims, _rasa_ready(app)
+    )
     channel.start()
     app.state.telegram = channel
     app.state.outbox.register("telegram", channel.deliver)
@@ -136,8 +146,9 @@ def _start_telegram(app: FastAPI, settings: ChannelSettings, running: RunningCha
 
 
 def _start_zalo(app: FastAPI, settings: ChannelSettings, running: RunningChannels) -> None:
-    oa = zalo.ZaloChannel(settings.zalo, app.state.conversation, app.state.state_store, app.state.state_claims,
-                          _rasa_ready(app))
+    oa = zalo.ZaloChannel(
+        settings.zalo, app.state.conversation, app.state.state_store, app.state.state_claims, _rasa_ready(app)
+    )
     oa.start()
     app.state.zalo = oa
     app.state.outbox.register("zalo", oa.deliver)

@@ -45,9 +45,16 @@ class StateClaims:
             insert = upsert_insert(db.get_bind().dialect.name, GatewayState)
             # RETURNING says whether the row went in: through the ORM session, PostgreSQL's driver gives no
             # rowcount (-1) for an INSERT, so every key would read as taken already.
-            done = db.execute(insert.values(
-                key=key, value=_dump(value), expires_at=now + timedelta(seconds=ttl_s), updated_at=now,
-            ).on_conflict_do_nothing(index_elements=[GatewayState.key]).returning(GatewayState.key))
+            done = db.execute(
+                insert.values(
+                    key=key,
+                    value=_dump(value),
+                    expires_at=now + timedelta(seconds=ttl_s),
+                    updated_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=[GatewayState.key])
+                .returning(GatewayState.key)
+            )
             stored = done.first() is not None
             db.commit()
             return stored
@@ -66,8 +73,11 @@ class StateClaims:
         Returns the text now stored (to compare against next time), or None when someone changed it first."""
         now, text = _now(), _dump(value)
         with self._sessions() as db:
-            done = db.execute(update(GatewayState).where(GatewayState.key == key, GatewayState.value == seen)
-                              .values(value=text, expires_at=now + timedelta(seconds=ttl_s), updated_at=now))
+            done = db.execute(
+                update(GatewayState)
+                .where(GatewayState.key == key, GatewayState.value == seen)
+                .values(value=text, expires_at=now + timedelta(seconds=ttl_s), updated_at=now)
+            )
             db.commit()
             return text if done.rowcount == 1 else None
 
@@ -75,9 +85,13 @@ class StateClaims:
         """Live keys under `prefix`, in key order."""
         with self._sessions() as db:
             live = (GatewayState.expires_at.is_(None)) | (GatewayState.expires_at > _now())
-            return list(db.scalars(select(GatewayState.key)
-                                   .where(GatewayState.key.startswith(prefix, autoescape=True), live)
-                                   .order_by(GatewayState.key)))
+            return list(
+                db.scalars(
+                    select(GatewayState.key)
+                    .where(GatewayState.key.startswith(prefix, autoescape=True), live)
+                    .order_by(GatewayState.key)
+                )
+            )
 
     async def afirst(self, key: str, value: Any, ttl_s: float) -> bool:
         return await asyncio.to_thread(self.first, key, value, ttl_s)

@@ -15,8 +15,17 @@ from fastapi.responses import JSONResponse, Response
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.constants import ChatAction, MessageLimit, ParseMode
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHandler, CommandHandler,
-                          ContextTypes, ExtBot, MessageHandler, TypeHandler, filters)
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ExtBot,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 from telegram.request import HTTPXRequest
 
 from bot.gateway.channels.buttons import ButtonPayloads
@@ -77,8 +86,14 @@ class _TolerantBot(ExtBot):
 
 
 class TelegramChannel:
-    def __init__(self, settings: TelegramSettings, conversation: ConversationService, store: StateStore,
-                 claims: StateClaims, rasa_ready: Ready) -> None:
+    def __init__(
+        self,
+        settings: TelegramSettings,
+        conversation: ConversationService,
+        store: StateStore,
+        claims: StateClaims,
+        rasa_ready: Ready,
+    ) -> None:
         self.settings = settings
         self.conversation = conversation
         self.webhook_mode = bool(settings.webhook_url)
@@ -90,20 +105,26 @@ class TelegramChannel:
         self._claims = claims
         self._bot_id = settings.token.partition(":")[0]
         self._seen_updates: OrderedDict[int, None] = OrderedDict()
-        self.pending = PendingMessages("telegram", store, claims, conversation, self._send_later, self._in_order,
-                                       rasa_ready)
+        self.pending = PendingMessages(
+            "telegram", store, claims, conversation, self._send_later, self._in_order, rasa_ready
+        )
         self._task: asyncio.Task | None = None
         self.application = self._build()
 
     def _build(self) -> Application:
         api = self.settings.api_url
         bot = _TolerantBot(
-            self.settings.token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot",
-            request=HTTPXRequest(connection_pool_size=64, connect_timeout=5, read_timeout=15, write_timeout=15,
-                                 pool_timeout=5),
+            self.settings.token,
+            base_url=f"{api}/bot",
+            base_file_url=f"{api}/file/bot",
+            request=HTTPXRequest(
+                connection_pool_size=64, connect_timeout=5, read_timeout=15, write_timeout=15, pool_timeout=5
+            ),
             # getUpdates adds its long-poll seconds to this read timeout.
-            get_updates_request=HTTPXRequest(connection_pool_size=1, connect_timeout=5, read_timeout=10,
-                                             write_timeout=10, pool_timeout=5))
+            get_updates_request=HTTPXRequest(
+                connection_pool_size=1, connect_timeout=5, read_timeout=10, write_timeout=10, pool_timeout=5
+            ),
+        )
         # One chat's turns are kept in order by its lock (_turn); chats need not wait for each other.
         builder = Application.builder().bot(bot).concurrent_updates(32)
         if self.webhook_mode:
@@ -134,12 +155,16 @@ class TelegramChannel:
             await self._retry("start long polling", self._start_polling)
         self.ready.set()
         self.pending.start()
-        logger.info("Telegram channel ready as @%s (%s)", self.application.bot.username,
-                    "webhook" if self.webhook_mode else "long polling")
+        logger.info(
+            "Telegram channel ready as @%s (%s)",
+            self.application.bot.username,
+            "webhook" if self.webhook_mode else "long polling",
+        )
 
     async def _set_webhook(self) -> None:
-        await self.application.bot.set_webhook(self.settings.webhook_url, secret_token=self.secret,
-                                               allowed_updates=ALLOWED_UPDATES)
+        await self.application.bot.set_webhook(
+            self.settings.webhook_url, secret_token=self.secret, allowed_updates=ALLOWED_UPDATES
+        )
 
     async def _start_polling(self) -> None:
         await self.application.updater.start_polling(timeout=10, allowed_updates=ALLOWED_UPDATES)
@@ -218,8 +243,9 @@ class TelegramChannel:
         await self._turn(update.update_id, update.effective_chat.id, MENU_COMMAND, command=True)
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._turn(update.update_id, update.effective_chat.id, update.effective_message.text,
-                         name=_first_name(update))
+        await self._turn(
+            update.update_id, update.effective_chat.id, update.effective_message.text, name=_first_name(update)
+        )
 
     async def _on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.send(update.effective_chat.id, [OutgoingMessage(notices.TEXT_ONLY)])
@@ -246,10 +272,11 @@ class TelegramChannel:
             await self._courtesy(self.application.bot.send_chat_action(chat_id, ChatAction.TYPING))
             waiting = Waiting(str(chat_id), text, command)
             if await self.pending.queue_if_waiting(waiting):
-                return   # answered after the messages kept before it
+                return  # answered after the messages kept before it
             try:
-                reply = await self.conversation.handle(IncomingMessage("telegram", str(chat_id), text, name),
-                                                       command=command)
+                reply = await self.conversation.handle(
+                    IncomingMessage("telegram", str(chat_id), text, name), command=command
+                )
                 messages = reply.messages
             except RasaUnavailable:
                 messages = await self.pending.keep_for_later(waiting)
@@ -280,9 +307,12 @@ class TelegramChannel:
             for i, chunk in enumerate(chunks):
                 last = i == len(chunks) - 1
                 await self.application.bot.send_message(
-                    chat_id, telegram_html(html.escape(chunk, quote=False)), parse_mode=ParseMode.HTML,
+                    chat_id,
+                    telegram_html(html.escape(chunk, quote=False)),
+                    parse_mode=ParseMode.HTML,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
-                    reply_markup=await self._keyboard(chat_id, message) if last else None)
+                    reply_markup=await self._keyboard(chat_id, message) if last else None,
+                )
 
     async def _keyboard(self, chat_id: int, message: OutgoingMessage) -> InlineKeyboardMarkup | None:
         if not message.buttons:
@@ -292,7 +322,7 @@ class TelegramChannel:
         for b in message.buttons:
             button = InlineKeyboardButton(b.title, callback_data=await self._buttons.issue(str(chat_id), b.payload))
             if is_feedback(b) and previous is not None and is_feedback(previous):
-                rows[-1].append(button)   # 👍 and 👎 side by side under the answer's own buttons
+                rows[-1].append(button)  # 👍 and 👎 side by side under the answer's own buttons
             else:
                 rows.append([button])
             previous = b
@@ -303,7 +333,7 @@ class TelegramChannel:
         if not self.ready.is_set():
             raise ChannelUnavailable("Telegram is not connected yet")
         try:
-            async with self._in_order(user_id):   # not in the middle of an answer being sent
+            async with self._in_order(user_id):  # not in the middle of an answer being sent
                 await self.send(int(user_id), messages)
         except Forbidden as exc:
             raise ChannelUnavailable(f"the citizen blocked the bot or left ({exc})") from exc
@@ -318,8 +348,7 @@ def _first_name(update: Update) -> str:
 
 def _log_failure(task: asyncio.Task) -> None:
     if not task.cancelled() and task.exception() is not None:
-        logger.error("Telegram channel stopped connecting; the gateway runs without it",
-                     exc_info=task.exception())
+        logger.error("Telegram channel stopped connecting; the gateway runs without it", exc_info=task.exception())
 
 
 @router.post("/telegram/webhook", include_in_schema=False)

@@ -58,14 +58,18 @@ def _sessions(request: Request) -> WidgetSessions:
 
 @router.get("/widget.js", include_in_schema=False)
 async def widget_js() -> FileResponse:
-    return FileResponse(STATIC / "widget.js", media_type="text/javascript; charset=utf-8",
-                        headers={"Cache-Control": "public, max-age=300"})
+    return FileResponse(
+        STATIC / "widget.js",
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
 
 
 @router.get("/widget.css", include_in_schema=False)
 async def widget_css() -> FileResponse:
-    return FileResponse(STATIC / "widget.css", media_type="text/css; charset=utf-8",
-                        headers={"Cache-Control": "public, max-age=300"})
+    return FileResponse(
+        STATIC / "widget.css", media_type="text/css; charset=utf-8", headers={"Cache-Control": "public, max-age=300"}
+    )
 
 
 @router.get("/widget/demo", response_class=HTMLResponse, include_in_schema=False)
@@ -78,9 +82,15 @@ async def preflight(request: Request, name: str) -> Response:
     cors = _cors(request)
     if cors is None:
         return Response(status_code=403, headers={"Vary": "Origin"})
-    return Response(status_code=204, headers={
-        **cors, "Access-Control-Allow-Methods": "GET, POST",
-        "Access-Control-Allow-Headers": f"Content-Type, {SESSION_HEADER}", "Access-Control-Max-Age": "600"})
+    return Response(
+        status_code=204,
+        headers={
+            **cors,
+            "Access-Control-Allow-Methods": "GET, POST",
+            "Access-Control-Allow-Headers": f"Content-Type, {SESSION_HEADER}",
+            "Access-Control-Max-Age": "600",
+        },
+    )
 
 
 @router.post("/widget/api/session")
@@ -121,15 +131,13 @@ async def post_message(request: Request) -> JSONResponse:
     return await _turn(request, session, text, shown, cors)
 
 
-async def _turn(request: Request, session: WidgetSession, text: str, shown: str,
-                cors: dict[str, str]) -> JSONResponse:
+async def _turn(request: Request, session: WidgetSession, text: str, shown: str, cors: dict[str, str]) -> JSONResponse:
     # The history shows what the assistant kept, not the identity number the visitor typed.
     asked = await session.add("user", clean_citizen_text(shown).text or "?")
     try:
         reply = await request.app.state.conversation.handle(IncomingMessage("widget", session.id, text))
     except RasaBusy:
-        return _json({"error": notices.BUSY, "entries": [asked.to_dict()]}, 503,
-                     {**cors, "Retry-After": "2"})
+        return _json({"error": notices.BUSY, "entries": [asked.to_dict()]}, 503, {**cors, "Retry-After": "2"})
     except RasaUnavailable:
         return _json({"error": notices.UNAVAILABLE, "entries": [asked.to_dict()]}, 503, cors)
     answers = await session.add_replies(reply.messages)

@@ -29,18 +29,26 @@ NEW_SESSIONS_PER_MINUTE = 20
 @dataclass(frozen=True)
 class Entry:
     id: int
-    role: str              # "user" | "bot"
+    role: str  # "user" | "bot"
     text: str
-    buttons: tuple[tuple[str, str], ...] = ()   # (title, payload)
+    buttons: tuple[tuple[str, str], ...] = ()  # (title, payload)
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "role": self.role, "text": self.text,
-                "buttons": [{"title": t, "payload": p} for t, p in self.buttons]}
+        return {
+            "id": self.id,
+            "role": self.role,
+            "text": self.text,
+            "buttons": [{"title": t, "payload": p} for t, p in self.buttons],
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> "Entry":
-        return cls(int(data["id"]), str(data["role"]), str(data["text"]),
-                   tuple((str(b["title"]), str(b["payload"])) for b in data.get("buttons") or ()))
+        return cls(
+            int(data["id"]),
+            str(data["role"]),
+            str(data["text"]),
+            tuple((str(b["title"]), str(b["payload"])) for b in data.get("buttons") or ()),
+        )
 
 
 def _key(session_id: str) -> str:
@@ -61,7 +69,8 @@ class WidgetSession:
 
     async def add_replies(self, messages: list[OutgoingMessage]) -> list[Entry]:
         return await self._owner.append(
-            self.id, [("bot", m.text, tuple((b.title, b.payload) for b in m.buttons)) for m in messages])
+            self.id, [("bot", m.text, tuple((b.title, b.payload) for b in m.buttons)) for m in messages]
+        )
 
     def after(self, entry_id: int) -> list[Entry]:
         return [e for e in self.entries if e.id > entry_id]
@@ -110,7 +119,7 @@ class WidgetSessions:
         added: list[Entry] = []
 
         def change(doc: dict) -> dict:
-            added.clear()   # the change may run again; only its last run counts
+            added.clear()  # the change may run again; only its last run counts
             next_id = int(doc.get("next_id") or 1)
             for role, text, buttons in items:
                 added.append(Entry(next_id, role, text, tuple(buttons)))

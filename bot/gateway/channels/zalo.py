@@ -33,7 +33,7 @@ logger = logging.getLogger("bot.gateway.channels.zalo")
 router = APIRouter()
 SIGNATURE_HEADER = "X-ZEvent-Signature"
 MAX_CHARS = 2000
-MAX_BUTTONS = 5            # per message; more go into a follow-up message
+MAX_BUTTONS = 5  # per message; more go into a follow-up message
 BUTTON_TITLE_MAX = 100
 MAX_EVENT_BYTES = 64 * 1024
 TIMESTAMP_TOLERANCE_S = 300
@@ -46,21 +46,32 @@ MORE_CHOICES = "Thêm lựa chọn:"
 
 
 class ZaloChannel:
-    def __init__(self, settings: ZaloSettings, conversation: ConversationService, store: StateStore,
-                 claims: StateClaims, rasa_ready: Ready, client: ZaloClient | None = None) -> None:
+    def __init__(
+        self,
+        settings: ZaloSettings,
+        conversation: ConversationService,
+        store: StateStore,
+        claims: StateClaims,
+        rasa_ready: Ready,
+        client: ZaloClient | None = None,
+    ) -> None:
         self.settings = settings
         self.conversation = conversation
         self.client = client or ZaloClient(
-            api_url=settings.api_url, oauth_url=settings.oauth_url, app_id=settings.app_id,
+            api_url=settings.api_url,
+            oauth_url=settings.oauth_url,
+            app_id=settings.app_id,
             app_secret=settings.app_secret,
-            store=TokenStore(settings.token_file, Tokens(settings.access_token, settings.refresh_token)))
-        self.clock = time.time   # replaceable in tests
+            store=TokenStore(settings.token_file, Tokens(settings.access_token, settings.refresh_token)),
+        )
+        self.clock = time.time  # replaceable in tests
         self._buttons = ButtonPayloads(store, prefix="#")
         self._in_order = KeyedLocks()
         self._store = store
         self._claims = claims
-        self.pending = PendingMessages("zalo", store, claims, conversation, self._send_later, self._in_order,
-                                       rasa_ready)
+        self.pending = PendingMessages(
+            "zalo", store, claims, conversation, self._send_later, self._in_order, rasa_ready
+        )
         self._tasks: set[asyncio.Task] = set()
         self._refresher: asyncio.Task | None = None
 
@@ -71,8 +82,10 @@ class ZaloChannel:
         if self.client.can_refresh:
             self._refresher = asyncio.create_task(self._keep_token_fresh(), name="zalo-token-refresh")
         elif not self.client.tokens.access_token:
-            logger.error("Zalo: no access token and no way to refresh one (set ZALO_REFRESH_TOKEN and "
-                         "ZALO_APP_SECRET); replies will fail")
+            logger.error(
+                "Zalo: no access token and no way to refresh one (set ZALO_REFRESH_TOKEN and "
+                "ZALO_APP_SECRET); replies will fail"
+            )
 
     async def stop(self) -> None:
         await self.pending.stop()
@@ -95,9 +108,14 @@ class ZaloChannel:
                     delay = min(30.0 * 2 ** (failures - 1), 900.0)
                     # Repeated failures are usually a spent or revoked refresh token: only a person can fix it.
                     log = logger.error if failures >= 3 else logger.warning
-                    log("Zalo: token refresh failed (%s); retrying in %.0f s%s", exc, delay,
+                    log(
+                        "Zalo: token refresh failed (%s); retrying in %.0f s%s",
+                        exc,
+                        delay,
                         "; if this persists, authorise the OA again and set ZALO_REFRESH_TOKEN"
-                        if failures >= 3 else "")
+                        if failures >= 3
+                        else "",
+                    )
                     await asyncio.sleep(delay)
                     continue
             wait = self.client.tokens.expires_at - REFRESH_MARGIN_S - time.time()
@@ -154,8 +172,7 @@ class ZaloChannel:
         received_at = self.clock()
         text = message.get("text") if name == "user_send_text" else None
         # Created without waiting on anything: one user's tasks queue on the user's lock in the order events came.
-        task = asyncio.create_task(self._turn(user_id, msg_id, text if isinstance(text, str) else None,
-                                              received_at))
+        task = asyncio.create_task(self._turn(user_id, msg_id, text if isinstance(text, str) else None, received_at))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -186,7 +203,7 @@ class ZaloChannel:
                 payload = await self._buttons.resolve(user_id, text.strip()) if text.startswith("#") else None
                 waiting = Waiting(user_id, payload or text, extra={"msg_id": msg_id})
                 if await self.pending.queue_if_waiting(waiting):
-                    return   # answered after the messages kept before it
+                    return  # answered after the messages kept before it
                 try:
                     reply = await self.conversation.handle(IncomingMessage("zalo", user_id, waiting.text))
                     messages = reply.messages
@@ -211,30 +228,43 @@ class ZaloChannel:
 
     async def _render(self, user_id: str, message: OutgoingMessage) -> list[dict]:
         chunks = split_text(message.text, MAX_CHARS)
-        groups = [message.buttons[i:i + MAX_BUTTONS] for i in range(0, len(message.buttons), MAX_BUTTONS)]
+        groups = [message.buttons[i : i + MAX_BUTTONS] for i in range(0, len(message.buttons), MAX_BUTTONS)]
         if not chunks and groups:
             chunks = [MORE_CHOICES]
         bodies = [{"text": chunk} for chunk in chunks]
         # A counted link also as an "open URL" button titled with the portal's name
         # (bot/gateway/channels/shown_links.py).
-        links = [{"title": title[:BUTTON_TITLE_MAX], "type": "oa.open.url", "payload": {"url": url}}
-                 for title, url in open_buttons(message.text)][:MAX_BUTTONS]
+        links = [
+            {"title": title[:BUTTON_TITLE_MAX], "type": "oa.open.url", "payload": {"url": url}}
+            for title, url in open_buttons(message.text)
+        ][:MAX_BUTTONS]
         if links and not groups:
             bodies[-1]["attachment"] = {"type": "template", "payload": {"buttons": links}}
         for i, group in enumerate(groups):
             if i > 0:
                 bodies.append({"text": MORE_CHOICES})
-            bodies[-1]["attachment"] = {"type": "template", "payload": {"buttons": [
-                # query.hide: the tap comes back as a message with this payload, not shown in the chat.
-                {"title": b.title[:BUTTON_TITLE_MAX], "type": "oa.query.hide",
-                 "payload": await self._buttons.issue(user_id, b.payload)} for b in group]}}
+            bodies[-1]["attachment"] = {
+                "type": "template",
+                "payload": {
+                    "buttons": [
+                        # query.hide: the tap comes back as a message with this payload, not shown in the chat.
+                        {
+                            "title": b.title[:BUTTON_TITLE_MAX],
+                            "type": "oa.query.hide",
+                            "payload": await self._buttons.issue(user_id, b.payload),
+                        }
+                        for b in group
+                    ]
+                },
+            }
         if links and groups:
             first = next(b for b in bodies if "attachment" in b)["attachment"]["payload"]["buttons"]
             room = max(0, MAX_BUTTONS - len(first))
             first[:0] = links[:room]
             if len(links) > room:
-                bodies.append({"text": MORE_CHOICES, "attachment": {"type": "template",
-                                                                  "payload": {"buttons": links[room:]}}})
+                bodies.append(
+                    {"text": MORE_CHOICES, "attachment": {"type": "template", "payload": {"buttons": links[room:]}}}
+                )
         return bodies
 
     async def deliver(self, user_id: str, messages: list[OutgoingMessage]) -> None:
@@ -243,7 +273,7 @@ class ZaloChannel:
         if not isinstance(last, (int, float)) or self.clock() - last > FREE_WINDOW_S:
             raise ChannelUnavailable("the citizen has not written on Zalo in the last 48 hours")
         try:
-            async with self._in_order(user_id):   # not in the middle of an answer being sent
+            async with self._in_order(user_id):  # not in the middle of an answer being sent
                 await self.send({"user_id": user_id}, user_id, messages)
         except ZaloApiError as exc:
             if exc.code in WINDOW_ERRORS:

@@ -16,7 +16,7 @@ logger = logging.getLogger("bot.gateway.channels.zalo")
 TOKEN_ERRORS = frozenset({-216, -124})
 # ... and these that the user is outside the window in which the OA may message them for free.
 WINDOW_ERRORS = frozenset({-213, -201, -230})
-REFRESH_MARGIN_S = 600     # refresh this long before the access token expires
+REFRESH_MARGIN_S = 600  # refresh this long before the access token expires
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
 
@@ -28,8 +28,16 @@ class ZaloApiError(Exception):
 
 
 class ZaloClient:
-    def __init__(self, *, api_url: str, oauth_url: str, app_id: str, app_secret: str, store: TokenStore,
-                 http: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        oauth_url: str,
+        app_id: str,
+        app_secret: str,
+        store: TokenStore,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
         self._api_url = api_url
         self._oauth_url = oauth_url
         self._app_id = app_id
@@ -48,8 +56,11 @@ class ZaloClient:
 
     def needs_refresh(self, now: float | None = None) -> bool:
         now = time.time() if now is None else now
-        return self.can_refresh and (not self.tokens.access_token or self.tokens.expires_at == 0
-                                     or now >= self.tokens.expires_at - REFRESH_MARGIN_S)
+        return self.can_refresh and (
+            not self.tokens.access_token
+            or self.tokens.expires_at == 0
+            or now >= self.tokens.expires_at - REFRESH_MARGIN_S
+        )
 
     async def send(self, recipient: dict, message: dict) -> dict:
         """POST /v3.0/oa/message/cs; returns `data`, raises ZaloApiError (HTTP failures as code -1)."""
@@ -64,9 +75,12 @@ class ZaloClient:
             return await self._send_once(recipient, message)
 
     async def _send_once(self, recipient: dict, message: dict) -> dict:
-        body = await self._call("POST", f"{self._api_url}/v3.0/oa/message/cs",
-                                headers={"access_token": self.tokens.access_token},
-                                json={"recipient": recipient, "message": message})
+        body = await self._call(
+            "POST",
+            f"{self._api_url}/v3.0/oa/message/cs",
+            headers={"access_token": self.tokens.access_token},
+            json={"recipient": recipient, "message": message},
+        )
         return body.get("data") or {}
 
     async def refresh(self, stale: Tokens | None = None) -> Tokens:
@@ -74,16 +88,26 @@ class ZaloClient:
         async with self._refresh_lock:
             if stale is not None and self.tokens != stale:
                 return self.tokens  # someone else refreshed while we waited
-            body = await self._call("POST", f"{self._oauth_url}/v4/oa/access_token",
-                                    headers={"secret_key": self._app_secret},
-                                    data={"app_id": self._app_id, "grant_type": "refresh_token",
-                                          "refresh_token": self.tokens.refresh_token})
+            body = await self._call(
+                "POST",
+                f"{self._oauth_url}/v4/oa/access_token",
+                headers={"secret_key": self._app_secret},
+                data={
+                    "app_id": self._app_id,
+                    "grant_type": "refresh_token",
+                    "refresh_token": self.tokens.refresh_token,
+                },
+            )
             if not body.get("access_token") or not body.get("refresh_token"):
-                raise ZaloApiError(int(body.get("error") or -1),
-                                   str(body.get("error_description") or body.get("error_name") or body))
-            tokens = Tokens(str(body["access_token"]), str(body["refresh_token"]),
-                            time.time() + float(body.get("expires_in") or 3600))
-            self._store.save(tokens)   # before use: the old refresh token is already spent
+                raise ZaloApiError(
+                    int(body.get("error") or -1), str(body.get("error_description") or body.get("error_name") or body)
+                )
+            tokens = Tokens(
+                str(body["access_token"]),
+                str(body["refresh_token"]),
+                time.time() + float(body.get("expires_in") or 3600),
+            )
+            self._store.save(tokens)  # before use: the old refresh token is already spent
             self.tokens = tokens
             logger.info("Zalo: access token refreshed; valid for %.0f h", (tokens.expires_at - time.time()) / 3600)
             return tokens
@@ -103,6 +127,7 @@ class ZaloClient:
                 code = int(error)
             except (TypeError, ValueError):
                 code = -1
-            raise ZaloApiError(code, str(body.get("message") or body.get("error_description")
-                                         or body.get("error_name") or ""))
+            raise ZaloApiError(
+                code, str(body.get("message") or body.get("error_description") or body.get("error_name") or "")
+            )
         return body

@@ -21,7 +21,7 @@ logger = logging.getLogger("bot.gateway.channels.zalo")
 class Tokens:
     access_token: str
     refresh_token: str
-    expires_at: float = 0.0   # epoch seconds; 0 = unknown (tokens given by environment)
+    expires_at: float = 0.0  # epoch seconds; 0 = unknown (tokens given by environment)
 
 
 def _fingerprint(refresh_token: str) -> str:
@@ -37,8 +37,9 @@ class TokenStore:
         """The stored pair, unless the environment now holds a different refresh token (the OA was re-authorised)."""
         try:
             stored = json.loads(self.path.read_text(encoding="utf-8"))
-            tokens = Tokens(str(stored["access_token"]), str(stored["refresh_token"]),
-                            float(stored.get("expires_at") or 0))
+            tokens = Tokens(
+                str(stored["access_token"]), str(stored["refresh_token"]), float(stored.get("expires_at") or 0)
+            )
         except FileNotFoundError:
             return self._from_env
         except (ValueError, KeyError, TypeError) as exc:
@@ -50,6 +51,8 @@ class TokenStore:
         return tokens
 
     def save(self, tokens: Tokens) -> None:
-        record = {**asdict(tokens), "seeded_from": _fingerprint(self._from_env.refresh_token)
-                  if self._from_env.refresh_token else None}
+        record = {
+            **asdict(tokens),
+            "seeded_from": _fingerprint(self._from_env.refresh_token) if self._from_env.refresh_token else None,
+        }
         write_atomic(self.path, json.dumps(record), mode=0o600)

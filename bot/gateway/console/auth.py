@@ -53,8 +53,7 @@ def open_session(db: Session, *, user: StaffUser, hours: float) -> tuple[str, st
     """A new session for ``user``: (cookie token, CSRF token)."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     repo.delete_expired_sessions(db)
-    repo.create_session(db, user=user, token_hash=token_hash(token), csrf_token=csrf,
-                        lifetime=timedelta(hours=hours))
+    repo.create_session(db, user=user, token_hash=token_hash(token), csrf_token=csrf, lifetime=timedelta(hours=hours))
     return token, csrf
 
 

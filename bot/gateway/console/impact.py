@@ -37,14 +37,23 @@ class Regressions(ConsoleError):
 
     def __init__(self, impact: dict) -> None:
         n = len(impact["regressions"])
-        super().__init__(409, f"{n} câu hỏi đã xác nhận sẽ bị trả lời sai; gửi \"confirm_regressions\": {n} "
-                         "để vẫn xuất bản", "confirm_regressions")
+        super().__init__(
+            409,
+            f'{n} câu hỏi đã xác nhận sẽ bị trả lời sai; gửi "confirm_regressions": {n} để vẫn xuất bản',
+            "confirm_regressions",
+        )
         self.impact = impact
 
 
 def confirmed_json(row: ConfirmedQuestion) -> dict:
-    return {"id": row.id, "text": row.text, "expected": row.expected, "source": row.source,
-            "created": row.created.isoformat(), "created_by": row.created_by}
+    return {
+        "id": row.id,
+        "text": row.text,
+        "expected": row.expected,
+        "source": row.source,
+        "created": row.created.isoformat(),
+        "created_by": row.created_by,
+    }
 
 
 class ImpactService:
@@ -77,8 +86,17 @@ class ImpactService:
         writer.writerow(["id", "text", "expected", "expected_name", "source", "created", "created_by"])
         names = self._names()
         for row in self.confirmed():
-            writer.writerow([row["id"], row["text"], row["expected"], self._label(row["expected"], names),
-                             row["source"], row["created"], row["created_by"] or ""])
+            writer.writerow(
+                [
+                    row["id"],
+                    row["text"],
+                    row["expected"],
+                    self._label(row["expected"], names),
+                    row["source"],
+                    row["created"],
+                    row["created_by"] or "",
+                ]
+            )
         return out.getvalue()
 
     def confirm(self, *, db: Session, text: str, expected: str, source: str, by: str) -> ConfirmedQuestion:
@@ -92,8 +110,13 @@ class ImpactService:
     def add(self, *, text: str, expected: str, by: str) -> dict:
         with self.sessions() as db:
             row = self.confirm(db=db, text=text, expected=expected, source="staff", by=by)
-            audit(db, username=by, action="confirmed_add", target=f"confirmed:{row.id}",
-                  detail={"text": row.text, "expected": expected})
+            audit(
+                db,
+                username=by,
+                action="confirmed_add",
+                target=f"confirmed:{row.id}",
+                detail={"text": row.text, "expected": expected},
+            )
             db.commit()
             return confirmed_json(row)
 
@@ -107,8 +130,13 @@ class ImpactService:
                 raise ConsoleError(404, str(exc)) from exc
             except InvalidValue as exc:
                 raise ConsoleError(422, str(exc), "text") from exc
-            audit(db, username=by, action="confirmed_edit", target=f"confirmed:{row.id}",
-                  detail={"text": row.text, "expected": row.expected})
+            audit(
+                db,
+                username=by,
+                action="confirmed_edit",
+                target=f"confirmed:{row.id}",
+                detail={"text": row.text, "expected": row.expected},
+            )
             db.commit()
             return confirmed_json(row)
 
@@ -118,8 +146,13 @@ class ImpactService:
                 row = cq.remove(db, confirmed_id=confirmed_id)
             except NotFound as exc:
                 raise ConsoleError(404, str(exc)) from exc
-            audit(db, username=by, action="confirmed_delete", target=f"confirmed:{confirmed_id}",
-                  detail={"text": row.text, "expected": row.expected})
+            audit(
+                db,
+                username=by,
+                action="confirmed_delete",
+                target=f"confirmed:{confirmed_id}",
+                detail={"text": row.text, "expected": row.expected},
+            )
             db.commit()
             return {"id": confirmed_id, "deleted": True}
 
@@ -143,14 +176,25 @@ class ImpactService:
             if turn is None:
                 raise ConsoleError(404, f"no turn {turn_id}")
             if turn.feedback != "good" or not turn.procedure or turn.kind != "question":
-                raise ConsoleError(409, "only a question answered with a procedure and rated 👍 can be approved",
-                                   "turn")
+                raise ConsoleError(
+                    409, "only a question answered with a procedure and rated 👍 can be approved", "turn"
+                )
             row = cq.confirm(db, text=turn.text, expected=turn.procedure, source="helpful", by=by)
-            audit(db, username=by, action="approve_helpful", target=f"turn:{turn_id}",
-                       detail={"confirmed": row.id, "procedure": turn.procedure})
+            audit(
+                db,
+                username=by,
+                action="approve_helpful",
+                target=f"turn:{turn_id}",
+                detail={"confirmed": row.id, "procedure": turn.procedure},
+            )
             db.commit()
-            return {"id": row.id, "text": row.text, "expected": row.expected, "source": row.source,
-                    "created": row.created.isoformat()}
+            return {
+                "id": row.id,
+                "text": row.text,
+                "expected": row.expected,
+                "source": row.source,
+                "created": row.created.isoformat(),
+            }
 
     def helpful(self) -> list[dict]:
         """Answers citizens rated 👍 in the last 90 days, for staff to approve as confirmed questions."""
@@ -160,8 +204,12 @@ class ImpactService:
 
     def _check_expected(self, expected: str) -> None:
         if expected not in (OTHER_AGENCY, NOT_ANSWERABLE) and expected not in self._names():
-            raise ConsoleError(422, f"expected must be a department procedure code, {OTHER_AGENCY!r} or "
-                               f"{NOT_ANSWERABLE!r}, got {expected!r}", "expected")
+            raise ConsoleError(
+                422,
+                f"expected must be a department procedure code, {OTHER_AGENCY!r} or "
+                f"{NOT_ANSWERABLE!r}, got {expected!r}",
+                "expected",
+            )
 
     # --- impact check -----------------------------------------------------------------------------
 
@@ -177,9 +225,15 @@ class ImpactService:
         names = self._names()
         out = impact.to_dict()
         for key in ("changed", "regressions", "newly_answered"):
-            out[key] = [{**e, "before_name": self._label(e["before"], names), "after_name": self._label(e["after"], names),
-                         **({"expected_name": self._label(e["expected"], names)} if "expected" in e else {})}
-                        for e in out[key]]
+            out[key] = [
+                {
+                    **e,
+                    "before_name": self._label(e["before"], names),
+                    "after_name": self._label(e["after"], names),
+                    **({"expected_name": self._label(e["expected"], names)} if "expected" in e else {}),
+                }
+                for e in out[key]
+            ]
         out["summary"] = impact.summary()
         return out
 
@@ -222,8 +276,9 @@ class ImpactService:
             return Edit("import", "", content)
         code = change.get("procedure")
         if not isinstance(code, str) or code not in self._names():
-            raise ConsoleError(422, f"change.procedure must be a department procedure code, got {code!r}",
-                               "change.procedure")
+            raise ConsoleError(
+                422, f"change.procedure must be a department procedure code, got {code!r}", "change.procedure"
+            )
         if kind == "alias":
             text = change.get("text")
             if not isinstance(text, str) or not text.strip():
@@ -231,16 +286,22 @@ class ImpactService:
             return Edit("alias", code, text)
         title = change.get("short_title")
         if not isinstance(title, str):
-            raise ConsoleError(422, "change.short_title must be a string (\"\" for the derived title)",
-                               "change.short_title")
+            raise ConsoleError(
+                422, 'change.short_title must be a string ("" for the derived title)', "change.short_title"
+            )
         return Edit("short_title", code, title)
 
     def publish_import(self, *, file: str, by: str, impact: dict) -> int:
         content = _decode(file)
         changed = ConsoleService._teach(import_sheet, self.settings.kb_root, content)
         with self.sessions() as db:
-            audit(db, username=by, action="import", target="knowledge_base",
-                  detail={"files_changed": changed, "impact": impact})
+            audit(
+                db,
+                username=by,
+                action="import",
+                target="knowledge_base",
+                detail={"files_changed": changed, "impact": impact},
+            )
             db.commit()
         return changed
 
@@ -264,4 +325,3 @@ def _decode(file) -> bytes:
     if not content.startswith(b"PK"):
         raise ConsoleError(422, "change.file is not an .xlsx file (a zip archive)", "change.file")
     return content
-

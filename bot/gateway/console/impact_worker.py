@@ -130,8 +130,9 @@ class ImpactWorker:
         with self._lock:
             if self._pool is None:
                 # spawn: the gateway runs threads and an event loop, which a forked child must not inherit.
-                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=_start, initargs=self._args)
+                self._pool = ProcessPoolExecutor(
+                    1, mp_context=multiprocessing.get_context("spawn"), initializer=_start, initargs=self._args
+                )
             return self._pool
 
     def _submit(self, fn, *args) -> Future:
@@ -152,8 +153,9 @@ class ImpactWorker:
         future.add_done_callback(_log_warm)
         return future
 
-    def check(self, questions: list[Question], edit, proposed_settings: SearchSettings | None = None
-              ) -> Impact | Refused:
+    def check(
+        self, questions: list[Question], edit, proposed_settings: SearchSettings | None = None
+    ) -> Impact | Refused:
         if not questions:  # only the change's own validity to check: no model needed, so no worker either
             return run_check(ImpactChecker(*self._args), questions, edit, proposed_settings)
         try:
@@ -192,10 +194,10 @@ class InProcess:
     def warm_later(self, questions: list[Question]) -> None:
         self.checker.warm(questions)
 
-    def check(self, questions: list[Question], edit, proposed_settings: SearchSettings | None = None
-              ) -> Impact | Refused:
+    def check(
+        self, questions: list[Question], edit, proposed_settings: SearchSettings | None = None
+    ) -> Impact | Refused:
         return run_check(self.checker, questions, edit, proposed_settings)
 
     def close(self) -> None:
         pass
-

@@ -60,8 +60,9 @@ class LinkRewriter:
         try:
             # A conversation's later replies carry links whose tokens this gateway already holds: no worker
             # thread then. A token still to be read or issued is a database call, made on a worker thread.
-            return self.rewrite(incoming, reply, cached_only=True) or \
-                await asyncio.to_thread(self.rewrite, incoming, reply)
+            return self.rewrite(incoming, reply, cached_only=True) or await asyncio.to_thread(
+                self.rewrite, incoming, reply
+            )
         except Exception:  # a counting failure must never cost the citizen the answer
             logger.exception("links not rewritten for %s:%s", incoming.channel, incoming.sender_id)
             return reply
@@ -85,8 +86,13 @@ class LinkRewriter:
             if cached_only:
                 return None
             with self._sessions() as db:
-                issued = {u: funnel.token_for(db, url=u, channel=incoming.channel, sender_id=incoming.sender_id,
-                                              procedure=procedure) for u in urls if u not in tokens}
+                issued = {
+                    u: funnel.token_for(
+                        db, url=u, channel=incoming.channel, sender_id=incoming.sender_id, procedure=procedure
+                    )
+                    for u in urls
+                    if u not in tokens
+                }
                 db.commit()
             tokens.update(issued)
             with self._tokens_lock:
@@ -143,8 +149,9 @@ async def follow(token: str, request: Request) -> Response:
     if url is None:
         return _not_found()
     # no-referrer: the portal need not learn the token; no-store: every open reaches us to be counted.
-    return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store",
-                                                           "Referrer-Policy": "no-referrer"})
+    return RedirectResponse(
+        url, status_code=302, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    )
 
 
 def _open(sessions: sessionmaker[Session], token: str, count: bool) -> str | None:
@@ -153,8 +160,9 @@ def _open(sessions: sessionmaker[Session], token: str, count: bool) -> str | Non
         if link is None:
             return None
         if count:
-            funnel.record_step(db, step="link_opened", channel=link.channel, sender_id=link.sender_id,
-                               procedure=link.procedure)
+            funnel.record_step(
+                db, step="link_opened", channel=link.channel, sender_id=link.sender_id, procedure=link.procedure
+            )
             db.commit()
         return link.url
 

@@ -45,15 +45,22 @@ def main(argv: list[str]) -> int:
     engine = create_db_engine(settings.database_url)
     migrate(engine)
     sessions = session_factory(engine)
-    proposed = replace(settings.search, embedder=args.embedder, embedder_model=args.model or settings.search.embedder_model,
-                       embedder_prompts=None if args.prompts is None else args.prompts == "yes")
+    proposed = replace(
+        settings.search,
+        embedder=args.embedder,
+        embedder_model=args.model or settings.search.embedder_model,
+        embedder_prompts=None if args.prompts is None else args.prompts == "yes",
+    )
     # Its own index folders: a running gateway's impact worker keeps its copy in impact_dir/current.
     checker = ImpactChecker(settings.search, settings.kb_root, settings.impact_dir / "model-check")
     service = ImpactService(ConsoleService(sessions, settings, None, None), InProcess(checker))
     try:
         impact = service.check_model(proposed)
-        summary = {**impact["summary"], "model": f"{proposed.embedder}:{proposed.embedder_model}",
-                   "confirmed_regressions": args.confirm_regressions or 0}
+        summary = {
+            **impact["summary"],
+            "model": f"{proposed.embedder}:{proposed.embedder_model}",
+            "confirmed_regressions": args.confirm_regressions or 0,
+        }
         with sessions() as db:
             audit(db, username=args.by, action="model_check", target="search_model", detail=summary)
             db.commit()
@@ -66,12 +73,17 @@ def main(argv: list[str]) -> int:
     if args.json:
         print(json.dumps(impact, ensure_ascii=False, indent=1))
     else:
-        print(f"checked {impact['checked']} questions: {len(impact['changed'])} answers change, "
-              f"{len(impact['newly_answered'])} newly answered, {len(regressions)} confirmed questions answered wrongly")
+        print(
+            f"checked {impact['checked']} questions: {len(impact['changed'])} answers change, "
+            f"{len(impact['newly_answered'])} newly answered, {len(regressions)} confirmed questions answered wrongly"
+        )
         for entry in regressions[:SHOWN]:
             print(f"  regression: {entry['text']!r}: {entry['before_name']} -> {entry['after_name']}")
     if regressions and args.confirm_regressions != len(regressions):
-        print(f"impact-model: {len(regressions)} confirmed questions would be answered wrongly; deploy only with "
-              f"--confirm-regressions {len(regressions)}", file=sys.stderr)
+        print(
+            f"impact-model: {len(regressions)} confirmed questions would be answered wrongly; deploy only with "
+            f"--confirm-regressions {len(regressions)}",
+            file=sys.stderr,
+        )
         return 1
     return 0

@@ -24,7 +24,7 @@ def feedback_value(text: str, reply: Reply) -> str | None:
     """'good' / 'bad' when this turn is a 👍/👎, else None."""
     if text.startswith(FEEDBACK_PAYLOAD):
         try:
-            value = parse_json(text[len(FEEDBACK_PAYLOAD):] or "{}").get("value")
+            value = parse_json(text[len(FEEDBACK_PAYLOAD) :] or "{}").get("value")
         except (ValueError, AttributeError):
             value = None
         if value in ("good", "bad"):
@@ -63,12 +63,29 @@ class TurnRecorder:
         value = feedback_value(text, reply)
         if value is not None:
             rated = repo.record_feedback(db, channel=incoming.channel, sender_id=incoming.sender_id, value=value)
-            repo.add_turn(db, channel=incoming.channel, sender_id=incoming.sender_id, text=text,
-                          kind=FEEDBACK, status="feedback", procedure=rated.procedure if rated else None,
-                          reason=value)
+            repo.add_turn(
+                db,
+                channel=incoming.channel,
+                sender_id=incoming.sender_id,
+                text=text,
+                kind=FEEDBACK,
+                status="feedback",
+                procedure=rated.procedure if rated else None,
+                reason=value,
+            )
         else:
             online = text.startswith(ONLINE_GUIDE_PAYLOADS) or turn.reason == ONLINE_GUIDE_REASON
-            repo.add_turn(db, channel=incoming.channel, sender_id=incoming.sender_id, text=text,
-                          kind=turn_kind(text), status=turn.status, procedure=turn.procedure,
-                          confidence=turn.confidence, reason=turn.reason, online_guide=online, why=turn.why)
+            repo.add_turn(
+                db,
+                channel=incoming.channel,
+                sender_id=incoming.sender_id,
+                text=text,
+                kind=turn_kind(text),
+                status=turn.status,
+                procedure=turn.procedure,
+                confidence=turn.confidence,
+                reason=turn.reason,
+                online_guide=online,
+                why=turn.why,
+            )
         funnel.record(db, incoming, reply)

@@ -21,12 +21,17 @@ from bot.gateway.openapi_bodies import json_body
 router = APIRouter(prefix="/staff")
 STATIC = Path(__file__).parent / "static"
 # Served files, by name: nothing else under static/ can be requested.
-FILES = {"console.js": "text/javascript", "console.css": "text/css", "chart.umd.min.js": "text/javascript",
-         "funnel.js": "text/javascript", "impact.js": "text/javascript"}
+FILES = {
+    "console.js": "text/javascript",
+    "console.css": "text/css",
+    "chart.umd.min.js": "text/javascript",
+    "funnel.js": "text/javascript",
+    "impact.js": "text/javascript",
+}
 PAGE_HEADERS = {
     # Only our own scripts and styles: an injected question text can never run as code in a staff browser.
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
-                               "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
@@ -41,8 +46,9 @@ async def staff_session(request: Request) -> ActiveSession:
     active = await run_in_threadpool(console_of(request).session_for, request.cookies.get(auth.COOKIE))
     if active is None:
         raise ConsoleError(401, "login required")
-    if request.method not in ("GET", "HEAD") and not auth.csrf_matches(active.csrf_token,
-                                                                      request.headers.get(auth.CSRF_HEADER)):
+    if request.method not in ("GET", "HEAD") and not auth.csrf_matches(
+        active.csrf_token, request.headers.get(auth.CSRF_HEADER)
+    ):
         raise ConsoleError(403, f"missing or wrong {auth.CSRF_HEADER} header")
     return active
 
@@ -118,16 +124,24 @@ async def login(request: Request, console: Console) -> JSONResponse:
 
 def _session_response(done: Login, console: ConsoleService) -> JSONResponse:
     response = JSONResponse({"csrf_token": done.csrf_token, "username": done.user.username, "role": done.user.role})
-    response.set_cookie(auth.COOKIE, done.token, max_age=int(console.settings.session_hours * 3600),
-                        path="/staff", httponly=True, samesite="strict", secure=console.settings.cookie_secure)
+    response.set_cookie(
+        auth.COOKIE,
+        done.token,
+        max_age=int(console.settings.session_hours * 3600),
+        path="/staff",
+        httponly=True,
+        samesite="strict",
+        secure=console.settings.cookie_secure,
+    )
     return response
 
 
 @router.post("/api/password", openapi_extra=json_body(schemas.PasswordChangeIn))
 async def change_password(request: Request, active: Staff, console: Console) -> JSONResponse:
     body = await parse(request, schemas.PasswordChangeIn)
-    done = await run_in_threadpool(lambda: console.change_password(active, current=body.current_password,
-                                                                   new=body.new_password))
+    done = await run_in_threadpool(
+        lambda: console.change_password(active, current=body.current_password, new=body.new_password)
+    )
     return _session_response(done, console)
 
 
@@ -161,10 +175,12 @@ async def queue_item(item_id: int, active: Staff, console: Console) -> dict:
 async def link(item_id: int, request: Request, active: Staff, console: Console, impacts: Impacts) -> dict:
     body = await parse(request, schemas.LinkIn)
     alias = await run_in_threadpool(console.alias_text, item_id, body.text)
-    seen = await run_in_threadpool(impacts.guard, {"kind": "alias", "procedure": body.procedure, "text": alias},
-                                   body.confirm_regressions)
-    result = await run_in_threadpool(lambda: console.link(item_id=item_id, code=body.procedure, text=alias,
-                                                          by=active.user.username, impact=seen))
+    seen = await run_in_threadpool(
+        impacts.guard, {"kind": "alias", "procedure": body.procedure, "text": alias}, body.confirm_regressions
+    )
+    result = await run_in_threadpool(
+        lambda: console.link(item_id=item_id, code=body.procedure, text=alias, by=active.user.username, impact=seen)
+    )
     impacts.warm_later()
     return {**result, "index": await console.nudge_reload()}
 
@@ -172,9 +188,11 @@ async def link(item_id: int, request: Request, active: Staff, console: Console, 
 @router.post("/api/queue/{item_id}/faq", openapi_extra=json_body(schemas.FaqIn))
 async def faq(item_id: int, request: Request, active: Staff, console: Console) -> dict:
     body = await parse(request, schemas.FaqIn)
-    result = await run_in_threadpool(lambda: console.answer(item_id=item_id, code=body.procedure,
-                                                            question=body.question, answer=body.answer,
-                                                            by=active.user.username))
+    result = await run_in_threadpool(
+        lambda: console.answer(
+            item_id=item_id, code=body.procedure, question=body.question, answer=body.answer, by=active.user.username
+        )
+    )
     return {**result, "index": await console.nudge_reload()}
 
 
@@ -187,8 +205,9 @@ async def reply(item_id: int, request: Request, active: Staff, console: Console)
 @router.post("/api/queue/{item_id}/status", openapi_extra=json_body(schemas.StatusIn))
 async def set_status(item_id: int, request: Request, active: Staff, console: Console) -> dict:
     body = await parse(request, schemas.StatusIn)
-    return await run_in_threadpool(lambda: console.set_status(item_id=item_id, status=body.status,
-                                                              by=active.user.username))
+    return await run_in_threadpool(
+        lambda: console.set_status(item_id=item_id, status=body.status, by=active.user.username)
+    )
 
 
 @router.get("/api/procedures")
@@ -199,10 +218,14 @@ async def procedures(active: Staff, console: Console) -> list[dict]:
 @router.post("/api/procedures/{code}/short_title", openapi_extra=json_body(schemas.ShortTitleIn))
 async def short_title(code: str, request: Request, active: Staff, console: Console, impacts: Impacts) -> dict:
     body = await parse(request, schemas.ShortTitleIn)
-    seen = await run_in_threadpool(impacts.guard, {"kind": "short_title", "procedure": code,
-                                                   "short_title": body.short_title}, body.confirm_regressions)
-    result = await run_in_threadpool(lambda: console.set_short_title(code=code, text=body.short_title,
-                                                                     by=active.user.username, impact=seen))
+    seen = await run_in_threadpool(
+        impacts.guard,
+        {"kind": "short_title", "procedure": code, "short_title": body.short_title},
+        body.confirm_regressions,
+    )
+    result = await run_in_threadpool(
+        lambda: console.set_short_title(code=code, text=body.short_title, by=active.user.username, impact=seen)
+    )
     impacts.warm_later()
     return {**result, "index": await console.nudge_reload()}
 
@@ -210,8 +233,9 @@ async def short_title(code: str, request: Request, active: Staff, console: Conso
 @router.post("/api/queue/{item_id}/not_ours", openapi_extra=json_body(schemas.NotOursIn))
 async def not_ours(item_id: int, request: Request, active: Staff, impacts: Impacts) -> dict:
     body = await parse(request, schemas.NotOursIn)
-    return await run_in_threadpool(lambda: impacts.not_ours(item_id=item_id, expected=body.expected,
-                                                            by=active.user.username))
+    return await run_in_threadpool(
+        lambda: impacts.not_ours(item_id=item_id, expected=body.expected, by=active.user.username)
+    )
 
 
 @router.get("/api/helpful")
@@ -235,23 +259,28 @@ async def confirmed(active: Staff, impacts: Impacts) -> list[dict]:
 @router.get("/api/confirmed.csv")
 async def confirmed_csv(active: Staff, impacts: Impacts) -> Response:
     text = await run_in_threadpool(impacts.confirmed_csv)
-    return Response("\ufeff" + text, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="cau-hoi-da-xac-nhan.csv"'})
+    return Response(
+        "\ufeff" + text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="cau-hoi-da-xac-nhan.csv"'},
+    )
 
 
 @router.post("/api/confirmed", openapi_extra=json_body(schemas.ConfirmedIn))
 async def add_confirmed(request: Request, active: Staff, impacts: Impacts) -> JSONResponse:
     body = await parse(request, schemas.ConfirmedIn)
-    row = await run_in_threadpool(lambda: impacts.add(text=body.text, expected=body.expected,
-                                                      by=active.user.username))
+    row = await run_in_threadpool(lambda: impacts.add(text=body.text, expected=body.expected, by=active.user.username))
     return JSONResponse(row, status_code=201)
 
 
 @router.post("/api/confirmed/{confirmed_id}", openapi_extra=json_body(schemas.ConfirmedEditIn))
 async def edit_confirmed(confirmed_id: int, request: Request, active: Staff, impacts: Impacts) -> dict:
     body = await parse(request, schemas.ConfirmedEditIn)
-    return await run_in_threadpool(lambda: impacts.edit(confirmed_id=_id(confirmed_id), text=body.text,
-                                                        expected=body.expected, by=active.user.username))
+    return await run_in_threadpool(
+        lambda: impacts.edit(
+            confirmed_id=_id(confirmed_id), text=body.text, expected=body.expected, by=active.user.username
+        )
+    )
 
 
 @router.post("/api/confirmed/{confirmed_id}/delete")
@@ -275,8 +304,9 @@ async def impact(request: Request, active: Staff, impacts: Impacts) -> dict:
 async def import_sheet(request: Request, active: Staff, console: Console, impacts: Impacts) -> dict:
     body = await parse(request, schemas.ImportIn)
     seen = await run_in_threadpool(impacts.guard, {"kind": "import", "file": body.file}, body.confirm_regressions)
-    changed = await run_in_threadpool(lambda: impacts.publish_import(file=body.file, by=active.user.username,
-                                                                     impact=seen))
+    changed = await run_in_threadpool(
+        lambda: impacts.publish_import(file=body.file, by=active.user.username, impact=seen)
+    )
     impacts.warm_later()
     return {"files_changed": changed, "impact": seen, "index": await console.nudge_reload()}
 
@@ -293,30 +323,52 @@ async def dashboard(active: Staff, console: Console, days: int = 30) -> dict:
 async def dashboard_csv(active: Staff, console: Console, days: int = 30) -> Response:
     text = await run_in_threadpool(console.dashboard_csv, days)
     # BOM: Excel opens UTF-8 CSV with Vietnamese names correctly only with it.
-    return Response("\ufeff" + text, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="thong-ke-{days}-ngay.csv"'})
+    return Response(
+        "\ufeff" + text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="thong-ke-{days}-ngay.csv"'},
+    )
 
 
 # --- online-filing funnel ---------------------------------------------------------------------------
 
 
 @router.get("/api/funnel")
-async def funnel(active: Staff, console: Console, start: str | None = None, end: str | None = None,
-                 days: int | None = None, procedure: str | None = None, channel: str | None = None) -> dict:
+async def funnel(
+    active: Staff,
+    console: Console,
+    start: str | None = None,
+    end: str | None = None,
+    days: int | None = None,
+    procedure: str | None = None,
+    channel: str | None = None,
+) -> dict:
     first, last = funnel_report.period(start, end, days)
-    return await run_in_threadpool(lambda: funnel_report.report(console, start=first, end=last,
-                                                                procedure=procedure, channel=channel))
+    return await run_in_threadpool(
+        lambda: funnel_report.report(console, start=first, end=last, procedure=procedure, channel=channel)
+    )
 
 
 @router.get("/api/funnel.csv")
-async def funnel_csv(active: Staff, console: Console, start: str | None = None, end: str | None = None,
-                     days: int | None = None, procedure: str | None = None, channel: str | None = None) -> Response:
+async def funnel_csv(
+    active: Staff,
+    console: Console,
+    start: str | None = None,
+    end: str | None = None,
+    days: int | None = None,
+    procedure: str | None = None,
+    channel: str | None = None,
+) -> Response:
     first, last = funnel_report.period(start, end, days)
-    data = await run_in_threadpool(lambda: funnel_report.report(console, start=first, end=last,
-                                                                procedure=procedure, channel=channel))
+    data = await run_in_threadpool(
+        lambda: funnel_report.report(console, start=first, end=last, procedure=procedure, channel=channel)
+    )
     name = f"pheu-truc-tuyen-{first}-{last}.csv"
-    return Response("\ufeff" + funnel_report.report_csv(data), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        "\ufeff" + funnel_report.report_csv(data),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 # --- administration ---------------------------------------------------------------------------------
@@ -330,23 +382,28 @@ async def users(active: Admin, console: Console) -> list[dict]:
 @router.post("/api/users", openapi_extra=json_body(schemas.UserIn))
 async def create_user(request: Request, active: Admin, console: Console) -> JSONResponse:
     body = await parse(request, schemas.UserIn)
-    created = await run_in_threadpool(lambda: console.create_user(username=body.username, password=body.password,
-                                                                  role=body.role, by=active.user.username))
+    created = await run_in_threadpool(
+        lambda: console.create_user(
+            username=body.username, password=body.password, role=body.role, by=active.user.username
+        )
+    )
     return JSONResponse(created, status_code=201)
 
 
 @router.post("/api/users/{username}/password", openapi_extra=json_body(schemas.PasswordResetIn))
 async def reset_password(username: str, request: Request, active: Admin, console: Console) -> dict:
     body = await parse(request, schemas.PasswordResetIn)
-    return await run_in_threadpool(lambda: console.reset_password(username=username, password=body.password,
-                                                                  by=active.user.username))
+    return await run_in_threadpool(
+        lambda: console.reset_password(username=username, password=body.password, by=active.user.username)
+    )
 
 
 @router.post("/api/users/{username}/active", openapi_extra=json_body(schemas.ActiveIn))
 async def set_active(username: str, request: Request, active: Admin, console: Console) -> dict:
     body = await parse(request, schemas.ActiveIn)
-    return await run_in_threadpool(lambda: console.set_active(username=username, active=body.active,
-                                                              by=active.user.username))
+    return await run_in_threadpool(
+        lambda: console.set_active(username=username, active=body.active, by=active.user.username)
+    )
 
 
 @router.get("/api/audit")

@@ -29,7 +29,7 @@ from knowledge_base.store import store
 
 logger = logging.getLogger(__name__)
 REPLY_MAX = 2000
-MAX_ID = 2**31 - 1   # ids are 32-bit integers in PostgreSQL
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
 
 
 class ConsoleError(Exception):
@@ -48,20 +48,37 @@ class Login:
 
 
 def item_json(item: ReviewItem) -> dict:
-    return {"id": item.id, "text": item.text, "reason": item.reason, "count": item.count, "status": item.status,
-            "channel": item.channel, "last_seen": item.last_seen.isoformat(), "procedure": item.procedure,
-            "confidence": item.confidence, "resolution": item.resolution}
+    return {
+        "id": item.id,
+        "text": item.text,
+        "reason": item.reason,
+        "count": item.count,
+        "status": item.status,
+        "channel": item.channel,
+        "last_seen": item.last_seen.isoformat(),
+        "procedure": item.procedure,
+        "confidence": item.confidence,
+        "resolution": item.resolution,
+    }
 
 
 def turn_json(turn: Turn) -> dict:
-    return {"id": turn.id, "at": turn.at.isoformat(), "channel": turn.channel, "text": turn.text,
-            "status": turn.status, "procedure": turn.procedure, "confidence": turn.confidence,
-            "feedback": turn.feedback}
+    return {
+        "id": turn.id,
+        "at": turn.at.isoformat(),
+        "channel": turn.channel,
+        "text": turn.text,
+        "status": turn.status,
+        "procedure": turn.procedure,
+        "confidence": turn.confidence,
+        "feedback": turn.feedback,
+    }
 
 
 class ConsoleService:
-    def __init__(self, sessions: sessionmaker[Session], settings: ConsoleSettings, outbox: Outbox,
-                 http: httpx.AsyncClient) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], settings: ConsoleSettings, outbox: Outbox, http: httpx.AsyncClient
+    ) -> None:
         self.sessions = sessions
         self.settings = settings
         self.outbox = outbox
@@ -73,8 +90,9 @@ class ConsoleService:
 
     def bootstrap(self) -> str:
         with self.sessions() as db:
-            outcome = auth.ensure_first_admin(db, username=self.settings.admin_user,
-                                              password=self.settings.admin_password)
+            outcome = auth.ensure_first_admin(
+                db, username=self.settings.admin_user, password=self.settings.admin_password
+            )
             db.commit()
         return outcome
 
@@ -82,11 +100,11 @@ class ConsoleService:
         account_key, address_key = auth.throttle_keys(username, address)
         with self.sessions() as db:
             repo.delete_stale_login_attempts(db, window=auth.LOGIN_WINDOW)
-            if not repo.take_login_attempt(db, key=address_key, limit=auth.ADDRESS_ATTEMPTS,
-                                           window=auth.LOGIN_WINDOW):
+            if not repo.take_login_attempt(db, key=address_key, limit=auth.ADDRESS_ATTEMPTS, window=auth.LOGIN_WINDOW):
                 refused = "too many login attempts from this address; wait a few minutes"
-            elif not repo.take_login_attempt(db, key=account_key, limit=auth.ACCOUNT_ATTEMPTS,
-                                             window=auth.LOGIN_WINDOW):
+            elif not repo.take_login_attempt(
+                db, key=account_key, limit=auth.ACCOUNT_ATTEMPTS, window=auth.LOGIN_WINDOW
+            ):
                 refused = "too many failed logins for this user; wait a few minutes"
             else:
                 refused = None
@@ -153,8 +171,13 @@ class ConsoleService:
             repo.set_password_hash(db, user=user, password_hash=auth.hash_password(new))
             ended = repo.delete_sessions_of(db, user_id=user.id)
             token, csrf = auth.open_session(db, user=user, hours=self.settings.session_hours)
-            repo.audit(db, username=user.username, action="change_password", target=user.username,
-                       detail={"sessions_ended": ended})
+            repo.audit(
+                db,
+                username=user.username,
+                action="change_password",
+                target=user.username,
+                detail={"sessions_ended": ended},
+            )
             db.commit()
         return Login(token, csrf, user)
 
@@ -178,8 +201,13 @@ class ConsoleService:
             user = self._user(db, username)
             repo.set_active(db, user=user, active=active)
             ended = 0 if active else repo.delete_sessions_of(db, user_id=user.id)
-            repo.audit(db, username=by, action="enable_user" if active else "disable_user", target=username,
-                       detail={"sessions_ended": ended} if ended else None)
+            repo.audit(
+                db,
+                username=by,
+                action="enable_user" if active else "disable_user",
+                target=username,
+                detail={"sessions_ended": ended} if ended else None,
+            )
             db.commit()
             return self._user_json(user)
 
@@ -192,13 +220,25 @@ class ConsoleService:
 
     @staticmethod
     def _user_json(user: StaffUser) -> dict:
-        return {"username": user.username, "role": user.role, "active": user.active,
-                "created_at": user.created_at.isoformat()}
+        return {
+            "username": user.username,
+            "role": user.role,
+            "active": user.active,
+            "created_at": user.created_at.isoformat(),
+        }
 
     def audit_log(self, limit: int = 200) -> list[dict]:
         with self.sessions() as db:
-            return [{"at": e.at.isoformat(), "username": e.username, "action": e.action, "target": e.target,
-                     "detail": e.detail} for e in repo.list_audit(db, limit=limit)]
+            return [
+                {
+                    "at": e.at.isoformat(),
+                    "username": e.username,
+                    "action": e.action,
+                    "target": e.target,
+                    "detail": e.detail,
+                }
+                for e in repo.list_audit(db, limit=limit)
+            ]
 
     # --- review queue -----------------------------------------------------------------------------
 
@@ -217,8 +257,11 @@ class ConsoleService:
             except store.KnowledgeBaseError:
                 names = {}  # the group is still worth showing while the files are being fixed
             turns = repo.turns_of_item(db, item_id=item_id)
-            return {**item_json(item), "procedure_name": names.get(item.procedure or ""),
-                    "turns": [{**turn_json(t), "why": why.explain(t, repo.procedure_before(db, t))} for t in turns]}
+            return {
+                **item_json(item),
+                "procedure_name": names.get(item.procedure or ""),
+                "turns": [{**turn_json(t), "why": why.explain(t, repo.procedure_before(db, t))} for t in turns],
+            }
 
     def alias_text(self, item_id: int, text: str | None) -> str:
         """What linking the group adds: staff's edited text (masked like the citizen's own), else the question."""
@@ -236,8 +279,13 @@ class ConsoleService:
             examples = self._teach(teach.export_nlu, self.settings.kb_root, self.settings.nlu_export)
             repo.set_review_status(db, item_id=item_id, status=RESOLVED, by=by, resolution=f"linked to {code}")
             confirmed.confirm(db, text=item.text, expected=code, source="link", by=by)
-            repo.audit(db, username=by, action="link", target=f"review:{item_id}",
-                       detail={"procedure": code, "alias": alias, "new": added, "impact": impact})
+            repo.audit(
+                db,
+                username=by,
+                action="link",
+                target=f"review:{item_id}",
+                detail={"procedure": code, "alias": alias, "new": added, "impact": impact},
+            )
             db.commit()
             return {**item_json(item), "alias_added": added, "nlu_examples": examples}
 
@@ -246,11 +294,15 @@ class ConsoleService:
             item = self._item(db, item_id)
             question = mask_personal_data(question) if question is not None and question.strip() else item.text
             added = self._teach(teach.add_faq, self.settings.kb_root, code, question, answer)
-            repo.set_review_status(db, item_id=item_id, status=RESOLVED, by=by,
-                                   resolution=f"FAQ answer in {code}")
+            repo.set_review_status(db, item_id=item_id, status=RESOLVED, by=by, resolution=f"FAQ answer in {code}")
             confirmed.confirm(db, text=item.text, expected=code, source="faq", by=by)
-            repo.audit(db, username=by, action="faq", target=f"review:{item_id}",
-                       detail={"procedure": code, "question": question, "answer": answer, "new": added})
+            repo.audit(
+                db,
+                username=by,
+                action="faq",
+                target=f"review:{item_id}",
+                detail={"procedure": code, "question": question, "answer": answer, "new": added},
+            )
             db.commit()
             return {**item_json(item), "faq_added": added}
 
@@ -287,10 +339,12 @@ class ConsoleService:
 
     def _replied(self, item_id: int, text: str, channel: str, by: str) -> dict:
         with self.sessions() as db:
-            item = repo.set_review_status(db, item_id=item_id, status=RESOLVED, by=by,
-                                          resolution=f"replied on {channel}")
-            repo.audit(db, username=by, action="reply", target=f"review:{item_id}",
-                       detail={"channel": channel, "text": text})
+            item = repo.set_review_status(
+                db, item_id=item_id, status=RESOLVED, by=by, resolution=f"replied on {channel}"
+            )
+            repo.audit(
+                db, username=by, action="reply", target=f"review:{item_id}", detail={"channel": channel, "text": text}
+            )
             db.commit()
             return item_json(item)
 
@@ -315,12 +369,14 @@ class ConsoleService:
         except teach.TeachError as exc:
             raise ConsoleError(422, str(exc), exc.field) from exc
         except store.KnowledgeBaseError as exc:
-            raise ConsoleError(503, "the knowledge base files are invalid; fix them first:\n"
-                               + "\n".join(exc.problems[:5])) from exc
+            raise ConsoleError(
+                503, "the knowledge base files are invalid; fix them first:\n" + "\n".join(exc.problems[:5])
+            ) from exc
         except OSError as exc:
             logger.exception("console could not write the knowledge base or the NLU export")
-            raise ConsoleError(500, f"could not write {getattr(exc, 'filename', None) or 'the file'}: "
-                               f"{exc.strerror or exc}") from exc
+            raise ConsoleError(
+                500, f"could not write {getattr(exc, 'filename', None) or 'the file'}: {exc.strerror or exc}"
+            ) from exc
 
     # --- knowledge base ---------------------------------------------------------------------------
 
@@ -332,9 +388,18 @@ class ConsoleService:
         current = store.content_hash(root)
         with self._names_lock:
             if self._names is None or self._names[0] != current:
-                self._names = (current, {p.code: {"code": p.code, "name": p.name, "short_title": p.short_title,
-                                                  "short_title_by_staff": p.short_title_by_staff}
-                                         for p in teach.procedures(root)})
+                self._names = (
+                    current,
+                    {
+                        p.code: {
+                            "code": p.code,
+                            "name": p.name,
+                            "short_title": p.short_title,
+                            "short_title_by_staff": p.short_title_by_staff,
+                        }
+                        for p in teach.procedures(root)
+                    },
+                )
             return self._names[1]
 
     def procedure_list(self) -> list[dict]:
@@ -348,12 +413,24 @@ class ConsoleService:
         """The title answers and buttons show for ``code``; empty goes back to the derived one."""
         procedure = self._teach(teach.set_short_title, self.settings.kb_root, code, text)
         with self.sessions() as db:
-            repo.audit(db, username=by, action="short_title", target=f"procedure:{code}",
-                       detail={"short_title": procedure.short_title, "by_staff": procedure.short_title_by_staff,
-                               "impact": impact})
+            repo.audit(
+                db,
+                username=by,
+                action="short_title",
+                target=f"procedure:{code}",
+                detail={
+                    "short_title": procedure.short_title,
+                    "by_staff": procedure.short_title_by_staff,
+                    "impact": impact,
+                },
+            )
             db.commit()
-        return {"code": procedure.code, "name": procedure.name, "short_title": procedure.short_title,
-                "short_title_by_staff": procedure.short_title_by_staff}
+        return {
+            "code": procedure.code,
+            "name": procedure.name,
+            "short_title": procedure.short_title,
+            "short_title_by_staff": procedure.short_title_by_staff,
+        }
 
     async def nudge_reload(self) -> str:
         """Ask the action server to reload now rather than at its next check.
@@ -365,9 +442,11 @@ class ConsoleService:
             return "pending"
         written = await asyncio.to_thread(store.content_hash, self.settings.kb_root)
         try:
-            answer = await self.http.post(f"{self.settings.actions_url}/kb/reload",
-                                          headers={"Authorization": f"Bearer {self.settings.actions_admin_token}"},
-                                          timeout=self.settings.reload_wait_s)
+            answer = await self.http.post(
+                f"{self.settings.actions_url}/kb/reload",
+                headers={"Authorization": f"Bearer {self.settings.actions_admin_token}"},
+                timeout=self.settings.reload_wait_s,
+            )
         except httpx.HTTPError as exc:
             logger.warning("knowledge-base reload request failed: %s", exc)
             return "failed"
@@ -379,7 +458,7 @@ class ConsoleService:
         except (ValueError, AttributeError):
             served = None
         if served == written or served == await asyncio.to_thread(store.content_hash, self.settings.kb_root):
-            return "updated"   # (the second: another edit landed meanwhile and is served too)
+            return "updated"  # (the second: another edit landed meanwhile and is served too)
         logger.error("knowledge base not reloaded: the action server serves %s, the files are %s", served, written)
         return "failed"
 
@@ -393,13 +472,28 @@ class ConsoleService:
             names = {}
         totals = board.totals
         return {
-            "start": board.start.isoformat(), "end": board.end.isoformat(),
-            "days": [{"day": d.day.isoformat(), "questions": d.questions, "answered": d.answered,
-                      "answer_rate": d.answer_rate, "online_guide": d.online_guide,
-                      "feedback_good": d.feedback_good, "feedback_bad": d.feedback_bad} for d in board.days],
-            "totals": {"questions": totals.questions, "answered": totals.answered,
-                       "answer_rate": totals.answer_rate, "online_guide": totals.online_guide,
-                       "feedback_good": totals.feedback_good, "feedback_bad": totals.feedback_bad},
+            "start": board.start.isoformat(),
+            "end": board.end.isoformat(),
+            "days": [
+                {
+                    "day": d.day.isoformat(),
+                    "questions": d.questions,
+                    "answered": d.answered,
+                    "answer_rate": d.answer_rate,
+                    "online_guide": d.online_guide,
+                    "feedback_good": d.feedback_good,
+                    "feedback_bad": d.feedback_bad,
+                }
+                for d in board.days
+            ],
+            "totals": {
+                "questions": totals.questions,
+                "answered": totals.answered,
+                "answer_rate": totals.answer_rate,
+                "online_guide": totals.online_guide,
+                "feedback_good": totals.feedback_good,
+                "feedback_bad": totals.feedback_bad,
+            },
             "procedures": [{"code": code, "name": names.get(code, ""), "count": n} for code, n in board.procedures],
             "channels": [{"channel": ch, "count": n} for ch, n in board.channels],
         }
@@ -408,12 +502,21 @@ class ConsoleService:
         data = self.dashboard(days)
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["day", "questions", "answered", "answer_rate", "online_guide_clicks", "feedback_good",
-                         "feedback_bad"])
+        writer.writerow(
+            ["day", "questions", "answered", "answer_rate", "online_guide_clicks", "feedback_good", "feedback_bad"]
+        )
         for d in data["days"]:
-            writer.writerow([d["day"], d["questions"], d["answered"],
-                             "" if d["answer_rate"] is None else d["answer_rate"], d["online_guide"],
-                             d["feedback_good"], d["feedback_bad"]])
+            writer.writerow(
+                [
+                    d["day"],
+                    d["questions"],
+                    d["answered"],
+                    "" if d["answer_rate"] is None else d["answer_rate"],
+                    d["online_guide"],
+                    d["feedback_good"],
+                    d["feedback_bad"],
+                ]
+            )
         writer.writerow([])
         writer.writerow(["procedure", "name", "answered"])
         for p in data["procedures"]:
@@ -429,4 +532,3 @@ class ConsoleService:
             raise ConsoleError(422, f"days must be between 1 and {stats.MAX_DAYS}", "days")
         with self.sessions() as db:
             return stats.dashboard(db, days=days)
-

@@ -13,8 +13,21 @@ from knowledge_base.environment import Env
 
 DEFAULT_NLU_EXPORT = REPO_ROOT / "nlu_data" / "nlu" / "staff_examples.yml"
 # Obvious placeholders must not become the department's admin password.
-WEAK_PASSWORDS = frozenset({"admin", "password", "changeme", "change-me", "12345678", "123456789", "secret",
-                            "matkhau", "password1", "admin123", "admin1234"})
+WEAK_PASSWORDS = frozenset(
+    {
+        "admin",
+        "password",
+        "changeme",
+        "change-me",
+        "12345678",
+        "123456789",
+        "secret",
+        "matkhau",
+        "password1",
+        "admin123",
+        "admin1234",
+    }
+)
 MIN_PASSWORD = 8
 
 
@@ -43,9 +56,14 @@ class ConsoleSettings:
     impact_dir: Path = REPO_ROOT / "build" / "impact"
 
     @classmethod
-    def from_env(cls, actions_url: str, env: Env | Mapping[str, str] | None = None,
-                 public_url: str = "http://127.0.0.1:8000/", search: SearchSettings | None = None,
-                 actions_admin_token: str = "") -> "ConsoleSettings":
+    def from_env(
+        cls,
+        actions_url: str,
+        env: Env | Mapping[str, str] | None = None,
+        public_url: str = "http://127.0.0.1:8000/",
+        search: SearchSettings | None = None,
+        actions_admin_token: str = "",
+    ) -> "ConsoleSettings":
         """`search` and `actions_admin_token` are the gateway's own (bot/settings.py): read once, shared."""
         env = Env.of(env)
         search = search or SearchSettings.from_env(env)

@@ -44,8 +44,9 @@ def start(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
     # Off the reply path: the observer only queues the turn (bot/gateway/console/turn_queue.py).
     state.turn_queue = RecordingQueue(TurnRecorder(sessions).record_all)
     state.conversation.observers.append(state.turn_queue)
-    state.conversation.reply_filters.append(links.LinkRewriter(sessions, settings.public_url,
-                                                               settings.funnel_link_hosts))
+    state.conversation.reply_filters.append(
+        links.LinkRewriter(sessions, settings.public_url, settings.funnel_link_hosts)
+    )
 
 
 def stop(app: FastAPI) -> None:

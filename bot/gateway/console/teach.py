@@ -79,8 +79,7 @@ def set_short_title(root: Path, code: str, text: str) -> Procedure:
     Two procedures may not share a title: the buttons that offer siblings would read the same."""
     title = " ".join(nfc(text or "").split())
     if len(title) > SHORT_TITLE_MAX:
-        raise TeachError(f"short_title must be at most {SHORT_TITLE_MAX} characters, got {len(title)}",
-                         "short_title")
+        raise TeachError(f"short_title must be at most {SHORT_TITLE_MAX} characters, got {len(title)}", "short_title")
     with _write_lock:
         everything = store.load_knowledge_base(root).procedures
         procedure = everything.get(code)
@@ -94,8 +93,9 @@ def set_short_title(root: Path, code: str, text: str) -> Procedure:
             derived = short_titles.assign([(code, procedure.name, procedure.handled_at)], reserved=taken)[code]
             changes = {"short_title": derived, "short_title_by_staff": False}
         if fold(changes["short_title"]) in others:
-            raise TeachError(f"procedure {others[fold(changes['short_title'])]} already has this short title",
-                             "short_title")
+            raise TeachError(
+                f"procedure {others[fold(changes['short_title'])]} already has this short title", "short_title"
+            )
         return _save(root, procedure, **changes)
 
 
@@ -170,5 +170,6 @@ class _LiteralDumper(yaml.SafeDumper):
 
 
 _LiteralDumper.add_representer(
-    str, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value,
-                                                       style="|" if "\n" in value else None))
+    str,
+    lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None),
+)

@@ -24,8 +24,9 @@ CLOSE_WAIT_S = 10.0
 
 
 class RecordingQueue:
-    def __init__(self, record_all: Callable[[list[tuple[IncomingMessage, Reply]]], None],
-                 maxsize: int = QUEUE_SIZE) -> None:
+    def __init__(
+        self, record_all: Callable[[list[tuple[IncomingMessage, Reply]]], None], maxsize: int = QUEUE_SIZE
+    ) -> None:
         """`record_all(turns)` stores the turns in one transaction: all of them, or none (it raises)."""
         self._record_all = record_all
         self._queue: asyncio.Queue[tuple[IncomingMessage, Reply]] | None = None
@@ -84,8 +85,9 @@ class RecordingQueue:
                 self._record_all(batch)
                 return
             except Exception:
-                logger.warning("recording %d turns together failed; recording them one by one", len(batch),
-                               exc_info=True)
+                logger.warning(
+                    "recording %d turns together failed; recording them one by one", len(batch), exc_info=True
+                )
         for incoming, reply in batch:
             for attempt in (1, 2):
                 try:
@@ -93,7 +95,6 @@ class RecordingQueue:
                     break
                 except Exception:
                     if attempt == 2:
-                        logger.exception("turn of %s:%s could not be recorded", incoming.channel,
-                                         incoming.sender_id)
+                        logger.exception("turn of %s:%s could not be recorded", incoming.channel, incoming.sender_id)
                     else:
                         time.sleep(RETRY_S)

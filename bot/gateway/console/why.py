@@ -46,6 +46,11 @@ def explain(turn: Turn, previous_procedure: str | None) -> dict:
         except ValueError:
             reported = {}
     kind = decision(turn, previous_procedure)
-    return {"decision": kind, "label": DECISIONS[kind], "reason": turn.reason,
-            "candidates": reported.get("candidates") or [], "words": reported.get("words") or [],
-            "confident": reported.get("confident")}
+    return {
+        "decision": kind,
+        "label": DECISIONS[kind],
+        "reason": turn.reason,
+        "candidates": reported.get("candidates") or [],
+        "words": reported.get("words") or [],
+        "confident": reported.get("confident"),
+    }

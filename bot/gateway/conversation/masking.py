@@ -44,14 +44,21 @@ _PATTERN = re.compile(
     """,
     re.VERBOSE | re.IGNORECASE,
 )
-_PLACEHOLDER = {"email": EMAIL, "account": BANK_ACCOUNT, "long_account": BANK_ACCOUNT, "cccd": CITIZEN_ID,
-                "phone": PHONE, "cmnd": OLD_ID, "passport": PASSPORT}
+_PLACEHOLDER = {
+    "email": EMAIL,
+    "account": BANK_ACCOUNT,
+    "long_account": BANK_ACCOUNT,
+    "cccd": CITIZEN_ID,
+    "phone": PHONE,
+    "cmnd": OLD_ID,
+    "passport": PASSPORT,
+}
 
 
 @dataclass(frozen=True)
 class Masked:
     text: str
-    kinds: frozenset[str]   # placeholders used, e.g. {"[CCCD]"}
+    kinds: frozenset[str]  # placeholders used, e.g. {"[CCCD]"}
 
     @property
     def had_identity_number(self) -> bool:

@@ -32,8 +32,11 @@ class FunnelMark:
     @classmethod
     def from_custom(cls, custom: dict) -> "FunnelMark":
         detail = custom.get("detail")
-        return cls(event=str(custom.get("event") or ""), procedure=custom.get("procedure") or None,
-                   detail=str(detail) if detail is not None else None)
+        return cls(
+            event=str(custom.get("event") or ""),
+            procedure=custom.get("procedure") or None,
+            detail=str(detail) if detail is not None else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -54,9 +57,12 @@ class TurnInfo:
     @classmethod
     def from_custom(cls, custom: dict) -> "TurnInfo":
         confidence = custom.get("confidence")
-        return cls(status=str(custom.get("status") or "chat"), procedure=custom.get("procedure") or None,
-                   confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
-                   reason=custom.get("reason") or None)
+        return cls(
+            status=str(custom.get("status") or "chat"),
+            procedure=custom.get("procedure") or None,
+            confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
+            reason=custom.get("reason") or None,
+        )
 
 
 @dataclass(frozen=True)

@@ -59,8 +59,9 @@ class RasaClient:
     def _http(self) -> aiohttp.ClientSession:
         # Made on first use, inside the event loop that serves the gateway.
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=self._timeout,
-                                                  connector=aiohttp.TCPConnector(limit=CONNECTIONS))
+            self._session = aiohttp.ClientSession(
+                timeout=self._timeout, connector=aiohttp.TCPConnector(limit=CONNECTIONS)
+            )
         return self._session
 
     def _probe_http(self) -> aiohttp.ClientSession:
@@ -75,8 +76,9 @@ class RasaClient:
 
     async def send(self, sender_id: str, text: str) -> Reply:
         try:
-            async with self._http().post(f"{self._base}/webhooks/rest/webhook",
-                                         json={"sender": sender_id, "message": text}) as reply:
+            async with self._http().post(
+                f"{self._base}/webhooks/rest/webhook", json={"sender": sender_id, "message": text}
+            ) as reply:
                 reply.raise_for_status()
                 raw = await reply.json(content_type=None)
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
@@ -90,8 +92,9 @@ class RasaClient:
     async def status(self, timeout_s: float = 3.0) -> dict:
         """Model status through the HTTP API; also proves the API token is accepted."""
         try:
-            async with self._probe_http().get(f"{self._base}/status", params={"token": self._token},
-                                              timeout=aiohttp.ClientTimeout(total=timeout_s)) as reply:
+            async with self._probe_http().get(
+                f"{self._base}/status", params={"token": self._token}, timeout=aiohttp.ClientTimeout(total=timeout_s)
+            ) as reply:
                 if reply.status >= 400:
                     raise RasaStatusError(f"HTTP {reply.status}", answered=True)
                 status = await reply.json(content_type=None)
@@ -127,6 +130,9 @@ def parse_reply(raw: object) -> Reply:
 
 
 def _to_message(item: dict) -> OutgoingMessage:
-    buttons = [Button(title=str(b.get("title", "")), payload=str(b.get("payload", "")))
-               for b in item.get("buttons") or [] if isinstance(b, dict)]
+    buttons = [
+        Button(title=str(b.get("title", "")), payload=str(b.get("payload", "")))
+        for b in item.get("buttons") or []
+        if isinstance(b, dict)
+    ]
     return OutgoingMessage(text=str(item.get("text") or ""), buttons=buttons)

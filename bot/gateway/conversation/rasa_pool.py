@@ -22,8 +22,14 @@ import httpx
 
 from bot.gateway.conversation.admission import Capacity
 from bot.gateway.conversation.models import Reply
-from bot.gateway.conversation.rasa_client import (RasaBusy, RasaClient, RasaDropped, RasaNotReached, RasaStatusError,
-                                          RasaUnavailable)
+from bot.gateway.conversation.rasa_client import (
+    RasaBusy,
+    RasaClient,
+    RasaDropped,
+    RasaNotReached,
+    RasaStatusError,
+    RasaUnavailable,
+)
 
 logger = logging.getLogger(__name__)
 PROBE_INTERVAL_S = 1.0
@@ -36,6 +42,7 @@ SLOW_PROBES_TO_DOWN = 3
 def preferred_order(urls: list[str], sender_id: str) -> list[str]:
     """Rendezvous hashing: every gateway ranks the servers the same way for a sender, and removing one server
     moves only the conversations it had."""
+
     def weight(url: str) -> bytes:
         return hashlib.blake2b(f"{url}|{sender_id}".encode(), digest_size=8).digest()
 
@@ -56,16 +63,29 @@ class RasaServer:
 
 
 class RasaPool:
-    def __init__(self, urls: tuple[str, ...] | list[str], token: str, timeout_s: float = 30.0, *,
-                 actions_urls: tuple[str, ...] | list[str] = (), probe_interval_s: float = PROBE_INTERVAL_S,
-                 queue_limit_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        urls: tuple[str, ...] | list[str],
+        token: str,
+        timeout_s: float = 30.0,
+        *,
+        actions_urls: tuple[str, ...] | list[str] = (),
+        probe_interval_s: float = PROBE_INTERVAL_S,
+        queue_limit_s: float = 0.0,
+    ) -> None:
         """`queue_limit_s`: the longest a turn may be expected to wait for a server before it is refused as
         busy; 0 never refuses."""
         if not urls:
             raise ValueError("RasaPool needs at least one Rasa URL")
-        self.servers = [RasaServer(url, actions_urls[i % len(actions_urls)] if actions_urls else None,
-                                   RasaClient(url, token, timeout_s), capacity=Capacity(queue_limit_s))
-                        for i, url in enumerate(urls)]
+        self.servers = [
+            RasaServer(
+                url,
+                actions_urls[i % len(actions_urls)] if actions_urls else None,
+                RasaClient(url, token, timeout_s),
+                capacity=Capacity(queue_limit_s),
+            )
+            for i, url in enumerate(urls)
+        ]
         self._probe_interval_s = probe_interval_s
         self._http = httpx.AsyncClient(timeout=PROBE_TIMEOUT_S)
         self._prober: asyncio.Task | None = None
@@ -94,8 +114,9 @@ class RasaPool:
         dropped = 0
         ranked = self._preference(sender_id)
         # Full servers only as a last resort, after the ones with room failed.
-        ranked = [s for s in ranked if s.capacity.admits(s.in_flight)] + \
-                 [s for s in ranked if not s.capacity.admits(s.in_flight)]
+        ranked = [s for s in ranked if s.capacity.admits(s.in_flight)] + [
+            s for s in ranked if not s.capacity.admits(s.in_flight)
+        ]
         for server in ranked:
             server.in_flight += 1
             with_it, started = server.in_flight, time.monotonic()
@@ -124,7 +145,7 @@ class RasaPool:
             server.answered_at = time.monotonic()
             server.capacity.observe(server.answered_at - started, with_it)
             server.slow_probes = 0
-            if reply.messages:   # an empty reply may mean its action server is down: only the probe says
+            if reply.messages:  # an empty reply may mean its action server is down: only the probe says
                 self._mark(server, True)
             return reply
         raise last or RasaUnavailable("no Rasa server")
@@ -164,7 +185,7 @@ class RasaPool:
         except (RasaStatusError, httpx.TimeoutException) as exc:
             if isinstance(exc, httpx.TimeoutException) or exc.timed_out:
                 if time.monotonic() - server.answered_at < PROBE_TIMEOUT_S + self._probe_interval_s:
-                    return   # slow to answer its probe, but it answers turns: busy, not down
+                    return  # slow to answer its probe, but it answers turns: busy, not down
                 server.slow_probes += 1
                 if server.slow_probes >= SLOW_PROBES_TO_DOWN:
                     self._mark(server, False, exc.__class__.__name__)

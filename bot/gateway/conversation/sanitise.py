@@ -23,7 +23,7 @@ def _kept(ch: str) -> str:
     if category in ("Cs", "Cc") or ch in _BIDI_CONTROLS:
         return ""
     code = ord(ch)
-    if 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE:   # Unicode noncharacters
+    if 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE:  # Unicode noncharacters
         return ""
     return ch
 
@@ -31,5 +31,5 @@ def _kept(ch: str) -> str:
 def sanitise(text: str) -> str:
     """Without surrogates, control characters, noncharacters and bidi overrides; NFC, whitespace collapsed."""
     if text.isascii() and text.isprintable():
-        return nfc(text)   # the common case, without a per-character pass
+        return nfc(text)  # the common case, without a per-character pass
     return nfc("".join(_kept(ch) for ch in text))

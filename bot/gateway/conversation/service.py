@@ -61,10 +61,18 @@ class _Offers:
 
 
 class ConversationService:
-    def __init__(self, rasa: RasaPool, observers: list[TurnObserver] | None = None, *, state=None,
-                 rate_limit: int = RATE_LIMIT, rate_window_s: float = RATE_WINDOW_S,
-                 max_text_chars: int = MAX_TEXT_CHARS, clock: Callable[[], float] = time.monotonic,
-                 redis=None) -> None:
+    def __init__(
+        self,
+        rasa: RasaPool,
+        observers: list[TurnObserver] | None = None,
+        *,
+        state=None,
+        rate_limit: int = RATE_LIMIT,
+        rate_window_s: float = RATE_WINDOW_S,
+        max_text_chars: int = MAX_TEXT_CHARS,
+        clock: Callable[[], float] = time.monotonic,
+        redis=None,
+    ) -> None:
         self._rasa = rasa
         self.observers: list[TurnObserver] = list(observers or [])
         self.reply_filters: list[ReplyFilter] = []
@@ -73,8 +81,9 @@ class ConversationService:
         self.rate_window_s = rate_window_s
         self.max_text_chars = max_text_chars
         self._clock = clock
-        self._per_sender = window(rate_limit, rate_window_s, name="sender", redis=redis, keys_kept=SENDERS_KEPT,
-                                  clock=clock)
+        self._per_sender = window(
+            rate_limit, rate_window_s, name="sender", redis=redis, keys_kept=SENDERS_KEPT, clock=clock
+        )
         # When each sender was last told to slow down.
         self._warned: OrderedDict[str, float] = OrderedDict()
         # What this assistant offered each sender (see _Offers): a StateStore, or this process's memory.
@@ -120,8 +129,9 @@ class ConversationService:
                 if not reply.messages:
                     # Rasa answers with nothing when an action failed: the citizen must still hear something.
                     logger.error("empty reply from Rasa for %s", sender)
-                    reply = Reply([OutgoingMessage(notices.NO_REPLY)],
-                                  TurnInfo(status="fallback", reason="empty reply"))
+                    reply = Reply(
+                        [OutgoingMessage(notices.NO_REPLY)], TurnInfo(status="fallback", reason="empty reply")
+                    )
                 for reply_filter in self.reply_filters:
                     reply = await reply_filter(seen, reply)
             await self._remember(sender, offers, reply.messages, stored)
@@ -164,8 +174,9 @@ class ConversationService:
     def _offers_key(sender: str) -> str:
         return f"offers:{sender}"[:200]
 
-    async def _remember(self, sender: str, offers: _Offers, messages: list[OutgoingMessage],
-                        stored: dict | None) -> None:
+    async def _remember(
+        self, sender: str, offers: _Offers, messages: list[OutgoingMessage], stored: dict | None
+    ) -> None:
         offers.latest = [b for m in messages for b in m.buttons]
         offers.issued.extend(p for p in (b.payload for b in offers.latest) if p not in offers.issued)
         # Follow-ups often end with the same buttons: no write then (offers are kept a week from their last

@@ -26,8 +26,7 @@ def confirm(session: Session, *, text: str, expected: str, source: str, by: str 
     key = group_key(text)
     row = session.scalars(select(ConfirmedQuestion).where(ConfirmedQuestion.key == key)).first()
     if row is None:
-        row = ConfirmedQuestion(key=key, text=text, expected=expected, source=source, created=utcnow(),
-                                created_by=by)
+        row = ConfirmedQuestion(key=key, text=text, expected=expected, source=source, created=utcnow(), created_by=by)
         session.add(row)
     else:
         row.text, row.expected, row.source, row.created_by = text, expected, source, by
@@ -42,16 +41,16 @@ def get(session: Session, confirmed_id: int) -> ConfirmedQuestion:
     return row
 
 
-def edit(session: Session, *, confirmed_id: int, text: str | None, expected: str | None,
-         by: str) -> ConfirmedQuestion:
+def edit(session: Session, *, confirmed_id: int, text: str | None, expected: str | None, by: str) -> ConfirmedQuestion:
     row = get(session, confirmed_id)
     if text is not None:
         text = " ".join(mask_personal_data(text).split())
         if not text:
             raise InvalidValue("text must not be empty")
         key = group_key(text)
-        other = session.scalars(select(ConfirmedQuestion).where(ConfirmedQuestion.key == key,
-                                                                ConfirmedQuestion.id != row.id)).first()
+        other = session.scalars(
+            select(ConfirmedQuestion).where(ConfirmedQuestion.key == key, ConfirmedQuestion.id != row.id)
+        ).first()
         if other is not None:
             raise InvalidValue(f"the same question is already confirmed (#{other.id})")
         row.text, row.key = text, key
@@ -77,8 +76,12 @@ def helpful_to_review(session: Session, *, since: datetime, limit: int = 100) ->
     """Questions answered with a procedure and rated 👍 since ``since`` that are not confirmed yet, newest first."""
     confirmed_keys = set(session.scalars(select(ConfirmedQuestion.key)))
     found: dict[str, Turn] = {}
-    rows = session.scalars(select(Turn).where(Turn.kind == QUESTION, Turn.feedback == "good", Turn.at >= since,
-                                              Turn.procedure.is_not(None)).order_by(Turn.id.desc()).limit(limit * 5))
+    rows = session.scalars(
+        select(Turn)
+        .where(Turn.kind == QUESTION, Turn.feedback == "good", Turn.at >= since, Turn.procedure.is_not(None))
+        .order_by(Turn.id.desc())
+        .limit(limit * 5)
+    )
     for turn in rows:
         key = group_key(turn.text)
         if key not in confirmed_keys and key not in found:
@@ -91,8 +94,9 @@ def helpful_to_review(session: Session, *, since: datetime, limit: int = 100) ->
 def recent_questions(session: Session, *, since: datetime, limit: int = 5000) -> list[str]:
     """Citizens' questions (already masked) since ``since``, one per group key, most recent first."""
     seen: dict[str, str] = {}
-    rows = session.execute(select(Turn.text).where(Turn.kind == QUESTION, Turn.at >= since)
-                           .order_by(Turn.id.desc()).limit(limit * 3))
+    rows = session.execute(
+        select(Turn.text).where(Turn.kind == QUESTION, Turn.at >= since).order_by(Turn.id.desc()).limit(limit * 3)
+    )
     for (text,) in rows:
         seen.setdefault(group_key(text), text)
         if len(seen) >= limit:

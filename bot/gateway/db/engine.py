@@ -33,8 +33,9 @@ def create_db_engine(url: str) -> Engine:
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     queued = _queued_writes()
-    engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_S,
-                                                 "factory": queued})
+    engine = create_engine(
+        parsed, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_S, "factory": queued}
+    )
 
     @event.listens_for(engine, "before_cursor_execute")
     def _take(connection, _cursor, statement, _parameters, _context, _executemany) -> None:

@@ -16,15 +16,23 @@ from bot.gateway.db.stats import LOCAL_TZ
 TOKEN_BYTES = 6  # 8 characters: short in a phone message, 2^48 values to guess from
 
 
-def record_step(db: Session, *, step: str, channel: str, sender_id: str, procedure: str | None,
-                at: datetime | None = None) -> None:
+def record_step(
+    db: Session, *, step: str, channel: str, sender_id: str, procedure: str | None, at: datetime | None = None
+) -> None:
     """Count `step` once for this citizen, procedure and day. One INSERT .. ON CONFLICT, so two gateway
     processes recording the same step at once cannot count it twice (nor fail)."""
     if step not in FUNNEL_STEPS and step not in REMINDER_STEPS:
         raise ValueError(f"unknown funnel step {step!r}")
     at = at or utcnow()
-    values = {"day": at.astimezone(LOCAL_TZ).date(), "step": step, "procedure": procedure or "",
-              "channel": channel, "sender_id": sender_id, "at": at, "last_at": at}
+    values = {
+        "day": at.astimezone(LOCAL_TZ).date(),
+        "step": step,
+        "procedure": procedure or "",
+        "channel": channel,
+        "sender_id": sender_id,
+        "at": at,
+        "last_at": at,
+    }
     db.execute(_step_upsert(db.get_bind().dialect.name), values)
 
 
@@ -33,16 +41,24 @@ def _step_upsert(dialect: str):
     # Built once per dialect, on the table (not the ORM class): every turn of a walkthrough records a step.
     table = FunnelEvent.__table__
     insert = upsert_insert(dialect, table)
-    return insert.on_conflict_do_update(index_elements=["day", "step", "procedure", "channel", "sender_id"],
-                                        set_={"last_at": insert.excluded.last_at})
+    return insert.on_conflict_do_update(
+        index_elements=["day", "step", "procedure", "channel", "sender_id"], set_={"last_at": insert.excluded.last_at}
+    )
 
 
 def last_started(db: Session, *, channel: str, sender_id: str) -> str | None:
     """The procedure of the walkthrough this citizen started last (on any day), if any had one."""
-    return db.scalar(select(FunnelEvent.procedure)
-                     .where(FunnelEvent.step == "started", FunnelEvent.channel == channel,
-                            FunnelEvent.sender_id == sender_id, FunnelEvent.procedure != "")
-                     .order_by(FunnelEvent.last_at.desc(), FunnelEvent.id.desc()).limit(1))
+    return db.scalar(
+        select(FunnelEvent.procedure)
+        .where(
+            FunnelEvent.step == "started",
+            FunnelEvent.channel == channel,
+            FunnelEvent.sender_id == sender_id,
+            FunnelEvent.procedure != "",
+        )
+        .order_by(FunnelEvent.last_at.desc(), FunnelEvent.id.desc())
+        .limit(1)
+    )
 
 
 def token_for(db: Session, *, url: str, channel: str, sender_id: str, procedure: str | None) -> str:
@@ -58,9 +74,16 @@ def token_for(db: Session, *, url: str, channel: str, sender_id: str, procedure:
 
 
 _tokens = LinkToken.__table__.c
-_TOKEN_OF = select(_tokens.token).where(
-    _tokens.channel == bindparam("channel"), _tokens.sender_id == bindparam("sender_id"),
-    _tokens.procedure == bindparam("procedure"), _tokens.url == bindparam("url")).limit(1)
+_TOKEN_OF = (
+    select(_tokens.token)
+    .where(
+        _tokens.channel == bindparam("channel"),
+        _tokens.sender_id == bindparam("sender_id"),
+        _tokens.procedure == bindparam("procedure"),
+        _tokens.url == bindparam("url"),
+    )
+    .limit(1)
+)
 
 
 def link(db: Session, token: str) -> LinkToken | None:

@@ -62,8 +62,9 @@ def excluded_clause(entries: tuple[str, ...]):
         if not channel or not sender:
             continue
         if sender.endswith("*"):
-            clauses.append(and_(FunnelEvent.channel == channel,
-                                FunnelEvent.sender_id.startswith(sender[:-1], autoescape=True)))
+            clauses.append(
+                and_(FunnelEvent.channel == channel, FunnelEvent.sender_id.startswith(sender[:-1], autoescape=True))
+            )
         else:
             clauses.append(and_(FunnelEvent.channel == channel, FunnelEvent.sender_id == sender))
     return not_(or_(*clauses)) if clauses else None
@@ -73,8 +74,15 @@ def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())  # Monday
 
 
-def funnel(db: Session, *, start: date, end: date, procedure: str | None = None, channel: str | None = None,
-           excluded: tuple[str, ...] = ()) -> Funnel:
+def funnel(
+    db: Session,
+    *,
+    start: date,
+    end: date,
+    procedure: str | None = None,
+    channel: str | None = None,
+    excluded: tuple[str, ...] = (),
+) -> Funnel:
     if end < start or (end - start).days + 1 > MAX_DAYS:
         raise ValueError(f"the period must be 1 to {MAX_DAYS} days, from start to end")
     period = [FunnelEvent.day >= start, FunnelEvent.day <= end]
@@ -85,8 +93,11 @@ def funnel(db: Session, *, start: date, end: date, procedure: str | None = None,
         where.append(FunnelEvent.procedure == procedure)
     if channel:
         where.append(FunnelEvent.channel == channel)
-    rows = db.execute(select(FunnelEvent.day, FunnelEvent.step, func.count())
-                      .where(*where).group_by(FunnelEvent.day, FunnelEvent.step)).all()
+    rows = db.execute(
+        select(FunnelEvent.day, FunnelEvent.step, func.count())
+        .where(*where)
+        .group_by(FunnelEvent.day, FunnelEvent.step)
+    ).all()
     counts: Counter[str] = Counter()
     weekly: dict[date, Counter[str]] = {}
     week = week_of(start)
@@ -99,14 +110,25 @@ def funnel(db: Session, *, start: date, end: date, procedure: str | None = None,
             weekly[week_of(day)][step] += n
     reached: dict[str, set[tuple[str, str, str]]] = {step: set() for step in CHAIN}
     for step, ch, sender, proc in db.execute(
-            select(FunnelEvent.step, FunnelEvent.channel, FunnelEvent.sender_id, FunnelEvent.procedure)
-            .where(*where, FunnelEvent.step.in_(CHAIN)).distinct()):
+        select(FunnelEvent.step, FunnelEvent.channel, FunnelEvent.sender_id, FunnelEvent.procedure)
+        .where(*where, FunnelEvent.step.in_(CHAIN))
+        .distinct()
+    ):
         reached[step].add((ch, sender, proc))
     # The filters offer what the period holds, whatever is filtered now.
-    procedures = db.scalars(select(FunnelEvent.procedure).where(*period, FunnelEvent.procedure != "")
-                            .distinct().order_by(FunnelEvent.procedure)).all()
-    channels = db.scalars(select(FunnelEvent.channel).where(*period).distinct()
-                          .order_by(FunnelEvent.channel)).all()
-    return Funnel(start, end, {step: counts.get(step, 0) for step in FUNNEL_STEPS},
-                  [(w, {s: c.get(s, 0) for s in TREND_STEPS}) for w, c in weekly.items()],
-                  list(procedures), list(channels), reached)
+    procedures = db.scalars(
+        select(FunnelEvent.procedure)
+        .where(*period, FunnelEvent.procedure != "")
+        .distinct()
+        .order_by(FunnelEvent.procedure)
+    ).all()
+    channels = db.scalars(select(FunnelEvent.channel).where(*period).distinct().order_by(FunnelEvent.channel)).all()
+    return Funnel(
+        start,
+        end,
+        {step: counts.get(step, 0) for step in FUNNEL_STEPS},
+        [(w, {s: c.get(s, 0) for s in TREND_STEPS}) for w, c in weekly.items()],
+        list(procedures),
+        list(channels),
+        reached,
+    )

@@ -11,8 +11,34 @@ from __future__ import annotations
 from knowledge_base.text import fold, normalise_grades, words
 
 KEY_MAX = 500
-FILLERS = frozenset({"a", "ah", "nhe", "nha", "voi", "oi", "the", "vay", "ad", "admin", "cho", "hoi", "em", "minh",
-                     "toi", "anh", "chi", "ban", "shop", "xin", "chao", "ko", "khong", "k"})
+FILLERS = frozenset(
+    {
+        "a",
+        "ah",
+        "nhe",
+        "nha",
+        "voi",
+        "oi",
+        "the",
+        "vay",
+        "ad",
+        "admin",
+        "cho",
+        "hoi",
+        "em",
+        "minh",
+        "toi",
+        "anh",
+        "chi",
+        "ban",
+        "shop",
+        "xin",
+        "chao",
+        "ko",
+        "khong",
+        "k",
+    }
+)
 
 
 def group_key(text: str) -> str:

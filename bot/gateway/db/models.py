@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import (Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, TypeDecorator,
-                        UniqueConstraint)
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -57,8 +67,7 @@ class Turn(Base):
     reason: Mapped[str | None] = mapped_column(String(200))
     feedback: Mapped[str | None] = mapped_column(String(8))  # good | bad, set by a later feedback turn
     online_guide: Mapped[bool] = mapped_column(Boolean, default=False)
-    review_item_id: Mapped[int | None] = mapped_column(ForeignKey("review_items.id", ondelete="SET NULL"),
-                                                       index=True)
+    review_item_id: Mapped[int | None] = mapped_column(ForeignKey("review_items.id", ondelete="SET NULL"), index=True)
     # Why this answer (JSON): the decision, the top candidates with scores and the words that decided it, as far
     # as the actions reported them (bot/gateway/console/why.py reads it).
     why: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -147,8 +156,20 @@ class GatewayState(Base):
 
 
 # Steps of the online-filing funnel, in the order the dashboard shows them (bot/gateway/db/funnel_stats.py labels them).
-FUNNEL_STEPS = ("asked", "offered", "started", "step_login", "step_find", "step_fill", "payment", "step_submit",
-                "step_track", "finished", "link_opened", "receipt")
+FUNNEL_STEPS = (
+    "asked",
+    "offered",
+    "started",
+    "step_login",
+    "step_find",
+    "step_fill",
+    "payment",
+    "step_submit",
+    "step_track",
+    "finished",
+    "link_opened",
+    "receipt",
+)
 # Steps of the reminder offer (bot/gateway/reminders), in the same table but shown apart: offered and held_out are the
 # two arms of the holdout comparison.
 REMINDER_STEPS = ("reminder_offered", "reminder_held_out", "reminder_accepted", "reminder_sent", "reminder_continued")
@@ -159,8 +180,9 @@ class FunnelEvent(Base):
     count honest (a citizen who taps "Tiếp" ten times is one), last_at keeps when it last happened."""
 
     __tablename__ = "funnel_events"
-    __table_args__ = (UniqueConstraint("day", "step", "procedure", "channel", "sender_id",
-                                       name="uq_funnel_events_once_a_day"),)
+    __table_args__ = (
+        UniqueConstraint("day", "step", "procedure", "channel", "sender_id", name="uq_funnel_events_once_a_day"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, index=True)  # the department's day (UTC+7)

@@ -13,15 +13,35 @@ from sqlalchemy.orm import Session
 from bot.gateway.db.grouping import group_key
 from bot.gateway.conversation.masking import mask_personal_data
 from bot.gateway.db.models import (
-    BUTTON, NEW, QUESTION, RESOLVED, REVIEW_STATES, ROLES, AuditEntry, LoginThrottle, ReviewItem,
-    StaffSession, StaffUser, Turn, utcnow,
+    BUTTON,
+    NEW,
+    QUESTION,
+    RESOLVED,
+    REVIEW_STATES,
+    ROLES,
+    AuditEntry,
+    LoginThrottle,
+    ReviewItem,
+    StaffSession,
+    StaffUser,
+    Turn,
+    utcnow,
 )
 
 # Review reasons, in the words the queue shows.
 UNANSWERED, LOW_CONFIDENCE, BAD_FEEDBACK, OUT_OF_SCOPE, HANDED_OVER = (
-    "unanswered", "low_confidence", "bad_feedback", "out_of_scope", "handed_over")
-_REASON_OF_STATUS = {"fallback": UNANSWERED, "clarified": LOW_CONFIDENCE, "out_of_scope": OUT_OF_SCOPE,
-                     "handed_over": HANDED_OVER}
+    "unanswered",
+    "low_confidence",
+    "bad_feedback",
+    "out_of_scope",
+    "handed_over",
+)
+_REASON_OF_STATUS = {
+    "fallback": UNANSWERED,
+    "clarified": LOW_CONFIDENCE,
+    "out_of_scope": OUT_OF_SCOPE,
+    "handed_over": HANDED_OVER,
+}
 
 
 class NotFound(LookupError):
@@ -42,14 +62,35 @@ def review_reason(*, kind: str, status: str) -> str | None:
     return _REASON_OF_STATUS.get(status)
 
 
-def add_turn(session: Session, *, channel: str, sender_id: str, text: str, kind: str, status: str,
-             procedure: str | None = None, confidence: float | None = None, reason: str | None = None,
-             online_guide: bool = False, at: datetime | None = None, why: dict | None = None) -> Turn:
+def add_turn(
+    session: Session,
+    *,
+    channel: str,
+    sender_id: str,
+    text: str,
+    kind: str,
+    status: str,
+    procedure: str | None = None,
+    confidence: float | None = None,
+    reason: str | None = None,
+    online_guide: bool = False,
+    at: datetime | None = None,
+    why: dict | None = None,
+) -> Turn:
     """Store one turn (text masked) and put it in the review queue when it needs a person."""
-    turn = Turn(at=at or utcnow(), channel=channel, sender_id=sender_id, kind=kind,
-                text=mask_personal_data(text), status=status, procedure=procedure, confidence=confidence,
-                reason=(reason or None) and reason[:200], online_guide=online_guide,
-                why=json.dumps(why, ensure_ascii=False) if why else None)
+    turn = Turn(
+        at=at or utcnow(),
+        channel=channel,
+        sender_id=sender_id,
+        kind=kind,
+        text=mask_personal_data(text),
+        status=status,
+        procedure=procedure,
+        confidence=confidence,
+        reason=(reason or None) and reason[:200],
+        online_guide=online_guide,
+        why=json.dumps(why, ensure_ascii=False) if why else None,
+    )
     session.add(turn)
     why = review_reason(kind=kind, status=status)
     if why:
@@ -63,8 +104,17 @@ def file_for_review(session: Session, *, turn: Turn, reason: str) -> ReviewItem:
     item = _matching_item(session, key)
     at = turn.at or utcnow()
     if item is None:
-        item = ReviewItem(group_key=key, text=turn.text, reason=reason, count=0, status=NEW,
-                          channel=turn.channel, sender_id=turn.sender_id, first_seen=at, last_seen=at)
+        item = ReviewItem(
+            group_key=key,
+            text=turn.text,
+            reason=reason,
+            count=0,
+            status=NEW,
+            channel=turn.channel,
+            sender_id=turn.sender_id,
+            first_seen=at,
+            last_seen=at,
+        )
         session.add(item)
     elif item.status == RESOLVED:
         # It was fixed, yet citizens still run into it: staff must look again.
@@ -81,19 +131,28 @@ def file_for_review(session: Session, *, turn: Turn, reason: str) -> ReviewItem:
 
 
 def _matching_item(session: Session, key: str) -> ReviewItem | None:
-    return session.scalars(select(ReviewItem).where(ReviewItem.group_key == key)
-                           .order_by(ReviewItem.id.desc()).limit(1)).first()
+    return session.scalars(
+        select(ReviewItem).where(ReviewItem.group_key == key).order_by(ReviewItem.id.desc()).limit(1)
+    ).first()
 
 
-def record_feedback(session: Session, *, channel: str, sender_id: str, value: str,
-                    at: datetime | None = None) -> Turn | None:
+def record_feedback(
+    session: Session, *, channel: str, sender_id: str, value: str, at: datetime | None = None
+) -> Turn | None:
     """Attach 👍/👎 to the sender's latest answered turn; 👎 puts that question in the review queue."""
     if value not in ("good", "bad"):
         raise InvalidValue(f"feedback must be 'good' or 'bad', got {value!r}")
     turn = session.scalars(
-        select(Turn).where(Turn.channel == channel, Turn.sender_id == sender_id, Turn.status == "answered",
-                           Turn.kind.in_((QUESTION, BUTTON)))
-        .order_by(Turn.at.desc(), Turn.id.desc()).limit(1)).first()
+        select(Turn)
+        .where(
+            Turn.channel == channel,
+            Turn.sender_id == sender_id,
+            Turn.status == "answered",
+            Turn.kind.in_((QUESTION, BUTTON)),
+        )
+        .order_by(Turn.at.desc(), Turn.id.desc())
+        .limit(1)
+    ).first()
     if turn is None:
         return None
     first_bad = value == "bad" and turn.feedback != "bad"
@@ -110,9 +169,11 @@ def record_feedback(session: Session, *, channel: str, sender_id: str, value: st
 def _question_before(session: Session, turn: Turn) -> Turn | None:
     # A button answer ("chose 1.009972") is judged on the question that led to it.
     return session.scalars(
-        select(Turn).where(Turn.channel == turn.channel, Turn.sender_id == turn.sender_id,
-                           Turn.kind == QUESTION, Turn.id < turn.id)
-        .order_by(Turn.id.desc()).limit(1)).first()
+        select(Turn)
+        .where(Turn.channel == turn.channel, Turn.sender_id == turn.sender_id, Turn.kind == QUESTION, Turn.id < turn.id)
+        .order_by(Turn.id.desc())
+        .limit(1)
+    ).first()
 
 
 def list_queue(session: Session, *, status: str | None = NEW, limit: int = 200) -> list[ReviewItem]:
@@ -131,8 +192,9 @@ def get_review_item(session: Session, item_id: int) -> ReviewItem:
     return item
 
 
-def set_review_status(session: Session, *, item_id: int, status: str, by: str,
-                      resolution: str | None = None) -> ReviewItem:
+def set_review_status(
+    session: Session, *, item_id: int, status: str, by: str, resolution: str | None = None
+) -> ReviewItem:
     if status not in REVIEW_STATES:
         raise InvalidValue(f"status must be one of {', '.join(REVIEW_STATES)}, got {status!r}")
     item = get_review_item(session, item_id)
@@ -144,14 +206,21 @@ def set_review_status(session: Session, *, item_id: int, status: str, by: str,
 
 
 def turns_of_item(session: Session, *, item_id: int, limit: int = 50) -> list[Turn]:
-    return list(session.scalars(select(Turn).where(Turn.review_item_id == item_id)
-                                .order_by(Turn.at.desc(), Turn.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(Turn).where(Turn.review_item_id == item_id).order_by(Turn.at.desc(), Turn.id.desc()).limit(limit)
+        )
+    )
 
 
 def procedure_before(session: Session, turn: Turn) -> str | None:
     """The procedure of the sender's previous turn: the one in focus when this turn came."""
-    return session.scalar(select(Turn.procedure).where(Turn.channel == turn.channel, Turn.sender_id == turn.sender_id,
-                                                       Turn.id < turn.id).order_by(Turn.id.desc()).limit(1))
+    return session.scalar(
+        select(Turn.procedure)
+        .where(Turn.channel == turn.channel, Turn.sender_id == turn.sender_id, Turn.id < turn.id)
+        .order_by(Turn.id.desc())
+        .limit(1)
+    )
 
 
 def turns_between(session: Session, *, start: datetime, end: datetime) -> list[Turn]:
@@ -184,11 +253,13 @@ def create_user(session: Session, *, username: str, password_hash: str, role: st
     return user
 
 
-def create_session(session: Session, *, user: StaffUser, token_hash: str, csrf_token: str,
-                   lifetime: timedelta) -> StaffSession:
+def create_session(
+    session: Session, *, user: StaffUser, token_hash: str, csrf_token: str, lifetime: timedelta
+) -> StaffSession:
     now = utcnow()
-    row = StaffSession(token_hash=token_hash, user_id=user.id, csrf_token=csrf_token, created_at=now,
-                       expires_at=now + lifetime)
+    row = StaffSession(
+        token_hash=token_hash, user_id=user.id, csrf_token=csrf_token, created_at=now, expires_at=now + lifetime
+    )
     session.add(row)
     session.flush()
     return row
@@ -202,8 +273,11 @@ class ActiveSession:
 
 
 def find_session(session: Session, *, token_hash: str) -> ActiveSession | None:
-    row = session.execute(select(StaffSession, StaffUser).join(StaffUser, StaffSession.user_id == StaffUser.id)
-                          .where(StaffSession.token_hash == token_hash)).first()
+    row = session.execute(
+        select(StaffSession, StaffUser)
+        .join(StaffUser, StaffSession.user_id == StaffUser.id)
+        .where(StaffSession.token_hash == token_hash)
+    ).first()
     if row is None:
         return None
     staff_session, user = row
@@ -238,8 +312,9 @@ def set_active(session: Session, *, user: StaffUser, active: bool) -> None:
 # --- login throttle ---------------------------------------------------------------------------------
 
 
-def take_login_attempt(session: Session, *, key: str, limit: int, window: timedelta,
-                       now: datetime | None = None) -> bool:
+def take_login_attempt(
+    session: Session, *, key: str, limit: int, window: timedelta, now: datetime | None = None
+) -> bool:
     """Count one login attempt against ``key``; False, counting nothing, when its window is used up.
 
     Check and count are one conditional UPDATE (or one INSERT for a new key): of parallel attempts, at most
@@ -248,10 +323,14 @@ def take_login_attempt(session: Session, *, key: str, limit: int, window: timede
     now = now or utcnow()
     stale = LoginThrottle.window_start <= now - window
     counted = session.execute(
-        update(LoginThrottle).where(LoginThrottle.key == key, or_(stale, LoginThrottle.attempts < limit))
-        .values(attempts=case((stale, 1), else_=LoginThrottle.attempts + 1),
-                window_start=case((stale, now), else_=LoginThrottle.window_start))
-        .execution_options(synchronize_session=False))
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key, or_(stale, LoginThrottle.attempts < limit))
+        .values(
+            attempts=case((stale, 1), else_=LoginThrottle.attempts + 1),
+            window_start=case((stale, now), else_=LoginThrottle.window_start),
+        )
+        .execution_options(synchronize_session=False)
+    )
     if counted.rowcount == 1:
         return True
     if session.execute(select(LoginThrottle.key).where(LoginThrottle.key == key)).first() is not None:
@@ -270,8 +349,12 @@ def forget_login_attempts(session: Session, *, key: str) -> None:
 
 
 def give_back_login_attempt(session: Session, *, key: str) -> None:
-    session.execute(update(LoginThrottle).where(LoginThrottle.key == key, LoginThrottle.attempts > 0)
-                    .values(attempts=LoginThrottle.attempts - 1).execution_options(synchronize_session=False))
+    session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key, LoginThrottle.attempts > 0)
+        .values(attempts=LoginThrottle.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def delete_stale_login_attempts(session: Session, *, window: timedelta) -> None:
@@ -281,10 +364,15 @@ def delete_stale_login_attempts(session: Session, *, window: timedelta) -> None:
 # --- audit log --------------------------------------------------------------------------------------
 
 
-def audit(session: Session, *, username: str, action: str, target: str | None = None,
-          detail: dict | None = None) -> AuditEntry:
-    entry = AuditEntry(username=username, action=action, target=target,
-                       detail=json.dumps(detail, ensure_ascii=False) if detail else None)
+def audit(
+    session: Session, *, username: str, action: str, target: str | None = None, detail: dict | None = None
+) -> AuditEntry:
+    entry = AuditEntry(
+        username=username,
+        action=action,
+        target=target,
+        detail=json.dumps(detail, ensure_ascii=False) if detail else None,
+    )
     session.add(entry)
     session.flush()
     return entry

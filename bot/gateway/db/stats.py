@@ -91,7 +91,10 @@ def _questions_answered(turns: list[Turn]):
         if turn.kind == QUESTION and turn.status not in NOT_QUESTIONS:
             follow = next_of.get((turn.channel, turn.sender_id))
             answered = turn.status == "answered" or (
-                turn.status == "clarified" and follow is not None and follow.kind == BUTTON
-                and follow.status == "answered")
+                turn.status == "clarified"
+                and follow is not None
+                and follow.kind == BUTTON
+                and follow.status == "answered"
+            )
             yield turn, int(answered)
         next_of[(turn.channel, turn.sender_id)] = turn

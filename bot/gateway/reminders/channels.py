@@ -17,7 +17,7 @@ def telegram_sender(channel) -> Send:
         if not channel.ready.is_set():
             raise NotDelivered("later", "Telegram not connected yet", retry_at=now + timedelta(minutes=1))
         try:
-            async with channel._in_order(user_id):   # not in the middle of an answer to this chat
+            async with channel._in_order(user_id):  # not in the middle of an answer to this chat
                 await channel.send(int(user_id), messages)
         except Forbidden as exc:
             raise NotDelivered("blocked", f"người dân đã chặn bot hoặc rời cuộc trò chuyện ({exc})") from exc
@@ -35,15 +35,18 @@ def zalo_sender(channel, store) -> Send:
     async def send(user_id: str, messages: list[OutgoingMessage], now: datetime) -> None:
         last = await store.aget(WINDOW_KEY.format(user_id=user_id))
         if not isinstance(last, (int, float)) or now.timestamp() - last > FREE_WINDOW_S:
-            raise NotDelivered("window_closed", "quá 48 giờ từ tin nhắn cuối của người dân: Zalo không cho OA "
-                                                "nhắn lại, lời nhắc không được gửi")
+            raise NotDelivered(
+                "window_closed",
+                "quá 48 giờ từ tin nhắn cuối của người dân: Zalo không cho OA nhắn lại, lời nhắc không được gửi",
+            )
         try:
             async with channel._in_order(user_id):
                 await channel.send({"user_id": user_id}, user_id, messages)
         except ZaloApiError as exc:
             if exc.code in WINDOW_ERRORS:
-                raise NotDelivered("window_closed", f"Zalo từ chối: ngoài khung nhắn lại hoặc hết lượt "
-                                                    f"({exc.code})") from exc
+                raise NotDelivered(
+                    "window_closed", f"Zalo từ chối: ngoài khung nhắn lại hoặc hết lượt ({exc.code})"
+                ) from exc
             raise NotDelivered("failed", str(exc)) from exc
 
     return send

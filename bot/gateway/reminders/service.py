@@ -28,19 +28,19 @@ from knowledge_base.text import fold, words
 logger = logging.getLogger("bot.gateway.reminders")
 CHANNELS = ("telegram", "zalo")
 YES_PAYLOAD = '/affirm{"reminder":"yes"}'
-EVENING_PAYLOAD = '/affirm{"reminder":"evening"}'   # the citizen's own choice: this evening instead
+EVENING_PAYLOAD = '/affirm{"reminder":"evening"}'  # the citizen's own choice: this evening instead
 NO_PAYLOAD = '/deny{"reminder":"no"}'
 STOP_PAYLOAD = '/deny{"reminder":"stop"}'
 RESUME = "/start_guide"
-GUIDE_KEY = "reminder:guide:{channel}:{sender}"     # the walkthrough a citizen is in: procedure, step
-OFFER_KEY = "reminder:offer:{channel}:{sender}"     # the offer awaiting an answer
+GUIDE_KEY = "reminder:guide:{channel}:{sender}"  # the walkthrough a citizen is in: procedure, step
+OFFER_KEY = "reminder:offer:{channel}:{sender}"  # the offer awaiting an answer
 STOPPED_KEY = "reminder:stopped:{channel}:{sender}"  # "dừng nhắc": no more offers either
 STOPPED_KEPT_S = 180 * 24 * 3600
 KEPT_S = 2 * 24 * 3600
-IDLE_S = 30 * 60           # silent this long in the middle of a walkthrough: left it
+IDLE_S = 30 * 60  # silent this long in the middle of a walkthrough: left it
 STOP_PHRASES = (("dung", "nhac"), ("ngung", "nhac"), ("khong", "nhac", "nua"), ("thoi", "nhac"))
 POLL_S = 5.0
-PACE_S = 0.05              # between two reminders: far below Telegram's 30 messages per second
+PACE_S = 0.05  # between two reminders: far below Telegram's 30 messages per second
 ZALO_WINDOW_MARGIN_S = 3600
 
 
@@ -64,20 +64,21 @@ def _utcnow() -> datetime:
 def held_out(channel: str, sender_id: str, share: float) -> bool:
     """The same citizen is always in the same arm: a hash of who they are, uniform in [0, 1)."""
     digest = hashlib.blake2b(f"{channel}:{sender_id}".encode(), digest_size=8, person=b"reminder").digest()
-    return int.from_bytes(digest, "big") / 2 ** 64 < share
+    return int.from_bytes(digest, "big") / 2**64 < share
 
 
 def resume_payload(procedure: str, step: str) -> str:
     # offset: the step of the walkthrough to open (actions/online_guide.py ActionStartGuide).
-    return RESUME + json.dumps({"procedure_code": procedure, "offset": "submit" if step == "finished" else step},
-                               ensure_ascii=False)
+    return RESUME + json.dumps(
+        {"procedure_code": procedure, "offset": "submit" if step == "finished" else step}, ensure_ascii=False
+    )
 
 
 def _resumed(text: str) -> str | None:
     if not text.startswith(RESUME + "{"):
         return None
     try:
-        entities = json.loads(text[len(RESUME):])
+        entities = json.loads(text[len(RESUME) :])
     except ValueError:
         return None
     return str(entities.get("procedure_code") or "") if isinstance(entities, dict) and "offset" in entities else None
@@ -86,24 +87,34 @@ def _resumed(text: str) -> str | None:
 def asks_to_stop(text: str) -> bool:
     tokens = words(fold(text))
     if not tokens or len(tokens) > 8:
-        return False   # a longer message is a question, not the command
+        return False  # a longer message is a question, not the command
     joined = f" {' '.join(tokens)} "
     return any(f" {' '.join(p)} " in joined for p in STOP_PHRASES)
 
 
 class Reminders:
-    def __init__(self, store: ReminderStore, state, conversation, *, enabled: bool = True, delay_s: float = 0.0,
-                 holdout: float = 0.2, names: Callable[[str], str] | None = None, claims=None) -> None:
+    def __init__(
+        self,
+        store: ReminderStore,
+        state,
+        conversation,
+        *,
+        enabled: bool = True,
+        delay_s: float = 0.0,
+        holdout: float = 0.2,
+        names: Callable[[str], str] | None = None,
+        claims=None,
+    ) -> None:
         self.store = store
         self._state = state
         self._conversation = conversation
         self.enabled = enabled
         self.delay_s = delay_s
         self.holdout = holdout
-        self.clock: Callable[[], datetime] = _utcnow     # replaceable in tests
+        self.clock: Callable[[], datetime] = _utcnow  # replaceable in tests
         self.senders: dict[str, Send] = {}
         self._names = names or (lambda code: "")
-        self._claims = claims      # bot/gateway/channels/state_claims.py: for offers to citizens who went silent
+        self._claims = claims  # bot/gateway/channels/state_claims.py: for offers to citizens who went silent
         self._loop = BackgroundTask(self._run, "reminders")
 
     # --- offer (reply filter) ------------------------------------------------------------------------------
@@ -122,8 +133,11 @@ class Reminders:
         marks = reply.turn.funnel
         steps = [m for m in marks if m.event == "step" and m.detail]
         if steps:
-            await self._state.aput(key, {"procedure": steps[-1].procedure or "", "step": steps[-1].detail,
-                                         "at": self.clock().timestamp()}, KEPT_S)
+            await self._state.aput(
+                key,
+                {"procedure": steps[-1].procedure or "", "step": steps[-1].detail, "at": self.clock().timestamp()},
+                KEPT_S,
+            )
             return reply
         finished = next((m for m in marks if m.event == "finished"), None)
         following = await self._state.aget(key)
@@ -138,7 +152,7 @@ class Reminders:
     async def _offer(self, channel: str, sender_id: str, procedure: str, step: str) -> OutgoingMessage | None:
         """The offer, once per citizen and procedure; None when not offered (already, stopped, held out...)."""
         if not procedure or not step:
-            return None   # a walkthrough without a procedure: nothing to name in a reminder
+            return None  # a walkthrough without a procedure: nothing to name in a reminder
         who = (channel, sender_id, procedure)
         if await self._state.aget(STOPPED_KEY.format(channel=channel, sender=sender_id)):
             return None
@@ -151,8 +165,9 @@ class Reminders:
             await asyncio.to_thread(self.store.record_step, "reminder_held_out", *who, now)
             return None
         await asyncio.to_thread(self.store.record_step, "reminder_offered", *who, now)
-        await self._state.aput(OFFER_KEY.format(channel=channel, sender=sender_id),
-                               {"procedure": procedure, "step": step}, KEPT_S)
+        await self._state.aput(
+            OFFER_KEY.format(channel=channel, sender=sender_id), {"procedure": procedure, "step": step}, KEPT_S
+        )
         choices, hint = [Button(texts.YES, YES_PAYLOAD)], texts.OFFER_HINT
         if not self.delay_s and timing.evening(now) is not None:
             choices.append(Button(texts.EVENING, EVENING_PAYLOAD))
@@ -166,7 +181,7 @@ class Reminders:
             return 0
         prefix, offered = GUIDE_KEY.split("{")[0], 0
         for key in await self._claims.akeys(prefix):
-            channel, _, sender = key[len(prefix):].partition(":")
+            channel, _, sender = key[len(prefix) :].partition(":")
             if channel not in self.senders:
                 continue
             found = await self._claims.aread(key)
@@ -176,7 +191,7 @@ class Reminders:
             if not isinstance(doc, dict) or now.timestamp() - float(doc.get("at") or 0) < IDLE_S:
                 continue
             if await self._claims.areplace(key, seen, {**doc, "at": float("inf")}, 60) is None:
-                continue   # another gateway took it, or the citizen came back
+                continue  # another gateway took it, or the citizen came back
             await self._state.adelete(key)
             offer = await self._offer(channel, sender, str(doc.get("procedure") or ""), str(doc.get("step") or ""))
             if offer is None:
@@ -199,22 +214,33 @@ class Reminders:
         text = incoming.text
         if text in (YES_PAYLOAD, EVENING_PAYLOAD) and self.enabled:
             return await self._accept(incoming, evening=text == EVENING_PAYLOAD)
-        if self.enabled and " toi nay " in f" {' '.join(words(fold(text)))} " and len(text) < 40 and \
-                await self._state.aget(OFFER_KEY.format(channel=incoming.channel, sender=incoming.sender_id)):
-            return await self._accept(incoming, evening=True)   # "tối nay" typed to the offer
+        if (
+            self.enabled
+            and " toi nay " in f" {' '.join(words(fold(text)))} "
+            and len(text) < 40
+            and await self._state.aget(OFFER_KEY.format(channel=incoming.channel, sender=incoming.sender_id))
+        ):
+            return await self._accept(incoming, evening=True)  # "tối nay" typed to the offer
         if text in (YES_PAYLOAD, EVENING_PAYLOAD, NO_PAYLOAD):
             await self._state.adelete(OFFER_KEY.format(channel=incoming.channel, sender=incoming.sender_id))
             return _said(texts.DECLINED)
         if text == STOP_PAYLOAD or asks_to_stop(text):
             await asyncio.to_thread(self.store.stop_all, incoming.channel, incoming.sender_id, self.clock())
-            await self._state.aput(STOPPED_KEY.format(channel=incoming.channel, sender=incoming.sender_id), 1,
-                                   STOPPED_KEPT_S)
+            await self._state.aput(
+                STOPPED_KEY.format(channel=incoming.channel, sender=incoming.sender_id), 1, STOPPED_KEPT_S
+            )
             await self._state.adelete(OFFER_KEY.format(channel=incoming.channel, sender=incoming.sender_id))
             return _said(texts.STOPPED)
         if (procedure := _resumed(text)) and self.enabled:
             try:
-                await asyncio.to_thread(self.store.record_step, "reminder_continued", incoming.channel,
-                                        incoming.sender_id, procedure, self.clock())
+                await asyncio.to_thread(
+                    self.store.record_step,
+                    "reminder_continued",
+                    incoming.channel,
+                    incoming.sender_id,
+                    procedure,
+                    self.clock(),
+                )
             except Exception:
                 logger.exception("reminders: could not count a continued walkthrough")
         return None
@@ -233,9 +259,16 @@ class Reminders:
             if due > latest:
                 due, moved = latest, "dời sớm hơn cho nằm trong 48 giờ Zalo cho phép nhắn lại"
         scheduled = await asyncio.to_thread(
-            self.store.schedule, channel=incoming.channel, sender_id=incoming.sender_id, name=incoming.name,
-            procedure=str(offer["procedure"]), step=str(offer["step"]), due_at=due, now=now,
-            note=moved)
+            self.store.schedule,
+            channel=incoming.channel,
+            sender_id=incoming.sender_id,
+            name=incoming.name,
+            procedure=str(offer["procedure"]),
+            step=str(offer["step"]),
+            due_at=due,
+            now=now,
+            note=moved,
+        )
         await self._state.adelete(key)
         if moved:
             logger.info("reminders: a Zalo reminder for %s %s", offer["procedure"], moved)
@@ -269,7 +302,7 @@ class Reminders:
         sent = 0
         for due in await asyncio.to_thread(self.store.due, now, tuple(self.senders)):
             if not await asyncio.to_thread(self.store.claim, due.id, now):
-                continue   # another gateway has it
+                continue  # another gateway has it
             if await self._send(due, now):
                 sent += 1
             await asyncio.sleep(PACE_S)
@@ -282,8 +315,10 @@ class Reminders:
             body = texts.REMINDER_FINISHED.format(procedure=title)
         else:
             body = texts.REMINDER_STEP.format(procedure=title, step=texts.STEP_NAMES.get(due.step, due.step))
-        return OutgoingMessage(greeting + body, [Button(texts.CONTINUE, resume_payload(due.procedure, due.step)),
-                                                 Button(texts.STOP, STOP_PAYLOAD)])
+        return OutgoingMessage(
+            greeting + body,
+            [Button(texts.CONTINUE, resume_payload(due.procedure, due.step)), Button(texts.STOP, STOP_PAYLOAD)],
+        )
 
     async def _send(self, due: Due, now: datetime) -> bool:
         message = self.compose(due)

@@ -15,7 +15,7 @@ def due_at(now: datetime, delay_s: float) -> datetime:
     if delay_s > 0:
         return now + timedelta(seconds=delay_s)
     day = now.astimezone(VIETNAM).date() + timedelta(days=1)
-    while day.weekday() >= 5:   # Saturday, Sunday (public holidays are not known here)
+    while day.weekday() >= 5:  # Saturday, Sunday (public holidays are not known here)
         day += timedelta(days=1)
     return datetime.combine(day, MORNING, tzinfo=VIETNAM).astimezone(timezone.utc)
 
@@ -28,7 +28,7 @@ def evening(now: datetime) -> datetime | None:
 
 
 def spoken(now: datetime, due: datetime) -> str:
-    """"sau khoảng 5 phút" / "vào sáng thứ Hai 08/12": when, as the citizen reads it."""
+    """ "sau khoảng 5 phút" / "vào sáng thứ Hai 08/12": when, as the citizen reads it."""
     local, today = due.astimezone(VIETNAM), now.astimezone(VIETNAM).date()
     minutes = max(1, round((due - now).total_seconds() / 60))
     if minutes < 90:
@@ -36,6 +36,5 @@ def spoken(now: datetime, due: datetime) -> str:
     if local.date() == today:
         return f"lúc {local:%H:%M} hôm nay"
     part = "sáng" if local.hour < 12 else "chiều" if local.hour < 18 else "tối"
-    day = "mai" if local.date() == today + timedelta(days=1) else \
-        f"{texts.WEEKDAYS[local.weekday()]} {local:%d/%m}"
+    day = "mai" if local.date() == today + timedelta(days=1) else f"{texts.WEEKDAYS[local.weekday()]} {local:%d/%m}"
     return f"vào {part} {day} ({local:%H:%M})"

