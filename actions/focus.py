@@ -94,12 +94,16 @@ def _head(name: str) -> str:
     return " ".join(head.split()[:10])
 
 
-def clearly_other_agency(found: SearchResponse, text: str) -> SearchHit | None:
+def clearly_other_agency(found: SearchResponse, text: str, generic: frozenset[str]) -> SearchHit | None:
     """The top hit when it is another agency's procedure that the question names (nearly all its words are in
-    that procedure's name, and search scores it high), else None."""
+    that procedure's name, and search scores it high, on a word that is not `generic`), else None."""
     if not (found.confident and found.results) or tells_own_situation(text):
         # "công ty tôi mới thành lập", "xe tôi bị mất đăng kiểm": the citizen's case, asking for nothing, is not
         # a request for the other agency's procedure its words match.
+        return None
+    if not {w for w in found.matched_words if " " not in w} - generic:  # single words: pairs repeat them
+        # "xét duyệt trong bao lâu" after the expressway's traffic plan: an administrative verb matches many
+        # agencies' names; it names no matter of theirs (issue 26: no redirect on a generic word alone).
         return None
     top = found.results[0]
     # Typed without accents, words collide ("tang": tầng / tặng), so the words are weaker evidence.
@@ -279,6 +283,10 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
         if own.confident and top is not None and top.in_scope and (procedure := kb.get(top.code)) is not None:
             return Resolution(procedure, top.score, changed=True)
     else:
+        if not pointing and coverage(asked, focused.name) == 1.0:
+            # "phê duyệt mất bao lâu" after the expressway's traffic plan ("Phê duyệt phương án…"): every word it
+            # names is the focus's own, so it names nothing else, whichever other name those words fit better.
+            return Resolution(focused)
         refined = await asyncio.to_thread(kb.search, f"{family_for(focused.name, asked)} {asked}", 5)
         if only_what_happened(text):
             # Focus first: what happened to a paper, with no word naming another object ("bị hỏng thì sao"),
@@ -299,7 +307,10 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
             moved = await relative(kb, asked, focused)
         if moved is not None and (procedure := kb.get(moved.code)) is not None:
             return Resolution(earlier_sibling(kb, tracker, procedure, text) or procedure, moved.score, changed=True)
-    if not (pointing or tells_own_situation(text)) and (other := clearly_other_agency(own, asked)) is not None:
+    if (
+        not (pointing or tells_own_situation(text))
+        and (other := clearly_other_agency(own, asked, kb.generic_words())) is not None
+    ):
         redirect(dispatcher, other)
         return Resolution(handled=True)
     if focused is not None and (

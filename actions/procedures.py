@@ -210,7 +210,7 @@ async def answer_from_search(
             aspects=found.aspects,
         )
     top = found.results[0]
-    if (other := clearly_other_agency(found, text)) is not None:
+    if (other := clearly_other_agency(found, text, kb.generic_words())) is not None:
         redirect(dispatcher, kb, other)
         return []
     if found.confident and top.in_scope:

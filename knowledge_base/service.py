@@ -236,6 +236,10 @@ class KnowledgeBase:
             other_agency=self.other_agency(query, whole=ranked),
         )
 
+    def generic_words(self) -> frozenset[str]:
+        """Words (accent-free) that never name a matter or a procedure on their own (other_agencies.yml)."""
+        return self._require().data.other_agencies.folded_generic_words()
+
     def other_agency(self, text: str, focus: str | None = None, whole=None) -> AgencyMatter | None:
         """Another agency's matter the message names, unless it asks about a department procedure.
 

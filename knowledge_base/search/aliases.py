@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 from knowledge_base.text import fold, nfc
 
@@ -267,6 +271,41 @@ def colloquial_aliases(name: str) -> list[str]:
     return out
 
 
+_TERMS_FILE = Path(__file__).with_name("everyday_terms.yml")
+
+
+@lru_cache(maxsize=1)
+def _everyday_terms() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(official term folded, its everyday wordings), from everyday_terms.yml; a malformed entry names itself."""
+    try:
+        loaded = yaml.safe_load(_TERMS_FILE.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:  # its message gives the line and column
+        raise ValueError(f"{_TERMS_FILE}: not readable YAML: {error}") from None
+    terms = []
+    for number, entry in enumerate(loaded.get("terms") or [], start=1):
+        if not (isinstance(entry, dict) and entry.get("official") and entry.get("everyday") and entry.get("why")):
+            raise ValueError(f"{_TERMS_FILE}: term {number}: needs 'official', 'everyday' (a list) and 'why'")
+        terms.append((fold(entry["official"]), tuple(nfc(w) for w in entry["everyday"])))
+    return tuple(terms)
+
+
+def everyday_aliases(core: str) -> list[str]:
+    """The core name with each official term it holds said the everyday way ("Bán nhà ở cũ thuộc tài sản công"
+    → "Bán căn hộ tập thể của nhà nước")."""
+    text = nfc(core)
+    folded = fold(text)
+    if len(folded) != len(text):  # positions in the folded text must be positions in the name
+        return []
+    out = []
+    for official, wordings in _everyday_terms():
+        start = folded.find(official)
+        if start < 0:
+            continue
+        for wording in wordings:
+            out.append(" ".join((text[:start] + wording + text[start + len(official) :]).split()))
+    return out
+
+
 def generate(name: str, result: str = "") -> list[Alias]:
     """All generated aliases of a procedure name, most useful first, without duplicates."""
     core = core_name(name)
@@ -274,6 +313,7 @@ def generate(name: str, result: str = "") -> list[Alias]:
     if core and core != nfc(name):
         out.append(Alias(core, CORE))
     out.extend(Alias(text, COLLOQUIAL) for text in colloquial_aliases(name))
+    out.extend(Alias(text, COLLOQUIAL) for text in everyday_aliases(core or nfc(name)))
     out.extend(Alias(text, VERB) for text in verb_paraphrases(core, nfc(name)))
     if result:
         short = head_object(core_name(re.split(r"Mã:|\.(?:\s|$)", result)[0]))

@@ -66,6 +66,9 @@ def test_what_happened_to_the_paper_refines_within_the_focus(kb, focus, text, ex
         ("1.008991", "gia hạn cái cũ cần giấy tờ gì", "1.008991"),
         # the act alone after the plain procedure picks the focus's own re-issue
         (PRACTISING, "xin cấp lại thì sao", PRACTISING_REISSUE),
+        # every word named is the focus's own ("Phê duyệt phương án tổ chức giao thông…"), though another
+        # procedure's name ("Phê duyệt Đề án hỗ trợ nhà ở…") fits those words better
+        ("1.002798", "phê duyệt mất bao lâu", "1.002798"),
     ],
 )
 def test_an_act_asked_alone_stays_within_the_focus(kb, focus, text, expected):

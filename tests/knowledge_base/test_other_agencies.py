@@ -59,6 +59,12 @@ def test_a_generic_word_alone_redirects_nowhere(kb, text):
     assert kb.other_agency(text) is None
 
 
+def test_logging_in_with_vneid_to_file_is_filing_online_not_an_identity_matter(kb):
+    assert kb.other_agency("đăng nhập VNeID nộp hồ sơ được không") is None
+    account = kb.other_agency("tôi chưa có tài khoản định danh điện tử, đăng ký ở đâu")
+    assert account is not None and account.key == "id_card"
+
+
 def test_a_detail_of_the_focus_is_not_a_redirect_but_a_new_matter_is(kb):
     house = "1.013225"
     assert kb.other_agency("đất chưa có sổ đỏ thì có xin phép xây nhà được không", focus=house) is None
