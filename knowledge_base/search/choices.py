@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from knowledge_base.search import siblings as sib
 from knowledge_base.text import fold, has_accents, nfc, words
 
 # Spelled-out numbers citizens type for an option. "sáu" folds to "sau" (= "after"), so spelled numbers only
@@ -74,6 +75,19 @@ def _content(text: str, accented: bool = False) -> list[str]:
 
 def _bigrams(tokens: list[str]) -> set[str]:
     return {f"{a} {b}" for a, b in zip(tokens, tokens[1:])}
+
+
+def variant_choice(text: str, titles: list[str]) -> int | None:
+    """Index of the one procedure title of the variant the reply tells ("bị rách rồi, xin làm lại" → the
+    "Cấp lại …" among a grant and its re-issue), or None when the reply tells none or several titles fit.
+
+    A reply to "which procedure?" often says what happened instead of naming an option; its words ("rách",
+    "mất") are in no title, but the variant they mean is in exactly one."""
+    asked = sib.question_cues(text).actions
+    if not asked:
+        return None
+    fitting = [i for i, title in enumerate(titles) if sib.procedure_actions(title) & asked]
+    return fitting[0] if len(fitting) == 1 else None
 
 
 def first_holding(text: str, titles: list[str]) -> int | None:

@@ -183,3 +183,23 @@ def test_a_reply_that_fits_several_procedures_offered_means_the_best_ranked(text
     # Search ranked the re-issue first because the question said the permit was torn; "đường bộ" fits the
     # first and the third title, and the citizen did not ask for a first permit.
     assert resolve(text, DID_YOU_MEAN) == '/ask_procedure{"procedure_code": "%s"}' % code
+
+
+GRANT_OR_REISSUE = [
+    Button(
+        "Cấp Giấy phép vận tải đường bộ quốc tế VN–Trung Quốc loại A, B…",
+        '/ask_procedure{"procedure_code": "2.001034"}',
+    ),
+    Button(
+        "Cấp lại Giấy phép vận tải đường bộ quốc tế VN–Trung Quốc loại A…",
+        '/ask_procedure{"procedure_code": "1.002357"}',
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "text", ["giấy đó bị rách mất rồi", "cai do bi mat luc chuyen nha, xin lai", "bị cháy hết rồi"]
+)
+def test_a_reply_telling_what_happened_picks_the_offered_variant_it_means(text):
+    # Its words are in no title; what happened to the paper (lost, torn, burnt) is the re-issue's case.
+    assert resolve(text, GRANT_OR_REISSUE) == '/ask_procedure{"procedure_code": "1.002357"}'

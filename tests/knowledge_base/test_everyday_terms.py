@@ -20,7 +20,7 @@ def test_every_procedure_naming_the_term_gets_the_everyday_wording():
         # the sale's own alias ("mua lại căn hộ tập thể…") used to win: the lease's name says "nhà ở cũ thuộc tài sản công"
         ("hợp đồng thuê căn hộ khu tập thể sắp hết, muốn thuê tiếp", "1.012898"),
         # the craft, not the decree's category ("vui chơi, giải trí dưới nước")
-        ("xin chấp thuận cho khách chơi ca nô trên hồ thủy điện", "2.001219"),
+        ("xin chấp thuận cho khách chơi mô tô nước trên hồ thủy điện", "2.001219"),
     ],
 )
 def test_a_question_in_everyday_words_finds_the_procedure_of_the_official_term(kb, question, code):

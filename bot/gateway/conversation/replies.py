@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 
 from bot.gateway.conversation.models import Button
-from knowledge_base.search.choices import first_holding, match_title, navigation, ordinal, yes_no
+from knowledge_base.search.choices import first_holding, match_title, navigation, ordinal, variant_choice, yes_no
 from knowledge_base.text import fold, words
 
 # A yes picks, in this order, the button that acts on the offer.
@@ -69,7 +69,9 @@ def resolve(text: str, offered: Sequence[Button] | None) -> str | None:
     if choices:
         index = ordinal(text, len(choices))
         if index is None and all(intent == "ask_procedure" for _b, intent in choosable):  # ranked by search
-            index = first_holding(text, [b.title for b in choices])
+            index = variant_choice(text, [b.title for b in choices])
+            if index is None:
+                index = first_holding(text, [b.title for b in choices])
         if index is None:
             index = match_title(text, [b.title for b in choices], reply_coverage=0.5)
         if index is not None:
