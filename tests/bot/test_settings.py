@@ -23,8 +23,9 @@ SETTINGS_MODULES = {
     "actions/settings.py",
 }
 ENV_READ = re.compile(r"os\.environ|os\.getenv|environ\.get|getenv\(|Env\.from_process")
-# Handing the whole environment to a child process is no settings read.
-CHILD_ENV = re.compile(r"\{\*\*os\.environ\b")
+# Handing the whole environment to a child process is no settings read, on one line or spread over several
+# as ruff format writes it ("**os.environ," alone on its line).
+CHILD_ENV = re.compile(r"\{\*\*os\.environ\b|^\s*\*\*os\.environ,\s*$")
 
 
 def test_nothing_outside_the_settings_modules_reads_the_environment():
