@@ -21,6 +21,7 @@ from actions.wording import (
 )
 from knowledge_base.search import siblings as sib
 from knowledge_base.store.models import Procedure
+from knowledge_base.store.other_agencies import specific_words
 from knowledge_base.service import KnowledgeBase, SearchHit, SearchResponse
 from knowledge_base.text import fold, has_accents, words
 
@@ -101,7 +102,7 @@ def clearly_other_agency(found: SearchResponse, text: str, generic: frozenset[st
         # "công ty tôi mới thành lập", "xe tôi bị mất đăng kiểm": the citizen's case, asking for nothing, is not
         # a request for the other agency's procedure its words match.
         return None
-    if not {w for w in found.matched_words if " " not in w} - generic:  # single words: pairs repeat them
+    if not specific_words(found.matched_words, generic):
         # "xét duyệt trong bao lâu" after the expressway's traffic plan: an administrative verb matches many
         # agencies' names; it names no matter of theirs (issue 26: no redirect on a generic word alone).
         return None

@@ -274,7 +274,7 @@ class KnowledgeBase:
             and top.code == first.code
             and (whole.confident or whole.leads)
             and (ranked.confident or ranked.leads)
-            and {w for w in ranked.matched_words if " " not in w} - generic
+            and other_agencies.specific_words(ranked.matched_words, generic)
         ):
             return None
         focused = state.data.procedures.get(focus) if focus else None

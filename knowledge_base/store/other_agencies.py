@@ -123,6 +123,12 @@ def find(directory: Directory, text: str) -> Match | None:
     return Match(matter, matter.cues[c], start, start - length)
 
 
+def specific_words(matched: list[str], generic: frozenset[str]) -> set[str]:
+    """Of the words search matched, the single ones (its word pairs only repeat them) that are not `generic`:
+    what can name a matter or a procedure on its own."""
+    return {w for w in matched if " " not in w} - generic
+
+
 def without_cue(text: str, match: Match) -> str:
     """The message with the cue's words taken out: what else it asks about."""
     typed = _tokens(text)
