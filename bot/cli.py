@@ -23,7 +23,7 @@ def main(argv: list[str]) -> int:
         return 0 if argv else 2
     command, rest = argv[0], argv[1:]
     if command == "run":
-        from bot.supervisor.supervisor import run_main
+        from bot.supervisor.processes import run_main
 
         return run_main(rest)
     if command == "index":
@@ -55,7 +55,7 @@ def main(argv: list[str]) -> int:
 
 def _index() -> int:
     from knowledge_base.service import KnowledgeBase
-    from knowledge_base.store.store import KnowledgeBaseError
+    from knowledge_base.store.disk import KnowledgeBaseError
 
     kb = KnowledgeBase.from_settings()
     try:

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from knowledge_base.store.store import DEFAULT_ROOT, KnowledgeBaseError, load_knowledge_base
+from knowledge_base.store.disk import DEFAULT_ROOT, KnowledgeBaseError, load_knowledge_base
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -131,7 +131,7 @@ class KnowledgeBase:
 
     def load(self, progress=None) -> None:
         """Load the data and the index, building the index when it is missing or stale (blocking)."""
-        from knowledge_base.store.store import load_knowledge_base
+        from knowledge_base.store.disk import load_knowledge_base
 
         with self._load_lock:
             data = load_knowledge_base(self.settings.data_root)
@@ -139,7 +139,7 @@ class KnowledgeBase:
 
     def reload_if_changed(self) -> bool:
         """Reload when the files changed; invalid new data is logged and the current state kept."""
-        from knowledge_base.store.store import content_hash, load_knowledge_base
+        from knowledge_base.store.disk import content_hash, load_knowledge_base
 
         current = self._state
         if current is not None and content_hash(self.settings.data_root) == current.data.content_hash:

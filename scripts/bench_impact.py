@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from bot.gateway.console.impact_worker import Edit, ImpactWorker  # noqa: E402
 from knowledge_base.config import SearchSettings  # noqa: E402
 from knowledge_base.impact import ImpactChecker, Question, outcome  # noqa: E402
-from knowledge_base.store.store import load_knowledge_base  # noqa: E402
+from knowledge_base.store.disk import load_knowledge_base  # noqa: E402
 from knowledge_base.text import strip_accents  # noqa: E402
 
 CAPTURING = "1.012906"  # a generic alias on the real-estate broker's certificate

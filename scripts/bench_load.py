@@ -35,7 +35,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bot.supervisor.supervisor import cpu_seconds  # noqa: E402
+from bot.supervisor.processes import cpu_seconds  # noqa: E402
 from tests.load import OpenLoad, focus_kept, percentile  # noqa: E402
 from tests.processes import cmdline, descendants  # noqa: E402
 from tests.services import RedisServer, postgres_server, restart_postgres  # noqa: E402

@@ -17,7 +17,7 @@ import yaml
 from knowledge_base.store import short_titles
 from knowledge_base.store.models import DEPARTMENT_FIELDS, LEVEL_MINISTRY, CatalogueEntry, DepartmentProfile, Procedure
 from knowledge_base.ingest.national import DATA_DATE, catalogue_entry, parse_record
-from knowledge_base.store.store import (
+from knowledge_base.store.disk import (
     CATALOGUE_FILE,
     DEFAULT_ROOT,
     DEPARTMENT_FILE,

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from knowledge_base.store.models import FAQ, SHORT_TITLE_MAX, DepartmentProfile, LocalFee
 from knowledge_base.store.short_titles import derive as derive_short_title
-from knowledge_base.store.store import (
+from knowledge_base.store.disk import (
     DEFAULT_ROOT,
     DEPARTMENT_FILE,
     KnowledgeBaseError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from actions.faq import matching_faq
 from knowledge_base.store.models import FAQ
-from knowledge_base.store.store import load_knowledge_base
+from knowledge_base.store.disk import load_knowledge_base
 
 
 def _procedure_with_faqs():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actions import formatting
-from knowledge_base.store.store import load_knowledge_base
+from knowledge_base.store.disk import load_knowledge_base
 
 
 @pytest.fixture(scope="module")

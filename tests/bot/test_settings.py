@@ -159,7 +159,7 @@ def test_the_action_server_refuses_a_placeholder_admin_token():
 
 
 def test_the_supervisor_refuses_to_start_with_a_placeholder(monkeypatch, capsys):
-    from bot.supervisor import supervisor
+    from bot.supervisor import processes as supervisor
 
     monkeypatch.delenv("ENVIRONMENT", raising=False)
     monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "changeme")

@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from bot.supervisor.supervisor import Child, Supervisor
+from bot.supervisor.processes import Child, Supervisor
 from tests.fakes.servers import free_port
 
 
@@ -125,7 +125,7 @@ def test_a_busy_child_is_not_killed_but_a_stopped_one_is():
 def test_every_child_runs_its_numeric_libraries_on_the_configured_threads(monkeypatch):
     from bot.supervisor.numeric_threads import VARIABLES
     from bot.settings import Settings
-    from bot.supervisor.supervisor import _children
+    from bot.supervisor.processes import _children
 
     for threads in (1, 4):
         monkeypatch.setenv("NUMERIC_THREADS", str(threads))

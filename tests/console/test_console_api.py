@@ -8,7 +8,7 @@ import io
 import yaml
 from fastapi.testclient import TestClient
 
-from knowledge_base.store import store
+from knowledge_base.store import disk
 from tests.console.console_support import ADMIN, ADMIN_PASSWORD, BUILDING_PERMIT, chat, login
 
 UNANSWERED = "làm nhà trên đất vườn có phải xin phép"
@@ -75,7 +75,7 @@ def test_link_adds_an_alias_exports_an_nlu_example_and_resolves(gateway, kb_root
     )
     assert linked.status_code == 200, linked.text
     assert linked.json()["status"] == "resolved"
-    assert UNANSWERED in store.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT].aliases
+    assert UNANSWERED in disk.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT].aliases
     exported = yaml.safe_load((console_env / "nlu" / "staff_examples.yml").read_text(encoding="utf-8"))
     assert exported["nlu"][0]["intent"] == "ask_procedure"
     assert f"- {UNANSWERED}" in exported["nlu"][0]["examples"].splitlines()
@@ -88,7 +88,7 @@ def test_link_to_an_unknown_procedure_is_refused_and_the_knowledge_base_is_untou
     chat(gateway, "a", UNANSWERED)
     csrf = login(gateway)
     [item] = queue(gateway)
-    before = store.content_hash(kb_root)
+    before = disk.content_hash(kb_root)
     refused = gateway.post(
         f"/staff/api/queue/{item['id']}/link", json={"procedure": "9.999999"}, headers={"X-CSRF-Token": csrf}
     )
@@ -99,14 +99,14 @@ def test_link_to_an_unknown_procedure_is_refused_and_the_knowledge_base_is_untou
         headers={"X-CSRF-Token": csrf},
     )
     assert empty.status_code == 200  # blank text means "the question as asked"
-    assert store.content_hash(kb_root) != before
+    assert disk.content_hash(kb_root) != before
     edited = gateway.post(
         f"/staff/api/queue/{item['id']}/link",
         json={"procedure": BUILDING_PERMIT, "text": "đất vườn xây nhà, gọi 0912345678"},
         headers={"X-CSRF-Token": csrf},
     )
     assert edited.status_code == 200
-    assert "đất vườn xây nhà, gọi [SĐT]" in store.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT].aliases
+    assert "đất vườn xây nhà, gọi [SĐT]" in disk.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT].aliases
     missing = gateway.post(
         "/staff/api/queue/999/link", json={"procedure": BUILDING_PERMIT}, headers={"X-CSRF-Token": csrf}
     )
@@ -124,7 +124,7 @@ def test_written_answer_becomes_a_faq_of_the_procedure(gateway, kb_root):
         headers={"X-CSRF-Token": csrf},
     )
     assert done.status_code == 200, done.text
-    faqs = store.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT].faqs
+    faqs = disk.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT].faqs
     assert [(f.question, f.answer) for f in faqs][-1] == (UNANSWERED, answer)
     no_answer = gateway.post(
         f"/staff/api/queue/{item['id']}/faq",
@@ -132,7 +132,7 @@ def test_written_answer_becomes_a_faq_of_the_procedure(gateway, kb_root):
         headers={"X-CSRF-Token": csrf},
     )
     assert no_answer.status_code == 422
-    assert len(store.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT].faqs) == len(faqs)
+    assert len(disk.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT].faqs) == len(faqs)
 
 
 def test_reply_reaches_the_widget_visitor_on_the_next_poll(gateway):

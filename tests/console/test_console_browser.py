@@ -113,7 +113,7 @@ def test_wrong_password_is_shown_and_calls_without_csrf_token_are_refused(served
 
 
 def test_queue_link_and_reply_from_the_page(served, kb_root):
-    from knowledge_base.store import store
+    from knowledge_base.store import disk
 
     for sender, text in (
         ("dan1", UNANSWERED),
@@ -140,7 +140,7 @@ def test_queue_link_and_reply_from_the_page(served, kb_root):
         expect(page.locator("#detail-status")).to_have_text("Đã xử lý")
         screenshot(page, "console-queue.png")
         assert page.errors == []
-    assert UNANSWERED in store.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT].aliases
+    assert UNANSWERED in disk.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT].aliases
 
 
 def test_dashboard_charts_render(served):

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from playwright.sync_api import expect
 
-from knowledge_base.store import store
+from knowledge_base.store import disk
 from tests.console.console_support import BUILDING_PERMIT, chromium_page, log_in, screenshot
 from tests.console.test_impact_api import CAPTURING, FIRST_TIME_HOUSE
 from tests.fakes.servers import eventually
@@ -64,7 +64,7 @@ def test_linking_a_question_teaches_the_running_assistant(stack):
             break
         time.sleep(2)
     assert ANSWERED in answer, f"still not answered with {PROCEDURE}:\n{answer}\n{stack.log_tail()}"
-    assert QUESTION in store.load_knowledge_base(folder / "kb").procedures[PROCEDURE].aliases
+    assert QUESTION in disk.load_knowledge_base(folder / "kb").procedures[PROCEDURE].aliases
     exported = yaml.safe_load((folder / "staff_examples.yml").read_text(encoding="utf-8"))
     assert f"- {QUESTION}" in exported["nlu"][0]["examples"].splitlines()
 
@@ -126,13 +126,13 @@ def test_an_alias_that_breaks_a_confirmed_question_needs_its_count_confirmed_on_
         link = {"procedure": CAPTURING, "text": "lần đầu"}
         refused = client.post(f"/staff/api/queue/{item['id']}/link", headers=csrf, json=link)
         assert refused.status_code == 409, refused.text
-        assert "lần đầu" not in store.load_knowledge_base(folder / "kb").procedures[CAPTURING].aliases
+        assert "lần đầu" not in disk.load_knowledge_base(folder / "kb").procedures[CAPTURING].aliases
 
         published = client.post(
             f"/staff/api/queue/{item['id']}/link", headers=csrf, json={**link, "confirm_regressions": 1}
         )
         assert published.status_code == 200, published.text
-        assert "lần đầu" in store.load_knowledge_base(folder / "kb").procedures[CAPTURING].aliases
+        assert "lần đầu" in disk.load_knowledge_base(folder / "kb").procedures[CAPTURING].aliases
         entry = next(
             e
             for e in client.get("/staff/api/audit").json()

@@ -9,7 +9,7 @@ import httpx
 from bot.gateway.console.service import ConsoleService
 from bot.gateway.console.settings import ConsoleSettings
 from bot.gateway.conversation.outbox import Outbox
-from knowledge_base.store import store
+from knowledge_base.store import disk
 
 
 def nudge(kb_root, answer) -> str:
@@ -27,7 +27,7 @@ def nudge(kb_root, answer) -> str:
 
 
 def test_updated_only_when_the_action_server_serves_the_files_just_written(kb_root):
-    current = store.content_hash(kb_root)
+    current = disk.content_hash(kb_root)
     assert nudge(kb_root, lambda r: httpx.Response(200, json={"reloaded": True, "content_hash": current})) == "updated"
     # Reloading failed there (e.g. it read invalid files) and it still serves the old data.
     assert nudge(kb_root, lambda r: httpx.Response(200, json={"reloaded": False, "content_hash": "old"})) == "failed"

@@ -3,7 +3,7 @@ re-import of the national data, reset to the derived title when emptied; never t
 
 from __future__ import annotations
 
-from knowledge_base.store import store
+from knowledge_base.store import disk
 from knowledge_base.ingest.kb_import import import_national
 from knowledge_base.store.short_titles import derive
 from tests.console.console_support import BUILDING_PERMIT, login
@@ -26,26 +26,26 @@ def test_staff_set_a_short_title_that_answers_use_and_a_reimport_keeps(gateway, 
     assert reply.status_code == 200, reply.text
     assert reply.json()["short_title"] == TITLE and reply.json()["short_title_by_staff"]
     assert reply.json()["index"] in ("updated", "pending")
-    procedure = store.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT]
+    procedure = disk.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT]
     assert (procedure.short_title, procedure.short_title_by_staff) == (TITLE, True)
     assert gateway.get("/staff/api/procedures").json()[0]["short_title"]  # the list reflects the files
     audit = gateway.get("/staff/api/audit").json()
     assert any(a["action"] == "short_title" and a["target"] == f"procedure:{BUILDING_PERMIT}" for a in audit)
 
     import_national(shared_dir / "data" / "national-tthc", kb_root)
-    assert store.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT].short_title == TITLE
+    assert disk.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT].short_title == TITLE
 
 
 def test_a_title_taken_by_another_procedure_or_too_long_is_refused(gateway, kb_root):
     csrf = login(gateway)
-    before = store.content_hash(kb_root)
-    taken = store.load_knowledge_base(kb_root).procedures["1.013226"].short_title
+    before = disk.content_hash(kb_root)
+    taken = disk.load_knowledge_base(kb_root).procedures["1.013226"].short_title
     duplicate = _set(gateway, csrf, BUILDING_PERMIT, taken.upper())
     assert duplicate.status_code == 422 and duplicate.json()["field"] == "short_title"
     assert "1.013226" in duplicate.json()["error"]
     assert _set(gateway, csrf, BUILDING_PERMIT, "x" * 81).status_code == 422
     assert _set(gateway, csrf, "9.999999", "Tên").status_code == 422
-    assert store.content_hash(kb_root) == before
+    assert disk.content_hash(kb_root) == before
 
 
 def test_an_empty_title_goes_back_to_the_derived_one(gateway, kb_root):
@@ -53,5 +53,5 @@ def test_an_empty_title_goes_back_to_the_derived_one(gateway, kb_root):
     assert _set(gateway, csrf, BUILDING_PERMIT, TITLE).status_code == 200
     reply = _set(gateway, csrf, BUILDING_PERMIT, "")
     assert reply.status_code == 200, reply.text
-    procedure = store.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT]
+    procedure = disk.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT]
     assert procedure.short_title == derive(procedure.name) and not procedure.short_title_by_staff

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from knowledge_base.store import store
+from knowledge_base.store import disk
 from tests.console.console_support import ADMIN, ADMIN_PASSWORD, BUILDING_PERMIT, chromium_page, log_in
 from tests.console.test_console_browser import served  # noqa: F401 - the page's server fixture
 
@@ -24,8 +24,8 @@ def test_staff_edit_a_short_title_from_the_page(served, kb_root):  # noqa: F811
         page.click("#title-submit")
         page.wait_for_selector("#title-result.ok")
         assert TITLE in page.inner_text("#title-result")
-        assert store.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT].short_title == TITLE
-        page.fill("#title-short", store.load_knowledge_base(kb_root).procedures["1.013226"].short_title)
+        assert disk.load_knowledge_base(kb_root).procedures[BUILDING_PERMIT].short_title == TITLE
+        page.fill("#title-short", disk.load_knowledge_base(kb_root).procedures["1.013226"].short_title)
         page.click("#title-submit")
         page.wait_for_selector("#title-result.error")
         assert page.errors == []

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from bot.gateway.console import teach
-from knowledge_base.store import store
+from knowledge_base.store import disk
 
 PERMIT = "1.013225"
 
@@ -14,26 +14,26 @@ PERMIT = "1.013225"
 def test_alias_is_added_once_and_the_file_stays_valid(kb_root):
     assert teach.add_alias(kb_root, PERMIT, "  làm nhà trên đất  vườn ") is True
     assert teach.add_alias(kb_root, PERMIT, "Lam nha tren dat vuon") is False  # same words without accents
-    procedure = store.load_knowledge_base(kb_root).procedures[PERMIT]
+    procedure = disk.load_knowledge_base(kb_root).procedures[PERMIT]
     assert procedure.aliases.count("làm nhà trên đất vườn") == 1
     assert not list((kb_root / "procedures").glob(".*.tmp")), "no temporary file left behind"
 
 
 def test_unknown_code_and_empty_text_change_nothing(kb_root):
-    before = store.content_hash(kb_root)
+    before = disk.content_hash(kb_root)
     with pytest.raises(teach.TeachError) as unknown:
         teach.add_alias(kb_root, "9.999999", "câu hỏi")
     assert unknown.value.field == "procedure"
     with pytest.raises(teach.TeachError) as empty:
         teach.add_faq(kb_root, PERMIT, "câu hỏi", "   ")
     assert empty.value.field == "answer"
-    assert store.content_hash(kb_root) == before
+    assert disk.content_hash(kb_root) == before
 
 
 def test_a_faq_for_the_same_question_gets_the_new_answer(kb_root):
     assert teach.add_faq(kb_root, PERMIT, "Đất vườn có xây được không?", "Phải chuyển mục đích trước.")
     assert not teach.add_faq(kb_root, PERMIT, "dat vuon co xay duoc khong?", "Cần chuyển mục đích sử dụng đất.")
-    faqs = store.load_knowledge_base(kb_root).procedures[PERMIT].faqs
+    faqs = disk.load_knowledge_base(kb_root).procedures[PERMIT].faqs
     assert [(f.question, f.answer) for f in faqs] == [
         ("dat vuon co xay duoc khong?", "Cần chuyển mục đích sử dụng đất.")
     ]
@@ -60,6 +60,6 @@ def test_nlu_export_holds_aliases_once_without_entity_syntax_or_examples_other_f
 def test_invalid_knowledge_base_file_is_reported_and_not_overwritten(kb_root):
     broken = kb_root / "procedures" / "1.013229.yml"
     broken.write_text("code: 1.013229\nname: [unclosed\n", encoding="utf-8")
-    with pytest.raises(store.KnowledgeBaseError):
+    with pytest.raises(disk.KnowledgeBaseError):
         teach.add_alias(kb_root, PERMIT, "câu hỏi mới")
     assert broken.read_text(encoding="utf-8") == "code: 1.013229\nname: [unclosed\n"

@@ -3,7 +3,7 @@ without search: the committed data behind what actions read of the service (read
 
 from __future__ import annotations
 
-from knowledge_base.store.store import load_knowledge_base
+from knowledge_base.store.disk import load_knowledge_base
 
 
 class FakeKB:

@@ -8,7 +8,7 @@ import uuid
 import httpx
 import pytest
 
-from knowledge_base.store.store import load_knowledge_base, write_procedure
+from knowledge_base.store.disk import load_knowledge_base, write_procedure
 
 # Edits the session stack's knowledge base: runs after every other test (tests/conftest.py).
 pytestmark = [pytest.mark.e2e, pytest.mark.edits_stack_kb]

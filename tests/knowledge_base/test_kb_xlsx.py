@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from knowledge_base.kb_cli import kb_main
 from knowledge_base.ingest.kb_xlsx import export_xlsx, import_xlsx
-from knowledge_base.store.store import KnowledgeBaseError, content_hash, load_knowledge_base
+from knowledge_base.store.disk import KnowledgeBaseError, content_hash, load_knowledge_base
 
 COMMITTED = Path(__file__).resolve().parents[2] / "knowledge_base" / "data"
 
@@ -47,7 +47,7 @@ def add_additions(root: Path) -> None:
         effective_date="2026-01-01",
     )
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    from knowledge_base.store.store import procedure_to_yaml  # rewrite in the canonical format
+    from knowledge_base.store.disk import procedure_to_yaml  # rewrite in the canonical format
 
     path.write_text(procedure_to_yaml(load_knowledge_base(root).procedures["1.013225"]), encoding="utf-8")
 

@@ -10,7 +10,7 @@ import yaml
 
 from knowledge_base.ingest.kb_import import import_national
 from knowledge_base.ingest.national import parse_record
-from knowledge_base.store.store import KnowledgeBaseError, content_hash, load_knowledge_base
+from knowledge_base.store.disk import KnowledgeBaseError, content_hash, load_knowledge_base
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from knowledge_base import impact
-from knowledge_base.store.store import KnowledgeBaseError, load_knowledge_base
+from knowledge_base.store.disk import KnowledgeBaseError, load_knowledge_base
 
 REDIRECTED = [  # (message, the matter whose agency the citizen is sent to)
     ("làm sổ đỏ lần đầu ở đâu", "land_certificate"),  # once sent to the tax office's "first tax registration"
@@ -81,7 +81,7 @@ def test_the_redirect_gives_the_national_page_when_the_catalogue_has_one(kb):
 
 
 def test_bad_directory_file_names_file_line_field_and_what_was_expected(tmp_path):
-    from knowledge_base.store.store import DEFAULT_ROOT
+    from knowledge_base.store.disk import DEFAULT_ROOT
 
     root = tmp_path / "data"
     shutil.copytree(DEFAULT_ROOT, root)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from knowledge_base.config import SearchSettings
 from knowledge_base.service import KnowledgeBase
-from knowledge_base.store.store import catalogue_to_jsonl, department_to_yaml, load_knowledge_base, write_procedure
+from knowledge_base.store.disk import catalogue_to_jsonl, department_to_yaml, load_knowledge_base, write_procedure
 
 OWN_CODES = (
     "1.013225",

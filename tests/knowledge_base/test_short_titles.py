@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from knowledge_base.ingest.kb_import import import_national
 from knowledge_base.ingest.kb_xlsx import export_xlsx, import_xlsx
 from knowledge_base.store.short_titles import TITLE_MAX, assign, candidates, contrasted, derive
-from knowledge_base.store.store import KnowledgeBaseError, load_knowledge_base
+from knowledge_base.store.disk import KnowledgeBaseError, load_knowledge_base
 from knowledge_base.text import fold
 
 COMMITTED = Path(__file__).resolve().parents[2] / "knowledge_base" / "data"

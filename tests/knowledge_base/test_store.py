@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from knowledge_base.kb_cli import kb_main
-from knowledge_base.store.store import DEFAULT_ROOT, KnowledgeBaseError, content_hash, load_knowledge_base
+from knowledge_base.store.disk import DEFAULT_ROOT, KnowledgeBaseError, content_hash, load_knowledge_base
 
 COMMITTED = Path(__file__).resolve().parents[2] / "knowledge_base" / "data"
 

@@ -11,7 +11,7 @@ from bot.gateway.console.service import ConsoleError, ConsoleService
 from bot.gateway.db import funnel_stats, reminder_stats
 from bot.gateway.db.models import FUNNEL_STEPS
 from bot.gateway.db.stats import local_today
-from knowledge_base.store import store
+from knowledge_base.store import disk
 
 # (label, what it means), in FUNNEL_STEPS order.
 STEPS = {
@@ -147,7 +147,7 @@ def report(console: ConsoleService, *, start: date, end: date, procedure: str | 
         )
     try:
         names = console.procedure_names()
-    except store.KnowledgeBaseError:
+    except disk.KnowledgeBaseError:
         names = {}
     return {
         "start": start.isoformat(),

@@ -25,7 +25,7 @@ from bot.gateway.db import stats
 from bot.gateway.conversation.masking import mask_personal_data
 from bot.gateway.db import confirmed
 from bot.gateway.db.models import RESOLVED, ROLES, ReviewItem, StaffUser, Turn
-from knowledge_base.store import store
+from knowledge_base.store import disk
 
 logger = logging.getLogger(__name__)
 REPLY_MAX = 2000
@@ -254,7 +254,7 @@ class ConsoleService:
             item = self._item(db, item_id)
             try:
                 names = self.procedure_names()
-            except store.KnowledgeBaseError:
+            except disk.KnowledgeBaseError:
                 names = {}  # the group is still worth showing while the files are being fixed
             turns = repo.turns_of_item(db, item_id=item_id)
             return {
@@ -368,7 +368,7 @@ class ConsoleService:
             return fn(*args)
         except teach.TeachError as exc:
             raise ConsoleError(422, str(exc), exc.field) from exc
-        except store.KnowledgeBaseError as exc:
+        except disk.KnowledgeBaseError as exc:
             raise ConsoleError(
                 503, "the knowledge base files are invalid; fix them first:\n" + "\n".join(exc.problems[:5])
             ) from exc
@@ -385,7 +385,7 @@ class ConsoleService:
 
     def _procedures(self) -> dict[str, dict]:
         root = self.settings.kb_root
-        current = store.content_hash(root)
+        current = disk.content_hash(root)
         with self._names_lock:
             if self._names is None or self._names[0] != current:
                 self._names = (
@@ -405,7 +405,7 @@ class ConsoleService:
     def procedure_list(self) -> list[dict]:
         try:
             entries = self._procedures()
-        except store.KnowledgeBaseError as exc:
+        except disk.KnowledgeBaseError as exc:
             raise ConsoleError(503, "the knowledge base files are invalid: " + "; ".join(exc.problems[:3])) from exc
         return [entries[code] for code in sorted(entries)]
 
@@ -440,7 +440,7 @@ class ConsoleService:
         """
         if not self.settings.actions_admin_token:
             return "pending"
-        written = await asyncio.to_thread(store.content_hash, self.settings.kb_root)
+        written = await asyncio.to_thread(disk.content_hash, self.settings.kb_root)
         try:
             answer = await self.http.post(
                 f"{self.settings.actions_url}/kb/reload",
@@ -457,7 +457,7 @@ class ConsoleService:
             served = answer.json().get("content_hash")
         except (ValueError, AttributeError):
             served = None
-        if served == written or served == await asyncio.to_thread(store.content_hash, self.settings.kb_root):
+        if served == written or served == await asyncio.to_thread(disk.content_hash, self.settings.kb_root):
             return "updated"  # (the second: another edit landed meanwhile and is served too)
         logger.error("knowledge base not reloaded: the action server serves %s, the files are %s", served, written)
         return "failed"
@@ -468,7 +468,7 @@ class ConsoleService:
         board = self._board(days)
         try:
             names = self.procedure_names()
-        except store.KnowledgeBaseError:
+        except disk.KnowledgeBaseError:
             names = {}
         totals = board.totals
         return {

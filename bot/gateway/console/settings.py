@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.gateway.db.engine import DEFAULT_SQLITE_PATH, REPO_ROOT
-from knowledge_base.store import store
+from knowledge_base.store import disk
 from knowledge_base.config import SearchSettings
 from knowledge_base.environment import Env
 
@@ -38,7 +38,7 @@ class ConsoleSettings:
     admin_password: str = ""
     session_hours: float = 12.0
     cookie_secure: bool = False
-    kb_root: Path = store.DEFAULT_ROOT
+    kb_root: Path = disk.DEFAULT_ROOT
     nlu_export: Path = DEFAULT_NLU_EXPORT
     actions_url: str = "http://127.0.0.1:5055"
     actions_admin_token: str = ""
@@ -76,7 +76,7 @@ class ConsoleSettings:
             session_hours=env.number("CONSOLE_SESSION_HOURS", 12.0, low=0.0),
             # Behind HTTPS (the production proxy) the cookie must only travel encrypted.
             cookie_secure=env.flag("CONSOLE_COOKIE_SECURE", False),
-            kb_root=search.data_root or store.DEFAULT_ROOT,
+            kb_root=search.data_root or disk.DEFAULT_ROOT,
             nlu_export=export.resolve() if export else DEFAULT_NLU_EXPORT,
             actions_url=actions_url,
             actions_admin_token=actions_admin_token,

@@ -1,6 +1,6 @@
 """Teaching the assistant from the console: staff paraphrases (aliases), FAQ answers, the NLU export.
 
-Everything goes through knowledge_base.store.store: procedures are read with load_knowledge_base() and written
+Everything goes through knowledge_base.store.disk: procedures are read with load_knowledge_base() and written
 with procedure_to_yaml(), replacing the file atomically so the action server's reload (it watches the
 content hash) never reads half a file.
 """
@@ -14,7 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from bot.gateway.files import write_atomic
-from knowledge_base.store import short_titles, store
+from knowledge_base.store import disk, short_titles
 from knowledge_base.store.models import FAQ, SHORT_TITLE_MAX, Procedure
 from knowledge_base.text import fold, nfc
 
@@ -31,11 +31,11 @@ class TeachError(ValueError):
 
 
 def procedures(root: Path) -> list[Procedure]:
-    return list(store.load_knowledge_base(root).procedures.values())
+    return list(disk.load_knowledge_base(root).procedures.values())
 
 
 def get_procedure(root: Path, code: str) -> Procedure:
-    procedure = store.load_knowledge_base(root).procedures.get(code)
+    procedure = disk.load_knowledge_base(root).procedures.get(code)
     if procedure is None:
         raise TeachError(f"no department procedure with code {code!r}", "procedure")
     return procedure
@@ -81,7 +81,7 @@ def set_short_title(root: Path, code: str, text: str) -> Procedure:
     if len(title) > SHORT_TITLE_MAX:
         raise TeachError(f"short_title must be at most {SHORT_TITLE_MAX} characters, got {len(title)}", "short_title")
     with _write_lock:
-        everything = store.load_knowledge_base(root).procedures
+        everything = disk.load_knowledge_base(root).procedures
         procedure = everything.get(code)
         if procedure is None:
             raise TeachError(f"no department procedure with code {code!r}", "procedure")
@@ -104,8 +104,8 @@ def _save(root: Path, procedure: Procedure, **changes) -> Procedure:
         updated = Procedure.model_validate({**procedure.model_dump(exclude={"handled_at"}), **changes})
     except ValidationError as exc:
         raise TeachError(f"the change would make procedure {procedure.code} invalid: {exc}") from exc
-    path = Path(root) / store.PROCEDURES_DIR / f"{updated.code}.yml"
-    write_atomically(path, store.procedure_to_yaml(updated))
+    path = Path(root) / disk.PROCEDURES_DIR / f"{updated.code}.yml"
+    write_atomically(path, disk.procedure_to_yaml(updated))
     return updated
 
 
