@@ -200,6 +200,14 @@ def settled_by_focus(found: SearchResponse, focused: Procedure | None) -> Search
 
 
 _GOING_BACK = re.compile(r"^\s*(?:(?:a|thoi|the)\s+)?(?:quay lai|tro lai|quay ve|ve lai)\b")
+# "cái sàn lúc nãy": a time word pointing at what was asked earlier in the conversation, anywhere in the message.
+_EARLIER = re.compile(r"\b(?:luc nay|hoi nay|ban nay|vua nay|khi nay|luc truoc|hoi truoc|luc dau|ban dau)\b")
+
+
+def goes_back(text: str) -> bool:
+    """The message points at a procedure the conversation was on before ("quay lại …", "… lúc nãy")."""
+    folded = fold(text)
+    return bool(_GOING_BACK.search(folded) or _EARLIER.search(folded))
 
 
 def focus_history(tracker: Tracker) -> list[str | None]:
@@ -210,7 +218,7 @@ def focus_history(tracker: Tracker) -> list[str | None]:
 def earlier_sibling(kb: KnowledgeBase, tracker: Tracker, procedure: Procedure, text: str) -> Procedure | None:
     """ "về lại giấy phép xây dựng": the one of that family the conversation was on before (the level I works
     permit), not whichever sibling the few words fit best."""
-    if not _GOING_BACK.search(fold(text)):
+    if not goes_back(text):
         return None
     before = focus_history(tracker)
     for code in reversed(before[:-1] if before and before[-1] == tracker.get_slot("procedure_code") else before):
@@ -228,7 +236,7 @@ GOING_BACK_DEPTH = 30
 async def went_back(kb: KnowledgeBase, tracker: Tracker, text: str) -> Procedure | None:
     """ "quay lại vụ thuyền lúc nãy": of the procedures this conversation was on, the one search ranks first for
     what the message names, however low; None when it names nothing or none of them."""
-    if not _GOING_BACK.search(fold(text)) or not names_something(text):
+    if not goes_back(text) or not names_something(text):
         return None
     earlier = set(filter(None, focus_history(tracker)))
     if not earlier:
@@ -318,7 +326,7 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
         permanent_of_temporary(focused.name, asked)
         or (
             not pointing
-            and all(h.code != focused.code for h in own.results)
+            and prefers_elsewhere(own, focused)
             and own_words(asked, has_accents(asked))
             and coverage(asked, focused.name) < UNRELATED_COVERAGE
         )
@@ -327,3 +335,11 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
         # temporary permit): searched as a question of its own, never answered for the focus.
         return Resolution()
     return Resolution(focused)
+
+
+def prefers_elsewhere(own: SearchResponse, focused: Procedure) -> bool:
+    """Search of the message alone puts something other than the focus first, and clearly (confident, or
+    leading the rest): only then does a follow-up leave the focus (issue 26, item 3). Words search cannot place
+    ("cần chuẩn bị tài liệu gì", "hay phải về Hà Nội") are the citizen's way of asking about the focus."""
+    top = own.results[0] if own.results else None
+    return top is not None and (own.confident or own.leads) and all(h.code != focused.code for h in own.results)

@@ -135,3 +135,37 @@ def test_going_back_names_an_earlier_procedure_in_the_conversations_words(kb):
     back = tracker("quay lại vụ thuyền lúc nãy, lệ phí bao nhiêu", wagon, "ask_fee", events)
     found = asyncio.run(resolve(kb, back, CollectingDispatcher(), lambda d, hit: None))
     assert found.procedure is not None and found.procedure.code == boat
+
+
+@pytest.mark.parametrize(
+    "focus, text",
+    [
+        (DRIVING_SCHOOL, "phải nộp kèm những tài liệu nào"),
+        (DRIVING_SCHOOL, "nộp ở sở tỉnh mình hay ra tận Hà Nội"),
+        ("1.013225", "có phải xin ý kiến hàng xóm không"),
+    ],
+)
+def test_words_search_cannot_place_are_asked_of_the_focus(kb, focus, text):
+    # Item 3 of issue 26: only a clear preference of search for something else leaves the focus.
+    assert resolved(kb, text, focus) == focus
+
+
+def test_another_matter_named_clearly_still_leaves_the_focus(kb):
+    redirected = []
+    found = asyncio.run(
+        resolve(
+            kb,
+            tracker("còn đổi hộ chiếu thì sao", DRIVING_SCHOOL),
+            CollectingDispatcher(),
+            lambda d, hit: redirected.append(hit),
+        )
+    )
+    assert found.handled and "Công an" in redirected[0].agency
+
+
+def test_a_time_word_points_back_to_an_earlier_procedure(kb):
+    boat, wagon = "1.004047", "1.004844"
+    events = [{"event": "slot", "name": "procedure_code", "value": code} for code in (boat, wagon)]
+    back = tracker("cái thuyền hồi nãy thì mất mấy ngày", wagon, "ask_processing_time", events)
+    found = asyncio.run(resolve(kb, back, CollectingDispatcher(), lambda d, hit: None))
+    assert found.procedure is not None and found.procedure.code == boat
