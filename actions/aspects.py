@@ -14,7 +14,7 @@ from actions.base import MessageAction
 from actions.deps import knowledge_base
 from actions.texts import say
 from actions.focus import entity, resolve
-from actions.wording import names_something
+from knowledge_base.understanding.wording import names_something
 from actions.procedures import answer_from_search, opening, redirect
 from actions.turns import report_turn
 from knowledge_base.search.question import reduce_question

@@ -9,14 +9,12 @@ from dataclasses import dataclass
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.wording import (
+from knowledge_base.understanding.reading import Reading, read
+from knowledge_base.understanding.wording import (
     GENERIC_WORDS,
+    VARIANT_WORDS,
     coverage,
-    names_something,
-    only_what_happened,
     own_words,
-    points_back,
-    story,
     tells_own_situation,
 )
 from knowledge_base.search import siblings as sib
@@ -39,7 +37,6 @@ UNRELATED_COVERAGE = 0.5
 # searched on its own moves it only when it fits another procedure this much better than the focus.
 REFINE_MARGIN = 0.05
 SWITCH_MARGIN = 0.08
-_VARIANT_WORDS = set("cap moi lai gia han dieu chinh doi chuyen sua chua cai tao di doi".split())
 _FAMILY_END = re.compile(r"\s(?:đối với|cho|của|trong|tại|thuộc)\s|\s?\(|:")
 
 
@@ -57,7 +54,7 @@ def family(procedure: Procedure) -> str:
 
 def siblings(name: str, other: str) -> bool:
     """Two procedures of one family, told apart only by variant or kind of work (new/repair, level III/I)."""
-    key = lambda n: " ".join(w for w in words(fold(_head(n))) if w not in _VARIANT_WORDS)  # noqa: E731
+    key = lambda n: " ".join(w for w in words(fold(_head(n))) if w not in VARIANT_WORDS)  # noqa: E731
     return key(name) == key(other)
 
 
@@ -70,7 +67,7 @@ def variant_of(name: str, other: str) -> bool:
     """`other` is the same paper as `name` in another variant (re-issue, renewal, change...)."""
     # Up to a comma too: what follows it is a second paper or a list ("…, cấp Giấy phép xe tập lái").
     head = _FAMILY_END.split(name, maxsplit=1)[0].split(",", 1)[0]
-    own = {w for w in words(fold(head)) if w not in _VARIANT_WORDS}
+    own = {w for w in words(fold(head)) if w not in VARIANT_WORDS}
     return bool(own) and len(own & set(words(fold(other)))) / len(own) >= VARIANT_OBJECT_SHARE
 
 
@@ -199,26 +196,15 @@ def settled_by_focus(found: SearchResponse, focused: Procedure | None) -> Search
     return same[0] if len(same) == 1 else None
 
 
-_GOING_BACK = re.compile(r"^\s*(?:(?:a|thoi|the)\s+)?(?:quay lai|tro lai|quay ve|ve lai)\b")
-# "cái sàn lúc nãy": a time word pointing at what was asked earlier in the conversation, anywhere in the message.
-_EARLIER = re.compile(r"\b(?:luc nay|hoi nay|ban nay|vua nay|khi nay|luc truoc|hoi truoc|luc dau|ban dau)\b")
-
-
-def goes_back(text: str) -> bool:
-    """The message points at a procedure the conversation was on before ("quay lại …", "… lúc nãy")."""
-    folded = fold(text)
-    return bool(_GOING_BACK.search(folded) or _EARLIER.search(folded))
-
-
 def focus_history(tracker: Tracker) -> list[str | None]:
     """The procedure codes this conversation had in focus, oldest first (None where the focus was cleared)."""
     return [e.get("value") for e in tracker.events if e.get("event") == "slot" and e.get("name") == "procedure_code"]
 
 
-def earlier_sibling(kb: KnowledgeBase, tracker: Tracker, procedure: Procedure, text: str) -> Procedure | None:
+def earlier_sibling(kb: KnowledgeBase, tracker: Tracker, procedure: Procedure, reading: Reading) -> Procedure | None:
     """ "về lại giấy phép xây dựng": the one of that family the conversation was on before (the level I works
     permit), not whichever sibling the few words fit best."""
-    if not goes_back(text):
+    if not reading.goes_back:
         return None
     before = focus_history(tracker)
     for code in reversed(before[:-1] if before and before[-1] == tracker.get_slot("procedure_code") else before):
@@ -233,15 +219,15 @@ def earlier_sibling(kb: KnowledgeBase, tracker: Tracker, procedure: Procedure, t
 GOING_BACK_DEPTH = 30
 
 
-async def went_back(kb: KnowledgeBase, tracker: Tracker, text: str) -> Procedure | None:
+async def went_back(kb: KnowledgeBase, tracker: Tracker, reading: Reading) -> Procedure | None:
     """ "quay lại vụ thuyền lúc nãy": of the procedures this conversation was on, the one search ranks first for
     what the message names, however low; None when it names nothing or none of them."""
-    if not goes_back(text) or not names_something(text):
+    if not (reading.goes_back and reading.names_something):
         return None
     earlier = set(filter(None, focus_history(tracker)))
     if not earlier:
         return None
-    found = await asyncio.to_thread(kb.search, story(text), GOING_BACK_DEPTH)
+    found = await asyncio.to_thread(kb.search, reading.story, GOING_BACK_DEPTH)
     code = next((h.code for h in found.results if h.code in earlier), None)
     return kb.get(code) if code else None
 
@@ -269,21 +255,22 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
     focused = kb.get(focus) if focus else None
     if text.startswith("/"):  # a tapped button names nothing to search
         return Resolution(focused)
-    if (back := await went_back(kb, tracker, text)) is not None:
+    reading = read(text)
+    if (back := await went_back(kb, tracker, reading)) is not None:
         return Resolution(back, changed=back.code != focus)
     # Searched without the asks and the places ("còn làm hộ chiếu thì ở đâu" → "làm hộ chiếu"): they only
     # blur the score of what is named.
-    asked = story(text)
+    asked = reading.story
     # "mất giấy đó thì sao": the paper in focus, whatever else its few words resemble.
-    pointing = focused is not None and points_back(text)
+    pointing = focused is not None and reading.points_back
     # Another agency's matter named by the directory ("còn sổ đỏ thì làm ở đâu"), before the few-words reading
     # below takes the message for a detail of the focus; the directory keeps it on the focus when what else it
     # says shares a word of its own with the focus ("đất chưa có sổ đỏ thì sao" after the house permit).
     if not pointing and (matter := await asyncio.to_thread(kb.other_agency, asked, focus)) is not None:
         redirect(dispatcher, matter)
         return Resolution(handled=True)
-    if not names_something(text):
-        near = await relative(kb, story(text), focused) if focused is not None else None
+    if not reading.names_something:
+        near = await relative(kb, reading.story, focused) if focused is not None else None
         procedure = kb.get(near.code) if near is not None else None
         return Resolution(procedure, near.score, changed=True) if procedure is not None else Resolution(focused)
     own = await asyncio.to_thread(kb.search, asked, 5)
@@ -297,7 +284,7 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
             # names is the focus's own, so it names nothing else, whichever other name those words fit better.
             return Resolution(focused)
         refined = await asyncio.to_thread(kb.search, f"{family_for(focused.name, asked)} {asked}", 5)
-        if only_what_happened(text):
+        if reading.only_what_happened:
             # Focus first: what happened to a paper, with no word naming another object ("bị hỏng thì sao"),
             # picks a variant of the focus or stays on it, however sure search is of those words alone (another
             # family's re-issue or renewal).
@@ -309,15 +296,15 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
                 and variant_of(focused.name, r.name)
                 and (procedure := kb.get(r.code)) is not None
             ):
-                return Resolution(earlier_sibling(kb, tracker, procedure, text) or procedure, r.score, changed=True)
+                return Resolution(earlier_sibling(kb, tracker, procedure, reading) or procedure, r.score, changed=True)
             return Resolution(focused)
         moved = _moved(own, refined, focused.code, new_topic=not pointing, focus_name=focused.name)
         if moved is None and not pointing and not (own.confident and own.results and own.results[0].in_scope):
             moved = await relative(kb, asked, focused)
         if moved is not None and (procedure := kb.get(moved.code)) is not None:
-            return Resolution(earlier_sibling(kb, tracker, procedure, text) or procedure, moved.score, changed=True)
+            return Resolution(earlier_sibling(kb, tracker, procedure, reading) or procedure, moved.score, changed=True)
     if (
-        not (pointing or tells_own_situation(text))
+        not (pointing or reading.tells_own_situation)
         and (other := clearly_other_agency(own, asked, kb.generic_words())) is not None
     ):
         redirect(dispatcher, other)

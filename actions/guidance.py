@@ -19,7 +19,7 @@ from actions.base import MessageAction
 from actions.deps import knowledge_base
 from actions.texts import render, say
 from actions.focus import entity
-from actions.wording import mentions_ha_giang, names_something
+from knowledge_base.understanding.reading import read
 from knowledge_base.search.choices import acknowledgement
 from knowledge_base.search.question import reduce_question
 from knowledge_base.search.siblings import question_cues
@@ -120,7 +120,7 @@ class ActionStatusLookup(MessageAction):
         elif (
             kb.ready
             and not STATUS_WORDS.search(fold(text))
-            and names_something(text)
+            and read(text).names_something
             and (found := await asyncio.to_thread(kb.search, text, 5)).results
             and found.results[0].in_scope
             and (found.confident or found.leads or WISH_WORDS.search(fold(text)))
@@ -146,10 +146,10 @@ class ActionContact(MessageAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb, text: str
     ) -> list[dict[str, Any]]:
-        if not CONTACT_WORDS.search(fold(text)) and names_something(text) and opening(dispatcher, kb, text):
+        if not CONTACT_WORDS.search(fold(text)) and read(text).names_something and opening(dispatcher, kb, text):
             # No contact word at all, and it names something search is unsure of: the candidates, not an address.
             return await answer_from_search(dispatcher, kb, text)
-        if mentions_ha_giang(text):
+        if read(text).mentions_ha_giang:
             merger_note(dispatcher, kb)
         details = contact_details(kb)
         if details:

@@ -18,7 +18,7 @@ from actions.deps import knowledge_base
 from actions.texts import render, say
 from actions.focus import entity
 from actions.procedures import aspect_answer
-from actions.wording import names_something
+from knowledge_base.understanding.reading import read
 from actions.turns import report_funnel, report_turn
 
 NEXT, BACK, DONE = "next", "back", "done"
@@ -128,7 +128,7 @@ class ActionStartGuide(Action):
 async def _named(kb, tracker: Tracker):
     """The procedure the typed message itself names with confidence, if any (a tapped button names none)."""
     text = tracker.latest_message.get("text") or ""
-    if not kb.ready or not text or text.startswith("/") or not names_something(text):
+    if not kb.ready or not text or text.startswith("/") or not read(text).names_something:
         return None
     found = await asyncio.to_thread(kb.search, text, 3)
     top = found.results[0] if found.results else None

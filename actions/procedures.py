@@ -15,11 +15,9 @@ from actions.deps import knowledge_base
 from actions.faq import matching_faq
 from actions.texts import say
 from actions.focus import clearly_other_agency, entity, relative, resolve, settled_by_focus
-from actions.wording import (
-    mentions_ha_giang,
+from knowledge_base.understanding.reading import read
+from knowledge_base.understanding.wording import (
     names_something,
-    only_a_place,
-    points_back,
     story,
     tells_own_situation,
     topic_words,
@@ -172,7 +170,7 @@ def opening(dispatcher: CollectingDispatcher, kb, text: str) -> bool:
         say(dispatcher, "kb_unavailable")
         report_turn(dispatcher, "fallback", reason="knowledge base not ready")
         return False
-    if mentions_ha_giang(text):
+    if read(text).mentions_ha_giang:
         merger_note(dispatcher, kb)
     return True
 
@@ -314,7 +312,7 @@ def place_said(dispatcher: CollectingDispatcher, kb, focus, text: str, opened: b
     """Where to file the procedure in focus, when the message only says a place ("tôi ở huyện Bắc Quang, Hà
     Giang", "công trình ở xã Bắc Mê"): where the citizen lives or builds is a detail, not a new topic.
     `opened`: the caller has already said what every answer starts with (the merger note)."""
-    if focus is None or not only_a_place(text):
+    if focus is None or not read(text).only_a_place:
         return None
     if not opened:
         opening(dispatcher, kb, text)
@@ -340,20 +338,20 @@ async def answered_as_question(
     if (matter := await asyncio.to_thread(kb.other_agency, text, focus.code if focus else None)) is not None:
         redirect(dispatcher, kb, matter)
         return []
-    reading = reduce_question(text)
-    asked = [a for a in reading.aspects if a != "permit_needed"]
-    if focus is not None and asked and not names_something(reading.story):
+    turn = read(text)
+    asked = [a for a in turn.aspects if a != "permit_needed"]
+    if focus is not None and asked and not names_something(reduce_question(text).story):
         # Only an aspect asked ("ho so", "phí?", "bao lâu") while a procedure is in focus: that aspect of the focus,
         # whatever the classifier read (a bare "hồ sơ" is not a file to look up).
         events = answering.several(dispatcher, kb, focus, asked, cases.current(tracker, focus))
         say(dispatcher, "ask_feedback", buttons=buttons.feedback())
         report_turn(dispatcher, "answered", focus.code, reason="+".join(asked) + " of the focus")
         return events
-    named = names_something(text)
+    named = turn.names_something
     found = await asyncio.to_thread(kb.search, text, 5) if named else None
     top = found.results[0] if found and found.results else None
     sure = found is not None and found.confident and top is not None and top.in_scope
-    if focus is not None and not sure and (near := await relative(kb, story(text), focus)) is not None:
+    if focus is not None and not sure and (near := await relative(kb, turn.story, focus)) is not None:
         # "còn miễn nhiệm thì sao" after the appointment: another act on the object in focus.
         opening(dispatcher, kb, text)
         return answer(
@@ -363,7 +361,7 @@ async def answered_as_question(
             near.score,
             text,
             case=cases.inferred(kb.get(near.code), [text]),
-            aspects=reduce_question(text).aspects,
+            aspects=list(turn.aspects),
         )
     if top is None or not top.in_scope:
         return None
@@ -403,7 +401,8 @@ class ActionAnswerProcedure(Action):
         focus = kb.get(tracker.get_slot("procedure_code") or "")
         if (events := place_said(dispatcher, kb, focus, text)) is not None:
             return events
-        if tracker.get_slot("procedure_code") and len(topic_words(text)) <= DETAIL_WORDS:
+        turn = read(text)
+        if tracker.get_slot("procedure_code") and len(turn.topic_words) <= DETAIL_WORDS:
             # A short message while a procedure is in focus is read as a detail of the citizen's case first.
             found = await resolve(kb, tracker, dispatcher, lambda d, hit: redirect(d, kb, hit))
             if found.handled:
@@ -416,11 +415,11 @@ class ActionAnswerProcedure(Action):
                     found.confidence,
                     text,
                     case=cases.inferred(found.procedure, cases.said_about(tracker, found.procedure.code)),
-                    aspects=reduce_question(text).aspects,
+                    aspects=list(turn.aspects),
                 )
         if (
             not tracker.get_slot("procedure_code")
-            and (points_back(text) or tells_own_situation(text))
+            and (turn.points_back or turn.tells_own_situation)
             and (before := _previous_question(tracker))
         ):
             # "gia hạn giấy phép đó", "công ty tôi mới thành lập" after a question that got a choice, not an

@@ -15,7 +15,8 @@ from actions.focus import (
     settled_by_focus,
     siblings,
 )
-from actions.wording import (
+from knowledge_base.understanding.reading import read
+from knowledge_base.understanding.wording import (
     coverage,
     names_something,
     points_back,
@@ -220,5 +221,5 @@ def test_going_back_returns_to_the_sibling_the_conversation_was_on():
     kb = SimpleNamespace(get={p.code: p for p in (big, house, broker)}.get)
     events = [{"event": "slot", "name": "procedure_code", "value": code} for code in ("1.013236", "1.012906")]
     tracker = SimpleNamespace(events=events, get_slot=lambda name: "1.012906")
-    assert earlier_sibling(kb, tracker, house, "về lại giấy phép xây dựng, mất bao lâu") is big
-    assert earlier_sibling(kb, tracker, house, "giấy phép xây dựng mất bao lâu") is None
+    assert earlier_sibling(kb, tracker, house, read("về lại giấy phép xây dựng, mất bao lâu")) is big
+    assert earlier_sibling(kb, tracker, house, read("giấy phép xây dựng mất bao lâu")) is None

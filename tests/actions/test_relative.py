@@ -9,7 +9,7 @@ import asyncio
 import pytest
 
 from actions.focus import relative
-from actions.wording import story
+from knowledge_base.understanding.wording import story
 
 APPOINT, DISMISS = "2.001116", "1.011675"
 HOUSE, HOUSE_REISSUE = "1.013225", "1.013228"
