@@ -14,6 +14,7 @@ from knowledge_base.understanding.wording import (
     GENERIC_WORDS,
     VARIANT_WORDS,
     coverage,
+    only_what_happened,
     own_words,
     tells_own_situation,
 )
@@ -232,6 +233,20 @@ async def went_back(kb: KnowledgeBase, tracker: Tracker, reading: Reading) -> Pr
     return kb.get(code) if code else None
 
 
+def _variant_keeping_grade(refined: SearchResponse, focused: Procedure) -> SearchHit | None:
+    """The variant of the focus that the focus's family name plus what happened finds first; a variant of the
+    focus's own grade of works first ("sửa chữa lại" after the house permit is the house's repair permit, not the
+    level I works' one that the words alone may rank above it)."""
+    variants = [
+        h for h in refined.results if h.in_scope and h.code != focused.code and variant_of(focused.name, h.name)
+    ]
+    if not variants or variants[0] is not (refined.results[0] if refined.results else None):
+        return None  # only the first result of the search is taken for a variant, as before
+    grade = sib.procedure_grade(focused.name)
+    same = [h for h in variants if grade and sib.procedure_grade(h.name) == grade]
+    return same[0] if same else variants[0]
+
+
 def permanent_of_temporary(name: str, text: str) -> bool:
     """A question of the permanent kind ("lâu dài") about a temporary procedure ("… tạm …")."""
     return sib.procedure_temporary(name) and sib.question_cues(text).duration == sib.PERMANENT
@@ -279,23 +294,18 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
         if own.confident and top is not None and top.in_scope and (procedure := kb.get(top.code)) is not None:
             return Resolution(procedure, top.score, changed=True)
     else:
-        if not pointing and coverage(asked, focused.name) == 1.0:
+        happened = reading.only_what_happened or only_what_happened(text, focused.name)
+        if not pointing and not happened and coverage(asked, focused.name) == 1.0:
             # "phê duyệt mất bao lâu" after the expressway's traffic plan ("Phê duyệt phương án…"): every word it
             # names is the focus's own, so it names nothing else, whichever other name those words fit better.
             return Resolution(focused)
         refined = await asyncio.to_thread(kb.search, f"{family_for(focused.name, asked)} {asked}", 5)
-        if reading.only_what_happened:
-            # Focus first: what happened to a paper, with no word naming another object ("bị hỏng thì sao"),
-            # picks a variant of the focus or stays on it, however sure search is of those words alone (another
-            # family's re-issue or renewal).
-            r = refined.results[0] if refined.results else None
-            if (
-                r is not None
-                and r.in_scope
-                and r.code != focused.code
-                and variant_of(focused.name, r.name)
-                and (procedure := kb.get(r.code)) is not None
-            ):
+        if happened:
+            # Focus first: what happened to a paper, with no word naming another object than the focus's ("bị
+            # hỏng thì sao", "bị mất giấy phép thì sao"), picks a variant of the focus or stays on it, however
+            # sure search is of those words alone (another family's re-issue or renewal).
+            r = _variant_keeping_grade(refined, focused)
+            if r is not None and (procedure := kb.get(r.code)) is not None:
                 return Resolution(earlier_sibling(kb, tracker, procedure, reading) or procedure, r.score, changed=True)
             return Resolution(focused)
         moved = _moved(own, refined, focused.code, new_topic=not pointing, focus_name=focused.name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from knowledge_base.search import siblings as sib
 from knowledge_base.search.question import reduce_question
 from knowledge_base.text import fold, has_accents, nfc, words
 from knowledge_base.understanding.words import pattern, word_set
@@ -77,16 +78,22 @@ def mentions_ha_giang(text: str) -> bool:
     return bool(HA_GIANG.search(fold(text)))
 
 
-def only_what_happened(text: str) -> bool:
+def only_what_happened(text: str, focus_name: str = "") -> bool:
     """The message says only what happened to a paper ("bị hỏng thì sao", "cái cũ hết hạn rồi") or which act
-    it wants done to it ("gia hạn cái cũ"): no word of its own names an object, so it can only pick a variant of
-    the procedure in focus, never another procedure."""
+    it wants done to it ("gia hạn cái cũ"): no word of its own names an object — or only the object of the
+    procedure in focus, whose name is `focus_name` ("bị mất giấy phép thì sao" after a permit) — so it can only
+    pick a variant of the procedure in focus, never another procedure."""
     asked = story(text)
     folded = fold(asked)
-    if not (SITUATION.search(folded) or _VARIANT_ACTS.search(folded)):
+    # The variant cues of search (siblings.py: "rách nát", "làm lại", "thất lạc"...) count as what happened too:
+    # one definition of which variant a message says.
+    variants = sib.question_cues(asked).actions - {sib.NEW}
+    if not (SITUATION.search(folded) or _VARIANT_ACTS.search(folded) or variants):
         return False
+    said = sib.cue_words(asked, variants)
     left = _cut(_cut(asked, SITUATION), _VARIANT_ACTS)
-    return not [w for w in own_words(left, False) if w not in _POINTING]
+    focus_words = set(words(fold(focus_name)))
+    return not [w for w in own_words(left, False) if w not in _POINTING and w not in said and w not in focus_words]
 
 
 def own_words(text: str, accented: bool) -> list[str]:

@@ -169,3 +169,19 @@ def test_a_time_word_points_back_to_an_earlier_procedure(kb):
     back = tracker("cái thuyền hồi nãy thì mất mấy ngày", wagon, "ask_processing_time", events)
     found = asyncio.run(resolve(kb, back, CollectingDispatcher(), lambda d, hit: None))
     assert found.procedure is not None and found.procedure.code == boat
+
+
+@pytest.mark.parametrize(
+    "focus, text, expected",
+    [
+        # search's own variant cues ("rách nát", "ướt") say what happened, as the listed situations do
+        ("2.001034", "giấy đó rách nát rồi, xin làm lại", "1.002357"),
+        ("2.001034", "bị ướt rách rồi, làm lại được không", "1.002357"),
+        # the focus's own object named with what happened ("giấy phép") is no other object
+        ("1.013225", "bị mất giấy phép thì sao", "1.013228"),
+        # a variant keeps the focus's grade of works: the house's repair permit, not the level I works' one
+        ("1.013225", "muốn sửa chữa lại nhà thì sao", "1.013229"),
+    ],
+)
+def test_what_happened_picks_the_variant_of_the_focus_and_of_its_grade(kb, focus, text, expected):
+    assert resolved(kb, text, focus) == expected
