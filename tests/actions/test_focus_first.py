@@ -129,10 +129,18 @@ def test_the_walk_through_of_nothing_asks_which_procedure(kb):
     assert "Bước 1/" not in said(dispatcher) and "thủ tục nào" in said(dispatcher)
 
 
-def test_going_back_names_an_earlier_procedure_in_the_conversations_words(kb):
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("quay lại vụ thuyền lúc nãy, lệ phí bao nhiêu", "ask_fee"),
+        # a time word pointing back, anywhere in the message, is a way back too
+        ("cái thuyền hồi nãy thì mất mấy ngày", "ask_processing_time"),
+    ],
+)
+def test_going_back_names_an_earlier_procedure_in_the_conversations_words(kb, text, intent):
     boat, wagon = "1.004047", "1.004844"  # a boat registered while in use, then a railway wagon's re-issue
     events = [{"event": "slot", "name": "procedure_code", "value": code} for code in (boat, wagon)]
-    back = tracker("quay lại vụ thuyền lúc nãy, lệ phí bao nhiêu", wagon, "ask_fee", events)
+    back = tracker(text, wagon, intent, events)
     found = asyncio.run(resolve(kb, back, CollectingDispatcher(), lambda d, hit: None))
     assert found.procedure is not None and found.procedure.code == boat
 
@@ -161,14 +169,6 @@ def test_another_matter_named_clearly_still_leaves_the_focus(kb):
         )
     )
     assert found.handled and "Công an" in redirected[0].agency
-
-
-def test_a_time_word_points_back_to_an_earlier_procedure(kb):
-    boat, wagon = "1.004047", "1.004844"
-    events = [{"event": "slot", "name": "procedure_code", "value": code} for code in (boat, wagon)]
-    back = tracker("cái thuyền hồi nãy thì mất mấy ngày", wagon, "ask_processing_time", events)
-    found = asyncio.run(resolve(kb, back, CollectingDispatcher(), lambda d, hit: None))
-    assert found.procedure is not None and found.procedure.code == boat
 
 
 @pytest.mark.parametrize(
