@@ -19,7 +19,7 @@ run: env
 	-$(PYTHON) scripts/system_packages.py redis-server
 	.venv/bin/python -m bot run
 
-# The model is trained before the tests start (about 9 minutes on a fresh machine), so that no test's stack
+# The model is trained before the tests start (about 16 minutes on a fresh 2-core machine, 2026-12-08), so that no test's stack
 # start waits out a training under its own timeout.
 test: env
 	.venv/bin/ruff check .
