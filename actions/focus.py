@@ -234,17 +234,19 @@ async def went_back(kb: KnowledgeBase, tracker: Tracker, reading: Reading) -> Pr
 
 
 def _variant_keeping_grade(refined: SearchResponse, focused: Procedure) -> SearchHit | None:
-    """The variant of the focus that the focus's family name plus what happened finds first; a variant of the
-    focus's own grade of works first ("sửa chữa lại" after the house permit is the house's repair permit, not the
-    level I works' one that the words alone may rank above it)."""
-    variants = [
-        h for h in refined.results if h.in_scope and h.code != focused.code and variant_of(focused.name, h.name)
-    ]
-    if not variants or variants[0] is not (refined.results[0] if refined.results else None):
-        return None  # only the first result of the search is taken for a variant, as before
+    """The variant of the focus that the focus's family name plus what happened finds first (None when search
+    puts no variant first); of its variants, the one of the focus's own grade of works ("sửa chữa lại" after the
+    house permit is the house's repair permit, not the level I works' one the words alone may rank above it)."""
+
+    def is_variant(hit: SearchHit) -> bool:
+        return hit.in_scope and hit.code != focused.code and variant_of(focused.name, hit.name)
+
+    if not refined.results or not is_variant(top := refined.results[0]):
+        return None
     grade = sib.procedure_grade(focused.name)
-    same = [h for h in variants if grade and sib.procedure_grade(h.name) == grade]
-    return same[0] if same else variants[0]
+    if not grade or sib.procedure_grade(top.name) == grade:
+        return top
+    return next((h for h in refined.results if is_variant(h) and sib.procedure_grade(h.name) == grade), top)
 
 
 def permanent_of_temporary(name: str, text: str) -> bool:
@@ -294,7 +296,8 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
         if own.confident and top is not None and top.in_scope and (procedure := kb.get(top.code)) is not None:
             return Resolution(procedure, top.score, changed=True)
     else:
-        happened = reading.only_what_happened or only_what_happened(text, focused.name)
+        # Read with the focus's name: its own object named with what happened is no other object.
+        happened = only_what_happened(text, focused.name)
         if not pointing and not happened and coverage(asked, focused.name) == 1.0:
             # "phê duyệt mất bao lâu" after the expressway's traffic plan ("Phê duyệt phương án…"): every word it
             # names is the focus's own, so it names nothing else, whichever other name those words fit better.
@@ -338,5 +341,4 @@ def prefers_elsewhere(own: SearchResponse, focused: Procedure) -> bool:
     """Search of the message alone puts something other than the focus first, and clearly (confident, or
     leading the rest): only then does a follow-up leave the focus (issue 26, item 3). Words search cannot place
     ("cần chuẩn bị tài liệu gì", "hay phải về Hà Nội") are the citizen's way of asking about the focus."""
-    top = own.results[0] if own.results else None
-    return top is not None and (own.confident or own.leads) and all(h.code != focused.code for h in own.results)
+    return bool(own.results) and (own.confident or own.leads) and all(h.code != focused.code for h in own.results)

@@ -146,10 +146,11 @@ class ActionContact(MessageAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], kb, text: str
     ) -> list[dict[str, Any]]:
-        if not CONTACT_WORDS.search(fold(text)) and read(text).names_something and opening(dispatcher, kb, text):
+        turn = read(text)
+        if not CONTACT_WORDS.search(fold(text)) and turn.names_something and opening(dispatcher, kb, text):
             # No contact word at all, and it names something search is unsure of: the candidates, not an address.
             return await answer_from_search(dispatcher, kb, text)
-        if read(text).mentions_ha_giang:
+        if turn.mentions_ha_giang:
             merger_note(dispatcher, kb)
         details = contact_details(kb)
         if details:

@@ -20,10 +20,8 @@ class Reading:
     topic_words: tuple[str, ...]  # the story's words that may name a procedure (accent-free)
     aspects: tuple[str, ...]  # what is asked (knowledge_base.search.question.ASPECTS), in answer order
     names_something: bool  # more than which aspect is asked: a procedure, a detail, what happened
-    only_what_happened: bool  # what happened to a paper or which act on it, naming no other object
     points_back: bool  # "giấy phép đó", "thủ tục này": the paper the previous turn named
     goes_back: bool  # "quay lại …", "… lúc nãy": a procedure the conversation was on before
-    mentions_place: bool
     only_a_place: bool  # where the citizen or their works are, and nothing else
     mentions_ha_giang: bool  # the former province: the answer adds the merger note
     tells_own_situation: bool  # "công ty tôi mới thành lập": the citizen's case, asking for nothing
@@ -37,10 +35,8 @@ def read(text: str) -> Reading:
         topic_words=tuple(wording.topic_words(text)),
         aspects=tuple(reduce_question(text).aspects),
         names_something=wording.names_something(text),
-        only_what_happened=wording.only_what_happened(text),
         points_back=wording.points_back(text),
         goes_back=wording.goes_back(text),
-        mentions_place=wording.mentions_place(text),
         only_a_place=wording.only_a_place(text),
         mentions_ha_giang=wording.mentions_ha_giang(text),
         tells_own_situation=wording.tells_own_situation(text),
