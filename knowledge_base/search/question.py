@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from knowledge_base.text import expand_abbreviations, fold, nfc
+from knowledge_base.text import expand_abbreviations, fold, nfc, words
+from knowledge_base.understanding.words import pattern
 
 # Aspects, in the order an answer covers them.
 PERMIT_NEEDED, DOCUMENTS, FEE, TIME, WHERE, ONLINE = "permit_needed", "documents", "fee", "time", "where", "online"
@@ -81,6 +82,10 @@ _KNOWN_PLACES = re.compile(r"\b(?:ha giang|tuyen quang|viet nam|ha noi)\b")
 _DATES = re.compile(
     r"\b(?:(?:ngay|thang|nam) \d{1,4}(?:/\d{1,4}){0,2}|\d{1,2}/\d{1,2}/\d{2,4}|nam (?:ngoai|truoc|nay|roi))\b"
 )
+# Words lists shared with the understanding stage (knowledge_base/understanding/words.yml).
+_OFFICE_NAMES = pattern("office_names")
+_CLAUSE_BREAK, _STEP_DONE, _STEP_ACT = pattern("clause_break"), pattern("step_done"), pattern("step_act")
+_STEP_AGAIN = pattern("step_again")
 _SENTENCES = re.compile(r"(?<=[.!?;\n])\s+|\s*\n\s*")
 LONG_WORDS = 18
 
@@ -112,6 +117,7 @@ def reduce_question(text: str) -> ReducedQuestion:
             spans += [m.span() for m in pattern.finditer(folded)]
     spans += [m.span() for m in _FILLER.finditer(folded)]
     spans += [m.span() for m in _KNOWN_PLACES.finditer(folded)]
+    spans += [m.span() for m in _OFFICE_NAMES.finditer(folded)]
     spans += [m.span() for m in _DATES.finditer(folded)]
     spans += _place_names(original, folded)
     story = _cut(original, spans)
@@ -141,3 +147,19 @@ def _cut(text: str, spans: list[tuple[int, int]]) -> str:
     out = re.sub(r"\s+([,.;:?!])", r"\1", re.sub(r"\s+", " ", out))
     out = re.sub(r"([,.;:?!])(?:\s*[,.;:?!])+", r"\1", out)  # ", ," left where an ask was cut
     return out.strip(" ,;:")
+
+
+def words_of_steps_done(story: str) -> set[str]:
+    """The folded words a story says only about steps already behind the citizen ("nhiệm vụ quy hoạch đã được
+    duyệt, nay lập xong đồ án thì nộp ai thẩm định": "nhiệm vụ", "duyệt"). They tell the situation, not what is
+    asked: the procedure that performs a done step is not the one wanted. Empty when nothing else is left, or when
+    the ask redoes a step ("đã được công bố …, giờ phải công bố lại"): the step done is then its object."""
+    folded = fold(story)
+    if _STEP_AGAIN.search(folded):
+        return set()
+    clauses = [c for c in _CLAUSE_BREAK.split(folded) if c and c.strip()]
+    done = [c for c in clauses if _STEP_DONE.search(c.strip()) and _STEP_ACT.search(c)]
+    rest = [c for c in clauses if c not in done]
+    if not done or not any(words(c) for c in rest):
+        return set()
+    return {w for c in done for w in words(c)} - {w for c in rest for w in words(c)}

@@ -178,7 +178,7 @@ _ASK_ACTION = (
         REISSUE,
         re.compile(
             r"\b(?:mat(?! (?:phi|tien|bao|may|thoi|nhieu|ngay|cong|lon|thang|bang|duong|dat|nuoc|hang|truoc|sau|ngoai))|that lac|bi hong|hu hong|hong mat|rach|bi chay"
-            r"|chay mat|uot|nat|mo het chu|bi ghi sai|cap lai|xin lai|cong bo lai|lam lai (?:giay|chung chi|phu hieu|the|ban|bang))\b"
+            r"|chay mat|uot|nat|mo het chu|(?:bi )?(?:ghi|in) sai|in lai|cap lai|xin lai|cong bo lai|lam lai (?:giay|chung chi|phu hieu|the|ban|bang))\b"
         ),
     ),
     (
@@ -266,7 +266,7 @@ def question_cues(text: str) -> Cues:
     # "cấp lại", "làm lại", "xin lại" are said of an expired certificate too: only a word of loss or damage
     # makes it a re-issue for sure, and a word of expiry makes it a renewal
     lost = re.search(
-        r"\b(?:mat(?! (?:phi|tien|bao|may|thoi|nhieu|ngay|bang|duong|dat|nuoc))|that lac|hong|rach|chay|uot|nat|mo het chu|ghi sai)\b",
+        r"\b(?:mat(?! (?:phi|tien|bao|may|thoi|nhieu|ngay|bang|duong|dat|nuoc))|that lac|hong|rach|chay|uot|nat|mo het chu|(?:ghi|in) sai)\b",
         folded_text,
     )
     if REISSUE in actions and not lost:
