@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from knowledge_base.text import expand_abbreviations, fold, nfc, words
-from knowledge_base.understanding.words import pattern
+from knowledge_base.understanding.words import pattern as words_pattern
 
 # Aspects, in the order an answer covers them.
 PERMIT_NEEDED, DOCUMENTS, FEE, TIME, WHERE, ONLINE = "permit_needed", "documents", "fee", "time", "where", "online"
@@ -83,9 +83,11 @@ _DATES = re.compile(
     r"\b(?:(?:ngay|thang|nam) \d{1,4}(?:/\d{1,4}){0,2}|\d{1,2}/\d{1,2}/\d{2,4}|nam (?:ngoai|truoc|nay|roi))\b"
 )
 # Words lists shared with the understanding stage (knowledge_base/understanding/words.yml).
-_OFFICE_NAMES = pattern("office_names")
-_CLAUSE_BREAK, _STEP_DONE, _STEP_ACT = pattern("clause_break"), pattern("step_done"), pattern("step_act")
-_STEP_AGAIN = pattern("step_again")
+_OFFICE_NAMES = words_pattern("office_names")
+_CLAUSE_BREAK = words_pattern("clause_break")
+_STEP_DONE = words_pattern("step_done")
+_STEP_ACT = words_pattern("step_act")
+_STEP_AGAIN = words_pattern("step_again")
 _SENTENCES = re.compile(r"(?<=[.!?;\n])\s+|\s*\n\s*")
 LONG_WORDS = 18
 

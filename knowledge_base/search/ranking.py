@@ -21,7 +21,7 @@ from knowledge_base.search.lexical import STOPWORDS, LexicalIndex, tokens
 from knowledge_base.search import siblings as sib
 from knowledge_base.store.models import routing
 from knowledge_base.search.question import reduce_question, words_of_steps_done
-from knowledge_base.understanding.words import pattern
+from knowledge_base.understanding.words import pattern as words_pattern
 from knowledge_base.text import AccentRestorer, expand_abbreviations, fold, has_accents, nfc, strip_accents, words
 
 CODE_IN_TEXT = re.compile(r"(?<![\d.])(\d\.\d{6})(?!\d)")
@@ -687,7 +687,7 @@ _FACILITY_PERMIT = re.compile(
     r"\bdu dieu kien (?:hoat dong|kinh doanh)\b|\bgiay phep dao tao\b|"
     r"\bchap thuan co so kinh doanh\b"
 )
-_EXEMPT = pattern("exempt")
+_EXEMPT = words_pattern("exempt")
 # The words of a "trong trường hợp …" clause that name a special case, not the generic ones around it.
 _CASE_CLAUSE = re.compile(r"\btrong truong hop\b(.*)$")
 _CASE_GENERIC = set("cua cho va cac duoc da co khong nhung lan dau cap".split())
