@@ -15,7 +15,7 @@ from actions.deps import knowledge_base
 from actions.texts import say
 from actions.focus import entity, resolve
 from knowledge_base.understanding.wording import names_something
-from actions.procedures import answer_from_search, opening, redirect
+from actions.procedures import answer_after_redirect, answer_from_search, opening, redirect
 from actions.turns import report_turn
 from knowledge_base.search.question import reduce_question
 
@@ -39,6 +39,8 @@ class ActionAnswerAspect(Action):
         kb = knowledge_base()
         text = tracker.latest_message.get("text") or ""
         if not opening(dispatcher, kb, text):
+            return []
+        if answer_after_redirect(dispatcher, kb, tracker, text):
             return []
         found = await resolve(kb, tracker, dispatcher, lambda d, hit: redirect(d, kb, hit))
         if found.handled:

@@ -77,6 +77,58 @@ def redirect(dispatcher: CollectingDispatcher, kb, hit) -> None:
     report_turn(dispatcher, "out_of_scope", hit.code, hit.score, reason="another agency's procedure")
 
 
+_MATTER_REASON = re.compile(r"^another agency's matter \((\w+)\)$")
+ASPECT_WORDS = {
+    "documents": "hồ sơ",
+    "fee": "phí, lệ phí",
+    "time": "thời hạn giải quyết",
+    "where": "nơi nộp",
+    "online": "cách nộp trực tuyến",
+}
+
+
+def redirected_before(kb, tracker: Tracker) -> tuple[str, str, str] | None:
+    """What the previous answer sent to another agency (what, agency, url), read from its turn report; None when
+    the previous answer was anything else. A bare follow-up after a redirect ("nộp online được không", "phí?")
+    is about that matter, not about a department procedure asked before it."""
+    events = list(tracker.events)
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    if len(users) < 2:
+        return None
+    for event in reversed(events[users[-2] : users[-1]]):
+        turn = ((event.get("data") or {}).get("custom") or {}).get("turn") if event.get("event") == "bot" else None
+        if not turn:
+            continue
+        if turn.get("status") != "out_of_scope":
+            return None
+        if (m := _MATTER_REASON.match(turn.get("reason") or "")) and (matter := kb.agency_matter(m.group(1))):
+            return f"Việc {matter.description}", matter.agency, matter.url
+        code = turn.get("procedure")
+        entry = kb.catalogue_entry(code) if code else None
+        if entry is not None:
+            return f'Thủ tục "{short_titles.derive(entry.name)}" (mã {code})', entry.agency, kb.national_page(code)
+        return None
+    return None
+
+
+def answer_after_redirect(dispatcher: CollectingDispatcher, kb, tracker: Tracker, text: str) -> bool:
+    """Only an aspect asked right after a redirect: said again that it is the other agency's, for that aspect."""
+    before = redirected_before(kb, tracker)
+    asked = [a for a in read(text).aspects if a in ASPECT_WORDS]
+    if before is None or not asked:
+        return False
+    found = kb.search(text)
+    if found.results and found.results[0].in_scope and (found.confident or found.leads):
+        return False  # it names a department procedure of its own ("giấy phép xây dựng phí bao nhiêu")
+    if found.other_agency is not None:
+        return False  # another matter: redirected in its turn
+    what, agency, url = before
+    aspects = ", ".join(ASPECT_WORDS[a] for a in asked)
+    say(dispatcher, "other_agency_followup", what=what, agency=agency, aspects=aspects, url=url)
+    report_turn(dispatcher, "out_of_scope", None, None, reason=f"{'+'.join(asked)} of the matter redirected before")
+    return True
+
+
 def not_found(dispatcher: CollectingDispatcher, kb, reason: str, confidence: float | None = None) -> None:
     say(dispatcher, "procedure_not_found", portal=kb.department.national_portal, buttons=buttons.help_options())
     report_turn(dispatcher, "fallback", None, confidence, reason=reason)
@@ -338,6 +390,8 @@ async def answered_as_question(
     if (matter := await asyncio.to_thread(kb.other_agency, text, focus.code if focus else None)) is not None:
         redirect(dispatcher, kb, matter)
         return []
+    if answer_after_redirect(dispatcher, kb, tracker, text):
+        return []
     turn = read(text)
     asked = [a for a in turn.aspects if a != "permit_needed"]
     if focus is not None and asked and not names_something(reduce_question(text).story):
@@ -388,6 +442,8 @@ class ActionAnswerProcedure(Action):
         if not opening(dispatcher, kb, text):
             return []
         chosen = entity(tracker, "procedure_code")
+        if not chosen and answer_after_redirect(dispatcher, kb, tracker, text):
+            return []
         if chosen and kb.get(chosen) is not None:
             # A choice among candidates or siblings: what the question asked is answered for the one chosen.
             return answer(

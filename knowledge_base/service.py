@@ -285,6 +285,20 @@ class KnowledgeBase:
         url = self.national_page(code) if code else state.data.department.national_portal
         return AgencyMatter(matter.key, matter.agency, matter.description, code, url, match.cue)
 
+    def catalogue_entry(self, code: str):
+        """Another agency's procedure in the national catalogue (catalogue.jsonl), or None."""
+        return next((entry for entry in self._require().data.catalogue if entry.code == code), None)
+
+    def agency_matter(self, key: str) -> AgencyMatter | None:
+        """The directory's matter `key` (other_agencies.yml), as a redirect shows it; None when there is none."""
+        state = self._require()
+        matter = next((m for m in state.data.other_agencies.matters if m.key == key), None)
+        if matter is None:
+            return None
+        code = matter.codes[0] if matter.codes else None
+        url = self.national_page(code) if code else state.data.department.national_portal
+        return AgencyMatter(matter.key, matter.agency, matter.description, code, url, "")
+
     def analyse(self, text: str, top_k: int = 5) -> SearchResponse:
         """A citizen's message, however long: the procedure it is about and every aspect it asks.
 
