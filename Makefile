@@ -10,6 +10,10 @@ export RASA_TELEMETRY_ENABLED = false
 ONE_THREAD = OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMEXPR_NUM_THREADS=1 \
 	TF_INTRA_OP_PARALLELISM_THREADS=1 TF_INTER_OP_PARALLELISM_THREADS=1
 
+# Tests without a stack run on both cores, a test module per worker (its fixtures are set up once); the real-stack
+# tests run after them in one process, with the session's one stack.
+PARALLEL = -n 2 --dist loadfile
+
 env:
 	$(PYTHON) scripts/bootstrap.py
 
@@ -26,14 +30,18 @@ test: env
 	.venv/bin/ruff format --check .
 	$(PYTHON) scripts/system_packages.py
 	.venv/bin/python -m bot train
-	@start=$$(date +%s); $(ONE_THREAD) .venv/bin/python -m pytest -ra --durations=25; status=$$?; \
+	@start=$$(date +%s); status=0; \
+		$(ONE_THREAD) .venv/bin/python -m pytest -ra -m "not e2e" $(PARALLEL) --durations=15 || status=$$?; \
+		$(ONE_THREAD) .venv/bin/python -m pytest -ra -m e2e --durations=15 || status=$$?; \
 		echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
 
-# Without the real-stack tests (they train a model on first use and start three servers).
+# Without the real-stack tests (they train a model on first use and start three servers) and the browser tests.
 test-fast: env
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	$(ONE_THREAD) .venv/bin/python -m pytest -ra -m "not e2e"
+	@start=$$(date +%s); status=0; \
+		$(ONE_THREAD) .venv/bin/python -m pytest -ra -m "not e2e and not browser" $(PARALLEL) || status=$$?; \
+		echo "make test-fast: $$(( $$(date +%s) - start )) s"; exit $$status
 
 # The stack as shipped under open-loop load, gateway and bare Rasa side by side at 10, 30 and 45 turns/s; twice
 # its capacity; a Rasa server killed under load; the gateway killed and restarted; Redis and PostgreSQL

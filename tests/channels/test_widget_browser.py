@@ -20,6 +20,8 @@ from tests.fakes.rasa import PERMIT_PAYLOAD, PERMIT_TITLE
 from tests.fakes.servers import ServerThread, free_port
 from tests.fakes.website import host_page
 
+pytestmark = pytest.mark.browser  # headless Chromium: in `make test`, not `make test-fast`
+
 
 @pytest.fixture(scope="module")
 def browser():

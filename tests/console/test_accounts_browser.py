@@ -7,6 +7,9 @@ from playwright.sync_api import expect
 
 from tests.console.console_support import ADMIN, ADMIN_PASSWORD, chromium_page, log_in, screenshot
 from tests.console.test_console_browser import served  # noqa: F401  (fixture)
+import pytest
+
+pytestmark = pytest.mark.browser  # headless Chromium: in `make test`, not `make test-fast`
 
 HOSTILE_QUESTION = (
     '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'

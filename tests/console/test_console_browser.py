@@ -27,6 +27,8 @@ from tests.console.console_support import (
 )
 from tests.fakes.servers import free_port
 
+pytestmark = pytest.mark.browser  # headless Chromium: in `make test`, not `make test-fast`
+
 UNANSWERED = "làm nhà trên đất vườn có phải xin phép"
 
 

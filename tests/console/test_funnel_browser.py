@@ -17,6 +17,9 @@ from bot.gateway.db.stats import LOCAL_TZ
 from tests.console.console_support import ADMIN, ADMIN_PASSWORD, chromium_page, log_in, screenshot
 from tests.console.test_console_browser import served  # noqa: F401 - fixture
 from tests.stack_helpers import ROOT
+import pytest
+
+pytestmark = pytest.mark.browser  # headless Chromium: in `make test`, not `make test-fast`
 
 # How many of those who reached a step go on to the next, roughly (payment: procedures with a fee only).
 GOES_ON = {

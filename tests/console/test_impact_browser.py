@@ -12,6 +12,9 @@ from tests.console.console_support import ADMIN, ADMIN_PASSWORD, BUILDING_PERMIT
 from tests.console.test_console_browser import served  # noqa: F401 - fixture
 from tests.console.test_impact_api import CAPTURING, EDITED_ALIAS, FIRST_TIME_HOUSE, GENERIC, aliases
 from tests.stack_helpers import ROOT
+import pytest
+
+pytestmark = pytest.mark.browser  # headless Chromium: in `make test`, not `make test-fast`
 
 
 def open_question(page, text: str) -> None:

@@ -7,6 +7,9 @@ from playwright.sync_api import expect
 from knowledge_base.store import disk
 from tests.console.console_support import ADMIN, ADMIN_PASSWORD, BUILDING_PERMIT, chromium_page, log_in
 from tests.console.test_console_browser import served  # noqa: F401 - the page's server fixture
+import pytest
+
+pytestmark = pytest.mark.browser  # headless Chromium: in `make test`, not `make test-fast`
 
 TITLE = "Xin phép xây nhà ở riêng lẻ (cấp xã)"
 
