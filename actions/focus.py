@@ -230,6 +230,10 @@ async def went_back(kb: KnowledgeBase, tracker: Tracker, reading: Reading) -> Pr
         return None
     found = await asyncio.to_thread(kb.search, reading.story, GOING_BACK_DEPTH)
     code = next((h.code for h in found.results if h.code in earlier), None)
+    if code is None:
+        # A few generic words ("cái giấy phép cho htx") rank hundreds of records first; among the procedures the
+        # conversation was on, the one they name best is still meant.
+        code = await asyncio.to_thread(kb.closest_of, reading.story, sorted(earlier))
     return kb.get(code) if code else None
 
 

@@ -285,6 +285,13 @@ class KnowledgeBase:
         url = self.national_page(code) if code else state.data.department.national_portal
         return AgencyMatter(matter.key, matter.agency, matter.description, code, url, match.cue)
 
+    def closest_of(self, text: str, codes: list[str]) -> str | None:
+        """Of `codes`, the one `text` names best, when it names one better than the others; else None."""
+        scores = sorted(self._require().ranker.among(text, codes).items(), key=lambda item: -item[1])
+        if not scores or scores[0][1] <= 0 or (len(scores) > 1 and scores[1][1] >= scores[0][1]):
+            return None
+        return scores[0][0]
+
     def catalogue_entry(self, code: str):
         """Another agency's procedure in the national catalogue (catalogue.jsonl), or None."""
         return next((entry for entry in self._require().data.catalogue if entry.code == code), None)

@@ -469,6 +469,26 @@ class Ranker:
             leads=leads,
         )
 
+    def among(self, query: str, codes: list[str]) -> dict[str, float]:
+        """How well `query` names each of `codes`, however low they rank among all records: the blend of rank(),
+        0 for a code none of whose words the query says. For a return to one of the few procedures a
+        conversation was on ("quay lại cái giấy phép cho htx": "giấy phép" tells the licence from the badge)."""
+        p = self.params
+        q = self.analyse(query)
+        lex = self.lexical.match(q["tokens"])
+        dense = None
+        if self.dense is not None and self.dense.size > 0 and q["dense_text"].strip():
+            dense = self._dense_scores(q["dense_text"])
+        out = {}
+        for code in codes:
+            row = self.by_code.get(code)
+            if row is None:
+                continue
+            said = float(lex.scores[row])
+            near = float(dense[row]) if dense is not None and self.has_vectors[row] else said
+            out[code] = p.lexical_weight * said + p.dense_weight * near if said > 0 else 0.0
+        return out
+
     def _matched_words(self, row: int, lex) -> list[str]:
         """The question's words (accent-free) that the first result's texts contain: what staff can see decided
         the answer, and what an alias would have to outweigh."""
