@@ -301,7 +301,7 @@ async def resolve(kb: KnowledgeBase, tracker: Tracker, dispatcher: CollectingDis
             return Resolution(procedure, top.score, changed=True)
     else:
         # Read with the focus's name: its own object named with what happened is no other object.
-        happened = only_what_happened(text, focused.name)
+        happened = only_what_happened(text, focused.name, kb.name_words())
         if not pointing and not happened and coverage(asked, focused.name) == 1.0:
             # "phê duyệt mất bao lâu" after the expressway's traffic plan ("Phê duyệt phương án…"): every word it
             # names is the focus's own, so it names nothing else, whichever other name those words fit better.

@@ -104,6 +104,7 @@ class _State:
     data: object  # store.KnowledgeBaseData
     ranker: object  # ranking.Ranker
     index_hash: str
+    name_words: frozenset[str] | None = None  # see KnowledgeBase.name_words, computed on first use
 
 
 class KnowledgeBase:
@@ -291,6 +292,13 @@ class KnowledgeBase:
         if not scores or scores[0][1] <= 0 or (len(scores) > 1 and scores[1][1] >= scores[0][1]):
             return None
         return scores[0][0]
+
+    def name_words(self) -> frozenset[str]:
+        """The folded words of the department's procedure names: what a citizen can name a procedure's object by."""
+        state = self._require()
+        if state.name_words is None:
+            state.name_words = frozenset(w for p in state.data.procedures.values() for w in words(fold(p.name)))
+        return state.name_words
 
     def catalogue_entry(self, code: str):
         """Another agency's procedure in the national catalogue (catalogue.jsonl), or None."""

@@ -78,11 +78,13 @@ def mentions_ha_giang(text: str) -> bool:
     return bool(HA_GIANG.search(fold(text)))
 
 
-def only_what_happened(text: str, focus_name: str = "") -> bool:
+def only_what_happened(text: str, focus_name: str = "", object_words: frozenset[str] | None = None) -> bool:
     """The message says only what happened to a paper ("bị hỏng thì sao", "cái cũ hết hạn rồi") or which act
     it wants done to it ("gia hạn cái cũ"): no word of its own names an object — or only the object of the
     procedure in focus, whose name is `focus_name` ("bị mất giấy phép thì sao" after a permit) — so it can only
-    pick a variant of the procedure in focus, never another procedure."""
+    pick a variant of the procedure in focus, never another procedure. `object_words`: the folded words of every
+    procedure's name, when the caller has them; a word in none of them names no procedure's object ("bị chuột cắn
+    rách một góc": how it happened)."""
     asked = story(text)
     folded = fold(asked)
     # The variant cues of search (siblings.py: "rách nát", "làm lại", "thất lạc"...) count as what happened too:
@@ -93,7 +95,11 @@ def only_what_happened(text: str, focus_name: str = "") -> bool:
     said = sib.cue_words(asked, variants)
     left = _cut(_cut(asked, SITUATION), _VARIANT_ACTS)
     focus_words = set(words(fold(focus_name)))
-    return not [w for w in own_words(left, False) if w not in _POINTING and w not in said and w not in focus_words]
+    return not [
+        w
+        for w in own_words(left, False)
+        if w not in _POINTING and w not in said and w not in focus_words and (object_words is None or w in object_words)
+    ]
 
 
 def own_words(text: str, accented: bool) -> list[str]:

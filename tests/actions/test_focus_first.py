@@ -53,6 +53,9 @@ def resolved(kb, text: str, focus: str) -> str | None:
         ("1.000703", "bị mất rồi thì sao", "2.002287"),
         # the focus's family has no renewal: it stays, never another family's renewal
         (INSPECTION_CENTRE, "hết hạn rồi thì sao", INSPECTION_CENTRE),
+        # how it happened ("chuột cắn", "một góc") names no procedure's object: the house permit's re-issue, not
+        # the real-estate exchange licence's, whose name spells out "bị mất, bị rách"
+        ("1.013227", "à mà bản gốc giấy phep bị chuột cắn rách mất một góc, có phải xin cấp lại ko", "1.013228"),
     ],
 )
 def test_what_happened_to_the_paper_refines_within_the_focus(kb, focus, text, expected):
