@@ -23,8 +23,8 @@ run: env
 	-$(PYTHON) scripts/system_packages.py redis-server
 	.venv/bin/python -m bot run
 
-# The model is trained before the tests start (about 16 minutes on a fresh 2-core machine, 2026-12-08), so that no test's stack
-# start waits out a training under its own timeout.
+# The model is trained before the tests start (9 to 16 minutes on a fresh 2-core machine: 9 on 61c67db's CI), so
+# that no test's stack start waits out a training under its own timeout.
 test: env
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
