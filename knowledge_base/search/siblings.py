@@ -198,12 +198,19 @@ _ASK_ACTION = (
     (
         REPAIR,
         re.compile(
-            r"\b(?:sua chua|sua lai|sua nha|cai tao|nang cap|coi noi|mo rong nha|nang (?:tang|nen|cot nen)"
+            r"\b(?:sua chua|sua lai|sua nha|cai tao|nang cap|coi noi|mo rong nha|nang (?:tang|nen|cot nen)|gia co"
             r"|(?:do|xay|lam|coi) them (?:mot |1 |hai |2 )?tang|(?:dap|do|pha|thay|lop|lam lai|sua) (?:bo |lai )?"
-            r"(?:mai|tuong|san thuong)|(?:mai|tuong) (?:lam|lop|xay) lai)\b"
+            r"(?:mai|tuong|san thuong)|thay (?:toan bo )?(?:he )?(?:mai|ket cau|xa go)|(?:mai|tuong) (?:lam|lop|xay) lai)\b"
         ),
     ),
-    (RELOCATE, re.compile(r"\b(?:di doi|di chuyen (?:nha|cong trinh))\b")),
+    # moving a whole building, told by how ("kích lên dời nguyên căn", "dịch lùi cả cái miếu")
+    (
+        RELOCATE,
+        re.compile(
+            r"\b(?:di doi|di chuyen (?:nha|cong trinh)|doi (?:nguyen|ca) (?:can|ngoi|cai)|(?:dich|doi) lui"
+            r"|kich (?:nang|len)(?: ca| nguyen)?(?: can| ngoi| cai)?)\b"
+        ),
+    ),
     # building a house is new works, whatever stood there before ("phá nhà cũ để xây nhà 3 tầng"); "giấy phép
     # xây nhà" is only the permit's name
     (
