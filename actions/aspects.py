@@ -40,7 +40,7 @@ class ActionAnswerAspect(Action):
         text = tracker.latest_message.get("text") or ""
         if not opening(dispatcher, kb, text):
             return []
-        if answer_after_redirect(dispatcher, kb, tracker, text):
+        if await answer_after_redirect(dispatcher, kb, tracker, text):
             return []
         found = await resolve(kb, tracker, dispatcher, lambda d, hit: redirect(d, kb, hit))
         if found.handled:

@@ -111,13 +111,13 @@ def redirected_before(kb, tracker: Tracker) -> tuple[str, str, str] | None:
     return None
 
 
-def answer_after_redirect(dispatcher: CollectingDispatcher, kb, tracker: Tracker, text: str) -> bool:
+async def answer_after_redirect(dispatcher: CollectingDispatcher, kb, tracker: Tracker, text: str) -> bool:
     """Only an aspect asked right after a redirect: said again that it is the other agency's, for that aspect."""
     before = redirected_before(kb, tracker)
     asked = [a for a in read(text).aspects if a in ASPECT_WORDS]
     if before is None or not asked:
         return False
-    found = kb.search(text)
+    found = await asyncio.to_thread(kb.search, text, 5)
     if found.results and found.results[0].in_scope and (found.confident or found.leads):
         return False  # it names a department procedure of its own ("giấy phép xây dựng phí bao nhiêu")
     if found.other_agency is not None:
@@ -390,7 +390,7 @@ async def answered_as_question(
     if (matter := await asyncio.to_thread(kb.other_agency, text, focus.code if focus else None)) is not None:
         redirect(dispatcher, kb, matter)
         return []
-    if answer_after_redirect(dispatcher, kb, tracker, text):
+    if await answer_after_redirect(dispatcher, kb, tracker, text):
         return []
     turn = read(text)
     asked = [a for a in turn.aspects if a != "permit_needed"]
@@ -442,7 +442,7 @@ class ActionAnswerProcedure(Action):
         if not opening(dispatcher, kb, text):
             return []
         chosen = entity(tracker, "procedure_code")
-        if not chosen and answer_after_redirect(dispatcher, kb, tracker, text):
+        if not chosen and await answer_after_redirect(dispatcher, kb, tracker, text):
             return []
         if chosen and kb.get(chosen) is not None:
             # A choice among candidates or siblings: what the question asked is answered for the one chosen.

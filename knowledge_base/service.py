@@ -104,7 +104,7 @@ class _State:
     data: object  # store.KnowledgeBaseData
     ranker: object  # ranking.Ranker
     index_hash: str
-    name_words: frozenset[str] | None = None  # see KnowledgeBase.name_words, computed on first use
+    name_words: frozenset[str]  # see KnowledgeBase.name_words
 
 
 class KnowledgeBase:
@@ -163,7 +163,12 @@ class KnowledgeBase:
         units = dense_units(records, texts)
         index_hash = units_hash(data.content_hash, units)
         dense = self._load_or_build(units, index_hash, progress)
-        return _State(data=data, ranker=Ranker(records, texts, dense, self.embedder), index_hash=index_hash)
+        return _State(
+            data=data,
+            ranker=Ranker(records, texts, dense, self.embedder),
+            index_hash=index_hash,
+            name_words=frozenset(w for p in data.procedures.values() for w in words(fold(p.name))),
+        )
 
     def _load_or_build(self, units: list[Unit], index_hash: str, progress) -> DenseIndex:
         directory = Path(self.settings.index_dir)
@@ -215,11 +220,8 @@ class KnowledgeBase:
         """The procedure's own page on the national portal (ours or another agency's), else the portal itself."""
         data = self._require().data
         procedure = data.procedures.get(code)
-        url = (
-            procedure.detail_url
-            if procedure is not None
-            else next((entry.url for entry in data.catalogue if entry.code == code), None)
-        )
+        entry = self.catalogue_entry(code) if procedure is None else None
+        url = procedure.detail_url if procedure is not None else entry.url if entry is not None else None
         return url or data.department.national_portal
 
     def search(self, query: str, top_k: int = 5) -> SearchResponse:
@@ -281,10 +283,13 @@ class KnowledgeBase:
         focused = state.data.procedures.get(focus) if focus else None
         if focused is not None and own & set(words(fold(focused.model_dump_json()))):
             return None
-        matter = match.matter
+        return self._shown(match.matter, match.cue)
+
+    def _shown(self, matter, cue: str) -> AgencyMatter:
+        """A directory matter as a redirect shows it: its first national procedure's page, else the portal."""
         code = matter.codes[0] if matter.codes else None
-        url = self.national_page(code) if code else state.data.department.national_portal
-        return AgencyMatter(matter.key, matter.agency, matter.description, code, url, match.cue)
+        url = self.national_page(code) if code else self._require().data.department.national_portal
+        return AgencyMatter(matter.key, matter.agency, matter.description, code, url, cue)
 
     def closest_of(self, text: str, codes: list[str]) -> str | None:
         """Of `codes`, the one `text` names best, when it names one better than the others; else None."""
@@ -295,10 +300,7 @@ class KnowledgeBase:
 
     def name_words(self) -> frozenset[str]:
         """The folded words of the department's procedure names: what a citizen can name a procedure's object by."""
-        state = self._require()
-        if state.name_words is None:
-            state.name_words = frozenset(w for p in state.data.procedures.values() for w in words(fold(p.name)))
-        return state.name_words
+        return self._require().name_words
 
     def catalogue_entry(self, code: str):
         """Another agency's procedure in the national catalogue (catalogue.jsonl), or None."""
@@ -306,13 +308,8 @@ class KnowledgeBase:
 
     def agency_matter(self, key: str) -> AgencyMatter | None:
         """The directory's matter `key` (other_agencies.yml), as a redirect shows it; None when there is none."""
-        state = self._require()
-        matter = next((m for m in state.data.other_agencies.matters if m.key == key), None)
-        if matter is None:
-            return None
-        code = matter.codes[0] if matter.codes else None
-        url = self.national_page(code) if code else state.data.department.national_portal
-        return AgencyMatter(matter.key, matter.agency, matter.description, code, url, "")
+        matter = next((m for m in self._require().data.other_agencies.matters if m.key == key), None)
+        return self._shown(matter, "") if matter is not None else None
 
     def analyse(self, text: str, top_k: int = 5) -> SearchResponse:
         """A citizen's message, however long: the procedure it is about and every aspect it asks.
